@@ -1,0 +1,3 @@
+from jiliang.cli.main import main
+
+main()

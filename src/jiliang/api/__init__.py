@@ -1,0 +1,1 @@
+"""HTTP API: one module per capability, each with a ``router``; mounted under ``/api``."""

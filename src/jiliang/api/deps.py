@@ -1,0 +1,111 @@
+"""Dependencies every router uses: the caller, a database session, paging."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.orm import Session
+
+from jiliang.platform.auth import ANONYMOUS, Principal, resolve_token
+from jiliang.platform.db import Database
+from jiliang.platform.models import Role
+from jiliang.platform.settings import Settings
+
+__all__ = [
+    "DB",
+    "TOKEN_COOKIE",
+    "Caller",
+    "Page",
+    "PageDep",
+    "Regulator",
+    "SessionDep",
+    "get_principal",
+    "get_session",
+    "require_role",
+    "settings_of",
+]
+
+TOKEN_COOKIE = "jiliang_token"  # noqa: S105 - a cookie name
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+    return request.cookies.get(TOKEN_COOKIE)
+
+
+def get_principal(request: Request) -> Principal:
+    """The caller from ``Authorization: Bearer`` or the console's cookie; anonymous otherwise.
+
+    A bad bearer header is an error (401); a stale cookie just means anonymous.
+    """
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    token = _bearer(request)
+    principal = ANONYMOUS
+    if token:
+        from_header = bool(request.headers.get("authorization"))
+        db = get_db(request)
+        with db.sessionmaker() as session:
+            try:
+                principal = resolve_token(session, token)
+            except Exception:
+                if from_header:
+                    raise
+    request.state.principal = principal
+    return principal
+
+
+def get_session(
+    request: Request, principal: Annotated[Principal, Depends(get_principal)]
+) -> Iterator[Session]:
+    """One transaction per request: committed when the handler returns, rolled back on error."""
+    with get_db(request).session(actor=principal.actor) as session:
+        yield session
+
+
+def require_role(*roles: Role):  # type: ignore[no-untyped-def]
+    """A dependency that lets only these roles through (401 for anonymous, 403 otherwise)."""
+
+    def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        principal.require(*roles)
+        return principal
+
+    return dependency
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    limit: int
+    offset: int
+
+
+def paging(
+    limit: Annotated[int, Query(ge=1, le=1000, description="Items per page")] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")] = 0,
+) -> Page:
+    return Page(limit, offset)
+
+
+Caller = Annotated[Principal, Depends(get_principal)]
+SessionDep = Annotated[Session, Depends(get_session)]
+DB = Annotated[Database, Depends(get_db)]
+PageDep = Annotated[Page, Depends(paging)]
+Regulator = Annotated[Principal, Depends(require_role(Role.REGULATOR))]

@@ -1,0 +1,104 @@
+"""One JSON error body for every error the API answers with.
+
+``{"status": 404, "code": "not_found", "message": "...", "errors": [{"field": ..., "message": ...}]}``
+
+Browsers asking for a page (``Accept: text/html``) outside ``/api`` get the same content as a page.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from jiliang.errors import JiliangError
+
+__all__ = ["error_body", "install_error_handlers"]
+
+log = logging.getLogger("jiliang.api")
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+def error_body(status: int, message: str, code: str | None = None, errors: Any = ()) -> dict[str, Any]:
+    return {
+        "status": status,
+        "code": code or _CODES.get(status, "error"),
+        "message": message,
+        "errors": list(errors),
+    }
+
+
+def _wants_html(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith("/api") or path in ("/healthz", "/openapi.json"):
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept
+
+
+def _respond(request: Request, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    if _wants_html(request):
+        from html import escape
+
+        status = body["status"]
+        html = (
+            f"<!doctype html><html lang='zh'><meta charset='utf-8'><title>{status}</title>"
+            f"<body style='font-family:sans-serif;max-width:40em;margin:4em auto'>"
+            f"<h1>{status}</h1><p>{escape(body['message'])}</p><p><a href='/'>首页 / Home</a></p></body></html>"
+        )
+        return HTMLResponse(html, status_code=status, headers=headers)
+    return JSONResponse(body, status_code=body["status"], headers=headers)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or ".".join(str(p) for p in loc)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(JiliangError)
+    async def _jiliang(request: Request, exc: JiliangError) -> Response:
+        body = error_body(exc.status, exc.message, exc.code, (f.as_dict() for f in exc.fields))
+        if exc.details:
+            body["details"] = exc.details
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return _respond(request, body, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg", "")} for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"field": "", "message": "invalid request"}
+        message = f"invalid {first['field']}: {first['message']}" if first["field"] else first["message"]
+        return _respond(request, error_body(422, message, "invalid_input", errors))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else "error"
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"no such path: {request.url.path}"
+        return _respond(request, error_body(exc.status_code, message), getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _respond(request, error_body(500, "internal error; the administrator can find it in the log"))

@@ -1,0 +1,35 @@
+"""Users of the platform (managed by the regulator)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from jiliang.api.auth import UserOut, user_out
+from jiliang.api.deps import Regulator, SessionDep
+from jiliang.platform import auth
+from jiliang.platform.models import Role, User
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+class UserIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=8, max_length=1024)
+    role: Role
+    display_name: str | None = Field(default=None, max_length=128)
+    org_id: int | None = None
+
+
+@router.get("", name="list", summary="Users (regulator)")
+def list_users(_: Regulator, session: SessionDep) -> list[UserOut]:
+    return [user_out(u) for u in session.scalars(select(User).order_by(User.id))]
+
+
+@router.post("", name="create", status_code=201, summary="Create a user (regulator)")
+def create_user(body: UserIn, _: Regulator, session: SessionDep) -> UserOut:
+    user = auth.create_user(
+        session, body.username, body.password, body.role, display_name=body.display_name, org_id=body.org_id
+    )
+    return user_out(user)

@@ -1,0 +1,84 @@
+"""Assembles the platform: settings, database, the API routers and the web console.
+
+Routers are discovered: every module of :mod:`jiliang.api` with a ``router`` and every module of
+:mod:`jiliang.web` with a ``router`` is mounted, in name order. A capability adds its delivery by
+adding a module; nothing here changes. Heavy libraries are imported inside the handlers that need
+them, so the app starts fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from types import ModuleType
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from jiliang import __version__
+from jiliang.platform import audit
+from jiliang.platform.auth import LoginRateLimiter
+from jiliang.platform.db import Database
+from jiliang.platform.settings import Settings
+
+__all__ = ["create_app", "delivery_modules"]
+
+
+def delivery_modules(package: str) -> list[ModuleType]:
+    """The modules of a delivery package (``jiliang.api`` or ``jiliang.web``) that have a router."""
+    pkg = importlib.import_module(package)
+    found = []
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{package}.{info.name}")
+        if hasattr(module, "router"):
+            found.append(module)
+    return found
+
+
+def _operation_id(route: APIRoute) -> str:
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
+    """Build the ASGI app for ``settings``. Nothing happens at import time.
+
+    ``db`` may be handed in (tests share one); by default it is opened from the settings.
+    """
+    from jiliang.api.errors import install_error_handlers
+    from jiliang.api.limits import BodySizeLimit
+
+    audit.install()
+    app = FastAPI(
+        title="Jiliang API",
+        version=__version__,
+        description="Jiliang (计量): registry, traceability, uncertainty, certificates, meter supervision.",
+        generate_unique_id_function=_operation_id,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.db = db or Database(settings.effective_database_url)
+    app.state.login_limiter = LoginRateLimiter(settings.login_attempts, settings.login_window_seconds)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    for module in delivery_modules("jiliang.api"):
+        app.include_router(module.router, prefix="/api" if getattr(module, "PREFIXED", True) else "")
+    for module in delivery_modules("jiliang.web"):
+        app.include_router(module.router, include_in_schema=False)
+    static = _static_app()
+    if static is not None:
+        app.mount("/static", static, name="static")
+    return app
+
+
+def _static_app():  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from starlette.staticfiles import StaticFiles
+
+    folder = Path(__file__).parent / "web" / "static"
+    return StaticFiles(directory=folder) if folder.is_dir() else None

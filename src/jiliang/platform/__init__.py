@@ -1,0 +1,1 @@
+"""Platform: settings, database and migrations, auth, audit log, organizations."""

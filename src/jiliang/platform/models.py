@@ -1,0 +1,142 @@
+"""Tables of the platform: districts, organizations, users, tokens, the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from jiliang.platform.db import Base, UTCDateTime, utcnow
+
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "AuditHead",
+    "District",
+    "OrgKind",
+    "Organization",
+    "Role",
+    "User",
+]
+
+
+class Role(StrEnum):
+    """Who a user is to the platform. ``public`` is the anonymous visitor."""
+
+    REGULATOR = "regulator"
+    LAB = "lab"
+    ENTERPRISE = "enterprise"
+    PUBLIC = "public"
+
+
+class OrgKind(StrEnum):
+    """Kinds of organization in a city's measurement system."""
+
+    REGULATOR = "regulator"  # 市场监管局
+    INSTITUTE = "institute"  # 法定计量检定机构 (计量院/所)
+    LAB = "lab"  # 校准实验室
+    UTILITY = "utility"  # 供电、供水、燃气
+    FUEL_STATION = "fuel_station"  # 加油站
+    MARKET = "market"  # 集贸市场
+    HOSPITAL = "hospital"  # 医疗机构
+    FACTORY = "factory"  # 企业
+    CHARGING = "charging"  # 充电桩运营商
+    TAXI = "taxi"  # 出租汽车公司
+    ENVIRONMENT = "environment"  # 环境监测站
+    OTHER = "other"
+
+
+class Audited:
+    """Mixin: inserts, updates and deletes of these rows are written to the audit log."""
+
+    __audited__ = True
+
+
+class District(Base):
+    __tablename__ = "district"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(64))
+
+
+class Organization(Audited, Base):
+    __tablename__ = "organization"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(24), index=True)
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
+    address: Mapped[str | None] = mapped_column(String(300))
+    accreditation_code: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    district: Mapped[District | None] = relationship(lazy="joined")
+
+
+class User(Audited, Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization | None] = relationship(lazy="joined")
+
+    __audit_exclude__ = ("password_hash",)
+
+
+class ApiToken(Audited, Base):
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(12))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+    __audit_exclude__ = ("token_hash",)
+
+
+class AuditEntry(Base):
+    """One entry of the append-only, hash-chained audit log."""
+
+    __tablename__ = "audit_entry"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(64), index=True)
+    entity_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditHead(Base):
+    """The last sequence number and hash of the chain, so a removed tail is detected too."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

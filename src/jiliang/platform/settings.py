@@ -1,0 +1,91 @@
+"""Settings, read from the environment with the prefix ``JILIANG_``.
+
+The caller builds a :class:`Settings` and hands it to :func:`jiliang.app.create_app`; nothing is
+read at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from jiliang.errors import FieldError, InputError
+
+__all__ = ["Settings", "load_settings"]
+
+_INSECURE_DEFAULT_KEY = "jiliang-insecure-development-key-change-me"
+
+
+class Settings(BaseSettings):
+    """Every setting of the platform. Each maps to ``JILIANG_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="JILIANG_", extra="forbid", frozen=True)
+
+    data_dir: Path = Field(default=Path("./data"), description="Folder for the SQLite file and data.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; PostgreSQL in production. Default: SQLite in data_dir.",
+    )
+    secret_key: str = Field(
+        default=_INSECURE_DEFAULT_KEY,
+        min_length=16,
+        description="Secret for signing; set a long random value in production.",
+    )
+    default_language: Literal["zh", "en"] = Field(default="zh", description="Language of the console.")
+    max_body_bytes: int = Field(
+        default=50 * 1024 * 1024, gt=0, description="Largest request body the API accepts."
+    )
+    login_attempts: int = Field(default=5, gt=0, description="Failed logins allowed per window.")
+    login_window_seconds: int = Field(default=300, gt=0, description="Window of the login rate limit.")
+    token_ttl_days: int = Field(default=30, gt=0, description="Lifetime of a login token in days.")
+    uncertainty_ratio_min: float = Field(
+        default=4.0, gt=0, description="Minimum test uncertainty ratio down a traceability chain."
+    )
+    import_max_bytes: int = Field(
+        default=50 * 1024 * 1024, gt=0, description="Largest register file accepted for import."
+    )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000", description="Base URL printed in QR codes and links."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must start with sqlite:// or postgresql://")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        """The URL actually used: ``database_url`` or a SQLite file in ``data_dir``."""
+        if self.database_url:
+            url = self.database_url
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url[len("postgresql://") :]
+            return url
+        return f"sqlite:///{(self.data_dir / 'jiliang.sqlite3').resolve()}"
+
+    @property
+    def insecure_secret(self) -> bool:
+        return self.secret_key == _INSECURE_DEFAULT_KEY
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build :class:`Settings` from the environment, turning validation errors into InputError."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        fields = [
+            FieldError(
+                "JILIANG_" + "_".join(str(p) for p in err["loc"]).upper() if err["loc"] else "settings",
+                err["msg"],
+            )
+            for err in exc.errors()
+        ]
+        first = fields[0]
+        raise InputError(f"bad setting {first.field}: {first.message}", fields=fields) from None
