@@ -21,7 +21,7 @@ from jiliang.platform.auth import LoginRateLimiter
 from jiliang.platform.db import Database
 from jiliang.platform.settings import Settings
 
-__all__ = ["create_app", "delivery_modules"]
+__all__ = ["create_app", "create_app_from_env", "delivery_modules"]
 
 
 def delivery_modules(package: str) -> list[ModuleType]:
@@ -82,3 +82,10 @@ def _static_app():  # type: ignore[no-untyped-def]
 
     folder = Path(__file__).parent / "web" / "static"
     return StaticFiles(directory=folder) if folder.is_dir() else None
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` with several workers: settings from the environment."""
+    from jiliang.platform.settings import load_settings
+
+    return create_app(load_settings())

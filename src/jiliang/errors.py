@@ -44,6 +44,15 @@ class JiliangError(Exception):
     code: str = "error"
     status: int = 400
 
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        # Subclasses list a builtin first (``class E(ValueError, JiliangError)``), whose C-level
+        # __init__ would shadow ours: give every subclass without its own __init__ this one.
+        super().__init_subclass__(**kwargs)
+        if "__init__" not in cls.__dict__:
+            cls.__init__ = JiliangError.__init__  # type: ignore[method-assign]
+        if "__str__" not in cls.__dict__:
+            cls.__str__ = JiliangError.__str__  # type: ignore[method-assign]
+
     def __init__(
         self,
         message: str,

@@ -1,0 +1,1 @@
+"""Command line: ``jiliang <capability> <verb>``; one module per capability, each with ``app``."""

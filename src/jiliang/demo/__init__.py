@@ -1,0 +1,1 @@
+"""The demo city: a realistic fictional city, deterministic for a seed."""

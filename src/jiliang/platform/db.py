@@ -95,6 +95,9 @@ class Database:
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        from jiliang.platform import audit  # the audit hook covers every session of the platform
+
+        audit.install()
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,0 +1,62 @@
+"""What every command uses: settings, the database, one-line errors, JSON output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, NoReturn
+
+from rich.console import Console
+
+from jiliang.errors import JiliangError
+from jiliang.platform.db import Database
+from jiliang.platform.settings import Settings, load_settings
+
+__all__ = ["console", "emit_json", "err_console", "fail", "open_db", "settings"]
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print ``error: message`` on one line to stderr and exit with ``code``."""
+    first = " ".join(str(message).split())
+    print(f"error: {first}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def open_db(cfg: Settings | None = None, *, check: bool = True) -> Database:
+    """The database of the settings; creates the data folder for SQLite."""
+    cfg = cfg or settings()
+    if not cfg.database_url:
+        cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(cfg.effective_database_url)
+    if check:
+        db.check()
+    return db
+
+
+def emit_json(data: Any) -> None:
+    """Write ``data`` as JSON to stdout (UTF-8, dates as ISO strings)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_default) + "\n")
+
+
+def _default(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+def guard(error: BaseException) -> NoReturn:
+    """Turn any error into a one-line reason."""
+    if isinstance(error, JiliangError):
+        fail(error.message)
+    if isinstance(error, (OSError, ValueError, KeyError)):
+        fail(f"{type(error).__name__}: {error}")
+    fail(f"unexpected {type(error).__name__}: {error}")

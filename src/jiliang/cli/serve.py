@@ -1,0 +1,42 @@
+"""``jiliang serve``: run the API and the web console."""
+
+from __future__ import annotations
+
+import typer
+
+from jiliang.cli.common import open_db, settings
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
+    workers: int = typer.Option(1, min=1, max=64, help="Worker processes."),
+    log_level: str = typer.Option("warning", help="uvicorn log level."),
+) -> None:
+    """Serve the web console and the API (http://HOST:PORT, API under /api, OpenAPI at /openapi.json)."""
+    import uvicorn
+
+    from jiliang.app import create_app
+
+    cfg = settings()
+    db = open_db(cfg)
+    from jiliang.platform.migrate import pending
+
+    if pending(db):
+        from jiliang.cli.common import fail
+
+        fail("the database schema is not up to date; run `jiliang db upgrade` first")
+    if workers > 1:
+        uvicorn.run(
+            "jiliang.app:create_app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+        )
+        return
+    uvicorn.run(create_app(cfg, db), host=host, port=port, log_level=log_level)
+
+
+COMMANDS = [serve]

@@ -1,0 +1,70 @@
+"""``jiliang user``: manage users."""
+
+from __future__ import annotations
+
+import typer
+
+from jiliang.cli.common import console, emit_json, fail, open_db
+
+app = typer.Typer(name="user", help="Users and tokens.", no_args_is_help=True)
+
+
+@app.command("create")
+def create(
+    username: str = typer.Argument(..., help="Login name."),
+    role: str = typer.Option(..., help="regulator, lab or enterprise."),
+    org: str | None = typer.Option(None, help="Organization id or unified social credit code."),
+    display_name: str | None = typer.Option(None, help="Name shown in the console."),
+    password: str | None = typer.Option(None, help="Password (else read from JILIANG_PASSWORD or asked)."),
+    json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Create a user."""
+    import os
+
+    from sqlalchemy import select
+
+    from jiliang.platform.auth import create_user
+    from jiliang.platform.models import Organization
+
+    secret = password or os.environ.get("JILIANG_PASSWORD")
+    if not secret:
+        if not os.isatty(0):
+            fail("no password: give --password, set JILIANG_PASSWORD or run in a terminal")
+        secret = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    db = open_db()
+    with db.session(actor="cli") as session:
+        org_id = None
+        if org is not None:
+            if org.isdigit():
+                found = session.get(Organization, int(org))
+            else:
+                found = session.scalar(select(Organization).where(Organization.credit_code == org.upper()))
+            if found is None:
+                fail(f"organization {org!r} not found")
+            org_id = found.id
+        user = create_user(session, username, secret, role, display_name=display_name, org_id=org_id)
+        out = {"id": user.id, "username": user.username, "role": user.role, "org_id": user.org_id}
+    if json_out:
+        emit_json(out)
+    else:
+        console.print(f"user {out['username']} created (id {out['id']}, role {out['role']})")
+
+
+@app.command("token")
+def token(
+    username: str = typer.Argument(..., help="Login name."),
+    name: str = typer.Option("cli", help="What the token is for."),
+    ttl_days: int = typer.Option(90, min=1, max=3650, help="Days until it expires."),
+) -> None:
+    """Issue an API token for a user and print it (shown once)."""
+    from sqlalchemy import select
+
+    from jiliang.platform.auth import issue_token
+    from jiliang.platform.models import User
+
+    db = open_db()
+    with db.session(actor="cli") as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            fail(f"user {username!r} not found")
+        typer.echo(issue_token(session, user, name, ttl_days))
