@@ -90,8 +90,9 @@ def test_recomputed_forgery_is_caught_by_the_following_entry(db):
     _write_some(db)
     with db.session() as s:
         e = s.get(AuditEntry, 2)
-        forged = audit.entry_hash(e.prev_hash, e.seq, e.at, "mallory", e.action, e.entity, e.entity_id,
-                                  e.before, e.after, e.note)
+        forged = audit.entry_hash(
+            e.prev_hash, e.seq, e.at, "mallory", e.action, e.entity, e.entity_id, e.before, e.after, e.note
+        )
     with db.engine.begin() as conn:
         conn.execute(update(AuditEntry).where(AuditEntry.seq == 2).values(actor="mallory", hash=forged))
     with db.session() as s:
