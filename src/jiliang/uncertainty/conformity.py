@@ -20,9 +20,9 @@ N(y₀, u₀²)): R_C = P(Y outside tolerance and accepted), R_P = P(Y inside to
 
 Examples
 --------
->>> d = decide(10.02, 0.01, 9.95, 10.05, "guard_band")
->>> d.decision, d.acceptance
-('reject', (9.97, 10.03))
+>>> d = decide(10.04, 0.01, 9.95, 10.05, "guard_band")
+>>> d.decision, [round(a, 6) for a in d.acceptance], round(d.specific_risk, 4), d.risk_kind
+('reject', [9.97, 10.03], 0.8413, 'specific false-reject probability (producer)')
 >>> d = decide(10.0, 0.01, 9.95, 10.05, "guard_band")
 >>> d.decision, round(d.specific_risk, 6), d.risk_kind
 ('accept', 1e-06, 'specific false-accept probability (consumer)')
@@ -108,6 +108,8 @@ class GlobalRisk:
 
 
 def _limits(lower: float | None, upper: float | None) -> tuple[float, float]:
+    if lower is None and upper is None:
+        raise UncertaintyModelError("tolerance: give lower, upper or both")
     lo = -math.inf if lower is None else float(lower)
     hi = math.inf if upper is None else float(upper)
     if math.isnan(lo) or math.isnan(hi) or not lo < hi:

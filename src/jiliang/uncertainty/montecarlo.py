@@ -71,7 +71,7 @@ def coverage_intervals(values: Array, p: float) -> tuple[tuple[float, float], tu
     values are partitioned once and just those two tails sorted.
 
     >>> coverage_intervals(np.arange(1.0, 101.0), 0.9)
-    ((6.0, 96.0), (1.0, 91.0))
+    ((5.0, 95.0), (1.0, 91.0))
     """
     m = values.shape[-1]
     if not 0.5 <= p < 1 or m < 2:
