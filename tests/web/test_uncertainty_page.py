@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 HTML = {"Accept": "text/html"}
-MASS = (Path(__file__).resolve().parents[2] / "examples" / "uncertainty" / "jcgm101_9_3_mass.yaml").read_text("utf-8")
+MASS = (Path(__file__).resolve().parents[2] / "examples" / "uncertainty" / "jcgm101_9_3_mass.yaml").read_text(
+    "utf-8"
+)
 
 
 def test_default_model_runs_for_the_public(client):
@@ -34,8 +36,12 @@ def test_bad_models_are_explained(client):
 
 def test_save_and_reopen_is_per_organization(client, auth_headers):
     h = {**auth_headers("institute"), **HTML}
-    r = client.post("/uncertainty", data={"source": MASS, "action": "save", "name": "砝码 100 g"}, headers=h,
-                    follow_redirects=False)
+    r = client.post(
+        "/uncertainty",
+        data={"source": MASS, "action": "save", "name": "砝码 100 g"},
+        headers=h,
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     location = r.headers["location"]
     assert "砝码 100 g" in client.get("/uncertainty", headers=h).text
