@@ -39,7 +39,11 @@ _XSI = "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation"
 # old element -> (wrapper, new element, {old child: new child})
 _RENAMES: dict[str, tuple[str, str, dict[str, str]]] = {
     "expandedUnc": ("measurementUncertaintyUnivariate", "expandedMU", {"uncertainty": "valueExpandedMU"}),
-    "coverageInterval": ("measurementUncertaintyUnivariate", "coverageIntervalMU", {"standardUnc": "valueStandardMU"}),
+    "coverageInterval": (
+        "measurementUncertaintyUnivariate",
+        "coverageIntervalMU",
+        {"standardUnc": "valueStandardMU"},
+    ),
     "expandedUncXMLList": (
         "measurementUncertaintyUnivariateXMLList",
         "expandedMUXMLList",

@@ -222,9 +222,13 @@ class Statement:
 
     def __post_init__(self) -> None:
         if self.conformity is not None:
-            _need(self.conformity in CONFORMITY_VALUES, f"conformity {self.conformity!r} is not one of {CONFORMITY_VALUES}")
+            _need(
+                self.conformity in CONFORMITY_VALUES,
+                f"conformity {self.conformity!r} is not one of {CONFORMITY_VALUES}",
+            )
         _need(
-            any(x is not None for x in (self.declaration, self.name, self.traceable, self.conformity)) or bool(self.norms),
+            any(x is not None for x in (self.declaration, self.name, self.traceable, self.conformity))
+            or bool(self.norms),
             "an empty statement",
         )
 
@@ -301,7 +305,10 @@ class Identification:
     name: Text | None = None
 
     def __post_init__(self) -> None:
-        _need(self.issuer in IDENTIFICATION_ISSUERS, f"identification issuer {self.issuer!r} is not one of {IDENTIFICATION_ISSUERS}")
+        _need(
+            self.issuer in IDENTIFICATION_ISSUERS,
+            f"identification issuer {self.issuer!r} is not one of {IDENTIFICATION_ISSUERS}",
+        )
         _need(bool(self.value.strip()), "an identification needs a value")
 
 
@@ -436,7 +443,10 @@ class CoreData:
 
     def __post_init__(self) -> None:
         _need(bool(self.unique_identifier.strip()), "a certificate needs a unique identifier")
-        _need(bool(re.match(r"^[A-Z]{2}$", self.country_code)), f"country code {self.country_code!r} is not ISO 3166-1")
+        _need(
+            bool(re.match(r"^[A-Z]{2}$", self.country_code)),
+            f"country code {self.country_code!r} is not ISO 3166-1",
+        )
         _need(len(self.used_languages) > 0, "at least one used language")
         for lang in (*self.used_languages, *self.mandatory_languages):
             _need(bool(_LANG.match(lang)), f"language code {lang!r} is not ISO 639-1")
@@ -448,7 +458,10 @@ class CoreData:
             self.begin_performance_date <= self.end_performance_date,
             f"calibration begins {self.begin_performance_date} after it ends {self.end_performance_date}",
         )
-        _need(self.performance_location in PERFORMANCE_LOCATIONS, f"performance location {self.performance_location!r} unknown")
+        _need(
+            self.performance_location in PERFORMANCE_LOCATIONS,
+            f"performance location {self.performance_location!r} unknown",
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -126,7 +126,9 @@ def _contact(el: Any) -> Contact:
     name = _text(_c(el, "name"))
     if name is None:
         raise DccError("a contact has no name")
-    return Contact(name=name, location=_location(_c(el, "location")), email=_t(el, "eMail"), phone=_t(el, "phone"))
+    return Contact(
+        name=name, location=_location(_c(el, "location")), email=_t(el, "eMail"), phone=_t(el, "phone")
+    )
 
 
 def _mu(real: Any) -> ExpandedMU | None:
@@ -249,7 +251,15 @@ def _measurement_result(el: Any) -> MeasurementResult | None:
         qs = _quantities(data)
         if qs:
             as_list = data is not None and data.find(_D + "list") is not None
-            results.append(Result(_text(_c(r, "name")) or Text.plain("result"), tuple(qs), r.get("refType"), r.get("id"), as_list))
+            results.append(
+                Result(
+                    _text(_c(r, "name")) or Text.plain("result"),
+                    tuple(qs),
+                    r.get("refType"),
+                    r.get("id"),
+                    as_list,
+                )
+            )
     if not results:
         return None
     methods = tuple(
@@ -339,7 +349,9 @@ def _read(root: Any, version: str) -> Certificate:
         unique_identifier=_t(cd, "uniqueIdentifier") or "",
         country_code=_t(cd, "countryCodeISO3166_1") or "",
         used_languages=tuple(str(e.text).strip() for e in _cs(cd, "usedLangCodeISO639_1") if e.text),
-        mandatory_languages=tuple(str(e.text).strip() for e in _cs(cd, "mandatoryLangCodeISO639_1") if e.text),
+        mandatory_languages=tuple(
+            str(e.text).strip() for e in _cs(cd, "mandatoryLangCodeISO639_1") if e.text
+        ),
         begin_performance_date=begin,
         end_performance_date=end,
         performance_location=_t(cd, "performanceLocation") or "laboratory",
@@ -370,8 +382,14 @@ def _read(root: Any, version: str) -> Certificate:
     customer = _c(adm, "customer")
     if customer is None:
         raise DccError("dcc:customer is missing")
-    statements = tuple(s for s in (_statement(e) for e in _cs(_c(adm, "statements"), "statement")) if s is not None)
-    mrs = tuple(m for m in (_measurement_result(e) for e in _cs(_c(root, "measurementResults"), "measurementResult")) if m is not None)
+    statements = tuple(
+        s for s in (_statement(e) for e in _cs(_c(adm, "statements"), "statement")) if s is not None
+    )
+    mrs = tuple(
+        m
+        for m in (_measurement_result(e) for e in _cs(_c(root, "measurementResults"), "measurementResult"))
+        if m is not None
+    )
     return Certificate(
         core=core,
         software=Software(sw_name.get("en") if sw_name else "unknown", _t(sw, "release") or ""),

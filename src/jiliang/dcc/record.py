@@ -188,7 +188,9 @@ class CalibrationRecordInput:
     conditions: tuple[ConditionInput, ...] = ()
     conformity: ConformityInput | None = None
     traceability_zh: str = "本证书中的测量结果可溯源至国家计量基准及国际单位制(SI)。"
-    traceability_en: str = "The measurement results in this certificate are traceable to national standards and the SI."
+    traceability_en: str = (
+        "The measurement results in this certificate are traceable to national standards and the SI."
+    )
     manufacturer: str | None = None
     model: str | None = None
     customer_order: str | None = None
@@ -227,7 +229,9 @@ def build_certificate(rec: CalibrationRecordInput) -> Certificate:
             identifications=tuple(
                 i
                 for i in (
-                    Identification("manufacturer", rec.serial_number, Text.of(zh="出厂编号", en="Serial number")),
+                    Identification(
+                        "manufacturer", rec.serial_number, Text.of(zh="出厂编号", en="Serial number")
+                    ),
                     Identification("owner", rec.asset_number, Text.of(zh="资产编号", en="Asset number"))
                     if rec.asset_number
                     else None,
@@ -312,7 +316,10 @@ def build_certificate(rec: CalibrationRecordInput) -> Certificate:
     if unit in HYBRID_UNITS:
         other, factor, offset = HYBRID_UNITS[unit]
         reference = Hybrid(
-            (RealList(ref_values, (unit,)), RealList(tuple(v * factor + offset for v in ref_values), (other,)))
+            (
+                RealList(ref_values, (unit,)),
+                RealList(tuple(v * factor + offset for v in ref_values), (other,)),
+            )
         )
     same_k = len({p.k for p in pts}) == 1
     same_p = len({p.p for p in pts}) == 1
@@ -331,8 +338,17 @@ def build_certificate(rec: CalibrationRecordInput) -> Certificate:
         ref_type="basic_measuredValue",
         id="res1",
         quantities=(
-            Quantity(reference, Text.of(zh=f"参考值({rec.quantity_zh})", en=f"Reference value ({rec.quantity_en})"), "basic_referenceValue", ref_id=std_ids),
-            Quantity(RealList(tuple(p.indication for p in pts), (unit,)), Text.of(zh="示值", en="Indication"), "basic_indicatedValue"),
+            Quantity(
+                reference,
+                Text.of(zh=f"参考值({rec.quantity_zh})", en=f"Reference value ({rec.quantity_en})"),
+                "basic_referenceValue",
+                ref_id=std_ids,
+            ),
+            Quantity(
+                RealList(tuple(p.indication for p in pts), (unit,)),
+                Text.of(zh="示值", en="Indication"),
+                "basic_indicatedValue",
+            ),
             Quantity(errors, Text.of(zh="示值误差", en="Error of indication"), "basic_measurementError"),
         ),
     )

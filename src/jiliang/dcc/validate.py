@@ -132,7 +132,13 @@ def _rules(root: etree._Element) -> list[Problem]:
     for el, r in refs:
         for token in r.split():
             if token not in ids:
-                add(Problem("refId", xpath_of(el) + "/@refId", f"refId {token!r} names no element of this certificate"))
+                add(
+                    Problem(
+                        "refId",
+                        xpath_of(el) + "/@refId",
+                        f"refId {token!r} names no element of this certificate",
+                    )
+                )
 
     for tag in ("unit", "unitXMLList"):
         for el in root.iter(_q(SI_NS, tag)):
@@ -147,7 +153,9 @@ def _rules(root: etree._Element) -> list[Problem]:
                 try:
                     k = Decimal(token)
                 except InvalidOperation:
-                    add(Problem("coverage-factor", xpath_of(el), f"coverage factor {token!r} is not a number"))
+                    add(
+                        Problem("coverage-factor", xpath_of(el), f"coverage factor {token!r} is not a number")
+                    )
                     continue
                 if not k >= 1:
                     add(Problem("coverage-factor", xpath_of(el), f"coverage factor {token} is below 1"))
@@ -169,7 +177,11 @@ def _rules(root: etree._Element) -> list[Problem]:
     for el in root.iter(content_tag):
         lang = el.get("lang")
         if lang is not None and used and lang not in used:
-            add(Problem("language", xpath_of(el) + "/@lang", f"language {lang!r} is not a used language {used}"))
+            add(
+                Problem(
+                    "language", xpath_of(el) + "/@lang", f"language {lang!r} is not a used language {used}"
+                )
+            )
         parent = el.getparent()
         if parent is None or parent in seen_parents:
             continue
@@ -195,18 +207,28 @@ def validate_tree(tree: etree._ElementTree | etree._Element, *, engine: str = "l
     if root.tag != _q(DCC_NS, "digitalCalibrationCertificate"):
         return ValidationReport(
             None,
-            (Problem("xml", "/" + str(root.tag), f"root element is {root.tag!r}, not dcc:digitalCalibrationCertificate in {DCC_NS}"),),
+            (
+                Problem(
+                    "xml",
+                    "/" + str(root.tag),
+                    f"root element is {root.tag!r}, not dcc:digitalCalibrationCertificate in {DCC_NS}",
+                ),
+            ),
         )
     version = root.get("schemaVersion")
     if version is None:
-        return ValidationReport(None, (Problem("version", xpath_of(root), "schemaVersion attribute is missing"),))
+        return ValidationReport(
+            None, (Problem("version", xpath_of(root), "schemaVersion attribute is missing"),)
+        )
     problems: list[Problem] = []
     if version in SUPPORTED_VERSIONS:
         if engine == "lxml":
             schema = lxml_schema(version)
             if not schema.validate(root):
                 for entry in schema.error_log:
-                    problems.append(Problem("schema", entry.path or "/", f"line {entry.line}: {entry.message}"))
+                    problems.append(
+                        Problem("schema", entry.path or "/", f"line {entry.line}: {entry.message}")
+                    )
         elif engine == "xmlschema":
             for err in xmlschema_schema(version).iter_errors(root):
                 path = xpath_of(err.elem) if err.elem is not None else "/"
@@ -215,7 +237,12 @@ def validate_tree(tree: etree._ElementTree | etree._Element, *, engine: str = "l
             raise DccError(f"unknown validation engine {engine!r}; use lxml or xmlschema")
     elif version.startswith("3.2."):
         problems.append(
-            Problem("version", xpath_of(root) + "/@schemaVersion", f"no XSD for schemaVersion {version} is available; schema not checked", "warning")
+            Problem(
+                "version",
+                xpath_of(root) + "/@schemaVersion",
+                f"no XSD for schemaVersion {version} is available; schema not checked",
+                "warning",
+            )
         )
     else:
         problems.append(

@@ -31,9 +31,14 @@ URL_MAP: dict[str, dict[str, Path]] = {
     version: {
         f"https://ptb.de/si/v{si}/SI_Format.xsd": SCHEMA_DIR / version / "SI_Format.xsd",
         f"https://www.ptb.de/si/v{si}/SI_Format.xsd": SCHEMA_DIR / version / "SI_Format.xsd",
-        f"https://www.ptb.de/si/v{si}/qudt/quantitykind.xsd": SCHEMA_DIR / version / "qudt" / "quantitykind.xsd",
+        f"https://www.ptb.de/si/v{si}/qudt/quantitykind.xsd": SCHEMA_DIR
+        / version
+        / "qudt"
+        / "quantitykind.xsd",
         f"https://ptb.de/si/v{si}/qudt/quantitykind.xsd": SCHEMA_DIR / version / "qudt" / "quantitykind.xsd",
-        "https://www.ptb.de/dcc/d-sig/xmldsig-core-schema.xsd": SCHEMA_DIR / version / "xmldsig-core-schema.xsd",
+        "https://www.ptb.de/dcc/d-sig/xmldsig-core-schema.xsd": SCHEMA_DIR
+        / version
+        / "xmldsig-core-schema.xsd",
         "https://ptb.de/dcc/d-sig/xmldsig-core-schema.xsd": SCHEMA_DIR / version / "xmldsig-core-schema.xsd",
     }
     for version, si in _SI.items()
@@ -45,9 +50,7 @@ _LOCK = threading.Lock()
 def local_path(version: str) -> Path:
     """The local ``dcc.xsd`` for ``version``; DccError for a version without a schema set."""
     if version not in SUPPORTED_VERSIONS:
-        raise DccError(
-            f"no schema for schemaVersion {version!r}; known: {', '.join(SUPPORTED_VERSIONS)}"
-        )
+        raise DccError(f"no schema for schemaVersion {version!r}; known: {', '.join(SUPPORTED_VERSIONS)}")
     return SCHEMA_DIR / version / "dcc.xsd"
 
 
@@ -99,6 +102,8 @@ def xmlschema_schema(version: str) -> Any:
         return mapping.get(url, url)
 
     with _LOCK:
-        return xmlschema.XMLSchema11(str(path), uri_mapper=mapper, allow="local") if False else xmlschema.XMLSchema(
-            str(path), uri_mapper=mapper, allow="local"
+        return (
+            xmlschema.XMLSchema11(str(path), uri_mapper=mapper, allow="local")
+            if False
+            else xmlschema.XMLSchema(str(path), uri_mapper=mapper, allow="local")
         )
