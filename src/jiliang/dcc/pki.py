@@ -468,7 +468,7 @@ def parse_timestamp_token(token_der: bytes) -> tuple[TimeStampToken, Any]:
     Returns the token and the TSA's certificate (``cryptography`` object); chain and EKU are
     checked by the caller. Raises DccError when malformed or when the signature does not verify.
     """
-    from asn1crypto import cms
+    from asn1crypto import cms, tsp  # importing tsp registers the TSTInfo content type with cms
     from cryptography import x509
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
@@ -481,7 +481,7 @@ def parse_timestamp_token(token_der: bytes) -> tuple[TimeStampToken, Any]:
         if encap["content_type"].native != "tst_info":
             raise DccError("the timestamp token does not hold a TSTInfo")
         tst_der = encap["content"].contents
-        tst = encap["content"].parsed
+        tst = tsp.TSTInfo.load(tst_der)
         si = sd["signer_infos"][0]
         sid = si["sid"].chosen
         certs = [c.chosen for c in sd["certificates"]] if sd["certificates"].native is not None else []
