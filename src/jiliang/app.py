@@ -64,15 +64,33 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.state.db = db or Database(settings.effective_database_url)
     app.state.login_limiter = LoginRateLimiter(settings.login_attempts, settings.login_window_seconds)
     install_error_handlers(app)
+    _install_login_redirect(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for module in delivery_modules("jiliang.api"):
         app.include_router(module.router, prefix="/api" if getattr(module, "PREFIXED", True) else "")
+    page_paths: set[str] = set()
     for module in delivery_modules("jiliang.web"):
         app.include_router(module.router, include_in_schema=False)
+        page_paths.update(getattr(r, "path", "") for r in module.router.routes)
+    app.state.page_paths = frozenset(page_paths)
     static = _static_app()
     if static is not None:
         app.mount("/static", static, name="static")
     return app
+
+
+def _install_login_redirect(app: FastAPI) -> None:
+    """Console pages that need a user send anonymous visitors to the login page."""
+    from urllib.parse import quote
+
+    from fastapi import Request
+    from fastapi.responses import RedirectResponse
+
+    from jiliang.web.deps import LoginRequired
+
+    @app.exception_handler(LoginRequired)
+    async def _to_login(_request: Request, exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
 
 
 def _static_app():  # type: ignore[no-untyped-def]

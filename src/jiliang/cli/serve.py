@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from jiliang.cli.common import open_db, settings
+from jiliang.cli.common import fail, open_db, settings
 
 
 def serve(
@@ -16,27 +16,22 @@ def serve(
     """Serve the web console and the API (http://HOST:PORT, API under /api, OpenAPI at /openapi.json)."""
     import uvicorn
 
-    from jiliang.app import create_app
+    from jiliang.platform.migrate import pending
 
     cfg = settings()
     db = open_db(cfg)
-    from jiliang.platform.migrate import pending
-
     if pending(db):
-        from jiliang.cli.common import fail
-
         fail("the database schema is not up to date; run `jiliang db upgrade` first")
-    if workers > 1:
-        uvicorn.run(
-            "jiliang.app:create_app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level=log_level,
-        )
-        return
-    uvicorn.run(create_app(cfg, db), host=host, port=port, log_level=log_level)
+    db.dispose()
+    # The app is built by its factory from the same environment, in each worker.
+    uvicorn.run(
+        "jiliang.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+    )
 
 
 COMMANDS = [serve]

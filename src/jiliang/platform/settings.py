@@ -6,6 +6,7 @@ read at import time.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -75,8 +76,22 @@ class Settings(BaseSettings):
         return self.secret_key == _INSECURE_DEFAULT_KEY
 
 
+# Variables with the prefix that are not settings but are read elsewhere.
+_OTHER_VARIABLES = {"JILIANG_PASSWORD", "JILIANG_TEST_PG"}
+
+
 def load_settings(**overrides: object) -> Settings:
-    """Build :class:`Settings` from the environment, turning validation errors into InputError."""
+    """Build :class:`Settings` from the environment, turning validation errors into InputError.
+
+    A ``JILIANG_`` variable that is no setting is refused too: a typo must not pass silently.
+    """
+    known = {f"JILIANG_{name.upper()}" for name in Settings.model_fields} | _OTHER_VARIABLES
+    unknown = sorted(k for k in os.environ if k.upper().startswith("JILIANG_") and k.upper() not in known)
+    if unknown:
+        raise InputError(
+            f"unknown setting {unknown[0]}; known: {', '.join(sorted(known - _OTHER_VARIABLES))}",
+            fields=[FieldError(k, "unknown setting") for k in unknown],
+        )
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:

@@ -1,0 +1,1 @@
+"""Web console: server-rendered pages, Chinese by default, English complete."""

@@ -1,0 +1,58 @@
+"""The audit log (regulator only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from jiliang.api.deps import PageDep, Regulator, SessionDep
+from jiliang.platform import audit
+from jiliang.platform.models import AuditEntry
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+
+class AuditEntryOut(BaseModel):
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    hash: str
+
+
+class VerifyOut(BaseModel):
+    ok: bool
+    entries: int
+    first_bad_seq: int | None
+    reason: str | None
+
+
+@router.get("", name="list", summary="Audit entries, newest first")
+def list_entries(
+    _: Regulator,
+    session: SessionDep,
+    page: PageDep,
+    entity: Annotated[str | None, Query(max_length=64)] = None,
+    entity_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> list[AuditEntryOut]:
+    stmt = select(AuditEntry)
+    if entity:
+        stmt = stmt.where(AuditEntry.entity == entity)
+    if entity_id:
+        stmt = stmt.where(AuditEntry.entity_id == entity_id)
+    rows = session.scalars(stmt.order_by(AuditEntry.seq.desc()).limit(page.limit).offset(page.offset))
+    return [AuditEntryOut.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.get("/verify", name="verify", summary="Recompute the hash chain")
+def verify(_: Regulator, session: SessionDep) -> VerifyOut:
+    r = audit.verify(session)
+    return VerifyOut(ok=r.ok, entries=r.entries, first_bad_seq=r.first_bad_seq, reason=r.reason)

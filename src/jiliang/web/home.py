@@ -1,0 +1,142 @@
+"""Home page with the city's figures, login and logout."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from jiliang.errors import JiliangError
+from jiliang.platform.auth import Principal, issue_token, revoke_token
+from jiliang.platform.models import AuditEntry, District, Organization, User
+from jiliang.web.deps import TOKEN_COOKIE, PageCaller, PageSession
+from jiliang.web.render import language_of, page
+
+router = APIRouter()
+
+# Capabilities that add figures to the home page: ``<module>.home_figures(session, principal)``
+# returning a list of ``{"label": key, "value": ..., "href": ..., "chart": {...}}`` dicts.
+FIGURE_PROVIDERS = [
+    "jiliang.registry.dashboard",
+    "jiliang.dcc.dashboard",
+    "jiliang.meters.dashboard",
+]
+
+
+def _platform_figures(session: Session, principal: Principal) -> list[dict[str, Any]]:
+    figures: list[dict[str, Any]] = [
+        {
+            "label": "home.organizations",
+            "value": session.scalar(select(func.count()).select_from(Organization)),
+        },
+        {"label": "home.districts", "value": session.scalar(select(func.count()).select_from(District))},
+    ]
+    if principal.is_regulator:
+        figures.append(
+            {"label": "home.users", "value": session.scalar(select(func.count()).select_from(User))}
+        )
+        figures.append(
+            {
+                "label": "home.audit_entries",
+                "value": session.scalar(select(func.count()).select_from(AuditEntry)),
+            }
+        )
+    return figures
+
+
+def _org_chart(session: Session, lang: str) -> dict[str, Any]:
+    name = District.name if lang == "zh" else District.name_en
+    rows = session.execute(
+        select(name, func.count(Organization.id))
+        .join(Organization, Organization.district_id == District.id)
+        .group_by(District.id, name)
+        .order_by(District.id)
+    ).all()
+    return {"title": "home.orgs_by_district", "bars": [{"label": r[0], "value": r[1]} for r in rows]}
+
+
+def provider_figures(
+    session: Session, principal: Principal, lang: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    figures: list[dict[str, Any]] = []
+    charts: list[dict[str, Any]] = []
+    for name in FIGURE_PROVIDERS:
+        if importlib.util.find_spec(name) is None:
+            continue
+        module = importlib.import_module(name)
+        figures.extend(module.home_figures(session, principal))
+        if hasattr(module, "home_charts"):
+            charts.extend(module.home_charts(session, principal, lang))
+    return figures, charts
+
+
+@router.get("/", name="home")
+def home(request: Request, principal: PageCaller, session: PageSession) -> Response:
+    lang = language_of(request)
+    figures = _platform_figures(session, principal)
+    more, charts = provider_figures(session, principal, lang)
+    figures.extend(more)
+    charts.insert(0, _org_chart(session, lang))
+    return page(request, "home.html", principal, figures=figures, charts=charts)
+
+
+@router.get("/login", name="login_form")
+def login_form(request: Request, principal: PageCaller, next: str = "/") -> Response:
+    return page(request, "login.html", principal, error=None, next=_safe_next(next))
+
+
+def _safe_next(target: str) -> str:
+    """Only same-site paths: no open redirects."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target[:500]
+
+
+@router.post("/login", name="login_submit")
+def login_submit(
+    request: Request,
+    principal: PageCaller,
+    session: PageSession,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=1024)],
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    from jiliang.platform.auth import authenticate
+
+    limiter = request.app.state.login_limiter
+    key = f"{username.strip().lower()}|{request.client.host if request.client else '?'}"
+    try:
+        limiter.check(key)
+        try:
+            user = authenticate(session, username, password)
+        except JiliangError:
+            limiter.failed(key)
+            raise
+    except JiliangError as exc:
+        t_key = "login.rate_limited" if exc.status == 429 else "login.failed"
+        return page(request, "login.html", principal, status=exc.status, error=t_key, next=_safe_next(next))
+    limiter.succeeded(key)
+    token = issue_token(session, user, "console", ttl_days=request.app.state.settings.token_ttl_days)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        TOKEN_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        max_age=request.app.state.settings.token_ttl_days * 86400,
+    )
+    return response
+
+
+@router.post("/logout", name="logout")
+def logout(principal: PageCaller, session: PageSession) -> Response:
+    if principal.token_id is not None:
+        revoke_token(session, principal.token_id, principal)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(TOKEN_COOKIE)
+    return response

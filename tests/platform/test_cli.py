@@ -1,0 +1,137 @@
+"""The ``jiliang`` command: real subprocesses, one-line errors, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run(args: list[str], data: Path, env: dict[str, str] | None = None, stdin: str | None = None):
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("JILIANG_")}
+    full_env.update({"JILIANG_DATA_DIR": str(data), "COLUMNS": "200"})
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "jiliang", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        input=stdin,
+        timeout=120,
+    )
+
+
+def one_line_error(proc) -> str:
+    assert proc.returncode != 0, proc.stdout
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory) -> Path:
+    data = tmp_path_factory.mktemp("cli") / "data"
+    assert run(["db", "upgrade"], data).returncode == 0
+    proc = run(["demo", "seed", "--seed", "3", "--as-of", "2026-11-01", "--json"], data)
+    assert proc.returncode == 0, proc.stderr
+    counts = json.loads(proc.stdout)
+    assert counts["organizations"] > 50
+    return data
+
+
+def test_version_and_help(tmp_path):
+    assert run(["--version"], tmp_path).stdout.strip() == "0.1.0"
+    out = run(["--help"], tmp_path).stdout
+    for command in ("serve", "db", "demo", "user", "audit"):
+        assert command in out
+
+
+def test_seed_is_deterministic(tmp_path, city):
+    other = tmp_path / "data"
+    run(["db", "upgrade"], other)
+    run(["demo", "seed", "--seed", "3", "--as-of", "2026-11-01"], other)
+    q = "SELECT name, credit_code, kind FROM organization ORDER BY id"
+    a = sqlite3.connect(city / "jiliang.sqlite3").execute(q).fetchall()
+    b = sqlite3.connect(other / "jiliang.sqlite3").execute(q).fetchall()
+    assert a == b and len({r[2] for r in a}) >= 8
+
+
+def test_seed_twice_is_refused_or_skipped(city):
+    assert "already holds" in one_line_error(run(["demo", "seed"], city))
+    assert run(["demo", "seed", "--if-empty"], city).returncode == 0
+
+
+def test_user_create_and_audit_verify(tmp_path, city):
+    proc = run(
+        ["user", "create", "inspector1", "--role", "regulator", "--json"],
+        city,
+        env={"JILIANG_PASSWORD": "secret-enough"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["role"] == "regulator"
+    ok = run(["audit", "verify", "--json"], city)
+    assert ok.returncode == 0 and json.loads(ok.stdout)["ok"] is True
+
+
+def test_audit_verify_names_the_altered_entry(tmp_path, city):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(city, copy)
+    con = sqlite3.connect(copy / "jiliang.sqlite3")
+    con.execute("UPDATE audit_entry SET actor = 'mallory' WHERE seq = 7")
+    con.commit()
+    con.close()
+    assert "entry 7 was altered" in one_line_error(run(["audit", "verify"], copy))
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "expect"),
+    [
+        (["nope"], {}, "No such command"),
+        (["demo", "seed", "--size", "galaxy"], {}, "unknown size"),
+        (["demo", "seed", "--as-of", "2026-13-45"], {}, "not a date"),
+        (["user", "create", "x", "--role", "emperor"], {"JILIANG_PASSWORD": "long-enough"}, "unknown role"),
+        (["user", "create", "x", "--role", "regulator"], {"JILIANG_PASSWORD": "short"}, "at least 8"),
+        (["user", "create", "x y", "--role", "regulator"], {"JILIANG_PASSWORD": "long-enough"}, "user name"),
+        (
+            ["user", "create", "x", "--role", "enterprise"],
+            {"JILIANG_PASSWORD": "long-enough"},
+            "organization",
+        ),
+        (
+            ["user", "create", "x", "--role", "lab", "--org", "nope"],
+            {"JILIANG_PASSWORD": "long-enough"},
+            "not found",
+        ),
+        (["audit", "verify"], {"JILIANG_DEFAULT_LANGUAGE": "fr"}, "JILIANG_DEFAULT_LANGUAGE"),
+        (["audit", "verify"], {"JILIANG_BOGUS": "1"}, "JILIANG_BOGUS"),
+        (
+            ["db", "upgrade"],
+            {"JILIANG_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/x"},
+            "database unavailable",
+        ),
+        (["db", "upgrade"], {"JILIANG_DATABASE_URL": "oracle://x"}, "JILIANG_DATABASE_URL"),
+        (["serve", "--port", "0"], {}, "port"),
+    ],
+)
+def test_bad_input_gets_one_line(city, args, env, expect):
+    assert expect in one_line_error(run(args, city, env=env))
+
+
+def test_no_password_without_terminal(city):
+    assert "no password" in one_line_error(
+        run(["user", "create", "y", "--role", "regulator"], city, stdin="")
+    )
+
+
+def test_serve_refuses_an_old_schema(tmp_path):
+    data = tmp_path / "fresh"
+    assert "jiliang db upgrade" in one_line_error(run(["serve", "--port", "8999"], data))

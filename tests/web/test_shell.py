@@ -1,0 +1,53 @@
+"""The console shell: home figures, language switch, login and logout through forms."""
+
+from __future__ import annotations
+
+HTML = {"Accept": "text/html"}
+
+
+def test_home_is_chinese_by_default_with_real_figures(client, seeded):
+    r = client.get("/", headers=HTML)
+    assert r.status_code == 200 and 'lang="zh-CN"' in r.text
+    assert "城市计量总览" in r.text
+    assert f">{seeded['organizations']}<" in r.text
+
+
+def test_english_by_query_and_accept_language(client, seeded):
+    r = client.get("/?lang=en", headers=HTML)
+    assert 'lang="en"' in r.text and "City metrology overview" in r.text
+    assert r.cookies.get("jiliang_lang") == "en"
+    r = client.get("/", headers={**HTML, "Accept-Language": "en-GB,en;q=0.9"})
+    assert "City metrology overview" in r.text
+
+
+def test_login_logout_through_the_form(client, seeded):
+    r = client.post(
+        "/login",
+        data={"username": "regulator", "password": "jiliang-demo", "next": "/"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    assert client.cookies.get("jiliang_token")
+    page = client.get("/", headers=HTML)
+    assert "王处长" in page.text and "审计日志条目" in page.text
+    client.post("/logout", follow_redirects=False)
+    assert "王处长" not in client.get("/", headers=HTML).text
+
+
+def test_failed_login_shows_a_message_not_a_trace(client, seeded):
+    r = client.post("/login", data={"username": "regulator", "password": "wrong"}, headers=HTML)
+    assert r.status_code == 401 and "用户名或密码错误" in r.text
+
+
+def test_open_redirect_is_refused(client, seeded):
+    r = client.post(
+        "/login",
+        data={"username": "regulator", "password": "jiliang-demo", "next": "//evil.example/"},
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == "/"
+
+
+def test_unknown_page_for_a_browser_is_a_page(client):
+    r = client.get("/no-such-page", headers=HTML)
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
