@@ -407,6 +407,21 @@ class TimeStampAuthority:
         )
 
 
+def _rejection(reason: str) -> bytes:
+    """A ``TimeStampResp`` with status rejection and no token (asn1crypto wants a token field)."""
+    from asn1crypto import core, tsp
+
+    status = tsp.PKIStatusInfo({"status": "rejection", "fail_info": {reason}}).dump()
+    return bytes(core.Sequence.load(b"\x30" + _der_length(len(status)) + status).dump())
+
+
+def _der_length(n: int) -> bytes:
+    if n < 0x80:
+        return bytes([n])
+    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(raw)]) + raw
+
+
 def timestamp_request(digest: bytes, nonce: int) -> bytes:
     """A DER ``TimeStampReq`` for a SHA-256 digest (certReq true)."""
     from asn1crypto import tsp
@@ -425,14 +440,17 @@ def timestamp_request(digest: bytes, nonce: int) -> bytes:
 
 def token_from_response(resp_der: bytes, *, nonce: int | None = None) -> bytes:
     """The token of a granted ``TimeStampResp``; SigningError otherwise."""
-    from asn1crypto import tsp
+    from asn1crypto import core, tsp
 
     try:
-        resp = tsp.TimeStampResp.load(resp_der)
-        status = resp["status"]["status"].native
-        if status not in ("granted", "granted_with_mods"):
-            raise SigningError(f"the TSA refused the request: {status}")
-        token = resp["time_stamp_token"]
+        outer = core.Sequence.load(resp_der)
+        status = tsp.PKIStatusInfo.load(outer[0].dump())["status"].native
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise SigningError(f"the TSA answer is not an RFC 3161 response: {exc}") from None
+    if status not in ("granted", "granted_with_mods"):
+        raise SigningError(f"the TSA refused the request: {status}")
+    try:
+        token = tsp.TimeStampResp.load(resp_der)["time_stamp_token"]
         got_nonce = token["content"]["encap_content_info"]["content"].parsed["nonce"].native
     except (ValueError, TypeError, KeyError) as exc:
         raise SigningError(f"the TSA answer is not an RFC 3161 response: {exc}") from None
