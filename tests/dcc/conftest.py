@@ -10,7 +10,9 @@ import pytest
 
 DATA = Path(__file__).parent / "data"
 SIGNED_PTB = DATA / "dcc_gp_temperature_typical_v12_v3.2.0_signed.xml"
-PTB_TRUST = (DATA / "trusted_certs" / "root.crt").read_bytes() + (DATA / "trusted_certs" / "sub.crt").read_bytes()
+PTB_TRUST = (DATA / "trusted_certs" / "root.crt").read_bytes() + (
+    DATA / "trusted_certs" / "sub.crt"
+).read_bytes()
 # The PTB example carries xades:SigningTime 2023-03-27T15:14:30Z; its signer certificate is valid
 # 2021-12-02 .. 2024-12-02 (read from the file). A day after signing is inside both.
 PTB_AT = datetime(2023, 3, 28, tzinfo=UTC)
@@ -32,7 +34,11 @@ def make_record(number: str = "BJ-2026-000001", **changes):  # type: ignore[no-u
     rec = CalibrationRecordInput(
         number=number,
         laboratory=PartyInput(
-            "滨江市计量检测研究院", "Binjiang Institute of Metrology", "滨江市", "江城区计量路1号", accreditation_code="CNAS L0001"
+            "滨江市计量检测研究院",
+            "Binjiang Institute of Metrology",
+            "滨江市",
+            "江城区计量路1号",
+            accreditation_code="CNAS L0001",
         ),
         customer=PartyInput("滨江精密机械有限公司", "Binjiang Precision Machinery Co.", "滨江市"),
         instrument_name_zh="工业铂电阻温度计",
@@ -68,7 +74,12 @@ def make_record(number: str = "BJ-2026-000001", **changes):  # type: ignore[no-u
         ),
         conditions=(
             ConditionInput(
-                "环境温度", "Ambient temperature", Decimal("23.0"), "\\degreecelsius", Decimal("1.0"), ref_type="basic_temperature"
+                "环境温度",
+                "Ambient temperature",
+                Decimal("23.0"),
+                "\\degreecelsius",
+                Decimal("1.0"),
+                ref_type="basic_temperature",
             ),
         ),
         conformity=ConformityInput(

@@ -7,7 +7,6 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-
 from tests.dcc.conftest import DATA, make_record
 
 import jiliang.dcc as dcc
@@ -16,7 +15,11 @@ from jiliang.dcc.migrate import values_of
 
 
 def test_all_is_curated():
-    public = {n for n, v in vars(dcc).items() if not n.startswith("_") and getattr(v, "__module__", "").startswith("jiliang.dcc")}
+    public = {
+        n
+        for n, v in vars(dcc).items()
+        if not n.startswith("_") and getattr(v, "__module__", "").startswith("jiliang.dcc")
+    }
     assert set(dcc.__all__) == public
 
 
@@ -67,7 +70,7 @@ def test_hybrid_gives_kelvin_for_celsius(unsigned_xml):
     cert = dcc.from_xml(unsigned_xml)
     ref = cert.measurement_results[0].results[0].quantities[0].value
     assert isinstance(ref, dcc.Hybrid)
-    celsius, kelvin = ref.members
+    _celsius, kelvin = ref.members
     assert kelvin.units == ("\\kelvin",)
     assert kelvin.values == (Decimal("273.150"), Decimal("373.150"))  # T/K = t/°C + 273.15 exactly
 
@@ -92,7 +95,12 @@ def test_reads_ptb_examples_and_rewrites_them_as_valid_3_3_0(name, version):
 def test_deprecated_expanded_unc_is_read_as_expanded_mu():
     """3.1.1 GP file: the first list's expandedUncXMLList values are read into ExpandedMUList."""
     cert = dcc.from_xml((DATA / "dcc_gp_temperature_typical_v12.xml").read_bytes())
-    lists = [q.value for r in cert.measurement_results[0].results for q in r.quantities if isinstance(q.value, dcc.RealList)]
+    lists = [
+        q.value
+        for r in cert.measurement_results[0].results
+        for q in r.quantities
+        if isinstance(q.value, dcc.RealList)
+    ]
     assert any(v.uncertainty is not None for v in lists)
 
 
@@ -141,7 +149,7 @@ def test_migration_from_3_0_0():
 
 
 def test_migrate_refuses_other_targets():
-    with pytest.raises(DccError, match="3.3.0 only"):
+    with pytest.raises(DccError, match=r"3\.3\.0 only"):
         dcc.migrate((DATA / "dcc_minimal_v3.3.0.xml").read_bytes(), to="3.4.0")
 
 
@@ -181,7 +189,9 @@ def test_rule_mandatory_language_in_every_text(unsigned_xml):
 
 
 def test_coverage_factor_below_one_is_reported_with_its_xpath(unsigned_xml):
-    bad = unsigned_xml.replace(b"<si:coverageFactor>2</si:coverageFactor>", b"<si:coverageFactor>0.5</si:coverageFactor>", 1)
+    bad = unsigned_xml.replace(
+        b"<si:coverageFactor>2</si:coverageFactor>", b"<si:coverageFactor>0.5</si:coverageFactor>", 1
+    )
     report = dcc.validate(bad)
     assert not report.valid
     rule = [p for p in report.problems if p.rule == "coverage-factor"]
@@ -193,11 +203,13 @@ def test_xsd_error_has_an_xpath(unsigned_xml):
     bad = unsigned_xml.replace(b"<dcc:uniqueIdentifier>BJ-2026-000001</dcc:uniqueIdentifier>", b"")
     report = dcc.validate(bad)
     assert not report.valid
-    assert report.errors[0].rule == "schema" and report.errors[0].xpath.startswith("/dcc:digitalCalibrationCertificate")
+    assert report.errors[0].rule == "schema" and report.errors[0].xpath.startswith(
+        "/dcc:digitalCalibrationCertificate"
+    )
 
 
 def test_model_refuses_coverage_factor_below_one():
-    with pytest.raises(DccError, match="coverage factor 0.9 is below 1"):
+    with pytest.raises(DccError, match=r"coverage factor 0\.9 is below 1"):
         dcc.ExpandedMU(Decimal("0.1"), Decimal("0.9"), Decimal("0.95"))
 
 

@@ -6,7 +6,6 @@ import base64
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from tests.dcc.conftest import NOW, PTB_AT, PTB_TRUST, SIGNED_PTB, sign_blt
 
 import jiliang.dcc as dcc
@@ -16,7 +15,7 @@ LATER = datetime(2046, 1, 1, tzinfo=UTC)  # long after the test signer's certifi
 
 
 def _status(report, name):  # type: ignore[no-untyped-def]
-    return [c for c in report.checks if c.name == name][0]
+    return next(c for c in report.checks if c.name == name)
 
 
 def test_ptb_signed_example_verifies_at_its_signing_time():
@@ -158,7 +157,9 @@ def test_unsigned_file_does_not_verify(unsigned_xml, pki):
 
 
 def test_signing_refuses_an_invalid_certificate(unsigned_xml, pki):
-    bad = unsigned_xml.replace(b"<si:coverageFactor>2</si:coverageFactor>", b"<si:coverageFactor>0.5</si:coverageFactor>", 1)
+    bad = unsigned_xml.replace(
+        b"<si:coverageFactor>2</si:coverageFactor>", b"<si:coverageFactor>0.5</si:coverageFactor>", 1
+    )
     with pytest.raises(dcc.DccError, match="not valid, not signing"):
         sign_blt(bad, pki)
 
@@ -223,7 +224,9 @@ def test_malformed_timestamp_token_is_reported(signed_xml, pki):
     from lxml import etree
 
     root = etree.fromstring(signed_xml)
-    root.find(".//{http://uri.etsi.org/01903/v1.3.2#}EncapsulatedTimeStamp").text = base64.b64encode(b"\x30\x80junk").decode()
+    root.find(".//{http://uri.etsi.org/01903/v1.3.2#}EncapsulatedTimeStamp").text = base64.b64encode(
+        b"\x30\x80junk"
+    ).decode()
     report = dcc.verify(etree.tostring(root), pki.trust_pem, now=NOW)
     assert not report.valid and "malformed timestamp" in _status(report, "timestamp").detail
 

@@ -299,7 +299,9 @@ async def verify_upload(
     out = report.as_dict()
     registered = None
     if report.certificate_number:
-        registered = await run_in_threadpool(_registered, request, report.certificate_number, hashlib.sha256(data).hexdigest())
+        registered = await run_in_threadpool(
+            _registered, request, report.certificate_number, hashlib.sha256(data).hexdigest()
+        )
     out["register"] = registered
     return out
 
@@ -314,7 +316,11 @@ def _registered(request: Request, number: str, sha256: str) -> dict[str, Any] | 
             status = run(session, number)
         except NotFoundError:
             return None
-    return {"status": status["status"], "same_bytes": status["sha256"] == sha256, "superseded_by": status["superseded_by"]}
+    return {
+        "status": status["status"],
+        "same_bytes": status["sha256"] == sha256,
+        "superseded_by": status["superseded_by"],
+    }
 
 
 @router.get("/{number}", name="get", summary="One certificate's register entry")
@@ -367,7 +373,9 @@ def download_pdf(
     _visible(caller, row)
     pdf = render_pdf(from_xml(row.signed_xml), lang=lang, base_url=settings_of(request).public_base_url)
     return Response(
-        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{row.number}-{lang}.pdf"'}
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{row.number}-{lang}.pdf"'},
     )
 
 
@@ -379,8 +387,12 @@ def revoke_certificate(number: Number, body: ReasonIn, caller: Caller, session: 
     return _out(revoke(session, number, body.reason, now=datetime.now(UTC)))
 
 
-@router.post("/{number}/supersede", name="supersede", summary="Mark superseded by a newer certificate (issuing lab)")
-def supersede_certificate(number: Number, body: SupersedeIn, caller: Caller, session: SessionDep) -> CertificateOut:
+@router.post(
+    "/{number}/supersede", name="supersede", summary="Mark superseded by a newer certificate (issuing lab)"
+)
+def supersede_certificate(
+    number: Number, body: SupersedeIn, caller: Caller, session: SessionDep
+) -> CertificateOut:
     from jiliang.dcc.service import get_certificate, supersede
 
     _own_lab(caller, get_certificate(session, number))

@@ -20,7 +20,12 @@ def home_figures(session: Session, principal: Any) -> list[dict[str, Any]]:
     if not principal.is_regulator:
         if principal.org_id is None:
             return []
-        q = q.where(or_(DccCertificate.lab_org_id == principal.org_id, DccCertificate.customer_org_id == principal.org_id))
+        q = q.where(
+            or_(
+                DccCertificate.lab_org_id == principal.org_id,
+                DccCertificate.customer_org_id == principal.org_id,
+            )
+        )
     total = session.scalar(q) or 0
     revoked = session.scalar(q.where(DccCertificate.status == CertificateStatus.REVOKED.value)) or 0
     return [

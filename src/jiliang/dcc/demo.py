@@ -128,7 +128,7 @@ def _record(
                 f"STD-{kind:02d}-{rng.randint(1, 99):02d}",
                 f"NIM-{day.year - 1}-{rng.randint(1000, 9999)}",
                 "中国计量科学研究院 National Institute of Metrology, China",
-                "%064x" % rng.getrandbits(256),
+                f"{rng.getrandbits(256):064x}",
             ),
         ),
         conditions=(

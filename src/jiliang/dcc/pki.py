@@ -391,13 +391,9 @@ class TimeStampAuthority:
             digest = imprint["hashed_message"].native
             nonce = req["nonce"].native
         except (ValueError, TypeError, KeyError):
-            return bytes(
-                tsp.TimeStampResp({"status": {"status": "rejection", "fail_info": {"bad_request"}}}).dump()
-            )
+            return _rejection("bad_request")
         if algorithm != "sha256" or len(digest) != 32:
-            return bytes(
-                tsp.TimeStampResp({"status": {"status": "rejection", "fail_info": {"bad_alg"}}}).dump()
-            )
+            return _rejection("bad_alg")
         with self._lock:
             token = self.stamp(digest, at=at, nonce=nonce)
         return bytes(

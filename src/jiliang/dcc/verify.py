@@ -20,6 +20,7 @@ from the element rebuilt from the bytes covered by the signature, never from the
 from __future__ import annotations
 
 import base64
+import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -139,7 +140,7 @@ def _revocation(chain: list[Any], crls: list[Any], at: datetime) -> Check:
     if not crls:
         return Check("revocation", "warning", "no revocation data embedded; revocation not checked")
     checked = []
-    for cert, issuer in zip(chain, chain[1:], strict=False):
+    for cert, issuer in itertools.pairwise(chain):
         crl = next(
             (c for c in crls if c.issuer == issuer.subject and c.is_signature_valid(issuer.public_key())),
             None,

@@ -29,7 +29,9 @@ def verify_form(
         number = number.strip()
         if _NUMBER.match(number):
             return RedirectResponse(f"/verify/{number}", status_code=303)
-        return page(request, "dcc/verify.html", principal, status=422, error="dcc.bad_number", number=number[:64])
+        return page(
+            request, "dcc/verify.html", principal, status=422, error="dcc.bad_number", number=number[:64]
+        )
     return page(request, "dcc/verify.html", principal, error=None, number="")
 
 
@@ -39,7 +41,9 @@ def verify_status(number: str, request: Request, principal: PageCaller, session:
     from jiliang.dcc.service import public_status
 
     if not _NUMBER.match(number):
-        return page(request, "dcc/verify.html", principal, status=422, error="dcc.bad_number", number=number[:64])
+        return page(
+            request, "dcc/verify.html", principal, status=422, error="dcc.bad_number", number=number[:64]
+        )
     try:
         info = public_status(session, number)
     except NotFoundError:
