@@ -498,12 +498,13 @@ def parse_timestamp_token(token_der: bytes) -> tuple[TimeStampToken, Any]:
         tst = tsp.TSTInfo.load(tst_der)
         si = sd["signer_infos"][0]
         sid = si["sid"].chosen
-        certs = [c.chosen for c in sd["certificates"]] if sd["certificates"].native is not None else []
+        certs = [c.chosen for c in sd["certificates"]] if len(sd["certificates"].contents or b"") else []
+        issuer_der, serial = sid["issuer"].dump(), sid["serial_number"].native
         tsa_acert = next(
             (
                 c
                 for c in certs
-                if c.issuer == sid["issuer"] and c.serial_number == sid["serial_number"].native
+                if c["tbs_certificate"]["issuer"].dump() == issuer_der and c.serial_number == serial
             ),
             None,
         )

@@ -78,12 +78,13 @@ class SignatureVerifier(Protocol):
     :meth:`verify` checks the cryptographic signature and every reference digest and returns
     ``(signed_document_root, signed_properties, signer_certificate_der)`` where the document root
     is rebuilt from the bytes that were actually signed. :meth:`issued_by` checks one link of a
-    certificate chain (so a verifier for a new algorithm also brings its certificate check).
+    certificate chain (``cryptography`` certificate objects; so a verifier for a new algorithm
+    also brings its certificate-signature check).
     """
 
     def verify(self, data: bytes, at: datetime) -> tuple[Any, Any, bytes]: ...
 
-    def issued_by(self, cert_der: bytes, issuer_der: bytes) -> bool: ...
+    def issued_by(self, cert: Any, issuer: Any) -> bool: ...
 
 
 def _signxml_classes() -> tuple[Any, Any]:
@@ -207,11 +208,7 @@ class EcdsaVerifier:
             raise DccError("the signature does not cover xades:SignedProperties")
         return doc_results[0].signed_xml, props[0].signed_properties, bytes(cert.public_bytes(Encoding.DER))
 
-    def issued_by(self, cert_der: bytes, issuer_der: bytes) -> bool:
-        from cryptography import x509
-
-        cert = x509.load_der_x509_certificate(cert_der)
-        issuer = x509.load_der_x509_certificate(issuer_der)
+    def issued_by(self, cert: Any, issuer: Any) -> bool:
         try:
             cert.verify_directly_issued_by(issuer)
         except (ValueError, TypeError, Exception):  # InvalidSignature, unsupported algorithm

@@ -95,9 +95,9 @@ def _path(
 ) -> tuple[list[Any] | None, str]:
     """A chain cert → … → anchor, every certificate valid at ``at``; or None with the reason."""
     from cryptography import x509
-    from cryptography.hazmat.primitives.serialization import Encoding
 
-    anchor_ders = {a.public_bytes(Encoding.DER) for a in anchors}
+    anchor_set = set(anchors)
+    named = [(c.subject, c) for c in anchors + pool]
     chain = [cert]
     current = cert
     for _ in range(8):
@@ -106,12 +106,13 @@ def _path(
                 f"certificate {current.subject.rfc4514_string()} is not valid at {at.isoformat()} "
                 f"(valid {current.not_valid_before_utc.isoformat()} to {current.not_valid_after_utc.isoformat()})"
             )
-        if current.public_bytes(Encoding.DER) in anchor_ders:
+        if current in anchor_set:
             return chain, "ok"
-        candidates = [c for c in anchors + pool if c.subject == current.issuer and c is not current]
+        wanted = current.issuer
+        candidates = [c for name, c in named if name == wanted and c is not current]
         issuer = None
         for cand in candidates:
-            if issued_by(current.public_bytes(Encoding.DER), cand.public_bytes(Encoding.DER)):
+            if issued_by(current, cand):
                 try:
                     bc = cand.extensions.get_extension_for_class(x509.BasicConstraints).value
                     is_ca = bc.ca
