@@ -84,11 +84,11 @@ def main() -> int:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
 
     from lxml import etree
+    from tests.dcc.conftest import make_record
 
     import jiliang.dcc as dcc
     from jiliang.dcc.schemas import URL_MAP, lxml_schema, xmlschema_schema
     from jiliang.dcc.validate import validate
-    from tests.dcc.conftest import make_record
 
     pki = dcc.create_test_pki(now=datetime(2026, 1, 1, tzinfo=UTC))
     tsa = pki.tsa()

@@ -125,7 +125,7 @@ def sign_cmd(
         crls=crls,
     )
     _write(out, signed)
-    level = "B-LT" if stamp and crls and certificates else ("B-T" if stamp else "B-B")
+    level = "B-LT" if stamp is not None and crls and certificates else ("B-T" if stamp is not None else "B-B")
     console.print(f"signed ({level}) -> {out}", markup=False, highlight=False)
 
 

@@ -170,7 +170,9 @@ def seed(session: Session, city: Any, rng: random.Random) -> dict[str, int]:
         return {"certificates": 0}
     lab = session.get(Organization, lab_id)
     customer_ids = [i for key, i in city.org_ids.items() if key not in ("institute", "regulator")]
-    customers = [session.get(Organization, i) for i in sorted(customer_ids)[:6]] or [lab]
+    customers = [o for o in (session.get(Organization, i) for i in sorted(customer_ids)[:6]) if o is not None]
+    if lab is None or not customers:
+        return {"certificates": 0}
     keys = platform_keys(None)
     issued = []
     for n in range(8):

@@ -519,7 +519,10 @@ def parse_timestamp_token(token_der: bytes) -> tuple[TimeStampToken, Any]:
         algo = si["signature_algorithm"]["algorithm"].native
         if algo not in ("sha256_ecdsa", "ecdsa"):
             raise DccError(f"timestamp signature algorithm {algo} is not supported")
-        tsa_cert.public_key().verify(si["signature"].native, signed, ec.ECDSA(hashes.SHA256()))
+        public_key = tsa_cert.public_key()
+        if not isinstance(public_key, ec.EllipticCurvePublicKey):
+            raise DccError("the TSA key is not an ECDSA key")
+        public_key.verify(si["signature"].native, signed, ec.ECDSA(hashes.SHA256()))
         token = TimeStampToken(
             gen_time=tst["gen_time"].native.astimezone(UTC),
             hash_algorithm=tst["message_imprint"]["hash_algorithm"]["algorithm"].native,

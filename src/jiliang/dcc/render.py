@@ -281,11 +281,11 @@ def render_html(cert: Certificate, *, lang: Lang = "zh", base_url: str) -> str:
     out.append(f"<h2>{e(_l('results', lang))}</h2>")
     for mr in cert.measurement_results:
         for r in mr.results:
-            header, rows = result_rows(r, lang)
+            header, table_rows = result_rows(r, lang)
             out.append(f"<h3>{e(_t(r.name, lang))}</h3><table>")
             if any(header):
                 out.append("<tr>" + "".join(f"<th>{e(h)}</th>" for h in header) + "</tr>")
-            out.extend("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in rows)
+            out.extend("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in table_rows)
             out.append("</table>")
     out.append(f'<p><a href="{e(url)}">{e(url)}</a></p></body></html>')
     return "".join(out)
@@ -375,8 +375,10 @@ def render_pdf(cert: Certificate, *, lang: Lang = "zh", base_url: str) -> bytes:
                     ParagraphStyle("h3", parent=body, fontSize=10, spaceBefore=4, spaceAfter=2),
                 )
             )
-            header, rows = result_rows(r, lang)
-            data = ([[P(h) for h in header]] if any(header) else []) + [[P(c) for c in row] for row in rows]
+            header, table_rows = result_rows(r, lang)
+            data = ([[P(h) for h in header]] if any(header) else []) + [
+                [P(c) for c in row] for row in table_rows
+            ]
             ncol = max(len(x) for x in data)
             t = Table(data, colWidths=[width / ncol] * ncol, repeatRows=1 if any(header) else 0)
             t.setStyle(

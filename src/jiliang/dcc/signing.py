@@ -90,15 +90,15 @@ class SignatureVerifier(Protocol):
 def _signxml_classes() -> tuple[Any, Any]:
     from lxml.etree import SubElement
     from signxml.util import xades_tag
-    from signxml.xades import XAdESSigner
+    from signxml.xades import XAdESSigner  # type: ignore[attr-defined]
 
-    class _TimedSigner(XAdESSigner):  # type: ignore[misc]
+    class _TimedSigner(XAdESSigner):
         signing_time: datetime
 
         def add_signing_time(
             self, signed_signature_properties: Any, sig_root: Any, signing_settings: Any
         ) -> None:
-            el = SubElement(signed_signature_properties, xades_tag("SigningTime"), nsmap=self.namespaces)
+            el = SubElement(signed_signature_properties, xades_tag("SigningTime"), nsmap=self.namespaces)  # type: ignore[no-untyped-call]
             el.text = self.signing_time.astimezone(UTC).isoformat(timespec="seconds")
 
     return _TimedSigner, XAdESSigner
@@ -138,7 +138,7 @@ class EcdsaSigner:
 
     def sign_enveloped(self, root: Any, signing_time: datetime) -> Any:
         from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-        from signxml import DigestAlgorithm, SignatureMethod, methods
+        from signxml import DigestAlgorithm, SignatureMethod, methods  # type: ignore[attr-defined]
 
         if self.key.public_key().public_bytes(
             Encoding.DER, PublicFormat.SubjectPublicKeyInfo
@@ -163,7 +163,7 @@ class EcdsaVerifier:
         from cryptography import x509
         from cryptography.hazmat.primitives.serialization import Encoding
         from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, InvalidSignature
-        from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier
+        from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier  # type: ignore[attr-defined]
 
         from jiliang.dcc.xmlsafe import safe_parser
 
