@@ -66,13 +66,21 @@ def test_round_trip_keeps_the_model(record, unsigned_xml):
     assert dcc.from_xml(unsigned_xml) == dcc.build_certificate(record)
 
 
+# Exact decimal arithmetic: the kelvin column must equal t/°C + 273.15 to the last digit.
+KELVIN_TOLERANCE = Decimal(0)
+
+
 def test_hybrid_gives_kelvin_for_celsius(unsigned_xml):
+    """Reference value: ISO 80000-5:2019, item 5-2, Celsius temperature t = T - T0 with
+    T0 = 273.15 K exactly (page not cited: the clause/item is the stable reference)."""
     cert = dcc.from_xml(unsigned_xml)
     ref = cert.measurement_results[0].results[0].quantities[0].value
     assert isinstance(ref, dcc.Hybrid)
-    _celsius, kelvin = ref.members
+    celsius, kelvin = ref.members
     assert kelvin.units == ("\\kelvin",)
-    assert kelvin.values == (Decimal("273.150"), Decimal("373.150"))  # T/K = t/°C + 273.15 exactly
+    for t, T in zip(celsius.values, kelvin.values, strict=True):
+        assert abs(T - (t + Decimal("273.15"))) <= KELVIN_TOLERANCE
+    assert kelvin.values == (Decimal("273.150"), Decimal("373.150"))
 
 
 @pytest.mark.parametrize(

@@ -236,3 +236,30 @@ def test_pki_folder_round_trip(tmp_path, pki):
     again = dcc.load_test_pki(tmp_path)
     assert again.signer == pki.signer and (tmp_path / "trust.pem").read_bytes() == pki.trust_pem
     assert oct((tmp_path / "signer.key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_signature_over_a_part_only_is_rejected(unsigned_xml, pki):
+    """A valid signature whose reference covers only dcc:item (id="item1"): the values outside it
+    could be changed freely, so verification must refuse it even though every digest matches."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from lxml import etree
+    from signxml import DigestAlgorithm, SignatureMethod, methods
+    from signxml.xades import XAdESSigner
+
+    root = etree.fromstring(unsigned_xml)
+    signer = XAdESSigner(
+        method=methods.enveloped,
+        signature_algorithm=SignatureMethod.ECDSA_SHA256,
+        digest_algorithm=DigestAlgorithm.SHA256,
+    )
+    signed = signer.sign(
+        root,
+        key=pki.signer_key,
+        cert=[pki.signer.public_bytes(Encoding.PEM).decode()],
+        reference_uri="#item1",
+    )
+    data = etree.tostring(signed).replace(b"100.072", b"109.999")  # outside the signed part
+    report = dcc.verify(data, pki.trust_pem, now=NOW)
+    assert not report.valid
+    assert "must cover the whole certificate" in _status(report, "signature").detail
+    assert report.certificate_number is None
