@@ -184,3 +184,11 @@ def test_migrate(tmp_path):
 
 def test_ca_init_refuses_to_overwrite(ca):
     assert "already holds a CA" in assert_one_error(run("ca", "init", str(ca)))
+
+
+def test_huge_file_is_refused_without_reading_it(tmp_path):
+    big = tmp_path / "big.xml"
+    with big.open("wb") as fh:  # sparse: 30 MB on paper, nothing written
+        fh.truncate(30 * 1024 * 1024)
+    assert "more than the limit" in assert_one_error(run("validate", str(big)))
+    assert "more than the limit" in assert_one_error(run("verify", str(big), "--trust", str(big)))

@@ -215,11 +215,12 @@ def _reason(reason: str) -> str:
 
 def revoke(session: Session, number: str, reason: str, *, now: datetime) -> DccCertificate:
     """Mark a valid certificate revoked with a reason."""
+    text = _reason(reason)
     row = get_certificate(session, number)
     if row.status != CertificateStatus.VALID.value:
         raise ConflictError(f"certificate {number!r} is already {row.status}")
     row.status = CertificateStatus.REVOKED.value
-    row.reason = _reason(reason)
+    row.reason = text
     row.status_changed_at = now
     session.flush()
     return row
@@ -227,6 +228,7 @@ def revoke(session: Session, number: str, reason: str, *, now: datetime) -> DccC
 
 def supersede(session: Session, number: str, by: str, reason: str, *, now: datetime) -> DccCertificate:
     """Mark ``number`` superseded by the (valid) certificate ``by``, with a reason."""
+    text = _reason(reason)
     row = get_certificate(session, number)
     new = get_certificate(session, by)
     if new.id == row.id:
@@ -238,7 +240,7 @@ def supersede(session: Session, number: str, by: str, reason: str, *, now: datet
     if new.lab_org_id != row.lab_org_id:
         raise DccError("a certificate can only be superseded by one of the same laboratory")
     row.status = CertificateStatus.SUPERSEDED.value
-    row.reason = _reason(reason)
+    row.reason = text
     row.superseded_by = new.id
     row.status_changed_at = now
     session.flush()
