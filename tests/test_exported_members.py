@@ -10,9 +10,11 @@ import pytest
 
 import jiliang
 
-PACKAGES = sorted(
-    f"jiliang.{m.name}" for m in pkgutil.iter_modules(jiliang.__path__) if m.ispkg
-) + ["jiliang", "jiliang.errors"]
+PACKAGES = [
+    *sorted(f"jiliang.{m.name}" for m in pkgutil.iter_modules(jiliang.__path__) if m.ispkg),
+    "jiliang",
+    "jiliang.errors",
+]
 
 
 def _public(module: types.ModuleType) -> set[str]:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
-BARE_APP = '''
+BARE_APP = """
 async def app(scope, receive, send):
     if scope["type"] != "http":
         return
@@ -32,7 +32,7 @@ async def app(scope, receive, send):
     await send({"type": "http.response.start", "status": 200,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
-'''
+"""
 
 
 def free_port() -> int:
@@ -50,7 +50,7 @@ def env_for(data: Path) -> dict[str, str]:
 def wait_ok(url: str, deadline: float) -> bool:
     while time.perf_counter() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=0.5) as r:  # noqa: S310 - loopback only
+            with urllib.request.urlopen(url, timeout=0.5) as r:
                 if r.status == 200:
                     return True
         except OSError:
@@ -64,8 +64,10 @@ def cold_start(data: Path, runs: int) -> list[float]:
         port = free_port()
         t0 = time.perf_counter()
         proc = subprocess.Popen(
-            [PY, "-m", "jiliang", "serve", "--port", str(port)], env=env_for(data),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [PY, "-m", "jiliang", "serve", "--port", str(port)],
+            env=env_for(data),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             if not wait_ok(f"http://127.0.0.1:{port}/healthz", t0 + 30):
@@ -109,7 +111,9 @@ def throughput(port: int, seconds: float, connections: int, path: str = "/health
     return sum(counts) / (time.perf_counter() - t0)
 
 
-def serve_and_measure(cmd: list[str], env: dict[str, str], port: int, seconds: float, connections: int) -> float:
+def serve_and_measure(
+    cmd: list[str], env: dict[str, str], port: int, seconds: float, connections: int
+) -> float:
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         if not wait_ok(f"http://127.0.0.1:{port}/healthz", time.perf_counter() + 30):
@@ -134,16 +138,33 @@ def main() -> int:
         subprocess.run([PY, "-m", "jiliang", "db", "upgrade"], env=env, check=True, capture_output=True)
         subprocess.run([PY, "-m", "jiliang", "demo", "seed"], env=env, check=True, capture_output=True)
         starts = cold_start(data, args.runs)
-        print(f"cold start to first 200 on /healthz: median {statistics.median(starts):.2f} s, "
-              f"max {max(starts):.2f} s over {len(starts)} runs (target ≤ 3 s)")
+        print(
+            f"cold start to first 200 on /healthz: median {statistics.median(starts):.2f} s, "
+            f"max {max(starts):.2f} s over {len(starts)} runs (target ≤ 3 s)"
+        )
         port = free_port()
-        ours = serve_and_measure([PY, "-m", "jiliang", "serve", "--port", str(port)], env, port,
-                                 args.seconds, args.connections)
+        ours = serve_and_measure(
+            [PY, "-m", "jiliang", "serve", "--port", str(port)], env, port, args.seconds, args.connections
+        )
         (tmp / "bare.py").write_text(BARE_APP)
         port = free_port()
         bare = serve_and_measure(
-            [PY, "-m", "uvicorn", "bare:app", "--port", str(port), "--log-level", "warning", "--app-dir", str(tmp)],
-            env, port, args.seconds, args.connections,
+            [
+                PY,
+                "-m",
+                "uvicorn",
+                "bare:app",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--app-dir",
+                str(tmp),
+            ],
+            env,
+            port,
+            args.seconds,
+            args.connections,
         )
         print(f"/healthz, 1 worker, {args.connections} keep-alive connections, {args.seconds:.0f} s:")
         print(f"  jiliang serve       {ours:8.0f} requests/s (target ≥ 1,000)")

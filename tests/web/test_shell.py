@@ -51,3 +51,12 @@ def test_open_redirect_is_refused(client, seeded):
 def test_unknown_page_for_a_browser_is_a_page(client):
     r = client.get("/no-such-page", headers=HTML)
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+
+
+def test_audit_page_is_for_the_regulator_only(client, auth_headers):
+    r = client.get("/audit", headers={"Accept": "text/html"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    r = client.get("/audit", headers={**auth_headers("regulator"), "Accept": "text/html"})
+    assert r.status_code == 200 and "哈希链完整" in r.text
+    r = client.get("/audit", headers={**auth_headers("power"), "Accept": "text/html"})
+    assert r.status_code == 403

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from jiliang.platform.auth import ANONYMOUS, Principal, resolve_token
+from jiliang.platform.auth import ANONYMOUS, Principal, bearer_token, resolve_token
 from jiliang.platform.db import Database
 from jiliang.platform.models import Role
 from jiliang.platform.settings import Settings
@@ -41,15 +41,6 @@ def get_db(request: Request) -> Database:
     return db
 
 
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    if header:
-        scheme, _, value = header.partition(" ")
-        if scheme.lower() == "bearer" and value.strip():
-            return value.strip()
-    return request.cookies.get(TOKEN_COOKIE)
-
-
 def get_principal(request: Request) -> Principal:
     """The caller from ``Authorization: Bearer`` or the console's cookie; anonymous otherwise.
 
@@ -58,7 +49,7 @@ def get_principal(request: Request) -> Principal:
     cached = getattr(request.state, "principal", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    token = _bearer(request)
+    token = bearer_token(request.headers.get("authorization"), request.cookies.get(TOKEN_COOKIE))
     principal = ANONYMOUS
     if token:
         from_header = bool(request.headers.get("authorization"))

@@ -37,6 +37,7 @@ __all__ = [
     "Principal",
     "RateLimitedError",
     "authenticate",
+    "bearer_token",
     "create_user",
     "hash_password",
     "issue_token",
@@ -93,6 +94,15 @@ class Principal:
 
 
 ANONYMOUS = Principal(user_id=None, username="anonymous", role=Role.PUBLIC, org_id=None)
+
+
+def bearer_token(authorization: str | None, cookie: str | None) -> str | None:
+    """The token of a request: ``Authorization: Bearer <token>`` first, else the console cookie."""
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+    return cookie or None
 
 
 def hash_password(password: str) -> str:

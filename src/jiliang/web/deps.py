@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from jiliang.errors import JiliangError
-from jiliang.platform.auth import ANONYMOUS, Principal, resolve_token
+from jiliang.platform.auth import ANONYMOUS, Principal, bearer_token, resolve_token
 from jiliang.platform.db import Database
 
 __all__ = ["TOKEN_COOKIE", "PageCaller", "PageSession", "page_principal", "require_login"]
@@ -18,12 +18,15 @@ TOKEN_COOKIE = "jiliang_token"  # noqa: S105 - a cookie name, shared with the AP
 
 
 def page_principal(request: Request) -> Principal:
-    """The logged-in user from the console cookie, or anonymous (a stale cookie is ignored)."""
+    """The logged-in user from the console cookie (or a bearer token), else anonymous.
+
+    A stale or revoked token just means anonymous: the page offers the login form.
+    """
     cached = getattr(request.state, "principal", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     principal = ANONYMOUS
-    token = request.cookies.get(TOKEN_COOKIE)
+    token = bearer_token(request.headers.get("authorization"), request.cookies.get(TOKEN_COOKIE))
     if token:
         db: Database = request.app.state.db
         with db.sessionmaker() as session:

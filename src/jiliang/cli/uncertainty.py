@@ -1,0 +1,151 @@
+"""``jiliang uncertainty``: evaluate measurement models (GUM, Monte Carlo, conformity)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from jiliang.errors import InputError
+
+__all__ = ["app", "plot_evaluation"]
+
+app = typer.Typer(
+    name="uncertainty", help="Measurement uncertainty: GUM, Monte Carlo, conformity.", no_args_is_help=True
+)
+
+
+def _read(path: Path) -> str:
+    from jiliang.uncertainty.model import MAX_MODEL_BYTES
+
+    try:
+        if path.stat().st_size > MAX_MODEL_BYTES:
+            raise InputError(f"{path}: larger than {MAX_MODEL_BYTES} bytes")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+
+
+def _fmt(value: float | None, digits: int = 6) -> str:
+    return "∞" if value is None else f"{value:.{digits}g}"
+
+
+def _print(result: dict[str, Any]) -> None:
+    echo = typer.echo
+    echo(f"model: {result['model']}")
+    for name, out in result["outputs"].items():
+        g, mc, v = out["gum"], out["mc"], out["validation"]
+        if g is not None:
+            lo, hi = g["interval"]
+            echo(
+                f"{name}  GUM: y = {_fmt(g['value'], 8)}, u = {_fmt(g['u'], 4)}, ν_eff = {_fmt(g['dof'], 4)}, "
+                f"k = {g['k']:.3f}, U = {_fmt(g['U'], 4)}, {100 * g['p']:g} % [{_fmt(lo, 8)}, {_fmt(hi, 8)}]"
+            )
+        if mc is not None:
+            lo, hi = mc["interval"]
+            slo, shi = mc["shortest"]
+            echo(
+                f"{name}  MC ({mc['trials']} trials): y = {_fmt(mc['value'], 8)}, u = {_fmt(mc['u'], 4)}, "
+                f"symmetric [{_fmt(lo, 8)}, {_fmt(hi, 8)}], shortest [{_fmt(slo, 8)}, {_fmt(shi, 8)}]"
+            )
+        if v is not None:
+            verdict = "validated" if v["passed"] else "NOT validated"
+            echo(
+                f"{name}  JCGM 101 §8: GUM {verdict} (δ = {v['tolerance']:g}, d_low = {v['d_low']:.3g}, "
+                f"d_high = {v['d_high']:.3g})"
+            )
+        for line in result["budget"].get(name, []):
+            echo(
+                f"    {line['input']:<16} c = {line['sensitivity']: .4g}  u = {line['u']:.4g}  "
+                f"|c|u = {line['contribution']:.4g}  share = {100 * line['share']:.1f} %"
+            )
+    c = result["conformity"]
+    if c is not None:
+        echo(
+            f"conformity of {c['output']} ({c['rule']}): {c['decision']}; acceptance {c['acceptance']}, "
+            f"p_c = {c['p_conform']:.4g}, {c['specific_risk_kind']} = {c['specific_risk']:.3g}"
+        )
+        if c["global"] is not None:
+            gl = c["global"]
+            echo(f"  global risks: consumer {gl['consumer_risk']:.3g}, producer {gl['producer_risk']:.3g}")
+
+
+def plot_evaluation(evaluation: Any, out: Path) -> None:
+    """Histogram of the Monte Carlo values with the GUM pdf and both intervals, and a budget chart."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise InputError("--plot needs matplotlib (pip install 'jiliang[files]')") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from scipy import stats
+
+    names = evaluation.model.output_names
+    fig, axes = plt.subplots(len(names), 2, figsize=(11, 3.6 * len(names)), squeeze=False)
+    for k, name in enumerate(names):
+        ax, bx = axes[k]
+        g = evaluation.gum.outputs[k] if evaluation.gum is not None else None
+        mc = evaluation.mc.outputs[k] if evaluation.mc is not None else None
+        if mc is not None and evaluation.mc.samples.shape[1]:
+            ax.hist(evaluation.mc.samples[k], bins=200, density=True, color="#9ecae1", label="Monte Carlo")
+            for lo_hi, style, label in (
+                (mc.interval, "-", "MC symmetric"),
+                (mc.shortest, ":", "MC shortest"),
+            ):
+                for i, x in enumerate(lo_hi):
+                    ax.axvline(x, color="#08519c", ls=style, label=label if i == 0 else None)
+        if g is not None and g.u > 0:
+            lo = g.y - 5 * g.u if mc is None else min(g.y - 5 * g.u, mc.interval[0] - mc.u)
+            hi = g.y + 5 * g.u if mc is None else max(g.y + 5 * g.u, mc.interval[1] + mc.u)
+            xs = np.linspace(lo, hi, 400)
+            pdf = stats.norm.pdf(xs, g.y, g.u) if np.isinf(g.dof) else stats.t.pdf(xs, g.dof, g.y, g.u)
+            ax.plot(xs, pdf, color="#d62728", label="GUM")
+            for i, x in enumerate(g.interval):
+                ax.axvline(x, color="#d62728", ls="--", label="GUM interval" if i == 0 else None)
+        ax.set_title(f"{name}: distribution")
+        ax.legend(fontsize=7)
+        if g is not None:
+            labels = [b.input for b in g.budget]
+            bx.barh(labels, [b.contribution for b in g.budget], color="#6baed6")
+            bx.invert_yaxis()
+            bx.set_xlabel("|c| u")
+        bx.set_title(f"{name}: uncertainty budget")
+    fig.tight_layout()
+    try:
+        fig.savefig(out, dpi=110)
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
+    finally:
+        plt.close(fig)
+
+
+@app.command("run")
+def run(
+    model_file: Path = typer.Argument(..., help="Model file (YAML or JSON).", show_default=False),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    plot: Path | None = typer.Option(None, "--plot", help="Write a PNG with the histogram and the budget."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed for the Monte Carlo (overrides method.seed)."),
+) -> None:
+    """Evaluate MODEL_FILE: GUM, Monte Carlo, JCGM 101 §8 validation and the conformity decision."""
+    from jiliang.cli.common import emit_json
+    from jiliang.uncertainty import evaluate, load_model
+
+    text = _read(model_file)
+    fmt = "json" if model_file.suffix.lower() == ".json" else "yaml"
+    model = load_model(text, fmt=fmt)
+    if seed is not None and seed < 0:
+        raise InputError(f"--seed must be ≥ 0, got {seed}")
+    result = evaluate(model, seed=seed)
+    if plot is not None:
+        plot_evaluation(result, plot)
+    data = result.as_dict()
+    if as_json:
+        emit_json(data)
+    else:
+        _print(data)

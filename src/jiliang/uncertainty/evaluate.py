@@ -1,0 +1,269 @@
+"""One call that evaluates a model file the way it asks, and the JSON shape of the result.
+
+:func:`evaluate` runs the GUM (JCGM 100), the Monte Carlo method (JCGM 101/102), the validation
+of the GUM by the Monte Carlo (JCGM 101 §8), coverage regions for several outputs (JCGM 102) and
+the conformity decision (JCGM 106); :meth:`Evaluation.as_dict` gives the documented JSON output.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from jiliang.uncertainty.conformity import Decision, GlobalRisk, decide, global_risks
+from jiliang.uncertainty.errors import UncertaintyModelError
+from jiliang.uncertainty.gum import GumOutput, GumResult, gum
+from jiliang.uncertainty.model import Model
+from jiliang.uncertainty.montecarlo import DEFAULT_STORE, McOutput, McResult, montecarlo, numerical_tolerance
+from jiliang.uncertainty.regions import CoverageRegion, coverage_region
+
+__all__ = ["Evaluation", "Validation", "evaluate", "validate"]
+
+
+@dataclass(frozen=True, slots=True)
+class Validation:
+    """JCGM 101 §8: the GUM interval y ± U_p against the Monte Carlo interval [y_low, y_high].
+
+    d_low = |y − U_p − y_low|, d_high = |y + U_p − y_high|; ``passed`` when both are at most the
+    numerical tolerance δ of the GUM u(y) at ``digits`` significant digits (§7.9.2).
+    """
+
+    output: str
+    passed: bool
+    tolerance: float
+    d_low: float
+    d_high: float
+    digits: int
+
+
+def validate(g: GumOutput, mc: McOutput, digits: int = 2, interval: str = "symmetric") -> Validation:
+    """Validate the GUM result ``g`` by the Monte Carlo result ``mc`` (JCGM 101:2008 §8.2)."""
+    lo, hi = mc.shortest if interval == "shortest" else mc.interval
+    d_low = abs(g.y - g.U - lo)
+    d_high = abs(g.y + g.U - hi)
+    delta = numerical_tolerance(g.u, digits)
+    return Validation(g.name, bool(d_low <= delta and d_high <= delta), delta, d_low, d_high, digits)
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """Everything :func:`evaluate` computed; ``None`` where the method did not ask for it."""
+
+    model: Model
+    gum: GumResult | None
+    mc: McResult | None
+    validations: tuple[Validation, ...]
+    regions: tuple[CoverageRegion, ...]
+    decision: Decision | None
+    global_risk: GlobalRisk | None
+    p_c_mc: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON output (see ``docs/guide/uncertainty.md``); infinite dof is ``null``."""
+        return _as_dict(self)
+
+
+def evaluate(
+    model: Model,
+    *,
+    seed: int | np.random.SeedSequence | None = None,
+    store: int = DEFAULT_STORE,
+    max_trials: int | None = None,
+) -> Evaluation:
+    """Evaluate ``model`` as its ``method`` asks.
+
+    ``max_trials`` refuses models asking for more Monte Carlo trials (fixed, or the adaptive
+    ``max_trials``) than a caller allows.
+    """
+    method = model.method
+    spec = method.montecarlo
+    if spec is not None and max_trials is not None:
+        asked = spec.trials if spec.trials is not None else spec.max_trials
+        if asked > max_trials:
+            what = "trials" if spec.trials is not None else "max_trials of the adaptive procedure"
+            raise UncertaintyModelError(
+                f"method.montecarlo: {asked} {what}, more than the limit {max_trials}"
+            )
+    g = gum(model) if method.gum else None
+    mc = montecarlo(model, seed=seed, store=store) if spec is not None else None
+    validations: tuple[Validation, ...] = ()
+    if g is not None and mc is not None:
+        validations = tuple(
+            validate(go, mo, method.validation_digits, method.interval)
+            for go, mo in zip(g.outputs, mc.outputs, strict=True)
+        )
+    regions = []
+    names = model.output_names
+    if len(names) > 1:
+        if g is not None:
+            r = coverage_region("gum", names, [o.y for o in g.outputs], g.covariance, method.coverage)
+            if r is not None:
+                regions.append(r)
+        if mc is not None:
+            r = coverage_region(
+                "mc", names, [o.y for o in mc.outputs], mc.covariance, method.coverage, mc.samples
+            )
+            if r is not None:
+                regions.append(r)
+    decision = risk = p_mc = None
+    c = model.conformity
+    if c is not None:
+        k = names.index(c.output)
+        if g is not None:
+            y, u, dof = g.outputs[k].y, g.outputs[k].u, g.outputs[k].dof
+        else:
+            assert mc is not None
+            y, u, dof = mc.outputs[k].y, mc.outputs[k].u, math.inf
+        decision = decide(y, u, c.lower, c.upper, c.rule, c.guard_band, c.k, dof)
+        if c.prior_mean is not None and c.prior_sd is not None and u > 0:
+            risk = global_risks(c.prior_mean, c.prior_sd, u, c.lower, c.upper, decision.acceptance)
+        if mc is not None and mc.samples.shape[1]:
+            s = mc.samples[k]
+            lo, hi = decision.tolerance
+            p_mc = float(np.count_nonzero((s >= lo) & (s <= hi)) / s.size)
+    return Evaluation(model, g, mc, validations, tuple(regions), decision, risk, p_mc)
+
+
+def _f(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def _pair(values: tuple[float, float]) -> list[float | None]:
+    return [_f(values[0]), _f(values[1])]
+
+
+def _as_dict(ev: Evaluation) -> dict[str, Any]:
+    model = ev.model
+    units = dict(model.units)
+    outputs: dict[str, Any] = {}
+    budget: dict[str, Any] = {}
+    for k, name in enumerate(model.output_names):
+        entry: dict[str, Any] = {"gum": None, "mc": None, "validation": None}
+        if ev.gum is not None:
+            g = ev.gum.outputs[k]
+            entry["gum"] = {
+                "value": g.y,
+                "u": g.u,
+                "dof": _f(g.dof),
+                "k": g.k,
+                "U": g.U,
+                "interval": _pair(g.interval),
+                "p": g.p,
+                "order": g.order,
+            }
+            budget[name] = [
+                {
+                    "input": b.input,
+                    "x": b.x,
+                    "u": b.u,
+                    "dof": _f(b.dof),
+                    "unit": units.get(b.input),
+                    "sensitivity": b.sensitivity + 0.0,
+                    "contribution": b.contribution,
+                    "share": b.share + 0.0,
+                }
+                for b in g.budget
+            ]
+        if ev.mc is not None:
+            m = ev.mc.outputs[k]
+            entry["mc"] = {
+                "value": m.y,
+                "u": m.u,
+                "interval": _pair(m.interval),
+                "shortest": _pair(m.shortest),
+                "trials": m.trials,
+                "p": m.p,
+            }
+        if ev.validations:
+            v = ev.validations[k]
+            entry["validation"] = {
+                "passed": v.passed,
+                "tolerance": v.tolerance,
+                "d_low": v.d_low,
+                "d_high": v.d_high,
+                "digits": v.digits,
+            }
+        outputs[name] = entry
+    names = list(model.output_names)
+    correlation: dict[str, Any] = {"outputs": names, "gum": None, "mc": None}
+    covariance: dict[str, Any] = {"outputs": names, "gum": None, "mc": None}
+    if ev.gum is not None:
+        correlation["gum"] = [list(r) for r in ev.gum.correlation]
+        covariance["gum"] = [list(r) for r in ev.gum.covariance]
+    if ev.mc is not None:
+        correlation["mc"] = [list(r) for r in ev.mc.correlation]
+        covariance["mc"] = [list(r) for r in ev.mc.covariance]
+    out: dict[str, Any] = {
+        "model": model.name,
+        "outputs": outputs,
+        "budget": budget,
+        "correlation": correlation,
+        "covariance": covariance,
+        "regions": [
+            {
+                "method": r.method,
+                "outputs": list(r.outputs),
+                "center": list(r.center),
+                "p": r.p,
+                "k_p": r.k_p,
+                "ellipses": [
+                    {
+                        "outputs": list(e.outputs),
+                        "center": list(e.center),
+                        "semi_axes": list(e.semi_axes),
+                        "angle_deg": e.angle,
+                        "k": e.k,
+                    }
+                    for e in r.ellipses
+                ],
+            }
+            for r in ev.regions
+        ],
+        "conformity": None,
+        "montecarlo": None,
+    }
+    if ev.mc is not None:
+        out["montecarlo"] = {
+            "trials": ev.mc.trials,
+            "adaptive": ev.mc.adaptive,
+            "converged": ev.mc.converged,
+            "blocks": ev.mc.blocks,
+            "intervals_from": ev.mc.intervals_from,
+            "seed": ev.mc.seed,
+        }
+    d = ev.decision
+    if d is not None and model.conformity is not None:
+        conf: dict[str, Any] = {
+            "output": model.conformity.output,
+            "rule": d.rule,
+            "decision": d.decision,
+            "accepted": d.accepted,
+            "value": d.y,
+            "u": d.u,
+            "tolerance": _pair(d.tolerance),
+            "acceptance": _pair(d.acceptance),
+            "guard_band": d.w,
+            "p_conform": d.p_c,
+            "p_conform_mc": ev.p_c_mc,
+            "specific_risk": d.specific_risk,
+            "specific_risk_kind": d.risk_kind,
+            "specific_risk_note": "conditional on the measured value (JCGM 106 §9.3)",
+            "global": None,
+        }
+        r = ev.global_risk
+        if r is not None:
+            conf["global"] = {
+                "prior": {"mean": r.y0, "sd": r.u0},
+                "consumer_risk": r.consumer,
+                "producer_risk": r.producer,
+                "p_accept": r.p_accept,
+                "consumer_risk_conditional": r.consumer_conditional,
+                "producer_risk_conditional": r.producer_conditional,
+                "note": "consumer_risk/producer_risk are unconditional joint probabilities (JCGM 106 §9.5); "
+                "the *_conditional values are given acceptance / given rejection",
+            }
+        out["conformity"] = conf
+    return out

@@ -1,0 +1,403 @@
+"""A small, safe expression language for measurement models, with exact symbolic derivatives.
+
+Expressions are parsed with :func:`ast.parse` and every node is checked against an allow-list:
+numbers, names, ``+ - * / **``, unary minus and calls of the functions in :data:`FUNCTIONS`.
+Nothing is ever passed to ``eval``/``exec``. A parsed expression is a tree of :class:`Node`;
+:func:`derivative` differentiates it symbolically (with constant folding), and
+:func:`compile_scalar` / :func:`compile_array` turn a tree into a closure evaluating it on Python
+floats (``math``) or on whole NumPy arrays.
+
+Examples
+--------
+>>> node = parse("x * exp(-y / 2)")
+>>> sorted(symbols(node))
+['x', 'y']
+>>> f = compile_scalar(derivative(node, "x"), ("x", "y"))
+>>> round(f((3.0, 0.0)), 12)
+1.0
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from jiliang.uncertainty.errors import UncertaintyModelError
+
+__all__ = [
+    "FUNCTIONS",
+    "MAX_EXPRESSION_CHARS",
+    "Node",
+    "compile_array",
+    "compile_scalar",
+    "derivative",
+    "parse",
+    "substitute",
+    "symbols",
+]
+
+#: Functions an expression may call, with their number of arguments.
+FUNCTIONS: Mapping[str, int] = {
+    "sqrt": 1,
+    "exp": 1,
+    "log": 1,
+    "log10": 1,
+    "sin": 1,
+    "cos": 1,
+    "tan": 1,
+    "asin": 1,
+    "acos": 1,
+    "atan": 1,
+    "atan2": 2,
+    "abs": 1,
+    "min": 2,
+    "max": 2,
+}
+#: Longest expression accepted (characters).
+MAX_EXPRESSION_CHARS = 4000
+_MAX_DEPTH = 100
+_RESERVED = frozenset(FUNCTIONS) | {"pi", "sign", "le"}
+
+ScalarFn = Callable[[Sequence[float]], float]
+ArrayFn = Callable[[Sequence[Any]], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One node of an expression tree.
+
+    ``op`` is ``const`` (``value``), ``var`` (``name``), one of ``add sub mul div pow neg``, a
+    function of :data:`FUNCTIONS`, or the internal ``sign`` / ``le`` used by derivatives.
+    """
+
+    op: str
+    args: tuple[Node, ...] = ()
+    value: float = 0.0
+    name: str = ""
+
+    def __str__(self) -> str:
+        if self.op == "const":
+            return repr(self.value)
+        if self.op == "var":
+            return self.name
+        if self.op == "neg":
+            return f"(-{self.args[0]})"
+        sym = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}.get(self.op)
+        if sym is not None:
+            return f"({self.args[0]} {sym} {self.args[1]})"
+        return f"{self.op}({', '.join(str(a) for a in self.args)})"
+
+
+def _const(value: float) -> Node:
+    return Node("const", value=float(value))
+
+
+_ZERO = _const(0.0)
+_ONE = _const(1.0)
+
+
+def _is(node: Node, value: float) -> bool:
+    return node.op == "const" and node.value == value
+
+
+_SCALAR: dict[str, Callable[..., float]] = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "pow": lambda a, b: float(a**b),
+    "neg": lambda a: -a,
+    "sqrt": math.sqrt,
+    "exp": math.exp,
+    "log": math.log,
+    "log10": math.log10,
+    "sin": math.sin,
+    "cos": math.cos,
+    "tan": math.tan,
+    "asin": math.asin,
+    "acos": math.acos,
+    "atan": math.atan,
+    "atan2": math.atan2,
+    "abs": abs,
+    "min": min,
+    "max": max,
+    "sign": lambda a: (a > 0) - (a < 0),
+    "le": lambda a, b: 1.0 if a <= b else 0.0,
+}
+_ARRAY: dict[str, Callable[..., Any]] = {
+    "add": np.add,
+    "sub": np.subtract,
+    "mul": np.multiply,
+    "div": np.divide,
+    "pow": np.power,
+    "neg": np.negative,
+    "sqrt": np.sqrt,
+    "exp": np.exp,
+    "log": np.log,
+    "log10": np.log10,
+    "sin": np.sin,
+    "cos": np.cos,
+    "tan": np.tan,
+    "asin": np.arcsin,
+    "acos": np.arccos,
+    "atan": np.arctan,
+    "atan2": np.arctan2,
+    "abs": np.abs,
+    "min": np.minimum,
+    "max": np.maximum,
+    "sign": np.sign,
+    "le": lambda a, b: np.less_equal(a, b).astype(np.float64),
+}
+
+
+def _make(op: str, *args: Node) -> Node:
+    """Build a node, folding constants and applying the identities 0 + a, 1 * a, a ** 1 …"""
+    if all(a.op == "const" for a in args):
+        try:
+            value = float(_SCALAR[op](*(a.value for a in args)))
+        except (ArithmeticError, ValueError, TypeError):
+            value = math.nan
+        if math.isfinite(value):
+            return _const(value)
+    if op == "add":
+        a, b = args
+        if _is(a, 0.0):
+            return b
+        if _is(b, 0.0):
+            return a
+    elif op == "sub":
+        a, b = args
+        if _is(b, 0.0):
+            return a
+        if _is(a, 0.0):
+            return _make("neg", b)
+    elif op == "mul":
+        a, b = args
+        if _is(a, 0.0) or _is(b, 0.0):
+            return _ZERO
+        if _is(a, 1.0):
+            return b
+        if _is(b, 1.0):
+            return a
+        if _is(a, -1.0):
+            return _make("neg", b)
+        if _is(b, -1.0):
+            return _make("neg", a)
+    elif op == "div":
+        a, b = args
+        if _is(b, 1.0):
+            return a
+        if _is(a, 0.0) and b.op == "const" and b.value != 0.0:
+            return _ZERO
+    elif op == "pow":
+        a, b = args
+        if _is(b, 1.0):
+            return a
+        if _is(b, 0.0):
+            return _ONE
+    elif op == "neg" and args[0].op == "neg":
+        return args[0].args[0]
+    return Node(op, tuple(args))
+
+
+# ---------------------------------------------------------------------------------------- parsing
+
+_BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
+
+
+def _fail(text: str, why: str) -> UncertaintyModelError:
+    shown = text if len(text) <= 80 else text[:77] + "..."
+    return UncertaintyModelError(f"expression {shown!r}: {why}")
+
+
+def _convert(node: ast.AST, text: str, depth: int) -> Node:
+    if depth > _MAX_DEPTH:
+        raise _fail(text, f"nested deeper than {_MAX_DEPTH} levels")
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or not isinstance(node.value, int | float):
+            raise _fail(text, f"constant {node.value!r} is not a real number")
+        try:
+            value = float(node.value)
+        except OverflowError:
+            raise _fail(text, f"number {node.value} is too large") from None
+        if not math.isfinite(value):
+            raise _fail(text, f"number {node.value} is not finite")
+        return _const(value)
+    if isinstance(node, ast.Name):
+        if node.id == "pi":
+            return _const(math.pi)
+        if node.id in _RESERVED:
+            raise _fail(text, f"{node.id!r} is a function, not a quantity")
+        if node.id.startswith("_"):
+            raise _fail(text, f"name {node.id!r} may not start with '_'")
+        return Node("var", name=node.id)
+    if isinstance(node, ast.BinOp):
+        op = _BINARY.get(type(node.op))
+        if op is None:
+            hint = " (use ** for powers)" if isinstance(node.op, ast.BitXor) else ""
+            raise _fail(text, f"operator {type(node.op).__name__} is not allowed{hint}")
+        return _make(op, _convert(node.left, text, depth + 1), _convert(node.right, text, depth + 1))
+    if isinstance(node, ast.UnaryOp):
+        if isinstance(node.op, ast.UAdd):
+            return _convert(node.operand, text, depth + 1)
+        if isinstance(node.op, ast.USub):
+            return _make("neg", _convert(node.operand, text, depth + 1))
+        raise _fail(text, f"operator {type(node.op).__name__} is not allowed")
+    if isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+            called = node.func.id if isinstance(node.func, ast.Name) else ast.dump(node.func)[:40]
+            raise _fail(text, f"call of {called!r} is not allowed; allowed: {', '.join(FUNCTIONS)}")
+        name = node.func.id
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+            raise _fail(text, f"{name}() takes positional arguments only")
+        if len(node.args) != FUNCTIONS[name]:
+            raise _fail(text, f"{name}() takes {FUNCTIONS[name]} argument(s), got {len(node.args)}")
+        return _make(name, *(_convert(a, text, depth + 1) for a in node.args))
+    raise _fail(text, f"{type(node).__name__} is not allowed")
+
+
+@lru_cache(maxsize=1024)
+def parse(text: str) -> Node:
+    """Parse ``text`` into a :class:`Node` tree; raise :class:`UncertaintyModelError` if not allowed.
+
+    The result is cached, so parsing the same expression again costs a dictionary lookup.
+    """
+    if not isinstance(text, str):
+        raise UncertaintyModelError(f"expression must be text, got {type(text).__name__}")
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise _fail(text, f"longer than {MAX_EXPRESSION_CHARS} characters")
+    if not text.strip():
+        raise UncertaintyModelError("expression is empty")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise _fail(text, f"syntax error ({exc.msg})") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise _fail(text, "cannot be parsed") from None
+    return _convert(tree.body, text, 0)
+
+
+def symbols(node: Node) -> frozenset[str]:
+    """The names of the quantities ``node`` depends on."""
+    if node.op == "var":
+        return frozenset((node.name,))
+    out: frozenset[str] = frozenset()
+    for a in node.args:
+        out |= symbols(a)
+    return out
+
+
+def substitute(node: Node, values: Mapping[str, float]) -> Node:
+    """Replace the quantities named in ``values`` by constants (and fold)."""
+    if node.op == "var":
+        return _const(values[node.name]) if node.name in values else node
+    if not node.args:
+        return node
+    return _make(node.op, *(substitute(a, values) for a in node.args))
+
+
+# ------------------------------------------------------------------------------------ derivatives
+
+
+@lru_cache(maxsize=8192)
+def derivative(node: Node, name: str) -> Node:
+    """The exact partial derivative ∂node/∂name as a new tree (cached)."""
+    op, args = node.op, node.args
+    if op == "const" or op in ("sign", "le"):
+        return _ZERO
+    if op == "var":
+        return _ONE if node.name == name else _ZERO
+    d = [derivative(a, name) for a in args]
+    if all(_is(x, 0.0) for x in d):
+        return _ZERO
+    m = _make
+    if op in ("add", "sub"):
+        return m(op, d[0], d[1])
+    if op == "neg":
+        return m("neg", d[0])
+    a = args[0]
+    if op == "mul":
+        return m("add", m("mul", d[0], args[1]), m("mul", a, d[1]))
+    if op == "div":
+        b = args[1]
+        return m("div", m("sub", m("mul", d[0], b), m("mul", a, d[1])), m("mul", b, b))
+    if op == "pow":
+        b = args[1]
+        if b.op == "const":
+            return m("mul", m("mul", b, m("pow", a, _const(b.value - 1.0))), d[0])
+        return m("mul", node, m("add", m("mul", d[1], m("log", a)), m("div", m("mul", b, d[0]), a)))
+    if op == "sqrt":
+        return m("div", d[0], m("mul", _const(2.0), node))
+    if op == "exp":
+        return m("mul", node, d[0])
+    if op == "log":
+        return m("div", d[0], a)
+    if op == "log10":
+        return m("div", d[0], m("mul", a, _const(math.log(10.0))))
+    if op == "sin":
+        return m("mul", m("cos", a), d[0])
+    if op == "cos":
+        return m("neg", m("mul", m("sin", a), d[0]))
+    if op == "tan":
+        return m("mul", m("add", _ONE, m("mul", node, node)), d[0])
+    if op in ("asin", "acos"):
+        g = m("div", d[0], m("sqrt", m("sub", _ONE, m("mul", a, a))))
+        return g if op == "asin" else m("neg", g)
+    if op == "atan":
+        return m("div", d[0], m("add", _ONE, m("mul", a, a)))
+    if op == "atan2":
+        y, x = args
+        num = m("sub", m("mul", x, d[0]), m("mul", y, d[1]))
+        return m("div", num, m("add", m("mul", x, x), m("mul", y, y)))
+    if op == "abs":
+        return m("mul", m("sign", a), d[0])
+    if op in ("min", "max"):
+        # 1 where the result is args[0]: args[0] ≤ args[1] for min, args[1] ≤ args[0] for max
+        pick = m("le", args[0], args[1]) if op == "min" else m("le", args[1], args[0])
+        return m("add", m("mul", pick, d[0]), m("mul", m("sub", _ONE, pick), d[1]))
+    raise UncertaintyModelError(f"cannot differentiate {op!r}")  # pragma: no cover - allow-list
+
+
+# ------------------------------------------------------------------------------------ compilation
+
+
+def compile_scalar(node: Node, names: Sequence[str]) -> ScalarFn:
+    """A closure evaluating ``node`` on a sequence of floats ordered as ``names``.
+
+    Raises ``ZeroDivisionError``, ``ValueError`` (domain) or ``OverflowError`` as ``math`` does.
+    """
+    index = {n: i for i, n in enumerate(names)}
+    fn: ScalarFn = _compile(node, index, _SCALAR)
+    return fn
+
+
+def compile_array(node: Node, names: Sequence[str]) -> ArrayFn:
+    """A closure evaluating ``node`` on a sequence of NumPy arrays (or floats) ordered as ``names``."""
+    index = {n: i for i, n in enumerate(names)}
+    fn: ArrayFn = _compile(node, index, _ARRAY)
+    return fn
+
+
+def _compile(node: Node, index: Mapping[str, int], table: Mapping[str, Callable[..., Any]]) -> Any:
+    op = node.op
+    if op == "const":
+        value = node.value
+        return lambda env: value
+    if op == "var":
+        if node.name not in index:
+            raise UncertaintyModelError(f"undefined symbol {node.name!r}")
+        i = index[node.name]
+        return lambda env: env[i]
+    fn = table[op]
+    parts = [_compile(a, index, table) for a in node.args]
+    if len(parts) == 1:
+        (p,) = parts
+        return lambda env: fn(p(env))
+    p, q = parts
+    return lambda env: fn(p(env), q(env))

@@ -1,0 +1,405 @@
+"""Measurement models: the model file (YAML or JSON), its validation, and the JSON Schema.
+
+The file format is described in ``docs/guide/uncertainty.md`` and by the JSON Schema shipped
+with the package (:func:`model_schema`). Everything is checked when the :class:`Model` is built:
+expressions against the allow-list of :mod:`jiliang.uncertainty.expr`, undefined symbols, the
+parameters of every distribution, the correlation matrix (symmetric, |r| ≤ 1, positive
+semi-definite), the method and the conformity rule. Errors name the offending item.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from jiliang.uncertainty import expr
+from jiliang.uncertainty.distributions import Distribution
+from jiliang.uncertainty.errors import UncertaintyModelError
+
+__all__ = [
+    "MAX_INPUTS",
+    "MAX_MODEL_BYTES",
+    "MAX_OUTPUTS",
+    "MAX_TRIALS",
+    "ConformitySpec",
+    "Method",
+    "Model",
+    "MonteCarloSpec",
+    "load_model",
+    "model_from_dict",
+    "model_schema",
+]
+
+MAX_INPUTS = 200
+MAX_OUTPUTS = 20
+MAX_TRIALS = 1_000_000_000
+MAX_MODEL_BYTES = 2_000_000
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+_TOP = frozenset(
+    {"name", "description", "model", "constants", "inputs", "correlations", "conformity", "method"}
+)
+_RULES = ("simple", "guard_band", "non_binary")
+
+
+def _bad(message: str) -> UncertaintyModelError:
+    return UncertaintyModelError(message)
+
+
+def _check_name(kind: str, name: object) -> str:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise _bad(f"{kind} name {name!r} is not a valid name (letter, then letters, digits, _)")
+    if name in expr.FUNCTIONS or name in ("pi", "sign", "le"):
+        raise _bad(f"{kind} name {name!r} is reserved")
+    return name
+
+
+def _number(where: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(float(value)):
+        raise _bad(f"{where} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def _integer(where: str, value: object, lo: int, hi: int) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise _bad(f"{where} must be an integer in [{lo}, {hi}], got {value!r}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class MonteCarloSpec:
+    """Monte Carlo settings: a fixed number of ``trials`` or adaptive with ``digits`` (§7.9)."""
+
+    trials: int | None = 1_000_000
+    digits: int | None = None
+    max_trials: int = 100_000_000
+    workers: int = 1
+    chunk: int = 65_536
+
+    def __post_init__(self) -> None:
+        if (self.trials is None) == (self.digits is None):
+            raise _bad("montecarlo: give either trials or adaptive digits")
+        if self.trials is not None:
+            _integer("montecarlo.trials", self.trials, 10_000, MAX_TRIALS)
+        if self.digits is not None:
+            _integer("montecarlo.adaptive.digits", self.digits, 1, 4)
+        _integer("montecarlo.max_trials", self.max_trials, 10_000, MAX_TRIALS)
+        _integer("montecarlo.workers", self.workers, 1, 64)
+        _integer("montecarlo.chunk", self.chunk, 1_000, 10_000_000)
+
+
+@dataclass(frozen=True, slots=True)
+class Method:
+    """How to evaluate: GUM (order 1 or 2), Monte Carlo, seed, coverage probability, interval."""
+
+    gum: bool = True
+    gum_order: int = 1
+    montecarlo: MonteCarloSpec | None = field(default_factory=MonteCarloSpec)
+    seed: int | None = None
+    coverage: float = 0.95
+    interval: str = "symmetric"
+    validation_digits: int = 2
+
+    def __post_init__(self) -> None:
+        _integer("method.gum_order", self.gum_order, 1, 2)
+        if not 0.5 <= self.coverage < 1:
+            raise _bad(f"method.coverage must be in [0.5, 1), got {self.coverage!r}")
+        if self.interval not in ("symmetric", "shortest"):
+            raise _bad(f"method.interval must be symmetric or shortest, got {self.interval!r}")
+        if self.seed is not None:
+            _integer("method.seed", self.seed, 0, 2**63 - 1)
+        _integer("method.validation_digits", self.validation_digits, 1, 4)
+        if not self.gum and self.montecarlo is None:
+            raise _bad("method: neither gum nor montecarlo is requested")
+
+
+@dataclass(frozen=True, slots=True)
+class ConformitySpec:
+    """A tolerance interval and decision rule for one output (JCGM 106, ILAC-G8)."""
+
+    output: str
+    lower: float | None
+    upper: float | None
+    rule: str = "simple"
+    guard_band: float | None = None
+    k: float = 2.0
+    prior_mean: float | None = None
+    prior_sd: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.lower is None and self.upper is None:
+            raise _bad("conformity: give lower, upper or both")
+        if self.lower is not None and self.upper is not None and not self.lower < self.upper:
+            raise _bad(f"conformity: lower ({self.lower}) must be below upper ({self.upper})")
+        if self.rule not in _RULES:
+            raise _bad(f"conformity.rule must be one of {', '.join(_RULES)}, got {self.rule!r}")
+        if not self.k > 0:
+            raise _bad(f"conformity.k must be > 0, got {self.k}")
+        if (self.prior_mean is None) != (self.prior_sd is None):
+            raise _bad("conformity.prior needs both mean and sd")
+        if self.prior_sd is not None and not self.prior_sd > 0:
+            raise _bad(f"conformity.prior.sd must be > 0, got {self.prior_sd}")
+
+
+@dataclass(frozen=True)
+class Model:
+    """A measurement model Y = f(X) with its inputs, correlations, method and conformity rule."""
+
+    name: str
+    outputs: tuple[tuple[str, str], ...]
+    inputs: tuple[Distribution, ...]
+    constants: tuple[tuple[str, float], ...] = ()
+    correlations: tuple[tuple[str, str, float], ...] = ()
+    method: Method = field(default_factory=Method)
+    conformity: ConformitySpec | None = None
+    units: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.outputs:
+            raise _bad("model: no output given")
+        if len(self.outputs) > MAX_OUTPUTS:
+            raise _bad(f"model: {len(self.outputs)} outputs, more than {MAX_OUTPUTS}")
+        if not self.inputs:
+            raise _bad("inputs: no input given")
+        if len(self.inputs) > MAX_INPUTS:
+            raise _bad(f"inputs: {len(self.inputs)} inputs, more than {MAX_INPUTS}")
+        names = [d.name for d in self.inputs]
+        consts = dict(self.constants)
+        for n in names:
+            _check_name("input", n)
+            if n in consts:
+                raise _bad(f"{n!r} is both an input and a constant")
+        for n in consts:
+            _check_name("constant", n)
+        outs = [o for o, _ in self.outputs]
+        for o in outs:
+            _check_name("output", o)
+            if o in consts or o in names:
+                raise _bad(f"output {o!r} has the name of an input or constant")
+        for o, node in zip(outs, self.nodes, strict=True):
+            unknown = sorted(expr.symbols(node) - set(names))
+            if unknown:
+                raise _bad(f"output {o!r}: undefined symbol(s) {', '.join(unknown)}")
+        index = {n: i for i, n in enumerate(names)}
+        seen: set[frozenset[str]] = set()
+        for a, b, r in self.correlations:
+            for n in (a, b):
+                if n not in index:
+                    raise _bad(f"correlations: unknown input {n!r}")
+            pair = frozenset((a, b))
+            if a == b:
+                raise _bad(f"correlations: {a!r} with itself")
+            if pair in seen:
+                raise _bad(f"correlations: pair ({a}, {b}) given twice")
+            seen.add(pair)
+            if not -1 <= r <= 1:
+                raise _bad(f"correlations: r({a}, {b}) = {r} is outside [-1, 1]")
+        if self.correlations:
+            low = float(np.linalg.eigvalsh(self.correlation_matrix).min())
+            if low < -1e-10:
+                involved = sorted({n for a, b, _ in self.correlations for n in (a, b)})
+                raise _bad(
+                    f"correlations: the matrix of {', '.join(involved)} is not positive "
+                    f"semi-definite (smallest eigenvalue {low:.3g})"
+                )
+        c = self.conformity
+        if c is not None and c.output not in outs:
+            raise _bad(f"conformity: unknown output {c.output!r}")
+
+    @cached_property
+    def nodes(self) -> tuple[expr.Node, ...]:
+        """The parsed output expressions with the constants substituted."""
+        consts = dict(self.constants)
+        return tuple(expr.substitute(expr.parse(text), consts) for _, text in self.outputs)
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        return tuple(d.name for d in self.inputs)
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        return tuple(o for o, _ in self.outputs)
+
+    @cached_property
+    def correlation_matrix(self) -> npt.NDArray[np.float64]:
+        """The input correlation matrix (identity where nothing is stated)."""
+        index = {n: i for i, n in enumerate(self.input_names)}
+        r = np.eye(len(self.inputs))
+        for a, b, value in self.correlations:
+            r[index[a], index[b]] = r[index[b], index[a]] = value
+        return r
+
+
+def _mapping(where: str, value: object) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _bad(f"{where} must be a mapping, got {type(value).__name__}")
+    return value
+
+
+def _method(raw: object) -> Method:
+    m = _mapping("method", raw if raw is not None else {})
+    extra = sorted(
+        set(m) - {"gum", "gum_order", "montecarlo", "seed", "coverage", "interval", "validation_digits"}
+    )
+    if extra:
+        raise _bad(f"method: unknown key(s) {extra}")
+    mc_raw = m.get("montecarlo", {"trials": 1_000_000})
+    mc: MonteCarloSpec | None
+    if mc_raw is False or mc_raw is None:
+        mc = None
+    else:
+        spec = _mapping("method.montecarlo", mc_raw)
+        extra = sorted(set(spec) - {"trials", "adaptive", "max_trials", "workers", "chunk"})
+        if extra:
+            raise _bad(f"method.montecarlo: unknown key(s) {extra}")
+        kw: dict[str, Any] = {k: spec[k] for k in ("max_trials", "workers", "chunk") if k in spec}
+        if "adaptive" in spec:
+            if "trials" in spec:
+                raise _bad("method.montecarlo: give trials or adaptive, not both")
+            ad = _mapping("method.montecarlo.adaptive", spec["adaptive"])
+            if set(ad) - {"digits"}:
+                raise _bad(f"method.montecarlo.adaptive: unknown key(s) {sorted(set(ad) - {'digits'})}")
+            kw["digits"] = ad.get("digits", 2)
+            kw["trials"] = None
+        else:
+            kw["trials"] = spec.get("trials", 1_000_000)
+        mc = MonteCarloSpec(**kw)
+    gum = m.get("gum", True)
+    if not isinstance(gum, bool):
+        raise _bad(f"method.gum must be true or false, got {gum!r}")
+    cov = _number("method.coverage", m.get("coverage", 0.95))
+    return Method(
+        gum=gum,
+        gum_order=m.get("gum_order", 1),
+        montecarlo=mc,
+        seed=m.get("seed"),
+        coverage=cov,
+        interval=m.get("interval", "symmetric"),
+        validation_digits=m.get("validation_digits", 2),
+    )
+
+
+def _conformity(raw: object) -> ConformitySpec | None:
+    if raw is None:
+        return None
+    c = _mapping("conformity", raw)
+    extra = sorted(set(c) - {"output", "lower", "upper", "rule", "guard_band", "k", "prior"})
+    if extra:
+        raise _bad(f"conformity: unknown key(s) {extra}")
+    prior = _mapping("conformity.prior", c.get("prior", {}))
+    if set(prior) - {"mean", "sd"}:
+        raise _bad(f"conformity.prior: unknown key(s) {sorted(set(prior) - {'mean', 'sd'})}")
+
+    def opt(where: str, value: object) -> float | None:
+        return None if value is None else _number(where, value)
+
+    out = c.get("output")
+    if not isinstance(out, str):
+        raise _bad(f"conformity.output must name an output, got {out!r}")
+    return ConformitySpec(
+        output=out,
+        lower=opt("conformity.lower", c.get("lower")),
+        upper=opt("conformity.upper", c.get("upper")),
+        rule=str(c.get("rule", "simple")),
+        guard_band=opt("conformity.guard_band", c.get("guard_band")),
+        k=_number("conformity.k", c.get("k", 2.0)),
+        prior_mean=opt("conformity.prior.mean", prior.get("mean")),
+        prior_sd=opt("conformity.prior.sd", prior.get("sd")),
+    )
+
+
+def model_from_dict(data: Mapping[str, Any]) -> Model:
+    """Build and validate a :class:`Model` from the parsed model file."""
+    d = _mapping("model file", data)
+    extra = sorted(set(d) - _TOP)
+    if extra:
+        raise _bad(f"model file: unknown key(s) {extra}")
+    outputs = _mapping("model", d.get("model"))
+    for o, text in outputs.items():
+        _check_name("output", o)
+        if not isinstance(text, str | int | float) or isinstance(text, bool):
+            raise _bad(f"output {o!r}: expression must be text, got {text!r}")
+    constants = _mapping("constants", d.get("constants", {}) or {})
+    inputs = _mapping("inputs", d.get("inputs"))
+    if len(inputs) > MAX_INPUTS:
+        raise _bad(f"inputs: {len(inputs)} inputs, more than {MAX_INPUTS}")
+    dists = tuple(Distribution.of(_check_name("input", n), spec) for n, spec in inputs.items())
+    units = tuple(
+        (n, str(spec["unit"])[:64])
+        for n, spec in inputs.items()
+        if isinstance(spec, Mapping) and "unit" in spec
+    )
+    corr_raw = d.get("correlations", []) or []
+    if not isinstance(corr_raw, list):
+        raise _bad("correlations must be a list of [A, B, r]")
+    corrs = []
+    for i, item in enumerate(corr_raw):
+        if not isinstance(item, list | tuple) or len(item) != 3:
+            raise _bad(f"correlations[{i}] must be [A, B, r], got {item!r}")
+        a, b, r = item
+        if not isinstance(a, str) or not isinstance(b, str):
+            raise _bad(f"correlations[{i}]: input names must be text, got {a!r}, {b!r}")
+        corrs.append((a, b, _number(f"correlations[{i}] r", r)))
+    name = d.get("name", "model")
+    if not isinstance(name, str):
+        raise _bad(f"name must be text, got {name!r}")
+    return Model(
+        name=name[:200],
+        outputs=tuple((o, str(t)) for o, t in outputs.items()),
+        inputs=dists,
+        constants=tuple((k, _number(f"constant {k!r}", v)) for k, v in constants.items()),
+        correlations=tuple(corrs),
+        method=_method(d.get("method")),
+        conformity=_conformity(d.get("conformity")),
+        units=units,
+    )
+
+
+def load_model(text: str | bytes, *, fmt: str | None = None) -> Model:
+    """Parse a model file (YAML, or JSON which YAML also reads) and build the :class:`Model`.
+
+    ``fmt`` is ``"json"``, ``"yaml"`` or ``None`` (guess: JSON if it starts with ``{``).
+    """
+    if len(text) > MAX_MODEL_BYTES:
+        raise _bad(f"model file is larger than {MAX_MODEL_BYTES} bytes")
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _bad(f"model file is not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    if fmt is None:
+        fmt = "json" if text.lstrip().startswith("{") else "yaml"
+    try:
+        if fmt == "json":
+            data = json.loads(text)
+        elif fmt == "yaml":
+            import yaml
+
+            data = yaml.safe_load(text)
+        else:
+            raise _bad(f"unknown model format {fmt!r}")
+    except UncertaintyModelError:
+        raise
+    except RecursionError:
+        raise _bad("model file is nested too deeply") from None
+    except Exception as exc:  # yaml.YAMLError, json.JSONDecodeError
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise _bad(f"model file is not valid {fmt.upper()}: {first}") from None
+    return model_from_dict(data)
+
+
+def model_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of the model file, shipped as ``model.schema.json``."""
+    text = resources.files("jiliang.uncertainty").joinpath("model.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema

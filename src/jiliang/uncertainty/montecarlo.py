@@ -1,0 +1,388 @@
+"""Propagation of distributions by a Monte Carlo method (JCGM 101:2008, JCGM 102:2011 §7).
+
+* Inputs are drawn in chunks (default 65 536 trials) from independent ``numpy.random.Generator``
+  streams (SFC64 bit generator), one per chunk, spawned from one :class:`numpy.random.SeedSequence`: the result for a
+  seed does not depend on the number of worker threads (NumPy releases the GIL while drawing and
+  evaluating whole arrays, so threads use several cores).
+* Correlated inputs are drawn through a Gaussian copula: z = L ε with L Lᵀ = R, then
+  xᵢ = Gᵢ⁻¹(Φ(zᵢ)) (normal marginals directly as μ + σ z, JCGM 101 §6.4.8).
+* Mean, standard deviation and output covariance are accumulated exactly, chunk by chunk
+  (Chan's pairwise update). Coverage intervals (§7.7: probabilistically symmetric, and the
+  shortest of §7.7.2) come from the sorted model values; to keep memory bounded at 1e8 trials
+  only ``store`` values per output are kept: beyond that, the trials are split into blocks of
+  ``store`` values and the interval endpoints are the averages of the blocks' endpoints, as in
+  the adaptive procedure of §7.9.4 (the bias is of order 1/store, far below the Monte Carlo noise).
+* Adaptive procedure (§7.9.4): blocks of M = max(100/(1 − p), 10⁴) trials until twice the
+  standard deviation of the averages of y, u(y), y_low and y_high is at most the numerical
+  tolerance δ of u(y) at the requested number of significant digits (§7.9.2).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from jiliang.uncertainty.errors import UncertaintyModelError
+from jiliang.uncertainty.gum import compiled
+from jiliang.uncertainty.model import Model
+
+__all__ = [
+    "DEFAULT_STORE",
+    "McOutput",
+    "McResult",
+    "coverage_intervals",
+    "montecarlo",
+    "numerical_tolerance",
+]
+
+Array = npt.NDArray[np.float64]
+#: Model values kept in memory per output for exact order statistics (80 MB of float64).
+DEFAULT_STORE = 10_000_000
+_PLOT_SAMPLE = 1_000_000
+
+
+def numerical_tolerance(u: float, digits: int) -> float:
+    """δ of JCGM 101 §7.9.2: write u = c × 10^l with c of ``digits`` digits; δ = ½ × 10^l.
+
+    >>> numerical_tolerance(0.0754, 2)
+    0.0005
+    """
+    if not u > 0 or not math.isfinite(u):
+        return 0.0
+    c = u
+    ell = math.floor(math.log10(c)) - (digits - 1)
+    if round(u / 10.0**ell) >= 10**digits:  # e.g. 0.0999 with 2 digits rounds to 100 × 10^-3
+        ell += 1
+    return float(0.5 * 10.0**ell)
+
+
+def coverage_intervals(values: Array, p: float) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Probabilistically symmetric and shortest 100p % intervals of ``values`` (JCGM 101 §7.7).
+
+    With M values, q = pM (rounded to the nearest integer if pM is not one); the symmetric interval
+    is [y₍ᵣ₎, y₍ᵣ₊q₎] with r = (M − q)/2 (or ⌊(M − q + 1)/2⌋); the shortest minimises y₍ᵣ₊q₎ − y₍ᵣ₎
+    over r = 1 … M − q (§7.7.2). Only the M − q smallest and largest values are needed, so the
+    values are partitioned once and just those two tails sorted.
+
+    >>> coverage_intervals(np.arange(1.0, 101.0), 0.9)
+    ((5.0, 95.0), (1.0, 91.0))
+    """
+    m = values.shape[-1]
+    if not 0.5 <= p < 1 or m < 2:
+        raise UncertaintyModelError(f"coverage interval: p = {p} with {m} values")
+    pm = p * m
+    q = int(pm) if float(pm).is_integer() else math.floor(pm + 0.5)
+    q = min(max(q, 1), m - 1)
+    low = m - q  # number of candidate r (r = 1 … M − q)
+    r = (m - q) // 2 if (m - q) % 2 == 0 else (m - q + 1) // 2
+    r = max(r, 1)
+    part = np.partition(values, (low - 1, q))
+    bottom = np.sort(part[:low])  # y₍₁₎ … y₍M−q₎
+    top = np.sort(part[q:])  # y₍q+1₎ … y₍M₎
+    sym = (float(bottom[r - 1]), float(top[r - 1]))
+    j = int(np.argmin(top - bottom))
+    return sym, (float(bottom[j]), float(top[j]))
+
+
+@dataclass(frozen=True, slots=True)
+class McOutput:
+    """Monte Carlo result for one output: y (mean), u(y) (standard deviation), intervals."""
+
+    name: str
+    y: float
+    u: float
+    p: float
+    interval: tuple[float, float]
+    shortest: tuple[float, float]
+    trials: int
+
+
+@dataclass(frozen=True, slots=True)
+class McResult:
+    """All outputs, their covariance and correlation (JCGM 102 §7.6), and how they were obtained.
+
+    ``intervals_from`` is ``"all values"`` (exact order statistics) or ``"block average"`` (the
+    endpoints are averages over blocks, see the module notes). ``converged`` is False when the
+    adaptive procedure reached ``max_trials`` first. ``samples`` holds up to 10⁶ model values per
+    output (for plots and coverage regions); ``seed`` the entropy that reproduces the run.
+    """
+
+    outputs: tuple[McOutput, ...]
+    covariance: tuple[tuple[float, ...], ...]
+    correlation: tuple[tuple[float, ...], ...]
+    trials: int
+    adaptive: bool
+    converged: bool
+    blocks: int
+    intervals_from: str
+    seed: int
+    samples: Array = field(repr=False, compare=False)
+
+    def __getitem__(self, name: str) -> McOutput:
+        for o in self.outputs:
+            if o.name == name:
+                return o
+        raise KeyError(name)
+
+
+def _sampler(model: Model) -> Callable[[np.random.Generator, int], list[Any]]:
+    """A function drawing ``n`` trials of every input (Gaussian copula for correlated groups)."""
+    from jiliang.uncertainty.gum import _ensembles
+
+    dists = model.inputs
+    groups = [g for g in _ensembles(model) if len(g) > 1]
+    correlated = {i for g in groups for i in g}
+    r = model.correlation_matrix
+    factors = []
+    for g in groups:
+        sub = r[np.ix_(g, g)]
+        w, v = np.linalg.eigh(sub)
+        factors.append((g, v * np.sqrt(np.clip(w, 0.0, None))))
+
+    def draw(rng: np.random.Generator, n: int) -> list[Any]:
+        out: list[Any] = [None] * len(dists)
+        for i, d in enumerate(dists):
+            if i not in correlated:
+                out[i] = d.sample(rng, n)
+        if factors:
+            from scipy.special import ndtr
+
+            for g, lower in factors:
+                z = lower @ rng.standard_normal((len(g), n))
+                for row, i in enumerate(g):
+                    d = dists[i]
+                    if d.kind == "normal":
+                        out[i] = d.x + d.u * z[row]
+                    else:
+                        out[i] = d.ppf(ndtr(z[row]))
+        return out
+
+    return draw
+
+
+class _Accumulator:
+    """Exact running moments plus bounded storage of values for order statistics."""
+
+    def __init__(self, m: int, p: float, store: int) -> None:
+        self.m, self.p, self.store = m, p, store
+        self.n = 0
+        self.mean = np.zeros(m)
+        self.m2 = np.zeros((m, m))
+        self.kept: list[Array] = []
+        self.kept_n = 0
+        self.blocks: list[tuple[int, Array, Array]] = []  # (weight, symmetric (m,2), shortest (m,2))
+        self.sample: Array | None = None
+
+    def add(self, y: Array, names: tuple[str, ...]) -> None:
+        nb = y.shape[1]
+        mb = y.mean(axis=1)
+        if not np.isfinite(mb).all():  # one cheap check instead of a pass over every value
+            bad = ~np.isfinite(y)
+            k = int(np.nonzero(bad.any(axis=1))[0][0])
+            raise UncertaintyModelError(
+                f"output {names[k]!r} is not finite for {int(bad[k].sum())} of {nb} Monte Carlo "
+                "trials (the model leaves its domain or divides by zero for values the inputs can take)"
+            )
+        dev = y - mb[:, None]
+        m2b = dev @ dev.T
+        delta = mb - self.mean
+        tot = self.n + nb
+        self.m2 += m2b + np.outer(delta, delta) * (self.n * nb / tot)
+        self.mean += delta * (nb / tot)
+        self.n = tot
+        self.kept.append(y)
+        self.kept_n += nb
+        if self.kept_n >= self.store:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.kept:
+            return
+        values = np.concatenate(self.kept, axis=1)
+        self.kept, self.kept_n = [], 0
+        if self.sample is None:
+            self.sample = values[:, :_PLOT_SAMPLE].copy()
+        if values.shape[1] < 10_000 and self.blocks:
+            return  # a small remainder: counted in the moments, too short for order statistics
+        sym = np.empty((self.m, 2))
+        short = np.empty((self.m, 2))
+        for k in range(self.m):
+            sym[k], short[k] = coverage_intervals(values[k], self.p)
+        self.blocks.append((values.shape[1], sym, short))
+
+    def finish(self) -> tuple[Array, Array, str]:
+        exact = not self.blocks
+        self.flush()
+        w = np.array([b[0] for b in self.blocks], dtype=float)
+        sym = np.tensordot(w, np.array([b[1] for b in self.blocks]), axes=1) / w.sum()
+        short = np.tensordot(w, np.array([b[2] for b in self.blocks]), axes=1) / w.sum()
+        return sym, short, "all values" if exact else "block average"
+
+
+def _chunks(total: int, size: int) -> Iterator[int]:
+    while total > 0:
+        yield min(size, total)
+        total -= size
+
+
+def _evaluate(
+    model: Model, draw: Callable[[np.random.Generator, int], list[Any]], ss: np.random.SeedSequence, n: int
+) -> Array:
+    cm = compiled(model.nodes, model.input_names)
+    rng = np.random.Generator(np.random.SFC64(ss))
+    x = draw(rng, n)
+    y = np.empty((len(cm.arrays), n))
+    with np.errstate(all="ignore"):
+        for k, fn in enumerate(cm.arrays):
+            y[k] = fn(x)
+    return y
+
+
+def _run_chunks(
+    model: Model,
+    sizes: list[int],
+    seeds: list[np.random.SeedSequence],
+    workers: int,
+) -> Iterator[Array]:
+    draw = _sampler(model)
+    if workers <= 1:
+        for n, ss in zip(sizes, seeds, strict=True):
+            yield _evaluate(model, draw, ss, n)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        window = 2 * workers
+        pending: list[Any] = []
+        for n, ss in zip(sizes, seeds, strict=True):
+            pending.append(pool.submit(_evaluate, model, draw, ss, n))
+            if len(pending) >= window:
+                yield pending.pop(0).result()
+        for fut in pending:
+            yield fut.result()
+
+
+def _seed(seed: int | np.random.SeedSequence | None) -> np.random.SeedSequence:
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    return np.random.SeedSequence(seed)
+
+
+def montecarlo(
+    model: Model,
+    *,
+    seed: int | np.random.SeedSequence | None = None,
+    store: int = DEFAULT_STORE,
+) -> McResult:
+    """Propagate the distributions of ``model`` by Monte Carlo (JCGM 101 §7; JCGM 102 §7).
+
+    Parameters
+    ----------
+    model
+        The model; ``model.method.montecarlo`` says fixed trials or adaptive, and the workers.
+    seed
+        Entropy for the :class:`numpy.random.SeedSequence` (default: ``model.method.seed``;
+        ``None`` draws fresh entropy, reported in the result's ``seed``).
+    store
+        Model values kept per output for exact order statistics (see the module notes).
+
+    References
+    ----------
+    JCGM 101:2008 §7.2–7.7 (trials, sampling, intervals), §7.9 (adaptive procedure).
+    """
+    spec = model.method.montecarlo
+    if spec is None:
+        raise UncertaintyModelError("method.montecarlo is not requested")
+    if seed is None:
+        seed = model.method.seed
+    ss = _seed(seed)
+    entropy = ss.entropy if isinstance(ss.entropy, int) else 0
+    p = model.method.coverage
+    m = len(model.outputs)
+    store = max(10_000, min(store, DEFAULT_STORE * 10) // m)
+    acc = _Accumulator(m, p, store)
+    if spec.trials is not None:
+        sizes = list(_chunks(spec.trials, spec.chunk))
+        for y in _run_chunks(model, sizes, ss.spawn(len(sizes)), spec.workers):
+            acc.add(y, model.output_names)
+        adaptive, converged, blocks = False, True, len(sizes)
+    else:
+        assert spec.digits is not None
+        adaptive, converged, blocks = True, False, 0
+        block = max(math.ceil(100 / (1 - p)), 10_000)
+        per_chunk = max(1, spec.chunk // block)
+        stats: list[Array] = []  # per block: (m, 4) = y, u, y_low, y_high
+        done = False
+        while not done and acc.n + block <= spec.max_trials:
+            nb = min(per_chunk, (spec.max_trials - acc.n) // block)
+            seeds = ss.spawn(max(spec.workers, 1))
+            parts = list(_run_chunks(model, [nb * block] * len(seeds), seeds, spec.workers))
+            for y in parts:
+                for b in range(nb):
+                    yb = y[:, b * block : (b + 1) * block]
+                    row = np.empty((m, 4))
+                    for k in range(m):
+                        sym, short = coverage_intervals(yb[k], p)
+                        lo_hi = short if model.method.interval == "shortest" else sym
+                        row[k] = (yb[k].mean(), yb[k].std(ddof=1), lo_hi[0], lo_hi[1])
+                    stats.append(row)
+                    acc.add(yb, model.output_names)
+                    blocks += 1
+                    if blocks >= 2 and _stable(stats, acc, spec.digits):
+                        converged = done = True
+                        break
+                    if acc.n + block > spec.max_trials:
+                        done = True
+                        break
+                if done:
+                    break
+    sym_all, short_all, how = acc.finish()
+    cov = acc.m2 / max(acc.n - 1, 1)
+    sd = np.sqrt(np.diag(cov))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        corr = np.where(np.outer(sd, sd) > 0, cov / np.outer(sd, sd), 0.0)
+    np.fill_diagonal(corr, 1.0)
+    outs = tuple(
+        McOutput(
+            name=name,
+            y=float(acc.mean[k]),
+            u=float(sd[k]),
+            p=p,
+            interval=(float(sym_all[k, 0]), float(sym_all[k, 1])),
+            shortest=(float(short_all[k, 0]), float(short_all[k, 1])),
+            trials=acc.n,
+        )
+        for k, name in enumerate(model.output_names)
+    )
+    sample = acc.sample if acc.sample is not None else np.empty((m, 0))
+    return McResult(
+        outs,
+        tuple(tuple(float(v) for v in row) for row in cov),
+        tuple(tuple(float(v) for v in row) for row in corr),
+        acc.n,
+        adaptive,
+        converged,
+        blocks,
+        how,
+        entropy,
+        sample,
+    )
+
+
+def _stable(stats: list[Array], acc: _Accumulator, digits: int) -> bool:
+    """JCGM 101 §7.9.4 g)–h): 2 s of each average ≤ δ(u(y)) for every output."""
+    h = len(stats)
+    s = np.array(stats)  # (h, m, 4)
+    sd_avg = s.std(axis=0, ddof=1) / math.sqrt(h)
+    u_all = np.sqrt(np.diag(acc.m2) / max(acc.n - 1, 1))
+    for k in range(s.shape[1]):
+        delta = numerical_tolerance(float(u_all[k]), digits)
+        if delta == 0.0 or np.any(2 * sd_avg[k] > delta):
+            if delta == 0.0 and np.all(sd_avg[k] == 0):
+                continue
+            return False
+    return True

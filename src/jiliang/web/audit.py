@@ -1,0 +1,27 @@
+"""The audit log page (regulator)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from jiliang.errors import PermissionDeniedError
+from jiliang.platform import audit
+from jiliang.platform.models import AuditEntry
+from jiliang.web.deps import LoggedIn, PageSession
+from jiliang.web.render import page
+
+router = APIRouter()
+
+
+@router.get("/audit", name="audit_page")
+def audit_page(request: Request, principal: LoggedIn, session: PageSession, offset: int = 0) -> Response:
+    if not principal.is_regulator:
+        raise PermissionDeniedError("only the regulator reads the audit log")
+    offset = max(0, min(offset, 10_000_000))
+    entries = session.scalars(
+        select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(50).offset(offset)
+    ).all()
+    check = audit.verify(session)
+    return page(request, "audit.html", principal, entries=entries, check=check, offset=offset)

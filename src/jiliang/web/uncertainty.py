@@ -1,0 +1,171 @@
+"""The uncertainty calculator: edit a model, run it, see the budget, the histogram with both
+intervals and the conformity decision; save and reopen models (logged-in users)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from jiliang.budgets import service
+from jiliang.errors import JiliangError
+from jiliang.web.deps import PageCaller, PageSession
+from jiliang.web.render import page
+
+router = APIRouter()
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "uncertainty"
+DEFAULT_MODEL = """# JCGM 101:2008 §9.3: calibration of a 100 g mass standard (deviation dm in mg)
+name: 砝码校准 / mass calibration
+model:
+  dm: "(m_Rc - m_nom) + dm_Rc + (m_Rc + dm_Rc) * (rho_a - rho_a0) * (1 / rho_W - 1 / rho_R)"
+constants: {m_nom: 100000, rho_a0: 1.2}
+inputs:
+  m_Rc:  {dist: normal, mean: 100000.000, sd: 0.050, unit: mg}
+  dm_Rc: {dist: normal, mean: 1.234, sd: 0.020, unit: mg}
+  rho_a: {dist: uniform, low: 1.10, high: 1.30, unit: kg/m3}
+  rho_W: {dist: uniform, low: 7000, high: 9000, unit: kg/m3}
+  rho_R: {dist: uniform, low: 7950, high: 8050, unit: kg/m3}
+conformity: {output: dm, lower: 0.9, upper: 1.5, rule: guard_band}
+method:
+  gum: true
+  montecarlo: {adaptive: {digits: 2}}
+  seed: 93
+  coverage: 0.95
+"""
+
+
+def _samples(mc: Any, k: int, n_outputs: int) -> Any:
+    import numpy as np
+
+    s = np.asarray(mc.samples)
+    if s.ndim == 1:
+        return s
+    return s[k] if s.shape[0] == n_outputs and s.shape[-1] != n_outputs else s[:, k]
+
+
+def _histogram(ev: Any, k: int) -> dict[str, Any] | None:
+    """An SVG-ready histogram of the Monte Carlo values with the GUM pdf and the intervals."""
+    import numpy as np
+    from scipy import stats
+
+    if ev.mc is None or getattr(ev.mc, "samples", None) is None:
+        return None
+    values = _samples(ev.mc, k, len(ev.model.output_names))
+    values = values[np.isfinite(values)]
+    if values.size < 100:
+        return None
+    lo, hi = np.quantile(values, [0.0005, 0.9995])
+    g = ev.gum.outputs[k] if ev.gum is not None else None
+    m = ev.mc.outputs[k]
+    marks = {"mc": m.interval, "shortest": m.shortest}
+    if g is not None:
+        marks["gum"] = g.interval
+        lo, hi = min(lo, g.interval[0]), max(hi, g.interval[1])
+    span = hi - lo or abs(hi) or 1.0
+    lo, hi = lo - 0.05 * span, hi + 0.05 * span
+    counts, edges = np.histogram(values, bins=60, range=(lo, hi), density=True)
+    top = float(counts.max()) or 1.0
+    curve: list[tuple[float, float]] = []
+    if g is not None and g.u > 0:
+        xs = np.linspace(lo, hi, 200)
+        dof = g.dof if g.dof is not None and math.isfinite(g.dof) and g.dof > 2 else None
+        pdf = stats.t.pdf(xs, dof, loc=g.y, scale=g.u) if dof else stats.norm.pdf(xs, loc=g.y, scale=g.u)
+        top = max(top, float(pdf.max()))
+        curve = list(zip(xs.tolist(), pdf.tolist(), strict=True))
+
+    width, height = 600.0, 220.0
+
+    def x(v: float) -> float:
+        return round((v - lo) / (hi - lo) * width, 2)
+
+    def y(d: float) -> float:
+        return round(height - d / top * (height - 10), 2)
+
+    bars = [
+        {
+            "x": x(edges[i]),
+            "w": max(x(edges[i + 1]) - x(edges[i]) - 0.5, 0.5),
+            "y": y(c),
+            "h": round(height - y(c), 2),
+        }
+        for i, c in enumerate(counts.tolist())
+    ]
+    path = " ".join(f"{x(a)},{y(b)}" for a, b in curve)
+    lines = [{"kind": kind, "x": x(v)} for kind, pair in marks.items() for v in pair]
+    ticks = [{"x": x(v), "label": f"{v:.4g}"} for v in np.linspace(lo, hi, 5).tolist()]
+    return {"width": width, "height": height, "bars": bars, "curve": path, "lines": lines, "ticks": ticks}
+
+
+def _view(ev: Any) -> dict[str, Any]:
+    data = ev.as_dict()
+    plots = {name: _histogram(ev, k) for k, name in enumerate(ev.model.output_names)}
+    return {"data": data, "plots": plots}
+
+
+def _render(
+    request: Request,
+    principal: Any,
+    session: Any,
+    source: str,
+    name: str,
+    budget_id: int | None,
+    result: dict[str, Any] | None = None,
+    error: str | None = None,
+    status: int = 200,
+    saved: bool = False,
+) -> Response:
+    budgets = service.list_budgets(session, principal)
+    return page(
+        request,
+        "uncertainty/calculator.html",
+        principal,
+        status=status,
+        source=source,
+        name=name,
+        budget_id=budget_id,
+        result=result,
+        error=error,
+        budgets=budgets,
+        saved=saved,
+    )
+
+
+@router.get("/uncertainty", name="calculator")
+def calculator(
+    request: Request, principal: PageCaller, session: PageSession, budget: int | None = None
+) -> Response:
+    if budget is not None:
+        b = service.get_budget(session, principal, budget)
+        return _render(request, principal, session, b.source, b.name, b.id)
+    return _render(request, principal, session, DEFAULT_MODEL, "", None)
+
+
+@router.post("/uncertainty", name="calculator_submit")
+def calculator_submit(
+    request: Request,
+    principal: PageCaller,
+    session: PageSession,
+    source: Annotated[str, Form(max_length=service.MAX_SOURCE_BYTES)],
+    action: Annotated[str, Form(pattern="^(run|save)$")] = "run",
+    name: Annotated[str, Form(max_length=200)] = "",
+    budget_id: Annotated[int | None, Form()] = None,
+) -> Response:
+    if action == "save":
+        try:
+            b = service.save_budget(session, principal, name, source, budget_id)
+        except JiliangError as exc:
+            return _render(
+                request, principal, session, source, name, budget_id, error=exc.message, status=exc.status
+            )
+        return RedirectResponse(f"/uncertainty?budget={b.id}&saved=1", status_code=303)
+    try:
+        ev = service.run_model(source)
+    except JiliangError as exc:
+        return _render(
+            request, principal, session, source, name, budget_id, error=exc.message, status=exc.status
+        )
+    return _render(request, principal, session, source, name, budget_id, result=_view(ev))

@@ -1,0 +1,119 @@
+"""GUM propagation: exactness for linear models, correlations, dof, budget, second order."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from jiliang.uncertainty import UncertaintyModelError, coverage_factor, gum, model_from_dict
+
+
+def model(expr, inputs, **kw):
+    return model_from_dict(
+        {"model": expr, "inputs": inputs, "method": {"montecarlo": False, **kw.pop("method", {})}, **kw}
+    )
+
+
+N = {"dist": "normal", "mean": 1.0, "sd": 0.1}
+
+
+def test_linear_with_correlation_is_exact():
+    m = model(
+        {"Y": "2*a - 3*b"},
+        {"a": {"dist": "normal", "mean": 1, "sd": 0.1}, "b": {"dist": "normal", "mean": 2, "sd": 0.2}},
+        correlations=[["a", "b", 0.5]],
+    )
+    r = gum(m)["Y"]
+    expected = math.sqrt(4 * 0.01 + 9 * 0.04 - 2 * 2 * 3 * 0.1 * 0.2 * 0.5)
+    assert r.y == -4.0
+    assert r.u == pytest.approx(expected, rel=1e-14)
+    assert sum(b.share for b in r.budget) == pytest.approx(1.0, rel=1e-12)
+
+
+def test_budget_lines():
+    m = model(
+        {"P": "V**2 / R"},
+        {"V": {"dist": "normal", "mean": 10, "sd": 0.1}, "R": {"dist": "normal", "mean": 100, "sd": 0.5}},
+    )
+    r = gum(m)["P"]
+    lines = {b.input: b for b in r.budget}
+    assert lines["V"].sensitivity == pytest.approx(0.2)
+    assert lines["R"].sensitivity == pytest.approx(-0.01)
+    assert lines["V"].contribution == pytest.approx(0.02)
+    assert lines["V"].share + lines["R"].share == pytest.approx(1.0)
+    assert r.k == pytest.approx(1.959964, abs=1e-6) and math.isinf(r.dof)
+
+
+def test_welch_satterthwaite_and_truncation():
+    m = model(
+        {"Y": "a + b"},
+        {
+            "a": {"dist": "normal", "mean": 0, "sd": 1, "dof": 4},
+            "b": {"dist": "normal", "mean": 0, "sd": 1, "dof": 9},
+        },
+    )
+    r = gum(m)["Y"]
+    assert r.dof == pytest.approx(4 / (1 / 4 + 1 / 9))  # 11.08
+    assert r.k == pytest.approx(coverage_factor(0.95, 11))
+
+
+def test_correlated_inputs_with_different_dof_are_refused():
+    m = model(
+        {"Y": "a + b"},
+        {
+            "a": {"dist": "normal", "mean": 0, "sd": 1, "dof": 4},
+            "b": {"dist": "normal", "mean": 0, "sd": 1, "dof": 9},
+        },
+        correlations=[["a", "b", 0.3]],
+    )
+    with pytest.raises(UncertaintyModelError, match="Welch–Satterthwaite does not apply"):
+        gum(m)
+
+
+def test_correlated_type_b_inputs_are_fine():
+    m = model({"Y": "a + b"}, {"a": N, "b": N}, correlations=[["a", "b", 0.3]])
+    assert math.isinf(gum(m)["Y"].dof)
+
+
+def test_second_order_refused_with_correlations():
+    m = model({"Y": "a * b"}, {"a": N, "b": N}, correlations=[["a", "b", 0.3]], method={"gum_order": 2})
+    with pytest.raises(UncertaintyModelError, match="independent"):
+        gum(m)
+
+
+def test_second_order_product_of_zero_mean_inputs():
+    """GUM §5.1.2 note: Y = X1 X2 with zero estimates: first order u = 0, second order u1 u2."""
+    m = model(
+        {"Y": "a * b"},
+        {"a": {"dist": "normal", "mean": 0, "sd": 0.3}, "b": {"dist": "normal", "mean": 0, "sd": 0.5}},
+        method={"gum_order": 2},
+    )
+    assert gum(m)["Y"].u == pytest.approx(0.15, rel=1e-14)
+
+
+def test_several_outputs_covariance():
+    m = model(
+        {"S": "a + b", "D": "a - b"},
+        {"a": {"dist": "normal", "mean": 1, "sd": 0.3}, "b": {"dist": "normal", "mean": 2, "sd": 0.4}},
+    )
+    g = gum(m)
+    cov = np.array(g.covariance)
+    assert cov == pytest.approx(np.array([[0.25, 0.09 - 0.16], [0.09 - 0.16, 0.25]]))
+    assert g.correlation[0][1] == pytest.approx(-0.07 / 0.25)
+
+
+def test_compiled_model_is_reused():
+    from jiliang.uncertainty.gum import compiled
+
+    m1 = model({"Y": "a * exp(b)"}, {"a": N, "b": N})
+    m2 = model({"Y": "a * exp(b)"}, {"a": {"dist": "normal", "mean": 3, "sd": 1}, "b": N})
+    assert compiled(m1.nodes, m1.input_names) is compiled(m2.nodes, m2.input_names)
+    assert gum(m2)["Y"].y == pytest.approx(3 * math.e)
+
+
+def test_zero_uncertainty():
+    m = model({"Y": "a * 2"}, {"a": {"dist": "normal", "mean": 1, "sd": 0}})
+    r = gum(m)["Y"]
+    assert r.u == 0 and r.interval == (2.0, 2.0)

@@ -1,0 +1,52 @@
+"""The uncertainty calculator page: run, budget, histogram, decision, save and reopen, bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+HTML = {"Accept": "text/html"}
+MASS = (Path(__file__).resolve().parents[2] / "examples" / "uncertainty" / "jcgm101_9_3_mass.yaml").read_text(
+    "utf-8"
+)
+
+
+def test_default_model_runs_for_the_public(client):
+    r = client.get("/uncertainty", headers=HTML)
+    assert r.status_code == 200 and "<textarea" in r.text
+    r = client.post("/uncertainty", data={"source": MASS, "action": "run"}, headers=HTML)
+    assert r.status_code == 200, r.text[-500:]
+    # JCGM 101:2008 §9.3.2.4 Table 9: Monte Carlo u(dm) = 0.0754 mg (first-order GUM: 0.0539 mg)
+    assert "0.0754" in r.text and "0.0538" in r.text
+    assert "<polyline" in r.text and 'class="mark-shortest"' in r.text
+    assert "dm_Rc" in r.text and "符合性判定" in r.text
+
+
+def test_bad_models_are_explained(client):
+    for source, expect in [
+        ("model: {y: 'x +'}\ninputs: {x: {dist: normal, mean: 1, sd: 1}}", "y"),
+        ("model: {y: '__import__(\"os\")'}\ninputs: {}", "__import__"),
+        ("[1, 2", "YAML"),
+        ("just text", "mapping"),
+        ("model: {y: 'x'}\ninputs: {x: {dist: normal, mean: 1, sd: -1}}", "sd"),
+    ]:
+        r = client.post("/uncertainty", data={"source": source, "action": "run"}, headers=HTML)
+        assert r.status_code in (400, 413, 422), source
+        assert 'role="alert"' in r.text and expect in r.text, (source, r.text[-800:])
+
+
+def test_save_and_reopen_is_per_organization(client, auth_headers):
+    h = {**auth_headers("institute"), **HTML}
+    r = client.post(
+        "/uncertainty",
+        data={"source": MASS, "action": "save", "name": "砝码 100 g"},
+        headers=h,
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    location = r.headers["location"]
+    assert "砝码 100 g" in client.get("/uncertainty", headers=h).text
+    assert "砝码 100 g" in client.get(location, headers=h).text
+    other = client.get(location, headers={**auth_headers("power"), **HTML})
+    assert other.status_code == 404
+    anon = client.post("/uncertainty", data={"source": MASS, "action": "save", "name": "x"}, headers=HTML)
+    assert anon.status_code == 403
