@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date
 
 from tests.dcc.conftest import NOW, SIGNED_PTB, make_record
-from tests.platform.test_api import assert_error
+
+
+def assert_error(r, status: int, code: str | None = None) -> dict:  # type: ignore[no-untyped-def]
+    """The one JSON error body of the platform, with ``status`` (and ``code``)."""
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert set(body) >= {"status", "code", "message", "errors"} and body["status"] == status
+    assert isinstance(body["message"], str) and body["message"] and "\n" not in body["message"]
+    if code:
+        assert body["code"] == code
+    return body
 
 
 def _record_json(number: str) -> dict:
