@@ -75,6 +75,7 @@ def test_missing_file_and_bad_options(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_sign_and_verify_with_http_tsa(tmp_path, unsigned_xml, ca):
     from jiliang.dcc import load_test_pki
     from jiliang.dcc.pki import serve_tsa
@@ -137,6 +138,7 @@ def test_sign_refuses_bad_key_and_unreachable_tsa(tmp_path, unsigned_xml, ca):
     assert not (tmp_path / "o.xml").exists()
 
 
+@pytest.mark.slow
 def test_verify_ptb_example_with_a_bundle_and_at(tmp_path):
     bundle = tmp_path / "trust.pem"
     bundle.write_bytes(
