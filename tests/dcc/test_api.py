@@ -81,6 +81,8 @@ def test_issue_download_verify_revoke(client, auth_headers):
     assert hashlib.sha256(xml.content).hexdigest() == cert["sha256"]  # the exact bytes as signed
     pdf = client.get("/api/certificates/T-2026-0001/pdf?lang=en", headers=lab)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    page = client.get("/api/certificates/T-2026-0001/html?lang=zh", headers=lab)
+    assert page.status_code == 200 and "工业铂电阻温度计" in page.text and "<svg" in page.text
     # Public, no login: status and an upload verification of the very bytes.
     pub = client.get("/api/certificates/verify/T-2026-0001")
     assert pub.status_code == 200 and pub.json()["status"] == "valid" and "signer" in pub.json()

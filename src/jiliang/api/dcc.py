@@ -379,6 +379,34 @@ def download_pdf(
     )
 
 
+@router.get(
+    "/{number}/html",
+    name="view_html",
+    summary="An HTML view of the certificate (zh or en)",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}}},
+)
+def view_html(
+    number: Number,
+    caller: Caller,
+    session: SessionDep,
+    request: Request,
+    lang: Annotated[Literal["zh", "en"], Query()] = "zh",
+) -> Response:
+    from jiliang.dcc.reader import from_xml
+    from jiliang.dcc.render import render_html
+    from jiliang.dcc.service import get_certificate as run
+
+    row = run(session, number)
+    _visible(caller, row)
+    page = render_html(from_xml(row.signed_xml), lang=lang, base_url=settings_of(request).public_base_url)
+    return Response(
+        page,
+        media_type="text/html; charset=utf-8",
+        headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"},
+    )
+
+
 @router.post("/{number}/revoke", name="revoke", summary="Revoke a certificate with a reason (issuing lab)")
 def revoke_certificate(number: Number, body: ReasonIn, caller: Caller, session: SessionDep) -> CertificateOut:
     from jiliang.dcc.service import get_certificate, revoke
