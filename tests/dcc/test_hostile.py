@@ -135,3 +135,51 @@ def test_signed_root_with_nested_signature_is_refused(signed_xml, pki):
 def test_bad_trust_bundle_is_a_reason(signed_xml):
     report = dcc.verify(signed_xml, b"not a certificate", now=NOW)
     assert not report.valid and report.failures[0].name == "trust"
+
+
+def _mutations(data: bytes, n: int, seed: int):  # type: ignore[no-untyped-def]
+    import random
+
+    rng = random.Random(seed)
+    for _ in range(n):
+        b = bytearray(data)
+        for _ in range(rng.randint(1, 4)):
+            i = rng.randrange(len(b))
+            b[i] = rng.choice(b"<>/=\"'&;:#x0A \x00\xff" + bytes([rng.randrange(256)]))
+        yield bytes(b)
+
+
+def test_mutated_signed_files_never_raise(signed_xml, pki):
+    """Random byte changes (seeded): verify and validate answer with a report, never an exception;
+    the reader raises only DccError."""
+    for data in _mutations(signed_xml, 150, 2035):
+        report = dcc.verify(data, pki.trust_pem, now=NOW)
+        if data != signed_xml:
+            assert isinstance(report.valid, bool)
+        dcc.validate(data)
+        try:
+            dcc.from_xml(data)
+        except dcc.DccError:
+            pass
+
+
+def test_garbage_in_signature_fields_is_a_reason(signed_xml, pki):
+    from lxml import etree
+
+    for xpath in (
+        ".//{http://uri.etsi.org/01903/v1.3.2#}EncapsulatedTimeStamp",
+        ".//{http://www.w3.org/2000/09/xmldsig#}X509Certificate",
+        ".//{http://www.w3.org/2000/09/xmldsig#}SignatureValue",
+        ".//{http://uri.etsi.org/01903/v1.3.2#}EncapsulatedCRLValue",
+        ".//{http://www.w3.org/2000/09/xmldsig#}CanonicalizationMethod",
+    ):
+        root = etree.fromstring(signed_xml)
+        el = root.find(xpath)
+        if el.get("Algorithm"):
+            el.set("Algorithm", "urn:bogus")
+        else:
+            el.text = "!!not base64!!"
+        report = dcc.verify(etree.tostring(root), pki.trust_pem, now=NOW)
+        assert report.checks, xpath
+        if "CRL" not in xpath:
+            assert not report.valid, xpath

@@ -100,7 +100,10 @@ def unit_problem(unit: str) -> str | None:
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        parsed = DsiUnit(unit)
+        try:
+            parsed = DsiUnit(unit)
+        except Exception as exc:  # the parser must never take validation down
+            return f"{unit[:80]!r} cannot be parsed as a D-SI unit: {type(exc).__name__}"
     if not unit.startswith(("\\", "|")):
         return f"D-SI unit {unit!r} must start with a backslash"
     if not parsed.valid:

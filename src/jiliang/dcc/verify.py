@@ -260,6 +260,8 @@ def verify(
             )
         except DccError as exc:
             checks.append(Check("timestamp", "failed", exc.message))
+        except ValueError as exc:  # bad base64 and the like
+            checks.append(Check("timestamp", "failed", f"malformed timestamp token: {exc}"))
     elif require_timestamp:
         checks.append(Check("timestamp", "failed", "no signature timestamp (B-T) present"))
     else:
@@ -278,6 +280,10 @@ def verify(
         signed_root, signed_props, cert_der = verifier.verify(data, when)
     except DccError as exc:
         checks.append(Check("signature", "failed", exc.message))
+        return VerificationReport(tuple(checks), when, source)
+    except Exception as exc:  # third-party code on hostile input: any failure is a failed check
+        first = " ".join(str(exc).split())[:300]
+        checks.append(Check("signature", "failed", f"malformed signature ({type(exc).__name__}): {first}"))
         return VerificationReport(tuple(checks), when, source)
     signer = x509.load_der_x509_certificate(cert_der)
     checks.append(
