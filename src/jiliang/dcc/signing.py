@@ -33,6 +33,7 @@ from jiliang.dcc.xmlsafe import parse_xml
 
 __all__ = [
     "ECDSA_SHA256",
+    "PLUGIN_MODULES",
     "VERIFIERS",
     "XADES_NS",
     "EcdsaSigner",
@@ -43,6 +44,7 @@ __all__ = [
     "add_long_term_data",
     "sign",
     "signature_value_digest",
+    "verifier_for",
 ]
 
 XADES_NS = "http://uri.etsi.org/01903/v1.3.2#"
@@ -222,6 +224,22 @@ VERIFIERS: dict[str, SignatureVerifier] = {
     "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256": EcdsaVerifier(),
 }
 """SignatureMethod URI → verifier. Register e.g. an SM2/SM3 verifier under its URI."""
+
+PLUGIN_MODULES: tuple[str, ...] = ("jiliang.dcc.sm2",)
+"""Modules that register further verifiers when imported; tried when a method is unknown."""
+
+
+def verifier_for(method: str) -> SignatureVerifier | None:
+    """The verifier for a SignatureMethod URI, importing :data:`PLUGIN_MODULES` on a miss."""
+    import importlib
+
+    if method not in VERIFIERS:
+        for name in PLUGIN_MODULES:
+            try:
+                importlib.import_module(name)
+            except ImportError:  # its library (e.g. gmssl) is not installed
+                continue
+    return VERIFIERS.get(method)
 
 
 def _x(tag: str) -> str:
