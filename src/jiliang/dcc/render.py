@@ -118,8 +118,8 @@ def result_rows(result: Result, lang: Lang) -> tuple[list[str], list[list[str]]]
         cols: list[list[str]] = []
         for q in lists:
             header.append(_t(q.name, lang) or (q.ref_type or ""))
-            cols.append([_value(q.value, i) for i in range(n.pop() if False else len(_first_list(q).values))])
             rl = _first_list(q)
+            cols.append([_value(q.value, i) for i in range(len(rl.values))])
             if rl.uncertainty is not None:
                 u = rl.uncertainty
                 header.append(f"{_l('uncertainty', lang)} U (k)")

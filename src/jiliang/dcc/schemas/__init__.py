@@ -22,8 +22,8 @@ __all__ = ["SCHEMA_DIR", "SUPPORTED_VERSIONS", "URL_MAP", "local_path", "lxml_sc
 SCHEMA_DIR = Path(__file__).parent
 
 SUPPORTED_VERSIONS: tuple[str, ...] = ("3.0.0", "3.1.1", "3.1.2", "3.3.0")
-"""Versions with a schema set here. 3.1.0 files are validated with 3.1.1's set is *not* done: the
-pattern pins the version, so each file needs its own set."""
+"""Versions with a schema set here. Each XSD pins ``schemaVersion`` with a pattern, so a file is
+validated only against the set of its own version (no 3.1.0 or 3.2.x set is available)."""
 
 _SI = {"3.0.0": "2.0.0", "3.1.1": "2.1.0", "3.1.2": "2.1.0", "3.3.0": "2.2.1"}
 
@@ -102,8 +102,4 @@ def xmlschema_schema(version: str) -> Any:
         return mapping.get(url, url)
 
     with _LOCK:
-        return (
-            xmlschema.XMLSchema11(str(path), uri_mapper=mapper, allow="local")
-            if False
-            else xmlschema.XMLSchema(str(path), uri_mapper=mapper, allow="local")
-        )
+        return xmlschema.XMLSchema(str(path), uri_mapper=mapper, allow="local")
