@@ -46,7 +46,7 @@ NUMBER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
 class IssuingKeys:
     """What the platform signs with: a signer, its chain and CRLs to embed, a TSA, the trust bundle."""
 
-    signer: Any
+    signer: Any  # a jiliang.dcc.signing.Signer
     certificates: tuple[Any, ...]
     crls: tuple[Any, ...]
     tsa: Any
@@ -141,6 +141,8 @@ def issue(
     calibration_record_ref: int | None = None,
 ) -> DccCertificate:
     """Build, validate, sign (XAdES B-LT, timestamp at ``now``) and store a certificate."""
+    from cryptography import x509
+
     from jiliang.dcc.signing import sign
     from jiliang.dcc.writer import to_xml
 
@@ -165,7 +167,7 @@ def issue(
         instrument_ref=instrument_ref,
         calibration_record_ref=calibration_record_ref,
         issued_at=now,
-        signer_subject=keys.signer.cert.subject.rfc4514_string(),
+        signer_subject=x509.load_der_x509_certificate(keys.signer.certificate_der).subject.rfc4514_string(),
         signed_xml=signed,
         sha256=hashlib.sha256(signed).hexdigest(),
         status=CertificateStatus.VALID.value,
