@@ -1,0 +1,404 @@
+"""The input a certificate is issued from: one calibration record, as plain frozen dataclasses.
+
+:class:`CalibrationRecordInput` is the contract between whoever holds calibration records (the
+registry, a LIMS, a spreadsheet import) and this package: fill it in, call
+:func:`build_certificate`, and a complete DCC 3.3.0 model comes out (Chinese and English).
+Everything is explicit: no clock, no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from jiliang.dcc.errors import DccError
+from jiliang.dcc.model import (
+    Certificate,
+    Contact,
+    CoreData,
+    Equipment,
+    EquipmentCertificate,
+    ExpandedMU,
+    ExpandedMUList,
+    Hybrid,
+    Identification,
+    InfluenceCondition,
+    Item,
+    Laboratory,
+    Location,
+    MeasurementResult,
+    Method,
+    Quantity,
+    Real,
+    RealList,
+    RespPerson,
+    Result,
+    Software,
+    Statement,
+    Text,
+)
+
+__all__ = [
+    "CalibrationPoint",
+    "CalibrationRecordInput",
+    "ConditionInput",
+    "ConformityInput",
+    "PartyInput",
+    "StandardInput",
+    "build_certificate",
+]
+
+HYBRID_UNITS: dict[str, tuple[str, Decimal, Decimal]] = {
+    "\\degreecelsius": ("\\kelvin", Decimal(1), Decimal("273.15")),
+    "\\bar": ("\\kilo\\pascal", Decimal(100), Decimal(0)),
+    "\\milli\\metre": ("\\metre", Decimal("0.001"), Decimal(0)),
+}
+"""Units for which the reference values are also given in a second unit (si:hybrid): unit →
+(second unit, factor, offset), second = value·factor + offset (exact SI definitions)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PartyInput:
+    """A laboratory or customer: Chinese and English name, city, address; lab: accreditation code."""
+
+    name_zh: str
+    name_en: str
+    city: str
+    address: str | None = None
+    country_code: str = "CN"
+    accreditation_code: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StandardInput:
+    """A reference standard used, with its own certificate (number, issuer, SHA-256 of its bytes)."""
+
+    name_zh: str
+    name_en: str
+    serial_number: str
+    certificate_number: str
+    certificate_issuer: str
+    certificate_sha256: str
+    manufacturer: str | None = None
+    model: str | None = None
+
+    def __post_init__(self) -> None:
+        h = self.certificate_sha256.lower()
+        if len(h) != 64 or any(c not in "0123456789abcdef" for c in h):
+            raise DccError(f"certificate_sha256 {self.certificate_sha256!r} is not a SHA-256 hex digest")
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionInput:
+    """An influence condition during calibration (ambient temperature, humidity …)."""
+
+    name_zh: str
+    name_en: str
+    value: Decimal
+    unit: str
+    U: Decimal | None = None
+    k: Decimal = Decimal(2)
+    ref_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CalibrationPoint:
+    """One calibration point: reference value, indication, error = indication − reference, U(k, p)."""
+
+    reference: Decimal
+    indication: Decimal
+    U: Decimal
+    k: Decimal = Decimal(2)
+    p: Decimal = Decimal("0.95")
+
+    @property
+    def error(self) -> Decimal:
+        return self.indication - self.reference
+
+
+@dataclass(frozen=True, slots=True)
+class ConformityInput:
+    """A conformity statement: the specification, the decision rule used, the outcome."""
+
+    specification: str
+    decision_rule: str
+    result: str
+    declaration_zh: str
+    declaration_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class CalibrationRecordInput:
+    """Everything a calibration certificate says, in both languages.
+
+    Attributes
+    ----------
+    number
+        Certificate number (``dcc:uniqueIdentifier``), unique per issuing laboratory.
+    laboratory, customer
+        The issuing laboratory (with its CNAS accreditation code) and the customer.
+    instrument_name_zh, instrument_name_en, manufacturer, model, serial_number
+        The calibrated instrument.
+    received, calibrated_from, calibrated_to, issued
+        Dates of receipt, of the calibration, and of issue.
+    quantity_zh, quantity_en, unit
+        The measurand (e.g. 温度 / temperature) and its D-SI unit string (``\\degreecelsius``).
+    points
+        The calibration points (at least one).
+    method_zh, method_en, method_norm
+        The calibration procedure and its normative document (e.g. JJF 1000-0000).
+    standards
+        Reference standards used, each with its own certificate (traceability chain).
+    conditions
+        Influence conditions.
+    conformity
+        Optional conformity statement with the decision rule.
+    traceability_zh, traceability_en
+        The traceability declaration.
+    performer, approver
+        Names of who calibrated and who approved (the latter is the main signer).
+    customer_order
+        Optional order number, written as a customer identification.
+    asset_number
+        Optional owner's inventory number of the instrument.
+    """
+
+    number: str
+    laboratory: PartyInput
+    customer: PartyInput
+    instrument_name_zh: str
+    instrument_name_en: str
+    serial_number: str
+    received: date
+    calibrated_from: date
+    calibrated_to: date
+    issued: date
+    quantity_zh: str
+    quantity_en: str
+    unit: str
+    points: tuple[CalibrationPoint, ...]
+    method_zh: str
+    method_en: str
+    method_norm: str
+    performer: str
+    approver: str
+    standards: tuple[StandardInput, ...] = ()
+    conditions: tuple[ConditionInput, ...] = ()
+    conformity: ConformityInput | None = None
+    traceability_zh: str = "本证书中的测量结果可溯源至国家计量基准及国际单位制(SI)。"
+    traceability_en: str = (
+        "The measurement results in this certificate are traceable to national standards and the SI."
+    )
+    manufacturer: str | None = None
+    model: str | None = None
+    customer_order: str | None = None
+    asset_number: str | None = None
+    software_name: str = "Jiliang"
+    software_release: str = "0.1.0"
+
+    def __post_init__(self) -> None:
+        if not self.points:
+            raise DccError(f"calibration record {self.number!r} has no calibration point")
+        if not (self.received <= self.calibrated_from <= self.calibrated_to <= self.issued):
+            raise DccError(
+                f"dates of {self.number!r} out of order: received {self.received}, calibrated "
+                f"{self.calibrated_from}..{self.calibrated_to}, issued {self.issued}"
+            )
+
+
+def _party_contact(p: PartyInput) -> Contact:
+    return Contact(
+        name=Text.of(zh=p.name_zh, en=p.name_en),
+        location=Location(
+            city=p.city,
+            country_code=p.country_code,
+            further=Text.plain(p.address) if p.address else None,
+        ),
+        email=p.email,
+    )
+
+
+def build_certificate(rec: CalibrationRecordInput) -> Certificate:
+    """The DCC 3.3.0 model of a calibration record (zh mandatory, en used too)."""
+    langs = ("zh", "en")
+    items = (
+        Item(
+            name=Text.of(zh=rec.instrument_name_zh, en=rec.instrument_name_en),
+            identifications=tuple(
+                i
+                for i in (
+                    Identification(
+                        "manufacturer", rec.serial_number, Text.of(zh="出厂编号", en="Serial number")
+                    ),
+                    Identification("owner", rec.asset_number, Text.of(zh="资产编号", en="Asset number"))
+                    if rec.asset_number
+                    else None,
+                )
+                if i is not None
+            ),
+            manufacturer=rec.manufacturer,
+            model=rec.model,
+            id="item1",
+        ),
+    )
+    core = CoreData(
+        unique_identifier=rec.number,
+        country_code=rec.laboratory.country_code,
+        used_languages=langs,
+        mandatory_languages=("zh",),
+        begin_performance_date=rec.calibrated_from,
+        end_performance_date=rec.calibrated_to,
+        receipt_date=rec.received,
+        issue_date=rec.issued,
+        identifications=(
+            (Identification("customer", rec.customer_order, Text.of(zh="委托单号", en="Order number")),)
+            if rec.customer_order
+            else ()
+        ),
+    )
+    statements = [
+        Statement(
+            ref_type="basic_metrologicalTraceability",
+            traceable=True,
+            declaration=Text.of(zh=rec.traceability_zh, en=rec.traceability_en),
+        )
+    ]
+    if rec.conformity is not None:
+        c = rec.conformity
+        statements.append(
+            Statement(
+                ref_type="basic_conformity",
+                norms=(c.specification,),
+                decision_rule=c.decision_rule,
+                declaration=Text.of(zh=c.declaration_zh, en=c.declaration_en),
+                conformity=c.result,
+            )
+        )
+    equipment = tuple(
+        Equipment(
+            name=Text.of(zh=s.name_zh, en=s.name_en),
+            certificate=EquipmentCertificate(
+                referral=Text.plain(s.certificate_issuer),
+                referral_id=s.certificate_number,
+                procedure="SHA-256",
+                value=s.certificate_sha256.lower(),
+                traceable=True,
+            ),
+            identifications=(Identification("calibrationLaboratory", s.serial_number),),
+            manufacturer=s.manufacturer,
+            model=s.model,
+            id=f"std{i + 1}",
+        )
+        for i, s in enumerate(rec.standards)
+    )
+    conditions = tuple(
+        InfluenceCondition(
+            name=Text.of(zh=c.name_zh, en=c.name_en),
+            ref_type=c.ref_type,
+            quantities=(
+                Quantity(
+                    Real(
+                        c.value,
+                        c.unit,
+                        ExpandedMU(c.U, c.k, Decimal("0.95")) if c.U is not None else None,
+                    )
+                ),
+            ),
+        )
+        for c in rec.conditions
+    )
+    pts = rec.points
+    unit = rec.unit
+    ref_values = tuple(p.reference for p in pts)
+    reference: Real | RealList | Hybrid = RealList(ref_values, (unit,))
+    if unit in HYBRID_UNITS:
+        other, factor, offset = HYBRID_UNITS[unit]
+        reference = Hybrid(
+            (
+                RealList(ref_values, (unit,)),
+                RealList(tuple(v * factor + offset for v in ref_values), (other,)),
+            )
+        )
+    same_k = len({p.k for p in pts}) == 1
+    same_p = len({p.p for p in pts}) == 1
+    errors = RealList(
+        tuple(p.error for p in pts),
+        (unit,),
+        ExpandedMUList(
+            tuple(p.U for p in pts),
+            (pts[0].k,) if same_k else tuple(p.k for p in pts),
+            (pts[0].p,) if same_p else tuple(p.p for p in pts),
+        ),
+    )
+    std_ids = " ".join(e.id for e in equipment if e.id) or None
+    table = Result(
+        name=Text.of(zh="校准结果", en="Calibration results"),
+        ref_type="basic_measuredValue",
+        id="res1",
+        quantities=(
+            Quantity(
+                reference,
+                Text.of(zh=f"参考值({rec.quantity_zh})", en=f"Reference value ({rec.quantity_en})"),
+                "basic_referenceValue",
+                ref_id=std_ids,
+            ),
+            Quantity(
+                RealList(tuple(p.indication for p in pts), (unit,)),
+                Text.of(zh="示值", en="Indication"),
+                "basic_indicatedValue",
+            ),
+            Quantity(errors, Text.of(zh="示值误差", en="Error of indication"), "basic_measurementError"),
+        ),
+    )
+    worst = max(pts, key=lambda p: (abs(p.error), p.U))
+    summary_conformity = None
+    if rec.conformity is not None:
+        summary_conformity = Statement(
+            ref_type="basic_conformity",
+            conformity=rec.conformity.result,
+            norms=(rec.conformity.specification,),
+            decision_rule=rec.conformity.decision_rule,
+        )
+    summary = Result(
+        name=Text.of(zh="最大示值误差", en="Largest error of indication"),
+        ref_type="basic_measurementError",
+        id="res2",
+        as_list=False,
+        quantities=(
+            Quantity(
+                Real(worst.error, unit, ExpandedMU(worst.U, worst.k, worst.p, "normal")),
+                Text.of(zh="最大示值误差", en="Largest error of indication"),
+                "basic_measurementError",
+                conformity=summary_conformity,
+            ),
+        ),
+    )
+    mr = MeasurementResult(
+        name=Text.of(zh=f"{rec.quantity_zh}校准", en=f"Calibration of {rec.quantity_en}"),
+        methods=(
+            Method(
+                name=Text.of(zh=rec.method_zh, en=rec.method_en),
+                norms=(rec.method_norm,),
+                ref_type="basic_method",
+                id="method1",
+            ),
+        ),
+        equipment=equipment,
+        influence_conditions=conditions,
+        results=(table, summary),
+    )
+    return Certificate(
+        core=core,
+        software=Software(rec.software_name, rec.software_release),
+        items=items,
+        laboratory=Laboratory(_party_contact(rec.laboratory), rec.laboratory.accreditation_code),
+        resp_persons=(
+            RespPerson(Text.plain(rec.performer), role="校准员 / Calibrated by"),
+            RespPerson(Text.plain(rec.approver), role="批准人 / Approved by", main_signer=True),
+        ),
+        customer=_party_contact(rec.customer),
+        statements=tuple(statements),
+        measurement_results=(mr,),
+    )

@@ -1,0 +1,343 @@
+"""Verify a signed certificate: signature, chain to a trust bundle, revocation, at a trusted time.
+
+Steps, each reported as a :class:`Check`:
+
+1. ``parse`` — hardened parsing; the root is a DCC with a ``ds:Signature`` child.
+2. ``timestamp`` — the RFC 3161 token of ``xades:SignatureTimeStamp`` (if present): its CMS
+   signature, that it covers this ``ds:SignatureValue``, and its TSA certificate's chain.
+3. validation time — ``at`` if given, else the timestamp's ``genTime``, else ``now`` (the
+   claimed ``xades:SigningTime`` is only reported, never trusted).
+4. ``signature`` — the XMLDSig signature and every reference (:data:`~jiliang.dcc.signing.VERIFIERS`).
+5. ``chain`` — a path from the signer's certificate to a certificate of the trust bundle, through
+   certificates embedded in the signature, each valid at the validation time.
+6. ``revocation`` — CRLs embedded in ``xades:RevocationValues``, each verified against its issuer.
+7. ``schema`` — the signed content against its XSD.
+
+Signature wrapping: everything reported about the certificate (number, dates, content) is read
+from the element rebuilt from the bytes covered by the signature, never from the input tree.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from jiliang.dcc.errors import DccError
+from jiliang.dcc.pki import load_pem_bundle, parse_timestamp_token
+from jiliang.dcc.signing import VERIFIERS, XADES_NS, signature_value_digest, verifier_for
+from jiliang.dcc.writer import DCC_NS, DS_NS
+from jiliang.dcc.xmlsafe import MAX_XML_BYTES, parse_xml
+
+__all__ = ["Check", "VerificationReport", "verify"]
+
+_X = "{" + XADES_NS + "}"
+_DS = "{" + DS_NS + "}"
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One verification step: ``status`` ``ok``, ``failed`` or ``warning`` with the exact reason."""
+
+    name: str
+    status: Literal["ok", "failed", "warning"]
+    detail: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"name": self.name, "status": self.status, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    """The outcome of :func:`verify`; ``valid`` when no check failed."""
+
+    checks: tuple[Check, ...]
+    validation_time: datetime | None = None
+    time_source: str | None = None
+    signer_subject: str | None = None
+    claimed_signing_time: datetime | None = None
+    timestamp_time: datetime | None = None
+    certificate_number: str | None = None
+    signed_element: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.checks) and not any(c.status == "failed" for c in self.checks)
+
+    @property
+    def failures(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if c.status == "failed")
+
+    def as_dict(self) -> dict[str, Any]:
+        def iso(d: datetime | None) -> str | None:
+            return d.isoformat() if d else None
+
+        return {
+            "valid": self.valid,
+            "certificate_number": self.certificate_number,
+            "signer": self.signer_subject,
+            "claimed_signing_time": iso(self.claimed_signing_time),
+            "timestamp_time": iso(self.timestamp_time),
+            "validation_time": iso(self.validation_time),
+            "time_source": self.time_source,
+            "checks": [c.as_dict() for c in self.checks],
+        }
+
+
+def _b64(el: Any) -> bytes:
+    return base64.b64decode("".join((el.text or "").split()))
+
+
+def _path(
+    cert: Any, anchors: list[Any], pool: list[Any], at: datetime, issued_by: Any
+) -> tuple[list[Any] | None, str]:
+    """A chain cert → … → anchor, every certificate valid at ``at``; or None with the reason."""
+    from cryptography import x509
+
+    anchor_set = set(anchors)
+    named = [(c.subject, c) for c in anchors + pool]
+    chain = [cert]
+    current = cert
+    for _ in range(8):
+        if not (current.not_valid_before_utc <= at <= current.not_valid_after_utc):
+            return None, (
+                f"certificate {current.subject.rfc4514_string()} is not valid at {at.isoformat()} "
+                f"(valid {current.not_valid_before_utc.isoformat()} to {current.not_valid_after_utc.isoformat()})"
+            )
+        if current in anchor_set:
+            return chain, "ok"
+        wanted = current.issuer
+        candidates = [c for name, c in named if name == wanted and c is not current]
+        issuer = None
+        for cand in candidates:
+            if issued_by(current, cand):
+                try:
+                    bc = cand.extensions.get_extension_for_class(x509.BasicConstraints).value
+                    is_ca = bc.ca
+                except x509.ExtensionNotFound:
+                    is_ca = False
+                if not is_ca:
+                    return None, f"issuer {cand.subject.rfc4514_string()} is not a CA certificate"
+                issuer = cand
+                break
+        if issuer is None:
+            if current.issuer == current.subject:
+                return (
+                    None,
+                    f"self-signed certificate {current.subject.rfc4514_string()} is not in the trust bundle",
+                )
+            return (
+                None,
+                f"no trusted issuer for {current.subject.rfc4514_string()} (issuer {current.issuer.rfc4514_string()})",
+            )
+        chain.append(issuer)
+        current = issuer
+    return None, "certificate chain is too long"
+
+
+def _issued_by(cert: Any, issuer: Any) -> bool:
+    """One chain link, checked by whichever registered verifier knows the certificate's algorithm
+    (an SM2 signer's chain may still hold an ECDSA time-stamping authority, and vice versa)."""
+    seen: set[type] = set()
+    for v in VERIFIERS.values():
+        if type(v) in seen:
+            continue
+        seen.add(type(v))
+        if v.issued_by(cert, issuer):
+            return True
+    return False
+
+
+def _revocation(chain: list[Any], crls: list[Any], at: datetime) -> Check:
+    if not crls:
+        return Check("revocation", "warning", "no revocation data embedded; revocation not checked")
+    checked = []
+    for cert, issuer in itertools.pairwise(chain):
+        crl = next(
+            (c for c in crls if c.issuer == issuer.subject and c.is_signature_valid(issuer.public_key())),
+            None,
+        )
+        name = cert.subject.rfc4514_string()
+        if crl is None:
+            return Check(
+                "revocation", "warning", f"no embedded CRL of {issuer.subject.rfc4514_string()} for {name}"
+            )
+        entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+        if entry is not None:
+            when = entry.revocation_date_utc
+            if when <= at:
+                return Check("revocation", "failed", f"certificate {name} was revoked on {when.isoformat()}")
+        checked.append(name)
+    return Check("revocation", "ok", "not revoked per embedded CRLs: " + "; ".join(checked))
+
+
+def verify(
+    data: bytes,
+    trust_pem: bytes,
+    *,
+    now: datetime,
+    at: datetime | None = None,
+    require_timestamp: bool = False,
+    max_bytes: int = MAX_XML_BYTES,
+) -> VerificationReport:
+    """Verify a signed certificate against the certificates of ``trust_pem`` (one or several).
+
+    ``now`` is the current time (taken by the caller); ``at`` forces the validation time.
+    Never raises for a bad input: the report says what failed (oversized input raises
+    :class:`~jiliang.dcc.errors.DccSizeError`).
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    checks: list[Check] = []
+    try:
+        anchors = load_pem_bundle(trust_pem)
+    except DccError as exc:
+        return VerificationReport((Check("trust", "failed", exc.message),))
+    try:
+        root = parse_xml(data, max_bytes=max_bytes).getroot()
+    except DccError as exc:
+        if exc.status == 413:
+            raise
+        return VerificationReport((Check("parse", "failed", exc.message),))
+    if root.tag != f"{{{DCC_NS}}}digitalCalibrationCertificate":
+        return VerificationReport((Check("parse", "failed", f"root element {root.tag!r} is not a DCC"),))
+    sigs = root.findall(_DS + "Signature")
+    if not sigs:
+        return VerificationReport(
+            (Check("parse", "failed", "the certificate is not signed (no ds:Signature child of the root)"),)
+        )
+    if len(root.findall(".//" + _DS + "Signature")) != len(sigs):
+        return VerificationReport(
+            (Check("parse", "failed", "ds:Signature found outside the root's children (possible wrapping)"),)
+        )
+    sig = sigs[0]
+    checks.append(
+        Check(
+            "parse",
+            "ok",
+            f"DCC {root.get('schemaVersion')} with {len(sigs)} signature(s); the first is verified",
+        )
+    )
+    method_el = sig.find(f"{_DS}SignedInfo/{_DS}SignatureMethod")
+    method = method_el.get("Algorithm") if method_el is not None else None
+    verifier = verifier_for(method or "")
+    if verifier is None:
+        checks.append(Check("signature", "failed", f"no verifier for SignatureMethod {method!r}"))
+        return VerificationReport(tuple(checks))
+
+    embedded: list[Any] = []
+    for el in sig.iter(f"{_DS}X509Certificate", f"{_X}EncapsulatedX509Certificate"):
+        try:
+            embedded.append(x509.load_der_x509_certificate(_b64(el)))
+        except ValueError:
+            checks.append(Check("chain", "warning", "an embedded certificate cannot be read; ignored"))
+    crls: list[Any] = []
+    for el in sig.iter(f"{_X}EncapsulatedCRLValue"):
+        try:
+            crls.append(x509.load_der_x509_crl(_b64(el)))
+        except ValueError:
+            checks.append(Check("revocation", "warning", "an embedded CRL cannot be read; ignored"))
+
+    ts_time: datetime | None = None
+    ts_el = sig.find(
+        f"{_DS}Object/{_X}QualifyingProperties/{_X}UnsignedProperties/{_X}UnsignedSignatureProperties/{_X}SignatureTimeStamp/{_X}EncapsulatedTimeStamp"
+    )
+    if ts_el is not None:
+        try:
+            token, tsa_cert = parse_timestamp_token(_b64(ts_el))
+            if token.hash_algorithm != "sha256" or token.message_imprint != signature_value_digest(sig):
+                raise DccError("the timestamp does not cover this signature value")
+            path, why = _path(
+                tsa_cert, anchors, list(token.tsa_certificates) + embedded, token.gen_time, _issued_by
+            )
+            if path is None:
+                raise DccError(f"TSA certificate not trusted: {why}")
+            from cryptography.x509.oid import ExtendedKeyUsageOID
+
+            try:
+                eku = tsa_cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+                if ExtendedKeyUsageOID.TIME_STAMPING not in eku:
+                    raise DccError("TSA certificate lacks the timeStamping extended key usage")
+            except x509.ExtensionNotFound:
+                raise DccError("TSA certificate lacks the timeStamping extended key usage") from None
+            ts_time = token.gen_time
+            checks.append(
+                Check(
+                    "timestamp",
+                    "ok",
+                    f"RFC 3161 timestamp {ts_time.isoformat()} by {tsa_cert.subject.rfc4514_string()}",
+                )
+            )
+        except DccError as exc:
+            checks.append(Check("timestamp", "failed", exc.message))
+        except ValueError as exc:  # bad base64 and the like
+            checks.append(Check("timestamp", "failed", f"malformed timestamp token: {exc}"))
+    elif require_timestamp:
+        checks.append(Check("timestamp", "failed", "no signature timestamp (B-T) present"))
+    else:
+        checks.append(
+            Check("timestamp", "warning", "no signature timestamp; validation time is not attested")
+        )
+
+    if at is not None:
+        when, source = at.astimezone(UTC), "given"
+    elif ts_time is not None:
+        when, source = ts_time, "timestamp"
+    else:
+        when, source = now.astimezone(UTC), "now"
+
+    try:
+        signed_root, signed_props, cert_der = verifier.verify(data, when)
+    except DccError as exc:
+        checks.append(Check("signature", "failed", exc.message))
+        return VerificationReport(tuple(checks), when, source)
+    except Exception as exc:  # third-party code on hostile input: any failure is a failed check
+        first = " ".join(str(exc).split())[:300]
+        checks.append(Check("signature", "failed", f"malformed signature ({type(exc).__name__}): {first}"))
+        return VerificationReport(tuple(checks), when, source)
+    signer = x509.load_der_x509_certificate(cert_der)
+    checks.append(
+        Check("signature", "ok", f"{method} over the whole certificate, SignedProperties and key info")
+    )
+    claimed = None
+    st = signed_props.find(f"{_X}SigningTime") if signed_props is not None else None
+    if st is not None and st.text:
+        try:
+            claimed = datetime.fromisoformat(st.text.strip().replace("Z", "+00:00"))
+        except ValueError:
+            checks.append(Check("signature", "warning", f"SigningTime {st.text!r} is not a date-time"))
+
+    pool = [c for c in embedded if c.public_bytes(Encoding.DER) != cert_der]
+    chain, why = _path(signer, anchors, pool, when, _issued_by)
+    if chain is None:
+        checks.append(Check("chain", "failed", why))
+    else:
+        names = " -> ".join(c.subject.rfc4514_string() for c in chain)
+        checks.append(Check("chain", "ok", f"{names} (at {when.isoformat()}, {source})"))
+        checks.append(_revocation(chain, crls, when))
+
+    from jiliang.dcc.validate import validate_tree
+
+    report = validate_tree(signed_root)
+    if report.valid:
+        note = "; ".join(p.message for p in report.problems) or f"valid against DCC {report.schema_version}"
+        checks.append(Check("schema", "warning" if report.problems else "ok", note))
+    else:
+        problem = report.errors[0]
+        checks.append(Check("schema", "failed", f"{problem.xpath}: {problem.message}"))
+    number_el = signed_root.find(
+        f"{{{DCC_NS}}}administrativeData/{{{DCC_NS}}}coreData/{{{DCC_NS}}}uniqueIdentifier"
+    )
+    return VerificationReport(
+        tuple(checks),
+        when,
+        source,
+        signer.subject.rfc4514_string(),
+        claimed,
+        ts_time,
+        number_el.text.strip() if number_el is not None and number_el.text else None,
+        signed_root,
+    )
