@@ -283,6 +283,7 @@ def parse(text: str) -> Node:
     return _convert(tree.body, text, 0)
 
 
+@lru_cache(maxsize=4096)
 def symbols(node: Node) -> frozenset[str]:
     """The names of the quantities ``node`` depends on."""
     if node.op == "var":

@@ -118,10 +118,18 @@ class CompiledModel:
         return self._second[out]
 
 
+def compiled(model: Model) -> CompiledModel:
+    """The :class:`CompiledModel` of ``model`` (cached by its expressions, constants and inputs)."""
+    return _compiled(model.outputs, model.constants, model.input_names)
+
+
 @lru_cache(maxsize=256)
-def compiled(nodes: tuple[expr.Node, ...], names: tuple[str, ...]) -> CompiledModel:
-    """The :class:`CompiledModel` of ``nodes`` over the inputs ``names`` (cached)."""
-    return CompiledModel(nodes, names)
+def _compiled(
+    outputs: tuple[tuple[str, str], ...], constants: tuple[tuple[str, float], ...], names: tuple[str, ...]
+) -> CompiledModel:
+    from jiliang.uncertainty.model import _prepared
+
+    return CompiledModel(tuple(_prepared(text, constants) for _, text in outputs), names)
 
 
 def coverage_factor(p: float, dof: float) -> float:
@@ -181,15 +189,14 @@ def gum(model: Model) -> GumResult:
         defined there, second order is asked with correlated inputs, or correlated inputs with
         finite degrees of freedom do not form an ensemble with a common ν.
     """
-    cm = compiled(model.nodes, model.input_names)
+    cm = compiled(model)
     dists = model.inputs
     x = [d.x for d in dists]
-    u = np.array([d.u for d in dists])
+    u = [d.u for d in dists]
     dofs = [d.dof for d in dists]
     order = model.method.gum_order
     if order == 2 and model.correlations:
         raise UncertaintyModelError("method.gum_order 2 needs independent inputs; the model has correlations")
-    r = model.correlation_matrix
     groups = _ensembles(model)
     for g in groups:
         nus = {dofs[i] for i in g}
@@ -200,60 +207,73 @@ def gum(model: Model) -> GumResult:
                 f"({', '.join(str(v) for v in sorted(nus))}); Welch–Satterthwaite does not apply"
             )
     m, n = len(model.outputs), len(dists)
-    y = np.empty(m)
-    c = np.zeros((m, n))
-    for k, name in enumerate(model.output_names):
+    y = [0.0] * m
+    c = [[0.0] * n for _ in range(m)]
+    names_in, names_out = model.input_names, model.output_names
+    for k, name in enumerate(names_out):
         y[k] = _call(cm.values[k], x, f"output {name!r}")
+        row = c[k]
         for i, fn in cm.grads[k]:
-            c[k, i] = _call(fn, x, f"∂{name}/∂{model.input_names[i]}")
-    cu = c * u  # cᵢ u(xᵢ)
-    cov = cu @ r @ cu.T if model.correlations else cu @ cu.T
+            row[i] = _call(fn, x, f"∂{name}/∂{names_in[i]}") + 0.0
+    cu = [[ck[i] * u[i] for i in range(n)] for ck in c]  # cᵢ u(xᵢ)
+    if model.correlations:
+        r = model.correlation_matrix
+        cu_arr = np.array(cu)
+        rcu_arr = cu_arr @ r  # Σⱼ cⱼ u(xⱼ) r(xⱼ, xᵢ)
+        rcu = rcu_arr.tolist()
+        cov = (rcu_arr @ cu_arr.T).tolist()
+    else:
+        rcu = cu
+        cov = [
+            [math.fsum(a * b for a, b in zip(cu[k], cu[j], strict=True)) for j in range(m)] for k in range(m)
+        ]
     p = model.method.coverage
     outs = []
-    for k, name in enumerate(model.output_names):
-        var1 = float(cov[k, k])
-        var = var1
+    for k, name in enumerate(names_out):
+        var = cov[k][k]
         if order == 2:
             for i, j, d2, d3 in cm.second_order(k):
                 h = _call(d2, x, f"second derivative of {name!r}")
                 t3 = _call(d3, x, f"third derivative of {name!r}")
-                var += (0.5 * h * h + c[k, i] * t3) * u[i] ** 2 * u[j] ** 2
+                var += (0.5 * h * h + c[k][i] * t3) * u[i] ** 2 * u[j] ** 2
             var = max(var, 0.0)
+            cov[k][k] = var
         uy = math.sqrt(var)
         denom = 0.0
         for g in groups:
             nu = dofs[g[0]]
             if math.isinf(nu):
                 continue
-            vg = float(cu[k, g] @ r[np.ix_(g, g)] @ cu[k, g])
+            if len(g) == 1:
+                vg = cu[k][g[0]] ** 2
+            else:  # an ensemble (Willink): its whole variance is one term
+                sub = np.array([cu[k][i] for i in g])
+                vg = float(sub @ model.correlation_matrix[np.ix_(g, g)] @ sub)
             denom += vg * vg / nu
         dof = var * var / denom if denom > 0 else math.inf
         kp = coverage_factor(p, dof)
-        share_row = (cu[k] * (r @ cu[k])) / var if var > 0 else np.zeros(n)
         budget = tuple(
             BudgetLine(
-                input=model.input_names[i],
+                input=names_in[i],
                 x=x[i],
-                u=float(u[i]),
+                u=u[i],
                 dof=dofs[i],
-                sensitivity=float(c[k, i]),
-                contribution=float(abs(cu[k, i])),
-                share=float(share_row[i]),
+                sensitivity=c[k][i],
+                contribution=abs(cu[k][i]),
+                share=cu[k][i] * rcu[k][i] / var + 0.0 if var > 0 else 0.0,
             )
             for i in range(n)
         )
         big_u = kp * uy
-        yk = float(y[k])
+        yk = y[k]
         outs.append(GumOutput(name, yk, uy, dof, kp, big_u, p, (yk - big_u, yk + big_u), budget, order))
-    sd = np.sqrt(np.diag(cov))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        corr = np.where(np.outer(sd, sd) > 0, cov / np.outer(sd, sd), 0.0)
-    np.fill_diagonal(corr, 1.0)
-    if order == 2:
-        for k, o in enumerate(outs):
-            cov[k, k] = o.u**2
+    sd = [math.sqrt(cov[k][k]) for k in range(m)]
+    corr = [
+        [1.0 if i == j else (cov[i][j] / (sd[i] * sd[j]) if sd[i] * sd[j] > 0 else 0.0) for j in range(m)]
+        for i in range(m)
+    ]
     return GumResult(
         tuple(outs),
         tuple(tuple(float(v) for v in row) for row in cov),
-        tuple(tuple(float(v) for v in row) for row in corr),
+        tuple(tuple(row) for row in corr),
     )
