@@ -160,7 +160,7 @@ def _sampler(model: Model) -> Callable[[np.random.Generator, int], list[Any]]:
             from scipy.special import ndtr
 
             for g, lower in factors:
-                z = lower @ rng.standard_normal((len(g), n))
+                z = np.einsum("ij,jn->in", lower, rng.standard_normal((len(g), n)))
                 for row, i in enumerate(g):
                     d = dists[i]
                     if d.kind == "normal":
@@ -197,7 +197,9 @@ class _Accumulator:
                 "trials (the model leaves its domain or divides by zero for values the inputs can take)"
             )
         dev = y - mb[:, None]
-        m2b = dev @ dev.T
+        # einsum, not ``dev @ dev.T``: a threaded BLAS call per chunk costs milliseconds of
+        # thread start-up and hand-over on a busy machine; this loop is memory-bound anyway.
+        m2b = np.einsum("ij,kj->ik", dev, dev)
         delta = mb - self.mean
         tot = self.n + nb
         self.m2 += m2b + np.outer(delta, delta) * (self.n * nb / tot)
