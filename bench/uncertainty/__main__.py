@@ -202,7 +202,7 @@ def run_mc(rounds: int) -> None:
     tools = mc_tools()
     times: dict[str, list[float]] = {k: [] for k in tools}
     values: dict[str, float] = {}
-    for name, fn in tools.items():  # warm-up
+    for fn in tools.values():  # warm-up
         fn()
     for _ in range(rounds):
         for name, fn in tools.items():
