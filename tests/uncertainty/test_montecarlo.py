@@ -168,3 +168,22 @@ def test_several_outputs_region_and_correlation():
     mc_region = next(r for r in d["regions"] if r["method"] == "mc")
     assert mc_region["k_p"] == pytest.approx(gum_region["k_p"], rel=0.05)
     assert d["correlation"]["mc"][0][1] == pytest.approx(d["correlation"]["gum"][0][1], abs=0.02)
+
+
+@pytest.mark.parametrize("p", [0.5, 0.95, 0.99])
+@pytest.mark.parametrize("kind", ["normal", "exponential", "ties"])
+def test_large_sample_intervals_equal_full_sort(kind, p):
+    """The tail extraction used for M ≥ 2e5 gives exactly the order statistics of a full sort."""
+    rng = np.random.default_rng(17)
+    values = {
+        "normal": rng.normal(size=300_000),
+        "exponential": rng.exponential(size=300_000),
+        "ties": np.round(rng.normal(size=300_000), 2),
+    }[kind]
+    sym, short = coverage_intervals(values.copy(), p)
+    s = np.sort(values)
+    m = s.size
+    q = int(p * m) if float(p * m).is_integer() else math.floor(p * m + 0.5)
+    r = (m - q) // 2 if (m - q) % 2 == 0 else (m - q + 1) // 2
+    assert sym == (s[r - 1], s[r + q - 1])
+    assert short[1] - short[0] == (s[q:] - s[: m - q]).min()
