@@ -18,7 +18,7 @@ model; re-evaluating a model with new estimates costs closure calls only.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -29,8 +29,6 @@ from jiliang.uncertainty.errors import UncertaintyModelError
 from jiliang.uncertainty.model import Model
 
 __all__ = ["BudgetLine", "CompiledModel", "GumOutput", "GumResult", "compiled", "coverage_factor", "gum"]
-
-ScalarFn = Callable[[Sequence[float]], float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,39 +81,72 @@ class GumResult:
 
 
 class CompiledModel:
-    """Value, gradient (and, on demand, second- and third-order) closures for a model, compiled once."""
+    """A model compiled once: one :class:`~jiliang.uncertainty.expr.Tape` giving every output and
+    its non-zero first derivatives in one pass, array closures for the Monte Carlo, and (on demand)
+    the second- and third-order derivatives of GUM §5.1.2."""
 
     def __init__(self, nodes: tuple[expr.Node, ...], names: tuple[str, ...]) -> None:
         self.nodes = nodes
         self.names = names
-        self.values: list[ScalarFn] = [expr.compile_scalar(n, names) for n in nodes]
         self.arrays = [expr.compile_array(n, names) for n in nodes]
-        self.grads: list[list[tuple[int, ScalarFn]]] = []
-        for n in nodes:
-            row = []
-            for i, name in enumerate(names):
-                d = expr.derivative(n, name)
-                if not (d.op == "const" and d.value == 0.0):
-                    row.append((i, expr.compile_scalar(d, names)))
-            self.grads.append(row)
-        self._second: dict[int, list[tuple[int, int, ScalarFn, ScalarFn]]] = {}
+        roots: list[expr.Node] = []
+        self.labels: list[str] = []
+        #: per output: (position of f in the tape values, [(input index, position of ∂f/∂xᵢ)])
+        self.layout: list[tuple[int, list[tuple[int, int]]]] = []
+        try:
+            for n in nodes:
+                at = len(roots)
+                roots.append(n)
+                self.labels.append("")
+                grads = []
+                for i, name in enumerate(names):
+                    d = expr.derivative(n, name)
+                    if not (d.op == "const" and d.value == 0.0):
+                        grads.append((i, len(roots)))
+                        roots.append(d)
+                        self.labels.append(name)
+                self.layout.append((at, grads))
+            self.tape = expr.Tape(roots, names)
+        except RecursionError:
+            raise UncertaintyModelError("model nested too deeply to differentiate") from None
+        self.roots = roots
+        self._second: dict[int, tuple[list[tuple[int, int]], expr.Tape]] = {}
 
-    def second_order(self, out: int) -> list[tuple[int, int, ScalarFn, ScalarFn]]:
-        """For output ``out``: (i, j, ∂²f/∂xᵢ∂xⱼ, ∂³f/∂xᵢ∂xⱼ²) for every pair with a non-zero term."""
+    def second_order(self, out: int) -> tuple[list[tuple[int, int]], expr.Tape]:
+        """For output ``out``: the pairs (i, j) with a non-zero term, and a tape giving
+        ∂²f/∂xᵢ∂xⱼ, ∂³f/∂xᵢ∂xⱼ² for each pair in turn."""
         if out not in self._second:
             node, names = self.nodes[out], self.names
-            terms = []
-            for i, a in enumerate(names):
-                da = expr.derivative(node, a)
-                for j, b in enumerate(names):
-                    d2 = expr.derivative(da, b)
-                    d3 = expr.derivative(d2, b)
-                    zero2 = d2.op == "const" and d2.value == 0.0
-                    zero3 = d3.op == "const" and d3.value == 0.0
-                    if not (zero2 and zero3):
-                        terms.append((i, j, expr.compile_scalar(d2, names), expr.compile_scalar(d3, names)))
-            self._second[out] = terms
+            pairs: list[tuple[int, int]] = []
+            roots: list[expr.Node] = []
+            try:
+                for i, a in enumerate(names):
+                    da = expr.derivative(node, a)
+                    if da.op == "const":
+                        continue
+                    for j, b in enumerate(names):
+                        d2 = expr.derivative(da, b)
+                        d3 = expr.derivative(d2, b)
+                        if not (
+                            d2.op == "const" and d2.value == 0.0 and d3.op == "const" and d3.value == 0.0
+                        ):
+                            pairs.append((i, j))
+                            roots.extend((d2, d3))
+                self._second[out] = (pairs, expr.Tape(roots, names))
+            except RecursionError:
+                raise UncertaintyModelError("model nested too deeply to differentiate") from None
         return self._second[out]
+
+    def locate(self, x: Sequence[float], roots: Sequence[expr.Node]) -> int:
+        """Index of the first of ``roots`` that cannot be evaluated (or is not finite) at ``x``."""
+        for k, root in enumerate(roots):
+            try:
+                value = expr.Tape([root], self.names)(x)[0]
+            except (ArithmeticError, ValueError):
+                return k
+            if not math.isfinite(value):
+                return k
+        return 0
 
 
 def compiled(model: Model) -> CompiledModel:
@@ -144,18 +175,6 @@ def coverage_factor(p: float, dof: float) -> float:
     if math.isinf(dof):
         return float(ndtri(q))
     return float(stdtrit(max(math.floor(dof), 1), q))
-
-
-def _call(fn: ScalarFn, x: Sequence[float], what: str) -> float:
-    try:
-        value = fn(x)
-    except ZeroDivisionError:
-        raise UncertaintyModelError(f"{what} divides by zero at the estimates") from None
-    except (ValueError, OverflowError) as exc:
-        raise UncertaintyModelError(f"{what} leaves its domain at the estimates ({exc})") from None
-    if not math.isfinite(value):
-        raise UncertaintyModelError(f"{what} is not finite at the estimates ({value})")
-    return float(value)
 
 
 def _ensembles(model: Model) -> list[list[int]]:
@@ -210,11 +229,28 @@ def gum(model: Model) -> GumResult:
     y = [0.0] * m
     c = [[0.0] * n for _ in range(m)]
     names_in, names_out = model.input_names, model.output_names
-    for k, name in enumerate(names_out):
-        y[k] = _call(cm.values[k], x, f"output {name!r}")
+    why: BaseException | None = None
+    try:
+        values = cm.tape(x)
+        bad = not all(math.isfinite(v) for v in values)
+    except (ArithmeticError, ValueError) as exc:
+        values, bad, why = [], True, exc
+    if bad:
+        k = cm.locate(x, cm.roots)
+        owner = max(j for j, (at, _) in enumerate(cm.layout) if at <= k)
+        what = f"output {names_out[owner]!r}"
+        if cm.labels[k]:
+            what = f"∂{names_out[owner]}/∂{cm.labels[k]}"
+        if isinstance(why, ZeroDivisionError):
+            raise UncertaintyModelError(f"{what} divides by zero at the estimates")
+        if why is not None:
+            raise UncertaintyModelError(f"{what} leaves its domain at the estimates ({why})")
+        raise UncertaintyModelError(f"{what} is not finite at the estimates")
+    for k, (at, grads) in enumerate(cm.layout):
+        y[k] = values[at]
         row = c[k]
-        for i, fn in cm.grads[k]:
-            row[i] = _call(fn, x, f"∂{name}/∂{names_in[i]}") + 0.0
+        for i, pos in grads:
+            row[i] = values[pos] + 0.0
     cu = [[ck[i] * u[i] for i in range(n)] for ck in c]  # cᵢ u(xᵢ)
     if model.correlations:
         r = model.correlation_matrix
@@ -232,10 +268,17 @@ def gum(model: Model) -> GumResult:
     for k, name in enumerate(names_out):
         var = cov[k][k]
         if order == 2:
-            for i, j, d2, d3 in cm.second_order(k):
-                h = _call(d2, x, f"second derivative of {name!r}")
-                t3 = _call(d3, x, f"third derivative of {name!r}")
+            pairs, tape = cm.second_order(k)
+            try:
+                higher = tape(x)
+            except (ArithmeticError, ValueError) as exc:
+                raise UncertaintyModelError(
+                    f"higher derivatives of {name!r} are not defined at the estimates ({exc})"
+                ) from None
+            for (i, j), h, t3 in zip(pairs, higher[0::2], higher[1::2], strict=True):
                 var += (0.5 * h * h + c[k][i] * t3) * u[i] ** 2 * u[j] ** 2
+            if not math.isfinite(var):
+                raise UncertaintyModelError(f"second-order terms of {name!r} are not finite at the estimates")
             var = max(var, 0.0)
             cov[k][k] = var
         uy = math.sqrt(var)
