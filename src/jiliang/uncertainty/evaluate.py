@@ -208,7 +208,7 @@ def _as_dict(ev: Evaluation) -> dict[str, Any]:
                 "outputs": list(r.outputs),
                 "center": list(r.center),
                 "p": r.p,
-                "k_p": r.k_p,
+                "k_p": _f(r.k_p),
                 "ellipses": [
                     {
                         "outputs": list(e.outputs),

@@ -324,6 +324,25 @@ def _conformity(raw: object) -> ConformitySpec | None:
     )
 
 
+def _data_correlation(i: int, a: str, b: str, inputs: Mapping[str, Any]) -> float:
+    """r of two Type A inputs from their paired observations (GUM §5.2.3, eq. 17; H.2)."""
+    series = []
+    for name in (a, b):
+        spec = inputs.get(name)
+        if not isinstance(spec, Mapping) or "data" not in spec:
+            raise _bad(f"correlations[{i}]: r = data needs observations for {name!r}")
+        series.append(spec["data"])
+    if len(series[0]) != len(series[1]):
+        raise _bad(
+            f"correlations[{i}]: {a!r} and {b!r} have {len(series[0])} and {len(series[1])} observations"
+        )
+    x = np.asarray(series[0], dtype=float)
+    y = np.asarray(series[1], dtype=float)
+    if x.std() == 0 or y.std() == 0:
+        raise _bad(f"correlations[{i}]: observations of {a!r} or {b!r} do not vary")
+    return float(np.corrcoef(x, y)[0, 1])
+
+
 def model_from_dict(data: Mapping[str, Any]) -> Model:
     """Build and validate a :class:`Model` from the parsed model file."""
     d = _mapping("model file", data)
@@ -355,6 +374,8 @@ def model_from_dict(data: Mapping[str, Any]) -> Model:
         a, b, r = item
         if not isinstance(a, str) or not isinstance(b, str):
             raise _bad(f"correlations[{i}]: input names must be text, got {a!r}, {b!r}")
+        if r == "data":
+            r = _data_correlation(i, a, b, inputs)
         corrs.append((a, b, _number(f"correlations[{i}] r", r)))
     name = d.get("name", "model")
     if not isinstance(name, str):

@@ -35,7 +35,8 @@ class Ellipse:
 
 @dataclass(frozen=True, slots=True)
 class CoverageRegion:
-    """Hyperellipsoidal coverage region: centre y, covariance U_y, factor k_p, pair ellipses."""
+    """Hyperellipsoidal coverage region: centre y, covariance U_y, factor k_p (NaN if U_y is
+    singular), and the ellipses of the pairs of outputs."""
 
     method: str
     outputs: tuple[str, ...]
@@ -54,15 +55,21 @@ def coverage_region(
     p: float,
     samples: npt.NDArray[np.float64] | None = None,
 ) -> CoverageRegion | None:
-    """The coverage region, or ``None`` for one output or a singular covariance matrix."""
+    """The coverage region, or ``None`` for one output.
+
+    With a singular covariance matrix (outputs functionally dependent, e.g. GUM H.2 where Z² = R² + X²
+    to first order) ``k_p`` is NaN and only the ellipses of non-degenerate pairs are given.
+    """
     from scipy.stats import chi2
 
     m = len(names)
     cov = np.asarray(covariance, dtype=float)
-    if m < 2 or np.linalg.matrix_rank(cov) < m:
+    if m < 2:
         return None
     y = np.asarray(center, dtype=float)
-    if samples is not None and samples.shape[1] >= 10_000:
+    if np.linalg.matrix_rank(cov) < m:
+        k_p = math.nan  # degenerate (outputs functionally dependent): only the pair ellipses
+    elif samples is not None and samples.shape[1] >= 10_000:
         dev = samples - y[:, None]
         d2 = np.einsum("ij,ij->j", dev, np.linalg.solve(cov, dev))
         idx = min(math.ceil(p * d2.size), d2.size) - 1
@@ -74,6 +81,8 @@ def coverage_region(
     for i in range(m):
         for j in range(i + 1, m):
             sub = cov[np.ix_([i, j], [i, j])]
+            if np.linalg.matrix_rank(sub) < 2:
+                continue
             w, v = np.linalg.eigh(sub)
             order = np.argsort(w)[::-1]
             w, v = w[order], v[:, order]
