@@ -187,3 +187,10 @@ def test_large_sample_intervals_equal_full_sort(kind, p):
     r = (m - q) // 2 if (m - q) % 2 == 0 else (m - q + 1) // 2
     assert sym == (s[r - 1], s[r + q - 1])
     assert short[1] - short[0] == (s[q:] - s[: m - q]).min()
+
+
+def test_progress_is_reported_per_chunk():
+    seen = []
+    montecarlo(small(trials=200_000), progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (200_000, 200_000)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and len(seen) == 4

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +204,20 @@ def run(
     model = load_model(text, fmt=fmt)
     if seed is not None and seed < 0:
         raise InputError(f"--seed must be ≥ 0, got {seed}")
-    result = evaluate(model, seed=seed)
+    spec = model.method.montecarlo
+    long_run = spec is not None and (spec.trials is None or spec.trials >= 5_000_000)
+    if long_run and sys.stderr.isatty():
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task("Monte Carlo", total=None)
+
+            def tick(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            result = evaluate(model, seed=seed, progress=tick)
+    else:
+        result = evaluate(model, seed=seed)
     if plot is not None:
         plot_evaluation(result, plot)
     data = result.as_dict()

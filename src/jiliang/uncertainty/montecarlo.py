@@ -339,6 +339,7 @@ def montecarlo(
     seed: int | np.random.SeedSequence | None = None,
     store: int = DEFAULT_STORE,
     intervals: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> McResult:
     """Propagate the distributions of ``model`` by Monte Carlo (JCGM 101 §7; JCGM 102 §7).
 
@@ -351,6 +352,9 @@ def montecarlo(
         ``None`` draws fresh entropy, reported in the result's ``seed``).
     store
         Model values kept per output for exact order statistics (see the module notes).
+    progress
+        Called as ``progress(done, total)`` after every chunk (``total`` is ``max_trials`` for the
+        adaptive procedure), e.g. to drive a progress bar.
     intervals
         False skips the coverage intervals (they are reported as NaN): only mean, standard
         deviation and covariance are accumulated, in constant memory for any number of trials.
@@ -374,6 +378,8 @@ def montecarlo(
         sizes = list(_chunks(spec.trials, spec.chunk))
         for y in _run_chunks(model, sizes, ss.spawn(len(sizes)), spec.workers):
             acc.add(y, model.output_names)
+            if progress is not None:
+                progress(acc.n, spec.trials)
         adaptive, converged, blocks = False, True, len(sizes)
     else:
         assert spec.digits is not None
@@ -397,6 +403,8 @@ def montecarlo(
                     stats.append(row)
                     acc.add(yb, model.output_names)
                     blocks += 1
+                    if progress is not None:
+                        progress(acc.n, spec.max_trials)
                     if blocks >= 2 and _stable(stats, acc, spec.digits):
                         converged = done = True
                         break
