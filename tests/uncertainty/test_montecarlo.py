@@ -194,3 +194,16 @@ def test_progress_is_reported_per_chunk():
     montecarlo(small(trials=200_000), progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (200_000, 200_000)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen) and len(seen) == 4
+
+
+def test_output_not_depending_on_the_inputs():
+    m = model_from_dict(
+        {
+            "model": {"Y": "2 * pi"},
+            "inputs": {"a": {"dist": "normal", "mean": 0, "sd": 1}},
+            "method": {"montecarlo": {"trials": 10_000}, "seed": 1},
+        }
+    )
+    r = montecarlo(m)
+    assert r.outputs[0].y == pytest.approx(2 * math.pi) and r.outputs[0].u == 0.0
+    assert r.outputs[0].interval == pytest.approx((2 * math.pi, 2 * math.pi))
