@@ -293,3 +293,33 @@ def test_h2_example_has_a_degenerate_gum_region():
     assert region["method"] == "gum" and region["k_p"] is None
     assert len(region["ellipses"]) == 3
     assert d["outputs"]["R"]["gum"]["dof"] == 4
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"inputs": {"a": {"dist": "cauchy", "mean": 1}, "b": {"dist": "normal", "mean": 1, "sd": 1}}},
+        {
+            "inputs": {
+                "a": {"dist": "normal", "mean": 1, "sigma": 1},
+                "b": {"dist": "normal", "mean": 1, "sd": 1},
+            }
+        },
+        {
+            "inputs": {
+                "a": {"dist": "t", "mean": 0, "sd": 1, "scale": 1, "dof": 3},
+                "b": {"dist": "normal", "mean": 1, "sd": 1},
+            }
+        },
+        {"correlations": [["a", "b", 1.5]]},
+        {"method": {"montecarlo": {"trials": 10}}},
+        {"conformity": {"output": "Y", "rule": "lenient"}},
+        {"turbo": True},
+    ],
+)
+def test_schema_and_loader_both_refuse(bad):
+    jsonschema = pytest.importorskip("jsonschema")
+    data = base(**bad)
+    assert not jsonschema.Draft202012Validator(model_schema()).is_valid(data)
+    with pytest.raises(UncertaintyModelError):
+        model_from_dict(data)
