@@ -188,7 +188,7 @@ def gum_tools() -> dict[str, tuple[Callable[[], float], int]]:
     return tools
 
 
-# --------------------------------------------------------------------------------------- helpers
+# ------------------------------------------------------------------------------- timing, printing
 
 
 def timed(fn: Callable[[], float]) -> tuple[float, float]:
