@@ -121,3 +121,11 @@ def test_conformity_in_the_model_output():
     assert c["acceptance"] == pytest.approx([9.95 + 2 * 0.01118034, 10.05 - 2 * 0.01118034], abs=1e-7)
     assert c["global"]["consumer_risk"] >= 0 and "unconditional" in c["global"]["note"]
     assert c["p_conform_mc"] == pytest.approx(c["p_conform"], abs=0.001)
+
+
+def test_decision_as_dict_is_json_ready():
+    import json
+
+    d = decide(4.0, 0.5, None, 5.0, "guard_band").as_dict()
+    assert d["tolerance"] == [None, 5.0] and d["acceptance"] == [None, 4.0]
+    assert json.loads(json.dumps(d, allow_nan=False)) == d

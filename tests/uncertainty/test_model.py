@@ -250,3 +250,76 @@ def test_schema_describes_every_distribution():
     text = json.dumps(model_schema())
     for kind in KINDS:
         assert f'"{kind}"' in text
+
+
+def test_correlation_from_paired_observations():
+    import numpy as np
+
+    v, i = [5.007, 4.994, 5.005, 4.990, 4.999], [19.663, 19.639, 19.640, 19.685, 19.678]
+    m = model_from_dict(
+        base(
+            model={"Y": "V / I"},
+            inputs={"V": {"data": v}, "I": {"data": i}},
+            correlations=[["V", "I", "data"]],
+        )
+    )
+    assert m.correlations[0][2] == pytest.approx(np.corrcoef(v, i)[0, 1], rel=1e-14)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        (
+            {"V": {"data": [1.0, 2.0]}, "I": {"dist": "normal", "mean": 1, "sd": 1}},
+            "needs observations for 'I'",
+        ),
+        ({"V": {"data": [1.0, 2.0]}, "I": {"data": [1.0, 2.0, 3.0]}}, "2 and 3 observations"),
+        ({"V": {"data": [1.0, 1.0]}, "I": {"data": [1.0, 2.0]}}, "do not vary"),
+    ],
+)
+def test_correlation_from_observations_refused(inputs, message):
+    with pytest.raises(UncertaintyModelError, match=message):
+        model_from_dict(base(model={"Y": "V / I"}, inputs=inputs, correlations=[["V", "I", "data"]]))
+
+
+def test_h2_example_has_a_degenerate_gum_region():
+    """Z depends on V/I only and R, X on (V/I, φ): the GUM covariance of (R, X, Z) is singular."""
+    m = load_model((EXAMPLES / "gum_h2_impedance.yaml").read_text())
+    import dataclasses
+
+    m = dataclasses.replace(m, method=dataclasses.replace(m.method, montecarlo=None))
+    d = evaluate(m).as_dict()
+    region = d["regions"][0]
+    assert region["method"] == "gum" and region["k_p"] is None
+    assert len(region["ellipses"]) == 3
+    assert d["outputs"]["R"]["gum"]["dof"] == 4
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"inputs": {"a": {"dist": "cauchy", "mean": 1}, "b": {"dist": "normal", "mean": 1, "sd": 1}}},
+        {
+            "inputs": {
+                "a": {"dist": "normal", "mean": 1, "sigma": 1},
+                "b": {"dist": "normal", "mean": 1, "sd": 1},
+            }
+        },
+        {
+            "inputs": {
+                "a": {"dist": "t", "mean": 0, "sd": 1, "scale": 1, "dof": 3},
+                "b": {"dist": "normal", "mean": 1, "sd": 1},
+            }
+        },
+        {"correlations": [["a", "b", 1.5]]},
+        {"method": {"montecarlo": {"trials": 10}}},
+        {"conformity": {"output": "Y", "rule": "lenient"}},
+        {"turbo": True},
+    ],
+)
+def test_schema_and_loader_both_refuse(bad):
+    jsonschema = pytest.importorskip("jsonschema")
+    data = base(**bad)
+    assert not jsonschema.Draft202012Validator(model_schema()).is_valid(data)
+    with pytest.raises(UncertaintyModelError):
+        model_from_dict(data)

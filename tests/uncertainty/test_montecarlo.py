@@ -168,3 +168,42 @@ def test_several_outputs_region_and_correlation():
     mc_region = next(r for r in d["regions"] if r["method"] == "mc")
     assert mc_region["k_p"] == pytest.approx(gum_region["k_p"], rel=0.05)
     assert d["correlation"]["mc"][0][1] == pytest.approx(d["correlation"]["gum"][0][1], abs=0.02)
+
+
+@pytest.mark.parametrize("p", [0.5, 0.95, 0.99])
+@pytest.mark.parametrize("kind", ["normal", "exponential", "ties"])
+def test_large_sample_intervals_equal_full_sort(kind, p):
+    """The tail extraction used for M ≥ 2e5 gives exactly the order statistics of a full sort."""
+    rng = np.random.default_rng(17)
+    values = {
+        "normal": rng.normal(size=300_000),
+        "exponential": rng.exponential(size=300_000),
+        "ties": np.round(rng.normal(size=300_000), 2),
+    }[kind]
+    sym, short = coverage_intervals(values.copy(), p)
+    s = np.sort(values)
+    m = s.size
+    q = int(p * m) if float(p * m).is_integer() else math.floor(p * m + 0.5)
+    r = (m - q) // 2 if (m - q) % 2 == 0 else (m - q + 1) // 2
+    assert sym == (s[r - 1], s[r + q - 1])
+    assert short[1] - short[0] == (s[q:] - s[: m - q]).min()
+
+
+def test_progress_is_reported_per_chunk():
+    seen = []
+    montecarlo(small(trials=200_000), progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (200_000, 200_000)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and len(seen) == 4
+
+
+def test_output_not_depending_on_the_inputs():
+    m = model_from_dict(
+        {
+            "model": {"Y": "2 * pi"},
+            "inputs": {"a": {"dist": "normal", "mean": 0, "sd": 1}},
+            "method": {"montecarlo": {"trials": 10_000}, "seed": 1},
+        }
+    )
+    r = montecarlo(m)
+    assert r.outputs[0].y == pytest.approx(2 * math.pi) and r.outputs[0].u == 0.0
+    assert r.outputs[0].interval == pytest.approx((2 * math.pi, 2 * math.pi))

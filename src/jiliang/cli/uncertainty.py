@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -87,13 +88,22 @@ def plot_evaluation(evaluation: Any, out: Path) -> None:
     from scipy import stats
 
     names = evaluation.model.output_names
-    fig, axes = plt.subplots(len(names), 2, figsize=(11, 3.6 * len(names)), squeeze=False)
+    rows = len(names) + (1 if len(names) > 1 else 0)
+    fig, axes = plt.subplots(rows, 2, figsize=(11, 3.6 * rows), squeeze=False)
     for k, name in enumerate(names):
         ax, bx = axes[k]
         g = evaluation.gum.outputs[k] if evaluation.gum is not None else None
         mc = evaluation.mc.outputs[k] if evaluation.mc is not None else None
         if mc is not None and evaluation.mc.samples.shape[1]:
-            ax.hist(evaluation.mc.samples[k], bins=200, density=True, color="#9ecae1", label="Monte Carlo")
+            lo_q, hi_q = np.quantile(evaluation.mc.samples[k], [0.0005, 0.9995])
+            ax.hist(
+                evaluation.mc.samples[k],
+                bins=150,
+                range=(lo_q, hi_q),
+                density=True,
+                color="#9ecae1",
+                label="Monte Carlo",
+            )
             for lo_hi, style, label in (
                 (mc.interval, "-", "MC symmetric"),
                 (mc.shortest, ":", "MC shortest"),
@@ -108,6 +118,12 @@ def plot_evaluation(evaluation: Any, out: Path) -> None:
             ax.plot(xs, pdf, color="#d62728", label="GUM")
             for i, x in enumerate(g.interval):
                 ax.axvline(x, color="#d62728", ls="--", label="GUM interval" if i == 0 else None)
+        if mc is not None and evaluation.mc.samples.shape[1]:
+            lo_q, hi_q = np.quantile(evaluation.mc.samples[k], [0.0005, 0.9995])
+            pad = 0.15 * (hi_q - lo_q)
+            ax.set_xlim(
+                min(lo_q, *(g.interval if g else ())) - pad, max(hi_q, *(g.interval if g else ())) + pad
+            )
         ax.set_title(f"{name}: distribution")
         ax.legend(fontsize=7)
         if g is not None:
@@ -116,6 +132,8 @@ def plot_evaluation(evaluation: Any, out: Path) -> None:
             bx.invert_yaxis()
             bx.set_xlabel("|c| u")
         bx.set_title(f"{name}: uncertainty budget")
+    if len(names) > 1:
+        _plot_region(evaluation, axes[-1][0], axes[-1][1], np)
     fig.tight_layout()
     try:
         fig.savefig(out, dpi=110)
@@ -123,6 +141,51 @@ def plot_evaluation(evaluation: Any, out: Path) -> None:
         raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
     finally:
         plt.close(fig)
+
+
+def _plot_region(evaluation: Any, ax: Any, bx: Any, np: Any) -> None:
+    """JCGM 102: the first two outputs' Monte Carlo values and 95 % coverage ellipses; correlations."""
+    from matplotlib.patches import Ellipse as Patch
+
+    names = evaluation.model.output_names
+    if evaluation.mc is not None and evaluation.mc.samples.shape[1]:
+        s = evaluation.mc.samples
+        step = max(s.shape[1] // 4000, 1)
+        ax.scatter(s[0, ::step], s[1, ::step], s=2, color="#9ecae1", label="Monte Carlo values")
+        (x0, x1), (y0, y1) = np.quantile(s[0], [0.001, 0.999]), np.quantile(s[1], [0.001, 0.999])
+        ax.set_xlim(x0 - 0.2 * (x1 - x0), x1 + 0.2 * (x1 - x0))
+        ax.set_ylim(y0 - 0.2 * (y1 - y0), y1 + 0.2 * (y1 - y0))
+    colours = {"gum": "#d62728", "mc": "#08519c"}
+    for region in evaluation.regions:
+        if not region.ellipses or region.ellipses[0].outputs != (names[0], names[1]):
+            continue
+        e = region.ellipses[0]
+        ax.add_patch(
+            Patch(
+                e.center,
+                2 * e.semi_axes[0],
+                2 * e.semi_axes[1],
+                angle=e.angle,
+                fill=False,
+                color=colours[region.method],
+                label=f"{region.method.upper()} {100 * region.p:g} % ellipse",
+            )
+        )
+        ax.plot(*e.center, "+", color=colours[region.method])
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
+    ax.set_title("coverage region (JCGM 102)")
+    ax.legend(fontsize=7)
+    source = evaluation.mc if evaluation.mc is not None else evaluation.gum
+    corr = np.array(source.correlation)
+    im = bx.imshow(corr, vmin=-1, vmax=1, cmap="RdBu_r")
+    bx.set_xticks(range(len(names)), names)
+    bx.set_yticks(range(len(names)), names)
+    for i in range(len(names)):
+        for j in range(len(names)):
+            bx.text(j, i, f"{corr[i, j]:.2f}", ha="center", va="center", fontsize=8)
+    bx.set_title("output correlation")
+    bx.figure.colorbar(im, ax=bx)
 
 
 @app.command("run")
@@ -141,7 +204,20 @@ def run(
     model = load_model(text, fmt=fmt)
     if seed is not None and seed < 0:
         raise InputError(f"--seed must be ≥ 0, got {seed}")
-    result = evaluate(model, seed=seed)
+    spec = model.method.montecarlo
+    long_run = spec is not None and (spec.trials is None or spec.trials >= 5_000_000)
+    if long_run and sys.stderr.isatty():
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task("Monte Carlo", total=None)
+
+            def tick(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            result = evaluate(model, seed=seed, progress=tick)
+    else:
+        result = evaluate(model, seed=seed)
     if plot is not None:
         plot_evaluation(result, plot)
     data = result.as_dict()

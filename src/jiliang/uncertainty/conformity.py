@@ -89,6 +89,26 @@ class Decision:
     specific_risk: float
     risk_kind: str
 
+    def as_dict(self) -> dict[str, object]:
+        """The decision as JSON-ready values (infinite limits of a one-sided tolerance as None)."""
+
+        def f(v: float) -> float | None:
+            return v if math.isfinite(v) else None
+
+        return {
+            "rule": self.rule,
+            "decision": self.decision,
+            "accepted": self.accepted,
+            "value": self.y,
+            "u": self.u,
+            "tolerance": [f(self.tolerance[0]), f(self.tolerance[1])],
+            "acceptance": [f(self.acceptance[0]), f(self.acceptance[1])],
+            "guard_band": self.w,
+            "p_conform": self.p_c,
+            "specific_risk": self.specific_risk,
+            "specific_risk_kind": self.risk_kind,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class GlobalRisk:

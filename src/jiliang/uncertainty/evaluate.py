@@ -8,6 +8,7 @@ the conformity decision (JCGM 106); :meth:`Evaluation.as_dict` gives the documen
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,8 +73,11 @@ def evaluate(
     seed: int | np.random.SeedSequence | None = None,
     store: int = DEFAULT_STORE,
     max_trials: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Evaluation:
     """Evaluate ``model`` as its ``method`` asks.
+
+    ``progress(done, total)`` is passed on to :func:`~jiliang.uncertainty.montecarlo.montecarlo`.
 
     ``max_trials`` refuses models asking for more Monte Carlo trials (fixed, or the adaptive
     ``max_trials``) than a caller allows.
@@ -88,7 +92,7 @@ def evaluate(
                 f"method.montecarlo: {asked} {what}, more than the limit {max_trials}"
             )
     g = gum(model) if method.gum else None
-    mc = montecarlo(model, seed=seed, store=store) if spec is not None else None
+    mc = montecarlo(model, seed=seed, store=store, progress=progress) if spec is not None else None
     validations: tuple[Validation, ...] = ()
     if g is not None and mc is not None:
         validations = tuple(
@@ -208,7 +212,7 @@ def _as_dict(ev: Evaluation) -> dict[str, Any]:
                 "outputs": list(r.outputs),
                 "center": list(r.center),
                 "p": r.p,
-                "k_p": r.k_p,
+                "k_p": _f(r.k_p),
                 "ellipses": [
                     {
                         "outputs": list(e.outputs),

@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -33,7 +33,9 @@ from jiliang.uncertainty.errors import UncertaintyModelError
 __all__ = [
     "FUNCTIONS",
     "MAX_EXPRESSION_CHARS",
+    "MAX_TAPE",
     "Node",
+    "Tape",
     "compile_array",
     "compile_scalar",
     "derivative",
@@ -68,7 +70,7 @@ ScalarFn = Callable[[Sequence[float]], float]
 ArrayFn = Callable[[Sequence[Any]], Any]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Node:
     """One node of an expression tree.
 
@@ -80,6 +82,37 @@ class Node:
     args: tuple[Node, ...] = ()
     value: float = 0.0
     name: str = ""
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Cached, so hashing a derivative (a DAG sharing subtrees) costs O(1), not its tree size.
+        object.__setattr__(self, "_hash", hash((self.op, self.args, self.value, self.name)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, Node):
+            return False
+        pending = [(self, other)]  # iterative: derivatives of derivatives are deep
+        seen: set[tuple[int, int]] = set()  # shared subtrees are compared once
+        while pending:
+            a, b = pending.pop()
+            if a is b or (id(a), id(b)) in seen:
+                continue
+            seen.add((id(a), id(b)))
+            if (
+                a._hash != b._hash
+                or a.op != b.op
+                or a.value != b.value
+                or a.name != b.name
+                or len(a.args) != len(b.args)
+            ):
+                return False
+            pending.extend(zip(a.args, b.args, strict=True))
+        return True
 
     def __str__(self) -> str:
         if self.op == "const":
@@ -283,6 +316,7 @@ def parse(text: str) -> Node:
     return _convert(tree.body, text, 0)
 
 
+@lru_cache(maxsize=4096)
 def symbols(node: Node) -> frozenset[str]:
     """The names of the quantities ``node`` depends on."""
     if node.op == "var":
@@ -305,15 +339,37 @@ def substitute(node: Node, values: Mapping[str, float]) -> Node:
 # ------------------------------------------------------------------------------------ derivatives
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)
 def derivative(node: Node, name: str) -> Node:
-    """The exact partial derivative ∂node/∂name as a new tree (cached)."""
+    """The exact partial derivative ∂node/∂name as a new tree (cached).
+
+    Subtrees are shared, so the result is a DAG; work is linear in its number of distinct nodes.
+    """
+    return _diff(node, name, {})
+
+
+def _diff(root: Node, name: str, memo: dict[Node, Node]) -> Node:
+    # Iterative post-order over the DAG (derivatives of derivatives get deep): children first.
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, ready = stack.pop()
+        if node in memo:
+            continue
+        if ready or not node.args:
+            memo[node] = _diff1(node, name, memo)
+        else:
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if a not in memo)
+    return memo[root]
+
+
+def _diff1(node: Node, name: str, memo: dict[Node, Node]) -> Node:
     op, args = node.op, node.args
     if op == "const" or op in ("sign", "le"):
         return _ZERO
     if op == "var":
         return _ONE if node.name == name else _ZERO
-    d = [derivative(a, name) for a in args]
+    d = [memo[a] for a in args]
     if all(_is(x, 0.0) for x in d):
         return _ZERO
     m = _make
@@ -375,6 +431,61 @@ def compile_scalar(node: Node, names: Sequence[str]) -> ScalarFn:
     index = {n: i for i, n in enumerate(names)}
     fn: ScalarFn = _compile(node, index, _SCALAR)
     return fn
+
+
+#: Most distinct nodes in one compiled tape (a model whose derivatives grow beyond is refused).
+MAX_TAPE = 200_000
+
+
+class Tape:
+    """Several expressions (typically f and its derivatives) evaluated together on floats.
+
+    The expressions are flattened into one list of instructions over their distinct nodes, so a
+    subexpression shared between f and its derivatives is computed once, and the cost is linear in
+    the number of distinct nodes even when a derivative's tree would be exponentially large.
+    """
+
+    def __init__(self, roots: Sequence[Node], names: Sequence[str]) -> None:
+        index = {n: i for i, n in enumerate(names)}
+        slot: dict[Node, int] = {}
+        template: list[float] = []
+        loads: list[tuple[int, int]] = []
+        code: list[tuple[int, Callable[..., float], int, int]] = []
+        for root in roots:
+            stack: list[tuple[Node, bool]] = [(root, False)]
+            while stack:
+                node, expanded = stack.pop()
+                if node in slot:
+                    continue
+                if node.op in ("const", "var") or expanded:
+                    k = slot[node] = len(template)
+                    template.append(node.value)
+                    if node.op == "var":
+                        if node.name not in index:
+                            raise UncertaintyModelError(f"undefined symbol {node.name!r}")
+                        loads.append((k, index[node.name]))
+                    elif node.op != "const":
+                        a = slot[node.args[0]]
+                        b = slot[node.args[1]] if len(node.args) > 1 else -1
+                        code.append((k, _SCALAR[node.op], a, b))
+                    if len(template) > MAX_TAPE:
+                        raise UncertaintyModelError(
+                            f"model too large: its derivatives have more than {MAX_TAPE} distinct terms"
+                        )
+                    continue
+                stack.append((node, True))
+                stack.extend((a, False) for a in reversed(node.args) if a not in slot)
+        self.outputs = [slot[r] for r in roots]
+        self._template, self._loads, self._code = template, loads, code
+
+    def __call__(self, x: Sequence[float]) -> list[float]:
+        """Values of all roots at ``x`` (raises as ``math`` does: ZeroDivisionError, ValueError…)."""
+        v = list(self._template)
+        for k, i in self._loads:
+            v[k] = x[i]
+        for k, fn, a, b in self._code:
+            v[k] = fn(v[a]) if b < 0 else fn(v[a], v[b])
+        return [v[k] for k in self.outputs]
 
 
 def compile_array(node: Node, names: Sequence[str]) -> ArrayFn:

@@ -18,7 +18,7 @@ model; re-evaluating a model with new estimates costs closure calls only.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -29,8 +29,6 @@ from jiliang.uncertainty.errors import UncertaintyModelError
 from jiliang.uncertainty.model import Model
 
 __all__ = ["BudgetLine", "CompiledModel", "GumOutput", "GumResult", "compiled", "coverage_factor", "gum"]
-
-ScalarFn = Callable[[Sequence[float]], float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,45 +81,86 @@ class GumResult:
 
 
 class CompiledModel:
-    """Value, gradient (and, on demand, second- and third-order) closures for a model, compiled once."""
+    """A model compiled once: one :class:`~jiliang.uncertainty.expr.Tape` giving every output and
+    its non-zero first derivatives in one pass, array closures for the Monte Carlo, and (on demand)
+    the second- and third-order derivatives of GUM §5.1.2."""
 
     def __init__(self, nodes: tuple[expr.Node, ...], names: tuple[str, ...]) -> None:
         self.nodes = nodes
         self.names = names
-        self.values: list[ScalarFn] = [expr.compile_scalar(n, names) for n in nodes]
         self.arrays = [expr.compile_array(n, names) for n in nodes]
-        self.grads: list[list[tuple[int, ScalarFn]]] = []
-        for n in nodes:
-            row = []
-            for i, name in enumerate(names):
-                d = expr.derivative(n, name)
-                if not (d.op == "const" and d.value == 0.0):
-                    row.append((i, expr.compile_scalar(d, names)))
-            self.grads.append(row)
-        self._second: dict[int, list[tuple[int, int, ScalarFn, ScalarFn]]] = {}
+        roots: list[expr.Node] = []
+        self.labels: list[str] = []
+        #: per output: (position of f in the tape values, [(input index, position of ∂f/∂xᵢ)])
+        self.layout: list[tuple[int, list[tuple[int, int]]]] = []
+        try:
+            for n in nodes:
+                at = len(roots)
+                roots.append(n)
+                self.labels.append("")
+                grads = []
+                for i, name in enumerate(names):
+                    d = expr.derivative(n, name)
+                    if not (d.op == "const" and d.value == 0.0):
+                        grads.append((i, len(roots)))
+                        roots.append(d)
+                        self.labels.append(name)
+                self.layout.append((at, grads))
+            self.tape = expr.Tape(roots, names)
+        except RecursionError:
+            raise UncertaintyModelError("model nested too deeply to differentiate") from None
+        self.roots = roots
+        self._second: dict[int, tuple[list[tuple[int, int]], expr.Tape]] = {}
 
-    def second_order(self, out: int) -> list[tuple[int, int, ScalarFn, ScalarFn]]:
-        """For output ``out``: (i, j, ∂²f/∂xᵢ∂xⱼ, ∂³f/∂xᵢ∂xⱼ²) for every pair with a non-zero term."""
+    def second_order(self, out: int) -> tuple[list[tuple[int, int]], expr.Tape]:
+        """For output ``out``: the pairs (i, j) with a non-zero term, and a tape giving
+        ∂²f/∂xᵢ∂xⱼ, ∂³f/∂xᵢ∂xⱼ² for each pair in turn."""
         if out not in self._second:
             node, names = self.nodes[out], self.names
-            terms = []
-            for i, a in enumerate(names):
-                da = expr.derivative(node, a)
-                for j, b in enumerate(names):
-                    d2 = expr.derivative(da, b)
-                    d3 = expr.derivative(d2, b)
-                    zero2 = d2.op == "const" and d2.value == 0.0
-                    zero3 = d3.op == "const" and d3.value == 0.0
-                    if not (zero2 and zero3):
-                        terms.append((i, j, expr.compile_scalar(d2, names), expr.compile_scalar(d3, names)))
-            self._second[out] = terms
+            pairs: list[tuple[int, int]] = []
+            roots: list[expr.Node] = []
+            try:
+                for i, a in enumerate(names):
+                    da = expr.derivative(node, a)
+                    if da.op == "const":
+                        continue
+                    for j, b in enumerate(names):
+                        d2 = expr.derivative(da, b)
+                        d3 = expr.derivative(d2, b)
+                        if not (
+                            d2.op == "const" and d2.value == 0.0 and d3.op == "const" and d3.value == 0.0
+                        ):
+                            pairs.append((i, j))
+                            roots.extend((d2, d3))
+                self._second[out] = (pairs, expr.Tape(roots, names))
+            except RecursionError:
+                raise UncertaintyModelError("model nested too deeply to differentiate") from None
         return self._second[out]
+
+    def locate(self, x: Sequence[float], roots: Sequence[expr.Node]) -> int:
+        """Index of the first of ``roots`` that cannot be evaluated (or is not finite) at ``x``."""
+        for k, root in enumerate(roots):
+            try:
+                value = expr.Tape([root], self.names)(x)[0]
+            except (ArithmeticError, ValueError):
+                return k
+            if not math.isfinite(value):
+                return k
+        return 0
+
+
+def compiled(model: Model) -> CompiledModel:
+    """The :class:`CompiledModel` of ``model`` (cached by its expressions, constants and inputs)."""
+    return _compiled(model.outputs, model.constants, model.input_names)
 
 
 @lru_cache(maxsize=256)
-def compiled(nodes: tuple[expr.Node, ...], names: tuple[str, ...]) -> CompiledModel:
-    """The :class:`CompiledModel` of ``nodes`` over the inputs ``names`` (cached)."""
-    return CompiledModel(nodes, names)
+def _compiled(
+    outputs: tuple[tuple[str, str], ...], constants: tuple[tuple[str, float], ...], names: tuple[str, ...]
+) -> CompiledModel:
+    from jiliang.uncertainty.model import _prepared
+
+    return CompiledModel(tuple(_prepared(text, constants) for _, text in outputs), names)
 
 
 def coverage_factor(p: float, dof: float) -> float:
@@ -136,18 +175,6 @@ def coverage_factor(p: float, dof: float) -> float:
     if math.isinf(dof):
         return float(ndtri(q))
     return float(stdtrit(max(math.floor(dof), 1), q))
-
-
-def _call(fn: ScalarFn, x: Sequence[float], what: str) -> float:
-    try:
-        value = fn(x)
-    except ZeroDivisionError:
-        raise UncertaintyModelError(f"{what} divides by zero at the estimates") from None
-    except (ValueError, OverflowError) as exc:
-        raise UncertaintyModelError(f"{what} leaves its domain at the estimates ({exc})") from None
-    if not math.isfinite(value):
-        raise UncertaintyModelError(f"{what} is not finite at the estimates ({value})")
-    return float(value)
 
 
 def _ensembles(model: Model) -> list[list[int]]:
@@ -181,15 +208,14 @@ def gum(model: Model) -> GumResult:
         defined there, second order is asked with correlated inputs, or correlated inputs with
         finite degrees of freedom do not form an ensemble with a common ν.
     """
-    cm = compiled(model.nodes, model.input_names)
+    cm = compiled(model)
     dists = model.inputs
     x = [d.x for d in dists]
-    u = np.array([d.u for d in dists])
+    u = [d.u for d in dists]
     dofs = [d.dof for d in dists]
     order = model.method.gum_order
     if order == 2 and model.correlations:
         raise UncertaintyModelError("method.gum_order 2 needs independent inputs; the model has correlations")
-    r = model.correlation_matrix
     groups = _ensembles(model)
     for g in groups:
         nus = {dofs[i] for i in g}
@@ -200,60 +226,97 @@ def gum(model: Model) -> GumResult:
                 f"({', '.join(str(v) for v in sorted(nus))}); Welch–Satterthwaite does not apply"
             )
     m, n = len(model.outputs), len(dists)
-    y = np.empty(m)
-    c = np.zeros((m, n))
-    for k, name in enumerate(model.output_names):
-        y[k] = _call(cm.values[k], x, f"output {name!r}")
-        for i, fn in cm.grads[k]:
-            c[k, i] = _call(fn, x, f"∂{name}/∂{model.input_names[i]}")
-    cu = c * u  # cᵢ u(xᵢ)
-    cov = cu @ r @ cu.T if model.correlations else cu @ cu.T
+    y = [0.0] * m
+    c = [[0.0] * n for _ in range(m)]
+    names_in, names_out = model.input_names, model.output_names
+    why: BaseException | None = None
+    try:
+        values = cm.tape(x)
+        bad = not all(math.isfinite(v) for v in values)
+    except (ArithmeticError, ValueError) as exc:
+        values, bad, why = [], True, exc
+    if bad:
+        k = cm.locate(x, cm.roots)
+        owner = max(j for j, (at, _) in enumerate(cm.layout) if at <= k)
+        what = f"output {names_out[owner]!r}"
+        if cm.labels[k]:
+            what = f"∂{names_out[owner]}/∂{cm.labels[k]}"
+        if isinstance(why, ZeroDivisionError):
+            raise UncertaintyModelError(f"{what} divides by zero at the estimates")
+        if why is not None:
+            raise UncertaintyModelError(f"{what} leaves its domain at the estimates ({why})")
+        raise UncertaintyModelError(f"{what} is not finite at the estimates")
+    for k, (at, grads) in enumerate(cm.layout):
+        y[k] = values[at]
+        row = c[k]
+        for i, pos in grads:
+            row[i] = values[pos] + 0.0
+    cu = [[ck[i] * u[i] for i in range(n)] for ck in c]  # cᵢ u(xᵢ)
+    if model.correlations:
+        r = model.correlation_matrix
+        cu_arr = np.array(cu)
+        rcu_arr = cu_arr @ r  # Σⱼ cⱼ u(xⱼ) r(xⱼ, xᵢ)
+        rcu = rcu_arr.tolist()
+        cov = (rcu_arr @ cu_arr.T).tolist()
+    else:
+        rcu = cu
+        cov = [
+            [math.fsum(a * b for a, b in zip(cu[k], cu[j], strict=True)) for j in range(m)] for k in range(m)
+        ]
     p = model.method.coverage
     outs = []
-    for k, name in enumerate(model.output_names):
-        var1 = float(cov[k, k])
-        var = var1
+    for k, name in enumerate(names_out):
+        var = cov[k][k]
         if order == 2:
-            for i, j, d2, d3 in cm.second_order(k):
-                h = _call(d2, x, f"second derivative of {name!r}")
-                t3 = _call(d3, x, f"third derivative of {name!r}")
-                var += (0.5 * h * h + c[k, i] * t3) * u[i] ** 2 * u[j] ** 2
+            pairs, tape = cm.second_order(k)
+            try:
+                higher = tape(x)
+            except (ArithmeticError, ValueError) as exc:
+                raise UncertaintyModelError(
+                    f"higher derivatives of {name!r} are not defined at the estimates ({exc})"
+                ) from None
+            for (i, j), h, t3 in zip(pairs, higher[0::2], higher[1::2], strict=True):
+                var += (0.5 * h * h + c[k][i] * t3) * u[i] ** 2 * u[j] ** 2
+            if not math.isfinite(var):
+                raise UncertaintyModelError(f"second-order terms of {name!r} are not finite at the estimates")
             var = max(var, 0.0)
+            cov[k][k] = var
         uy = math.sqrt(var)
         denom = 0.0
         for g in groups:
             nu = dofs[g[0]]
             if math.isinf(nu):
                 continue
-            vg = float(cu[k, g] @ r[np.ix_(g, g)] @ cu[k, g])
+            if len(g) == 1:
+                vg = cu[k][g[0]] ** 2
+            else:  # an ensemble (Willink): its whole variance is one term
+                sub = np.array([cu[k][i] for i in g])
+                vg = float(sub @ model.correlation_matrix[np.ix_(g, g)] @ sub)
             denom += vg * vg / nu
         dof = var * var / denom if denom > 0 else math.inf
         kp = coverage_factor(p, dof)
-        share_row = (cu[k] * (r @ cu[k])) / var if var > 0 else np.zeros(n)
         budget = tuple(
             BudgetLine(
-                input=model.input_names[i],
+                input=names_in[i],
                 x=x[i],
-                u=float(u[i]),
+                u=u[i],
                 dof=dofs[i],
-                sensitivity=float(c[k, i]),
-                contribution=float(abs(cu[k, i])),
-                share=float(share_row[i]),
+                sensitivity=c[k][i],
+                contribution=abs(cu[k][i]),
+                share=cu[k][i] * rcu[k][i] / var + 0.0 if var > 0 else 0.0,
             )
             for i in range(n)
         )
         big_u = kp * uy
-        yk = float(y[k])
+        yk = y[k]
         outs.append(GumOutput(name, yk, uy, dof, kp, big_u, p, (yk - big_u, yk + big_u), budget, order))
-    sd = np.sqrt(np.diag(cov))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        corr = np.where(np.outer(sd, sd) > 0, cov / np.outer(sd, sd), 0.0)
-    np.fill_diagonal(corr, 1.0)
-    if order == 2:
-        for k, o in enumerate(outs):
-            cov[k, k] = o.u**2
+    sd = [math.sqrt(cov[k][k]) for k in range(m)]
+    corr = [
+        [1.0 if i == j else (cov[i][j] / (sd[i] * sd[j]) if sd[i] * sd[j] > 0 else 0.0) for j in range(m)]
+        for i in range(m)
+    ]
     return GumResult(
         tuple(outs),
         tuple(tuple(float(v) for v in row) for row in cov),
-        tuple(tuple(float(v) for v in row) for row in corr),
+        tuple(tuple(row) for row in corr),
     )

@@ -14,7 +14,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -186,8 +186,9 @@ class Model:
             _check_name("output", o)
             if o in consts or o in names:
                 raise _bad(f"output {o!r} has the name of an input or constant")
+        known = set(names)
         for o, node in zip(outs, self.nodes, strict=True):
-            unknown = sorted(expr.symbols(node) - set(names))
+            unknown = sorted(expr.symbols(node) - known)
             if unknown:
                 raise _bad(f"output {o!r}: undefined symbol(s) {', '.join(unknown)}")
         index = {n: i for i, n in enumerate(names)}
@@ -219,14 +220,13 @@ class Model:
     @cached_property
     def nodes(self) -> tuple[expr.Node, ...]:
         """The parsed output expressions with the constants substituted."""
-        consts = dict(self.constants)
-        return tuple(expr.substitute(expr.parse(text), consts) for _, text in self.outputs)
+        return tuple(_prepared(text, self.constants) for _, text in self.outputs)
 
-    @property
+    @cached_property
     def input_names(self) -> tuple[str, ...]:
         return tuple(d.name for d in self.inputs)
 
-    @property
+    @cached_property
     def output_names(self) -> tuple[str, ...]:
         return tuple(o for o, _ in self.outputs)
 
@@ -238,6 +238,12 @@ class Model:
         for a, b, value in self.correlations:
             r[index[a], index[b]] = r[index[b], index[a]] = value
         return r
+
+
+@lru_cache(maxsize=1024)
+def _prepared(text: str, constants: tuple[tuple[str, float], ...]) -> expr.Node:
+    """Parse ``text`` and substitute the constants (cached per expression and constants)."""
+    return expr.substitute(expr.parse(text), dict(constants))
 
 
 def _mapping(where: str, value: object) -> Mapping[str, Any]:
@@ -318,6 +324,25 @@ def _conformity(raw: object) -> ConformitySpec | None:
     )
 
 
+def _data_correlation(i: int, a: str, b: str, inputs: Mapping[str, Any]) -> float:
+    """r of two Type A inputs from their paired observations (GUM §5.2.3, eq. 17; H.2)."""
+    series = []
+    for name in (a, b):
+        spec = inputs.get(name)
+        if not isinstance(spec, Mapping) or "data" not in spec:
+            raise _bad(f"correlations[{i}]: r = data needs observations for {name!r}")
+        series.append(spec["data"])
+    if len(series[0]) != len(series[1]):
+        raise _bad(
+            f"correlations[{i}]: {a!r} and {b!r} have {len(series[0])} and {len(series[1])} observations"
+        )
+    x = np.asarray(series[0], dtype=float)
+    y = np.asarray(series[1], dtype=float)
+    if x.std() == 0 or y.std() == 0:
+        raise _bad(f"correlations[{i}]: observations of {a!r} or {b!r} do not vary")
+    return float(np.corrcoef(x, y)[0, 1])
+
+
 def model_from_dict(data: Mapping[str, Any]) -> Model:
     """Build and validate a :class:`Model` from the parsed model file."""
     d = _mapping("model file", data)
@@ -349,6 +374,8 @@ def model_from_dict(data: Mapping[str, Any]) -> Model:
         a, b, r = item
         if not isinstance(a, str) or not isinstance(b, str):
             raise _bad(f"correlations[{i}]: input names must be text, got {a!r}, {b!r}")
+        if r == "data":
+            r = _data_correlation(i, a, b, inputs)
         corrs.append((a, b, _number(f"correlations[{i}] r", r)))
     name = d.get("name", "model")
     if not isinstance(name, str):

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from jiliang.uncertainty.errors import UncertaintyModelError
-from jiliang.uncertainty.gum import compiled
+from jiliang.uncertainty.gum import CompiledModel, compiled
 from jiliang.uncertainty.model import Model
 
 __all__ = [
@@ -62,13 +62,15 @@ def numerical_tolerance(u: float, digits: int) -> float:
     return float(0.5 * 10.0**ell)
 
 
-def coverage_intervals(values: Array, p: float) -> tuple[tuple[float, float], tuple[float, float]]:
+def coverage_intervals(
+    values: Array, p: float, *, overwrite: bool = False
+) -> tuple[tuple[float, float], tuple[float, float]]:
     """Probabilistically symmetric and shortest 100p % intervals of ``values`` (JCGM 101 §7.7).
 
     With M values, q = pM (rounded to the nearest integer if pM is not one); the symmetric interval
     is [y₍ᵣ₎, y₍ᵣ₊q₎] with r = (M − q)/2 (or ⌊(M − q + 1)/2⌋); the shortest minimises y₍ᵣ₊q₎ − y₍ᵣ₎
     over r = 1 … M − q (§7.7.2). Only the M − q smallest and largest values are needed, so the
-    values are partitioned once and just those two tails sorted.
+    values are partitioned once (in place if ``overwrite``) and just those two tails sorted.
 
     >>> coverage_intervals(np.arange(1.0, 101.0), 0.9)
     ((5.0, 95.0), (1.0, 91.0))
@@ -82,12 +84,45 @@ def coverage_intervals(values: Array, p: float) -> tuple[tuple[float, float], tu
     low = m - q  # number of candidate r (r = 1 … M − q)
     r = (m - q) // 2 if (m - q) % 2 == 0 else (m - q + 1) // 2
     r = max(r, 1)
-    part = np.partition(values, (low - 1, q))
-    bottom = np.sort(part[:low])  # y₍₁₎ … y₍M−q₎
-    top = np.sort(part[q:])  # y₍q+1₎ … y₍M₎
+    tails = _tails(values, low) if m >= 200_000 else None
+    if tails is not None:
+        bottom, top = tails
+    else:
+        if overwrite:
+            values.partition((low - 1, q))
+            part = values
+        else:
+            part = np.partition(values, (low - 1, q))
+        bottom = np.sort(part[:low])  # y₍₁₎ … y₍M−q₎
+        top = np.sort(part[q:])  # y₍q+1₎ … y₍M₎
     sym = (float(bottom[r - 1]), float(top[r - 1]))
     j = int(np.argmin(top - bottom))
     return sym, (float(bottom[j]), float(top[j]))
+
+
+def _tails(values: Array, low: int) -> tuple[Array, Array] | None:
+    """The ``low`` smallest and ``low`` largest values, sorted, without partitioning everything.
+
+    Thresholds a little beyond the tail quantiles are estimated from an evenly strided subsample
+    of 20 000 values (5 binomial standard deviations of margin); the values beyond them are
+    extracted and sorted. If a threshold turns out too tight (the extracted set has fewer than
+    ``low`` values) ``None`` is returned and the caller partitions instead, so the result is
+    always exact.
+    """
+    m = values.shape[-1]
+    sub = np.sort(values[:: max(m // 20_000, 1)])
+    ns = sub.size
+    frac = low / m
+    margin = 5 * math.sqrt(frac * (1 - frac) / ns) + 2 / ns
+    i_lo = min(math.ceil((frac + margin) * ns), ns - 1)
+    i_hi = max(math.floor((1 - frac - margin) * ns), 0)
+    bottom = values[values <= sub[i_lo]]
+    top = values[values >= sub[i_hi]]
+    if bottom.size < low or top.size < low:
+        return None
+    bottom.sort()
+    top.sort()
+    return bottom[:low], top[top.size - low :]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +142,7 @@ class McOutput:
 class McResult:
     """All outputs, their covariance and correlation (JCGM 102 §7.6), and how they were obtained.
 
-    ``intervals_from`` is ``"all values"`` (exact order statistics) or ``"block average"`` (the
+    ``intervals_from`` is ``"all values"`` (exact order statistics), ``"not computed"`` or ``"block average"`` (the
     endpoints are averages over blocks, see the module notes). ``converged`` is False when the
     adaptive procedure reached ``max_trials`` first. ``samples`` holds up to 10⁶ model values per
     output (for plots and coverage regions); ``seed`` the entropy that reproduces the run.
@@ -154,7 +189,7 @@ def _sampler(model: Model) -> Callable[[np.random.Generator, int], list[Any]]:
             from scipy.special import ndtr
 
             for g, lower in factors:
-                z = lower @ rng.standard_normal((len(g), n))
+                z = np.einsum("ij,jn->in", lower, rng.standard_normal((len(g), n)))
                 for row, i in enumerate(g):
                     d = dists[i]
                     if d.kind == "normal":
@@ -167,15 +202,16 @@ def _sampler(model: Model) -> Callable[[np.random.Generator, int], list[Any]]:
 
 
 class _Accumulator:
-    """Exact running moments plus bounded storage of values for order statistics."""
+    """Exact running moments plus a bounded buffer of values for order statistics."""
 
-    def __init__(self, m: int, p: float, store: int) -> None:
-        self.m, self.p, self.store = m, p, store
+    def __init__(self, m: int, p: float, store: int, expected: int | None, keep: bool = True) -> None:
+        self.m, self.p, self.store, self.keep = m, p, store, keep
         self.n = 0
         self.mean = np.zeros(m)
         self.m2 = np.zeros((m, m))
-        self.kept: list[Array] = []
-        self.kept_n = 0
+        cap = (min(store, expected) if expected else min(store, 1 << 20)) if keep else 0
+        self.buffer: Array = np.empty((m, cap))
+        self.pos = 0
         self.blocks: list[tuple[int, Array, Array]] = []  # (weight, symmetric (m,2), shortest (m,2))
         self.sample: Array | None = None
 
@@ -190,35 +226,57 @@ class _Accumulator:
                 "trials (the model leaves its domain or divides by zero for values the inputs can take)"
             )
         dev = y - mb[:, None]
-        m2b = dev @ dev.T
+        # einsum, not ``dev @ dev.T``: a threaded BLAS call per chunk costs milliseconds of
+        # thread start-up and hand-over on a busy machine; this loop is memory-bound anyway.
+        m2b = np.einsum("ij,kj->ik", dev, dev)
         delta = mb - self.mean
         tot = self.n + nb
         self.m2 += m2b + np.outer(delta, delta) * (self.n * nb / tot)
         self.mean += delta * (nb / tot)
         self.n = tot
-        self.kept.append(y)
-        self.kept_n += nb
-        if self.kept_n >= self.store:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.kept:
+        if not self.keep:
+            if self.sample is None:
+                self.sample = y[:, :_PLOT_SAMPLE].copy()
             return
-        values = np.concatenate(self.kept, axis=1)
-        self.kept, self.kept_n = [], 0
+        done = 0
+        while done < nb:
+            if self.pos == self.buffer.shape[1]:
+                if self.buffer.shape[1] < self.store:  # grow (adaptive runs of unknown length)
+                    bigger = np.empty((self.m, min(2 * self.buffer.shape[1], self.store)))
+                    bigger[:, : self.pos] = self.buffer[:, : self.pos]
+                    self.buffer = bigger
+                else:
+                    self.flush()
+            take = min(nb - done, self.buffer.shape[1] - self.pos)
+            self.buffer[:, self.pos : self.pos + take] = y[:, done : done + take]
+            self.pos += take
+            done += take
+
+    def flush(self, last: bool = False) -> None:
+        if self.pos == 0:
+            return
+        values = self.buffer[:, : self.pos]
+        count, self.pos = values.shape[1], 0
         if self.sample is None:
-            self.sample = values[:, :_PLOT_SAMPLE].copy()
-        if values.shape[1] < 10_000 and self.blocks:
+            # the only block: a view is enough; otherwise the buffer is reused, so copy
+            self.sample = (
+                values[:, :_PLOT_SAMPLE] if last and self.m == 1 else values[:, :_PLOT_SAMPLE].copy()
+            )
+        if count < 10_000 and self.blocks:
             return  # a small remainder: counted in the moments, too short for order statistics
         sym = np.empty((self.m, 2))
         short = np.empty((self.m, 2))
         for k in range(self.m):
-            sym[k], short[k] = coverage_intervals(values[k], self.p)
-        self.blocks.append((values.shape[1], sym, short))
+            # one output: partition in place (the plot sample stays a valid sample of the marginal)
+            sym[k], short[k] = coverage_intervals(values[k], self.p, overwrite=self.m == 1)
+        self.blocks.append((count, sym, short))
 
     def finish(self) -> tuple[Array, Array, str]:
+        if not self.keep:
+            nan = np.full((self.m, 2), np.nan)
+            return nan, nan, "not computed"
         exact = not self.blocks
-        self.flush()
+        self.flush(last=True)
         w = np.array([b[0] for b in self.blocks], dtype=float)
         sym = np.tensordot(w, np.array([b[1] for b in self.blocks]), axes=1) / w.sum()
         short = np.tensordot(w, np.array([b[2] for b in self.blocks]), axes=1) / w.sum()
@@ -232,15 +290,21 @@ def _chunks(total: int, size: int) -> Iterator[int]:
 
 
 def _evaluate(
-    model: Model, draw: Callable[[np.random.Generator, int], list[Any]], ss: np.random.SeedSequence, n: int
+    cm: CompiledModel,
+    draw: Callable[[np.random.Generator, int], list[Any]],
+    ss: np.random.SeedSequence,
+    n: int,
 ) -> Array:
-    cm = compiled(model.nodes, model.input_names)
     rng = np.random.Generator(np.random.SFC64(ss))
     x = draw(rng, n)
-    y = np.empty((len(cm.arrays), n))
     with np.errstate(all="ignore"):
+        if len(cm.arrays) == 1:  # one output: keep the model's own array, no copy
+            single = np.asarray(cm.arrays[0](x), dtype=np.float64)
+            if single.shape == (n,):
+                return single.reshape(1, n)
+        y = np.empty((len(cm.arrays), n))
         for k, fn in enumerate(cm.arrays):
-            y[k] = fn(x)
+            y[k] = fn(x)  # broadcasts an output that does not depend on the inputs
     return y
 
 
@@ -251,15 +315,16 @@ def _run_chunks(
     workers: int,
 ) -> Iterator[Array]:
     draw = _sampler(model)
+    cm = compiled(model)
     if workers <= 1:
         for n, ss in zip(sizes, seeds, strict=True):
-            yield _evaluate(model, draw, ss, n)
+            yield _evaluate(cm, draw, ss, n)
         return
     with ThreadPoolExecutor(max_workers=workers) as pool:
         window = 2 * workers
         pending: list[Any] = []
         for n, ss in zip(sizes, seeds, strict=True):
-            pending.append(pool.submit(_evaluate, model, draw, ss, n))
+            pending.append(pool.submit(_evaluate, cm, draw, ss, n))
             if len(pending) >= window:
                 yield pending.pop(0).result()
         for fut in pending:
@@ -277,6 +342,8 @@ def montecarlo(
     *,
     seed: int | np.random.SeedSequence | None = None,
     store: int = DEFAULT_STORE,
+    intervals: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> McResult:
     """Propagate the distributions of ``model`` by Monte Carlo (JCGM 101 §7; JCGM 102 §7).
 
@@ -289,6 +356,12 @@ def montecarlo(
         ``None`` draws fresh entropy, reported in the result's ``seed``).
     store
         Model values kept per output for exact order statistics (see the module notes).
+    progress
+        Called as ``progress(done, total)`` after every chunk (``total`` is ``max_trials`` for the
+        adaptive procedure), e.g. to drive a progress bar.
+    intervals
+        False skips the coverage intervals (they are reported as NaN): only mean, standard
+        deviation and covariance are accumulated, in constant memory for any number of trials.
 
     References
     ----------
@@ -304,11 +377,13 @@ def montecarlo(
     p = model.method.coverage
     m = len(model.outputs)
     store = max(10_000, min(store, DEFAULT_STORE * 10) // m)
-    acc = _Accumulator(m, p, store)
+    acc = _Accumulator(m, p, store, spec.trials, keep=intervals or spec.trials is None)
     if spec.trials is not None:
         sizes = list(_chunks(spec.trials, spec.chunk))
         for y in _run_chunks(model, sizes, ss.spawn(len(sizes)), spec.workers):
             acc.add(y, model.output_names)
+            if progress is not None:
+                progress(acc.n, spec.trials)
         adaptive, converged, blocks = False, True, len(sizes)
     else:
         assert spec.digits is not None
@@ -332,6 +407,8 @@ def montecarlo(
                     stats.append(row)
                     acc.add(yb, model.output_names)
                     blocks += 1
+                    if progress is not None:
+                        progress(acc.n, spec.max_trials)
                     if blocks >= 2 and _stable(stats, acc, spec.digits):
                         converged = done = True
                         break

@@ -7,7 +7,8 @@ A hyperellipsoidal coverage region {η : (η − y)ᵀ U_y⁻¹ (η − y) ≤ k
   model values y_r, with ỹ and U_ỹ from the Monte Carlo.
 
 For plotting and reporting, every pair of outputs also gets the ellipse of its two-dimensional
-marginal with k² = χ²₂ quantile (semi-axes and the angle of the first axis to the first output's axis).
+marginal (semi-axes and the angle of the first axis to the first output's axis), with k² the χ²₂
+quantile for the GUM and, for the Monte Carlo, k from the pair's own values as in §7.7.2.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ class Ellipse:
 
 @dataclass(frozen=True, slots=True)
 class CoverageRegion:
-    """Hyperellipsoidal coverage region: centre y, covariance U_y, factor k_p, pair ellipses."""
+    """Hyperellipsoidal coverage region: centre y, covariance U_y, factor k_p (NaN if U_y is
+    singular), and the ellipses of the pairs of outputs."""
 
     method: str
     outputs: tuple[str, ...]
@@ -46,6 +48,16 @@ class CoverageRegion:
     ellipses: tuple[Ellipse, ...]
 
 
+def _k_from_samples(
+    samples: npt.NDArray[np.float64], center: npt.NDArray[np.float64], cov: npt.NDArray[np.float64], p: float
+) -> float:
+    """k_p of JCGM 102 §7.7.2: the p-quantile of the Mahalanobis distances of the model values."""
+    dev = samples - center[:, None]
+    d2 = np.einsum("ij,ij->j", dev, np.linalg.solve(cov, dev))
+    idx = min(math.ceil(p * d2.size), d2.size) - 1
+    return math.sqrt(float(np.partition(d2, idx)[idx]))
+
+
 def coverage_region(
     method: str,
     names: Sequence[str],
@@ -54,26 +66,36 @@ def coverage_region(
     p: float,
     samples: npt.NDArray[np.float64] | None = None,
 ) -> CoverageRegion | None:
-    """The coverage region, or ``None`` for one output or a singular covariance matrix."""
+    """The coverage region, or ``None`` for one output.
+
+    With a singular covariance matrix (outputs functionally dependent, e.g. GUM H.2 where Z² = R² + X²
+    to first order) ``k_p`` is NaN and only the ellipses of non-degenerate pairs are given.
+    """
     from scipy.stats import chi2
 
     m = len(names)
     cov = np.asarray(covariance, dtype=float)
-    if m < 2 or np.linalg.matrix_rank(cov) < m:
+    if m < 2:
         return None
     y = np.asarray(center, dtype=float)
-    if samples is not None and samples.shape[1] >= 10_000:
-        dev = samples - y[:, None]
-        d2 = np.einsum("ij,ij->j", dev, np.linalg.solve(cov, dev))
-        idx = min(math.ceil(p * d2.size), d2.size) - 1
-        k_p = math.sqrt(float(np.partition(d2, idx)[idx]))
+    if np.linalg.matrix_rank(cov) < m:
+        k_p = math.nan  # degenerate (outputs functionally dependent): only the pair ellipses
+    elif samples is not None and samples.shape[1] >= 10_000:
+        k_p = _k_from_samples(samples, y, cov, p)
     else:
         k_p = math.sqrt(float(chi2.ppf(p, m)))
-    k2 = math.sqrt(float(chi2.ppf(p, 2)))
+    use_samples = samples is not None and samples.shape[1] >= 10_000
     ellipses = []
     for i in range(m):
         for j in range(i + 1, m):
             sub = cov[np.ix_([i, j], [i, j])]
+            if np.linalg.matrix_rank(sub) < 2:
+                continue
+            if use_samples:
+                assert samples is not None
+                k2 = _k_from_samples(samples[[i, j]], y[[i, j]], sub, p)
+            else:
+                k2 = math.sqrt(float(chi2.ppf(p, 2)))
             w, v = np.linalg.eigh(sub)
             order = np.argsort(w)[::-1]
             w, v = w[order], v[:, order]

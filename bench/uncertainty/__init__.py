@@ -1,0 +1,1 @@
+"""Benchmarks of jiliang.uncertainty against GTC, uncertainties, metrolopy and suncal."""
