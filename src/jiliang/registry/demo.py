@@ -91,6 +91,23 @@ _MANUFACTURERS = [
     "宏泰测控",
     "昌盛医疗器械",
 ]
+_QUANTITY_NAMES = {
+    "electrical_energy": ("电能", "electrical energy"),
+    "volume_liquid": ("液体容量", "liquid volume"),
+    "volume_gas": ("气体流量", "gas volume"),
+    "heat_energy": ("热能", "heat energy"),
+    "mass": ("质量", "mass"),
+    "length_time": ("里程与时间", "distance and time"),
+    "pressure": ("压力", "pressure"),
+    "gas_concentration": ("气体浓度", "gas concentration"),
+    "speed": ("速度", "speed"),
+    "voltage": ("电压", "voltage"),
+    "ultrasound_power": ("超声功率", "ultrasonic power"),
+    "absorbed_dose": ("吸收剂量", "absorbed dose"),
+    "optical_power": ("屈光度", "optical power"),
+    "sound_pressure": ("声压", "sound pressure"),
+    "ph": ("pH值", "pH"),
+}
 _UNITS = {
     "electrical_energy": "kWh",
     "volume_liquid": "L",
@@ -173,8 +190,8 @@ def seed(session: Session, city: City, rng: random.Random) -> dict[str, int]:
     for q in quantities:
         national[q] = add_std(
             code=f"GJJZ-{q}",
-            name=f"{q} 国家计量基准",
-            name_en=f"National primary standard ({q})",
+            name=f"{_QUANTITY_NAMES[q][0]}国家计量基准",
+            name_en=f"National primary standard of {_QUANTITY_NAMES[q][1]}",
             level="national",
             quantity=q,
             uncertainty=round(tol_q[q] / 2000, 6),
@@ -182,8 +199,8 @@ def seed(session: Session, city: City, rng: random.Random) -> dict[str, int]:
         )
         reference[q] = add_std(
             code=f"BJ-REF-{q}",
-            name=f"{q} 最高社会公用计量标准",
-            name_en=f"Highest public standard ({q})",
+            name=f"{_QUANTITY_NAMES[q][0]}最高社会公用计量标准",
+            name_en=f"Highest public standard of {_QUANTITY_NAMES[q][1]}",
             level="public",
             quantity=q,
             uncertainty=round(tol_q[q] / 80, 6),
@@ -213,6 +230,7 @@ def seed(session: Session, city: City, rng: random.Random) -> dict[str, int]:
                 approval_valid_until=as_of + timedelta(days=rng.randint(100, 1500)),
             )
             working.setdefault(code, []).append((s, holder))
+    by_std = {r["id"]: r["uncertainty"] for r in std_rows}
     enterprise: list[tuple[int, str]] = []
     ent_owners = [city.org_ids["power"], city.org_ids["water"], city.org_ids["gas"]]
     ent_owners += city.orgs_by_kind.get(OrgKind.FACTORY, [])[:: (8 if big else 4)]
@@ -229,7 +247,7 @@ def seed(session: Session, city: City, rng: random.Random) -> dict[str, int]:
             name_en=f"{t.name_en} company standard",
             level="enterprise",
             quantity=t.quantity,
-            uncertainty=round((t.tolerance_percent or 1) / 5, 6),
+            uncertainty=round(by_std[working[code][0][0]] * rng.uniform(4.5, 8), 6),
             holder_id=owner,
             covers=[code],
             published=False,

@@ -98,24 +98,21 @@ def _graph(trace: Any, lang: str) -> dict[str, Any]:
                 depth[e.parent] = depth[e.child] + 1
                 changed = True
     levels = max(depth.values(), default=0)
-    missing = [e for e in trace.edges if e.parent is None]
-    if missing:
-        levels += 0
+    missing = any(e.parent is None for e in trace.edges)
     rows: dict[int, list[str]] = {}
     for key, d in depth.items():
         rows.setdefault(d, []).append(key)
-    box_w, box_h, gap_x, gap_y = 210, 46, 30, 70
-    width = max(len(v) for v in rows.values()) * (box_w + gap_x) + gap_x
-    extra = 1 if missing else 0
-    height = (levels + 1 + extra) * (box_h + gap_y) + gap_y
+    box_w, box_h, gap_x, gap_y, margin = 220, 46, 30, 70, 20
+    width = max(520, max(len(v) for v in rows.values()) * (box_w + gap_x) + gap_x + 200)
+    height = (levels + 1 + int(missing)) * (box_h + gap_y) - gap_y + 2 * margin
     pos: dict[str, tuple[float, float]] = {}
     nodes = {n.key: n for n in trace.nodes}
     out_nodes = []
     for d, keys in rows.items():
         keys.sort()
         total_w = len(keys) * box_w + (len(keys) - 1) * gap_x
-        x0 = (width - total_w) / 2
-        y = height - gap_y - box_h - d * (box_h + gap_y) - extra * 0
+        x0 = (width - 200 - total_w) / 2
+        y = height - margin - box_h - d * (box_h + gap_y)
         for i, key in enumerate(keys):
             x = x0 + i * (box_w + gap_x)
             pos[key] = (x, y)
@@ -130,7 +127,7 @@ def _graph(trace: Any, lang: str) -> dict[str, Any]:
                     "y": y,
                     "w": box_w,
                     "h": box_h,
-                    "label": label[:26],
+                    "label": label[:28],
                     "title": label,
                     "level": n.level if n else "",
                     "broken": broken,
