@@ -13,7 +13,13 @@ from jiliang.platform.auth import ANONYMOUS, Principal
 from jiliang.platform.models import Organization, Role
 from jiliang.registry import metrics, service
 from jiliang.registry.importer import import_register
-from jiliang.registry.models import Instrument, MeasurementStandard, Reminder, StandardCalibration, Verification
+from jiliang.registry.models import (
+    Instrument,
+    MeasurementStandard,
+    Reminder,
+    StandardCalibration,
+    Verification,
+)
 from jiliang.registry.models import VerificationStandard as VS
 
 from .conftest import CODE_A, CODE_B, REGULATOR, TODAY, row, to_csv
@@ -108,15 +114,32 @@ def test_due_list_soonest_first(session, stocked):
 
 
 def _standards(session):
-    nat = MeasurementStandard(code="NAT", name="质量基准", level="national", quantity="mass", uncertainty=0.0001,
-                              covers=[])
-    pub = MeasurementStandard(code="PUB", name="砝码", level="public", quantity="mass", uncertainty=0.01,
-                              covers=["price-scale"], holder_id=None, approval_no="A-1",
-                              approval_valid_until=date(2028, 1, 1))
+    nat = MeasurementStandard(
+        code="NAT", name="质量基准", level="national", quantity="mass", uncertainty=0.0001, covers=[]
+    )
+    pub = MeasurementStandard(
+        code="PUB",
+        name="砝码",
+        level="public",
+        quantity="mass",
+        uncertainty=0.01,
+        covers=["price-scale"],
+        holder_id=None,
+        approval_no="A-1",
+        approval_valid_until=date(2028, 1, 1),
+    )
     session.add_all([nat, pub])
     session.flush()
-    session.add(StandardCalibration(standard_id=pub.id, by_standard_id=nat.id, calibrated_on=date(2026, 1, 5),
-                                    valid_until=date(2027, 1, 4), certificate_no="NIM-1", uncertainty=0.01))
+    session.add(
+        StandardCalibration(
+            standard_id=pub.id,
+            by_standard_id=nat.id,
+            calibrated_on=date(2026, 1, 5),
+            valid_until=date(2027, 1, 4),
+            certificate_no="NIM-1",
+            uncertainty=0.01,
+        )
+    )
     session.flush()
     return nat, pub
 

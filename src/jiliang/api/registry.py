@@ -55,8 +55,11 @@ class CountOut(BaseModel):
 def list_types(session: SessionDep) -> list[dict[str, Any]]:
     from sqlalchemy import select
 
+    from jiliang.registry import catalogue
     from jiliang.registry.models import InstrumentType
 
+    if session.scalar(select(InstrumentType.id).limit(1)) is None:
+        catalogue.sync(session, date.today())  # a fresh database: load the catalogue in force
     return [
         {
             "id": t.id,
