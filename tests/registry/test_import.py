@@ -153,7 +153,7 @@ def test_macro_enabled_and_legacy_workbooks_are_refused(session):
         dst.writestr("xl/vbaProject.bin", b"\x00" * 10)
     with pytest.raises(InputError, match="macro"):
         import_register(session, buf.getvalue(), "r.xlsx", today=TODAY)
-    with pytest.raises(InputError, match="xlsm|macros"):
+    with pytest.raises(InputError, match=r"xlsm|macros"):
         import_register(session, data, "r.xlsm", today=TODAY)
     with pytest.raises(InputError, match=r"xls"):
         import_register(session, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "r.bin", today=TODAY)
