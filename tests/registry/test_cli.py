@@ -17,8 +17,13 @@ from .conftest import row, to_csv, to_xlsx
 def run(args: list[str], data: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("JILIANG_")}
     env.update({"JILIANG_DATA_DIR": str(data), "COLUMNS": "200"})
-    return subprocess.run([sys.executable, "-m", "jiliang", "registry", *args], capture_output=True, text=True,
-                          env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "jiliang", "registry", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def one_line_error(proc) -> str:
@@ -42,12 +47,16 @@ def test_import_writes_the_report_and_is_idempotent(data, tmp_path):
     register = tmp_path / "register.xlsx"
     register.write_bytes(to_xlsx([row("C1"), row("C2"), row("C3", use="自用")]))
     report = tmp_path / "report.json"
-    proc = run(["import", "instruments", str(register), "--report", str(report), "--as-of", "2026-11-01"], data)
+    proc = run(
+        ["import", "instruments", str(register), "--report", str(report), "--as-of", "2026-11-01"], data
+    )
     assert proc.returncode == 0, proc.stderr
     body = json.loads(report.read_text("utf-8"))
     assert (body["accepted"], body["rejected"], body["unchanged"]) == (2, 1, 0)
     assert body["rows"] == [{"line": 4, "column": "use", "reason": body["rows"][0]["reason"]}]
-    proc = run(["import", "instruments", str(register), "--report", str(report), "--as-of", "2026-11-01"], data)
+    proc = run(
+        ["import", "instruments", str(register), "--report", str(report), "--as-of", "2026-11-01"], data
+    )
     assert json.loads(report.read_text("utf-8"))["unchanged"] == 2
 
 
@@ -72,9 +81,14 @@ def test_oversized_file_is_refused(data, tmp_path):
     path.write_bytes(to_csv([row(f"S{i}") for i in range(50)]))
     env_run = subprocess.run(
         [sys.executable, "-m", "jiliang", "registry", "import", "instruments", str(path)],
-        capture_output=True, text=True, timeout=120,
-        env={**{k: v for k, v in os.environ.items() if not k.startswith("JILIANG_")},
-             "JILIANG_DATA_DIR": str(data), "JILIANG_IMPORT_MAX_BYTES": "100"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("JILIANG_")},
+            "JILIANG_DATA_DIR": str(data),
+            "JILIANG_IMPORT_MAX_BYTES": "100",
+        },
     )
     assert "import limit" in one_line_error(env_run)
 
