@@ -64,7 +64,7 @@ def test_import_writes_the_report_and_is_idempotent(data, tmp_path):
     ("name", "content", "words"),
     [
         ("missing.csv", None, "no such file"),
-        ("bad.csv", "a,b\n1,2\n".encode(), "lacks the column"),
+        ("bad.csv", b"a,b\n1,2\n", "lacks the column"),
         ("macro.xlsm", b"PK\x03\x04", "xlsx"),
         ("empty.csv", b"", "empty"),
     ],
