@@ -191,11 +191,15 @@ def due_list(
 
 
 def _get_instrument(session: Session, principal: Principal, instrument_id: int) -> Instrument:
-    stmt = scope_instruments(select(Instrument.id), principal).where(Instrument.id == instrument_id)
-    if session.scalar(stmt) is None:
+    if principal.is_regulator:
+        found = session.get(Instrument, instrument_id)
+        if found is None:
+            raise NotFoundError(f"instrument {instrument_id} not found")
+        return found
+    stmt = scope_instruments(select(Instrument), principal).where(Instrument.id == instrument_id)
+    inst = session.scalar(stmt)
+    if inst is None:
         raise NotFoundError(f"instrument {instrument_id} not found")
-    inst = session.get(Instrument, instrument_id)
-    assert inst is not None
     return inst
 
 
@@ -277,42 +281,47 @@ def instrument_detail(session: Session, principal: Principal, instrument_id: int
 def _graph(
     session: Session, start: set[int]
 ) -> tuple[dict[int, tr.StandardNode], dict[int, list[tr.CalibrationLink]]]:
-    """Every standard reachable upward from ``start``, with their calibrations (one query per level)."""
+    """Every standard reachable upward from ``start``, with all their calibrations.
+
+    One query: a recursive CTE walks the calibration links upward (UNION drops repeats, so a
+    loop ends) and the standards it reaches are returned with their calibrations.
+    """
+    if not start:
+        return {}, {}
+    seed = select(MeasurementStandard.id.label("sid")).where(MeasurementStandard.id.in_(sorted(start)))
+    reach = seed.cte("reach", recursive=True)
+    reach = reach.union(
+        select(StandardCalibration.by_standard_id)
+        .join(reach, StandardCalibration.standard_id == reach.c.sid)
+        .where(StandardCalibration.by_standard_id.is_not(None))
+    )
+    rows = session.execute(
+        select(
+            MeasurementStandard.id,
+            MeasurementStandard.code,
+            MeasurementStandard.level,
+            MeasurementStandard.quantity,
+            MeasurementStandard.range_min,
+            MeasurementStandard.range_max,
+            MeasurementStandard.uncertainty,
+            MeasurementStandard.approval_valid_until,
+            MeasurementStandard.name,
+            StandardCalibration.by_standard_id,
+            StandardCalibration.calibrated_on,
+            StandardCalibration.valid_until,
+            StandardCalibration.certificate_no,
+            StandardCalibration.uncertainty,
+        )
+        .join(reach, reach.c.sid == MeasurementStandard.id)
+        .outerjoin(StandardCalibration, StandardCalibration.standard_id == MeasurementStandard.id)
+    )
     standards: dict[int, tr.StandardNode] = {}
     cals: dict[int, list[tr.CalibrationLink]] = {}
-    todo = set(start)
-    while todo:
-        batch = sorted(todo - standards.keys())
-        todo = set()
-        if not batch:
-            break
-        for s in session.execute(
-            select(
-                MeasurementStandard.id,
-                MeasurementStandard.code,
-                MeasurementStandard.level,
-                MeasurementStandard.quantity,
-                MeasurementStandard.range_min,
-                MeasurementStandard.range_max,
-                MeasurementStandard.uncertainty,
-                MeasurementStandard.approval_valid_until,
-                MeasurementStandard.name,
-            ).where(MeasurementStandard.id.in_(batch))
-        ):
-            standards[s.id] = tr.StandardNode(*s)
-        for c in session.execute(
-            select(
-                StandardCalibration.standard_id,
-                StandardCalibration.by_standard_id,
-                StandardCalibration.calibrated_on,
-                StandardCalibration.valid_until,
-                StandardCalibration.certificate_no,
-                StandardCalibration.uncertainty,
-            ).where(StandardCalibration.standard_id.in_(batch))
-        ):
-            cals.setdefault(c.standard_id, []).append(tr.CalibrationLink(*c))
-            if c.by_standard_id is not None and c.by_standard_id not in standards:
-                todo.add(c.by_standard_id)
+    for r in rows:
+        if r[0] not in standards:
+            standards[r[0]] = tr.StandardNode(*r[:9])
+        if r[10] is not None:
+            cals.setdefault(r[0], []).append(tr.CalibrationLink(r[0], *r[9:]))
     return standards, cals
 
 
