@@ -225,3 +225,80 @@ def test_types_catalogue_has_aliases(client):
 def test_bad_ids(client, auth_headers, path):
     r = client.get(path, headers=auth_headers("regulator"))
     assert r.status_code in (404, 422) and set(r.json()) == {"status", "code", "message", "errors"}
+
+
+def test_lab_records_a_result_and_the_instrument_follows(client, auth_headers):
+    import datetime as dt
+
+    reg = auth_headers("regulator")
+    item = client.get("/api/registry/instruments?status=blocked&limit=1", headers=reg).json()["items"][0]
+    std = client.get("/api/registry/standards?level=public&limit=1", headers=reg).json()["items"][0]
+    today = dt.date.today().isoformat()
+    body = {
+        "verified_on": today,
+        "result": "pass",
+        "certificate_no": "JCJ-TEST-1",
+        "standard_ids": [std["id"]],
+        "errors": [{"point": "50%", "error": 0.02, "mpe": 0.1}],
+        "temperature_c": 20.5,
+    }
+    r = client.post(
+        f"/api/registry/instruments/{item['id']}/verifications", headers=auth_headers("lab"), json=body
+    )
+    assert r.status_code == 201, r.text
+    rec = r.json()
+    assert rec["lab"]["name"] == "滨江精测校准技术有限公司" and rec["standards"][0]["id"] == std["id"]
+    after = client.get(f"/api/registry/instruments/{item['id']}", headers=reg).json()
+    assert after["status"] == "in_use" and after["last_verified_on"] == today
+    fail = body | {"result": "fail", "certificate_no": None}
+    r = client.post(
+        f"/api/registry/instruments/{item['id']}/verifications", headers=auth_headers("lab"), json=fail
+    )
+    assert r.json()["notice_no"].startswith("TZ")
+    assert client.get(f"/api/registry/instruments/{item['id']}", headers=reg).json()["status"] == "blocked"
+    for bad in (
+        {"verified_on": "2999-01-01"},
+        {"standard_ids": []},
+        {"certificate_no": None},
+        {"standard_ids": [10**7]},
+        {"errors": [{"point": "x", "error": 1, "mpe": 0}]},
+    ):
+        _error_shape(
+            client.post(
+                f"/api/registry/instruments/{item['id']}/verifications",
+                headers=auth_headers("lab"),
+                json=body | bad,
+            ),
+            422,
+        )
+    _error_shape(
+        client.post(
+            f"/api/registry/instruments/{item['id']}/verifications", headers=auth_headers("power"), json=body
+        ),
+        403,
+    )
+
+
+def test_city_adds_a_type(client, auth_headers):
+    body = {
+        "code": "grain-moisture",
+        "name": "谷物水分测定仪",
+        "name_en": "Grain moisture meter",
+        "category": "水分测定仪",
+        "uses": ["trade_settlement"],
+        "period_months": 12,
+        "quantity": "moisture",
+        "aliases": ["水分仪"],
+    }
+    r = client.post("/api/registry/types", headers=auth_headers("regulator"), json=body)
+    assert r.status_code == 201 and r.json()["edition"] == "city"
+    _error_shape(client.post("/api/registry/types", headers=auth_headers("regulator"), json=body), 409)
+    _error_shape(
+        client.post("/api/registry/types", headers=auth_headers("power"), json=body | {"code": "x"}), 403
+    )
+    rep = client.post(
+        "/api/registry/import",
+        headers=auth_headers("regulator"),
+        files={"file": ("r.csv", to_csv([row("GM1", type_="水分仪")]), "text/csv")},
+    ).json()
+    assert rep["accepted"] == 1

@@ -51,6 +51,37 @@ class CountOut(BaseModel):
     count: int
 
 
+class ErrorIn(BaseModel):
+    point: str = Field(min_length=1, max_length=64)
+    error: float
+    mpe: float = Field(gt=0)
+    unit: str = Field(default="%", max_length=16)
+
+
+class VerificationIn(BaseModel):
+    verified_on: date
+    result: Literal["pass", "fail"]
+    kind: Literal["verification", "calibration"] = "verification"
+    certificate_no: str | None = Field(default=None, max_length=64)
+    standard_ids: list[int] = Field(min_length=1, max_length=20)
+    errors: list[ErrorIn] = Field(default_factory=list, max_length=200)
+    temperature_c: float | None = Field(default=None, ge=-60, le=100)
+    humidity_percent: float | None = Field(default=None, ge=0, le=100)
+
+
+class TypeIn(BaseModel):
+    code: str = Field(min_length=1, max_length=48, pattern="^[A-Za-z0-9-]+$")
+    name: str = Field(min_length=1, max_length=100)
+    name_en: str = Field(min_length=1, max_length=100)
+    category: str = Field(min_length=1, max_length=100)
+    uses: list[UseName] = Field(min_length=1, max_length=4)
+    period_months: int = Field(ge=1, le=240)
+    quantity: str = Field(min_length=1, max_length=48)
+    regulation: str | None = Field(default=None, max_length=200)
+    tolerance_percent: float | None = Field(default=None, gt=0, le=100)
+    aliases: list[str] = Field(default_factory=list, max_length=20)
+
+
 @router.get("/types", name="list_types", summary="Instrument types (the catalogue and city additions)")
 def list_types(session: SessionDep) -> list[dict[str, Any]]:
     from sqlalchemy import select
@@ -76,6 +107,14 @@ def list_types(session: SessionDep) -> list[dict[str, Any]]:
         }
         for t in session.scalars(select(InstrumentType).order_by(InstrumentType.id))
     ]
+
+
+@router.post("/types", name="add_type", status_code=201, summary="Add a city type to the catalogue")
+def add_type(body: TypeIn, _: Regulator, session: SessionDep) -> dict[str, Any]:
+    from jiliang.registry.service import add_city_type
+
+    t = add_city_type(session, **body.model_dump(), effective_from=date.today())
+    return {"id": t.id, "code": t.code, "edition": t.edition}
 
 
 @router.get("/instruments", name="list_instruments", summary="Instruments the caller may see, filtered")
@@ -113,6 +152,36 @@ def trace_instrument(
     from jiliang.registry.service import trace_instrument as run
 
     return run(session, caller, instrument_id, settings_of(request).uncertainty_ratio_min).as_dict()
+
+
+@router.post(
+    "/instruments/{instrument_id}/verifications",
+    name="record_verification",
+    status_code=201,
+    summary="Record a verification or calibration result (labs, regulator)",
+)
+def record_verification(
+    instrument_id: int, body: VerificationIn, caller: Caller, session: SessionDep
+) -> dict[str, Any]:
+    from jiliang.registry.service import ErrorFound, record_with_context
+    from jiliang.registry.service import record_verification as run
+
+    caller.require(Role.LAB, Role.REGULATOR)
+    v = run(
+        session,
+        caller,
+        instrument_id,
+        verified_on=body.verified_on,
+        today=date.today(),
+        result=body.result,
+        certificate_no=body.certificate_no,
+        standard_ids=body.standard_ids,
+        errors=[ErrorFound(**e.model_dump()) for e in body.errors],
+        kind=body.kind,
+        temperature_c=body.temperature_c,
+        humidity_percent=body.humidity_percent,
+    )
+    return record_with_context(session, v.id)
 
 
 @router.get("/standards", name="list_standards", summary="Measurement standards")

@@ -36,7 +36,9 @@ from jiliang.registry.models import (
 from jiliang.registry.status import REMINDER_DAYS, JobResult
 
 __all__ = [
+    "ErrorFound",
     "InstrumentFilter",
+    "add_city_type",
     "add_work_order",
     "book",
     "due_list",
@@ -46,6 +48,7 @@ __all__ = [
     "list_reference_materials",
     "list_standards",
     "notify",
+    "record_verification",
     "record_with_context",
     "run_status_job",
     "scope_instruments",
@@ -777,3 +780,152 @@ def add_work_order(
 
 def district_names(session: Session) -> dict[int, tuple[str, str]]:
     return {d.id: (d.name, d.name_en) for d in session.scalars(select(District))}
+
+
+# ---------------------------------------------------------------- recording results, city types
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorFound:
+    """One point of a verification: the error found and the maximum permissible error (same unit)."""
+
+    point: str
+    error: float
+    mpe: float
+    unit: str = "%"
+
+    def __post_init__(self) -> None:
+        import math
+
+        if not self.point or len(self.point) > 64:
+            raise InputError(f"test point {self.point!r} must have 1–64 characters")
+        if not (math.isfinite(self.error) and math.isfinite(self.mpe) and self.mpe > 0):
+            raise InputError(
+                f"point {self.point}: error {self.error!r} / MPE {self.mpe!r} must be finite, MPE > 0"
+            )
+
+
+def record_verification(
+    session: Session,
+    principal: Principal,
+    instrument_id: int,
+    *,
+    verified_on: date,
+    today: date,
+    result: str,
+    certificate_no: str | None,
+    standard_ids: Sequence[int],
+    errors: Sequence[ErrorFound] = (),
+    kind: str = "verification",
+    temperature_c: float | None = None,
+    humidity_percent: float | None = None,
+) -> Verification:
+    """A lab (or the regulator) records a verification or calibration result.
+
+    The next due date follows from the instrument's period; a pass puts the instrument back in use,
+    a fail blocks it and issues a notice of failure (检定结果通知书) numbered after the record.
+    """
+    from jiliang.registry.dates import add_months
+    from jiliang.registry.status import status_for
+
+    if principal.role not in (Role.LAB, Role.REGULATOR):
+        raise PermissionDeniedError("only labs and the regulator record verifications")
+    if result not in ("pass", "fail"):
+        raise InputError(f"result must be pass or fail, got {result!r}")
+    if kind not in ("verification", "calibration"):
+        raise InputError(f"kind must be verification or calibration, got {kind!r}")
+    if verified_on > today:
+        raise InputError(f"verification date {verified_on} is in the future")
+    if result == "pass" and not certificate_no:
+        raise InputError("a passed verification needs its certificate number")
+    if not standard_ids:
+        raise InputError("name the standards used (traceability)")
+    inst = session.get(Instrument, instrument_id)
+    # a lab records on any instrument except one booked with another lab
+    if inst is None or (principal.role is Role.LAB and inst.booked_lab_id not in (None, principal.org_id)):
+        raise NotFoundError(f"instrument {instrument_id} not found")
+    found = set(
+        session.scalars(select(MeasurementStandard.id).where(MeasurementStandard.id.in_(standard_ids)))
+    )
+    missing = sorted(set(standard_ids) - found)
+    if missing:
+        raise InputError(f"standard {missing[0]} does not exist")
+    t = session.get(InstrumentType, inst.type_id)
+    assert t is not None
+    due = add_months(verified_on, inst.period_months or t.period_months) if result == "pass" else None
+    v = Verification(
+        instrument_id=inst.id,
+        lab_id=principal.org_id if principal.role is Role.LAB else None,
+        kind=kind,
+        verified_on=verified_on,
+        result=result,
+        errors=[{"point": e.point, "error": e.error, "mpe": e.mpe, "unit": e.unit} for e in errors],
+        certificate_no=certificate_no if result == "pass" else None,
+        next_due_on=due,
+        temperature_c=temperature_c,
+        humidity_percent=humidity_percent,
+    )
+    session.add(v)
+    session.flush()
+    if result == "fail":
+        v.notice_no = f"TZ{verified_on.year}-{v.id:07d}"
+    for sid in sorted(found):
+        session.add(VerificationStandard(verification_id=v.id, standard_id=sid))
+    if inst.last_verified_on is None or verified_on >= inst.last_verified_on:
+        inst.last_verified_on = verified_on
+        inst.last_result = result
+        inst.next_due_on = due or verified_on
+        inst.status = status_for(due, result, today)
+        inst.booked_on = None
+        inst.booked_lab_id = None
+    session.flush()
+    return v
+
+
+def add_city_type(
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    name_en: str,
+    category: str,
+    uses: Sequence[str],
+    period_months: int,
+    quantity: str,
+    regulation: str | None = None,
+    tolerance_percent: float | None = None,
+    aliases: Sequence[str] = (),
+    effective_from: date,
+) -> InstrumentType:
+    """A type the city adds to the catalogue (edition ``city``)."""
+    from jiliang.registry.catalogue import USES
+
+    if not code or len(code) > 48 or not code.replace("-", "").isalnum():
+        raise InputError(f"type code {code!r} must be 1–48 letters, digits or hyphens")
+    if not 1 <= period_months <= 240:
+        raise InputError(f"verification period {period_months} must be 1–240 months")
+    bad = [u for u in uses if u not in USES]
+    if bad or not uses:
+        raise InputError(f"uses must be among {', '.join(USES)}; got {list(uses)!r}")
+    if session.scalar(select(InstrumentType.id).where(InstrumentType.code == code)) is not None:
+        from jiliang.errors import ConflictError
+
+        raise ConflictError(f"instrument type {code} exists")
+    t = InstrumentType(
+        code=code,
+        name=name,
+        name_en=name_en,
+        category=category,
+        uses=list(uses),
+        regulation=regulation,
+        period_months=period_months,
+        quantity=quantity,
+        tolerance_percent=tolerance_percent,
+        aliases=list(aliases),
+        edition="city",
+        effective_from=effective_from,
+        compulsory=True,
+    )
+    session.add(t)
+    session.flush()
+    return t
