@@ -36,10 +36,16 @@ def test_good_rows_are_stored_with_owner_due_date_and_record(session):
 
 
 def test_one_audit_entry_per_stored_row(session):
+    from jiliang.platform.audit import verify
+
     before = count(session, AuditEntry)
     import_register(session, to_csv([row("SN1"), row("SN2")]), "r.csv", today=TODAY)
-    # 1 owner + 2 instruments + 2 verification records
-    assert count(session, AuditEntry) - before == 5
+    # 1 owner + 2 register rows (each entry holds the instrument and the verification it brought)
+    assert count(session, AuditEntry) - before == 3
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.entity == "reg_instrument")).first()
+    assert entry.after["serial"] == "SN1" and entry.after["verification"]["certificate_no"] == "JD2026-1"
+    session.flush()
+    assert verify(session).ok
 
 
 def test_reimporting_the_same_file_changes_nothing(session):

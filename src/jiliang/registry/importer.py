@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -69,7 +71,10 @@ USE_NAMES = {
 RESULT_NAMES = {"合格": "pass", "不合格": "fail", "pass": "pass", "fail": "fail"}
 MAX_ROWS = 1_000_000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_CHARS = frozenset("=+-@\t\r")
 _EARLIEST = date(1950, 1, 1)
+_CODES: dict[str, str] = {}  # credit codes already validated (pure function of the text)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,29 +233,42 @@ class _Row:
     period_months: int | None
 
 
-def _cell(row: list[Any], cols: dict[str, int], name: str, limit: int) -> Any:
-    i = cols.get(name)
-    if i is None or i >= len(row):
-        return None
-    value = row[i]
-    if value is None:
-        return None
-    if isinstance(value, str):
-        if value.startswith(_FORMULA_START):
-            raise _Reject(name, "cell starts with = + - or @ (a formula); formulas are not accepted")
-        value = value.strip()
-        if not value:
-            return None
-        if len(value) > limit:
-            raise _Reject(name, f"longer than {limit} characters")
-        if any(ord(c) < 32 for c in value):
-            raise _Reject(name, "contains control characters")
-    return value
+@cache
+def _spec_cached(key: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int | None, int, bool], ...]:
+    cols = dict(key)
+    return tuple((name, cols.get(name), limit, req) for name, _zh, req, limit in COLUMNS)
+
+
+def _spec(cols: dict[str, int]) -> tuple[tuple[str, int | None, int, bool], ...]:
+    return _spec_cached(tuple(sorted(cols.items())))
+
+
+def _cells(row: list[Any], spec: tuple[tuple[str, int | None, int, bool], ...]) -> dict[str, Any]:
+    """The row's values by field, checked cell by cell (one pass, no per-cell call)."""
+    out: dict[str, Any] = {}
+    n = len(row)
+    for name, i, limit, req in spec:
+        value = row[i] if i is not None and i < n else None
+        if value.__class__ is str:
+            if value:
+                if value[0] in _FORMULA_CHARS:
+                    raise _Reject(name, "cell starts with = + - or @ (a formula); formulas are not accepted")
+                value = value.strip()
+                if len(value) > limit:
+                    raise _Reject(name, f"longer than {limit} characters")
+                if _CONTROL.search(value):
+                    raise _Reject(name, "contains control characters")
+            if not value:
+                value = None
+        if value is None and req:
+            raise _Reject(name, "required value is missing")
+        out[name] = value
+    return out
 
 
 def _text(value: Any, name: str) -> str | None:
-    if value is None:
-        return None
+    if value is None or value.__class__ is str:
+        return value  # type: ignore[no-any-return]
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, str | int | float):
@@ -261,27 +279,31 @@ def _text(value: Any, name: str) -> str | None:
 def _validate(
     row: list[Any],
     line: int,
-    cols: dict[str, int],
+    cols: tuple[tuple[str, int | None, int, bool], ...],
     types: dict[str, int],
     periods: dict[int, int],
     today: date,
 ) -> _Row:
-    v = {name: _cell(row, cols, name, limit) for name, _zh, _req, limit in COLUMNS}
-    for name, _zh, req, _n in COLUMNS:
-        if req and v[name] is None:
-            raise _Reject(name, "required value is missing")
+    v = _cells(row, cols)
     tname = _text(v["type"], "type") or ""
-    type_id = types.get(catalogue.normalize_name(tname))
+    type_id = types.get(tname)
+    if type_id is None:
+        type_id = types.get(catalogue.normalize_name(tname))
     if type_id is None:
         raise _Reject("type", f"unknown instrument type {tname!r}")
     use_text = (_text(v["use"], "use") or "").strip()
     use = USE_NAMES.get(use_text) or USE_NAMES.get(use_text.lower())
     if use is None:
         raise _Reject("use", f"unknown use {use_text!r} (贸易结算, 安全防护, 医疗卫生, 环境监测)")
-    try:
-        code = credit_code.validate(_text(v["owner_credit_code"], "owner_credit_code"))
-    except InputError as exc:
-        raise _Reject("owner_credit_code", exc.message) from None
+    raw_code = _text(v["owner_credit_code"], "owner_credit_code") or ""
+    code = _CODES.get(raw_code)
+    if code is None:
+        try:
+            code = credit_code.validate(raw_code)
+        except InputError as exc:
+            raise _Reject("owner_credit_code", exc.message) from None
+        if len(_CODES) < 100_000:
+            _CODES[raw_code] = code
     last: date | None = None
     if v["last_verified_on"] is not None:
         try:
@@ -350,6 +372,25 @@ _COMPARED = (
 )
 
 
+def _bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows with the driver's executemany, values converted by the column types'
+    own bind processors (what SQLAlchemy would do, without its per-row bookkeeping)."""
+    if not rows:
+        return
+    conn = session.connection()
+    dialect = conn.dialect
+    names = list(rows[0])
+    procs = [table.c[n].type._cached_bind_processor(dialect) for n in names]
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"  # noqa: S608 - names from the table
+    pairs = list(zip(names, procs, strict=True))
+    for chunk in _chunks(rows, 10_000):
+        conn.exec_driver_sql(
+            sql,
+            [tuple(p(r[n]) if p is not None and r[n] is not None else r[n] for n, p in pairs) for r in chunk],
+        )
+
+
 def _chunks(items: list[Any], n: int = 500) -> Iterator[list[Any]]:
     for i in range(0, len(items), n):
         yield items[i : i + n]
@@ -379,7 +420,7 @@ def import_register(
     header = next(rows_iter, None)
     if header is None:
         raise InputError("the file is empty")
-    cols = _header(header)
+    spec = _spec(_header(header))
     good: list[_Row] = []
     seen: dict[tuple[str, int, str], int] = {}
     for line, row in enumerate(rows_iter, start=2):
@@ -388,7 +429,7 @@ def import_register(
         if not any(c is not None and str(c).strip() for c in row):
             continue
         try:
-            r = _validate(row, line, cols, types, periods, today)
+            r = _validate(row, line, spec, types, periods, today)
         except _Reject as rej:
             report.rows.append(RowError(line, rej.column, rej.reason))
             continue
@@ -518,64 +559,76 @@ def _store(
         return
     from jiliang.platform.db import utcnow
 
-    changes: list[AuditChange] = []
+    now = utcnow()
+    inst_table = Instrument.__table__
+    for row in inserts:
+        row["created_at"] = now
+    _bulk_insert(session, inst_table, inserts)
     new_ids: list[int] = []
     if inserts:
-        now = utcnow()
-        for chunk in _chunks(inserts, 5000):
-            for row in chunk:
-                row["created_at"] = now
-            ids = (
-                session.execute(
-                    insert(Instrument).returning(Instrument.id, sort_by_parameter_order=True), chunk
+        wanted = {(r["owner_id"], r["type_id"], r["serial"]) for r in inserts}
+        found: dict[tuple[int, int, str], int] = {}
+        for chunk in _chunks(sorted({r["owner_id"] for r in inserts}), 200):
+            for iid, oid, tid, serial in session.execute(
+                select(Instrument.id, Instrument.owner_id, Instrument.type_id, Instrument.serial).where(
+                    Instrument.owner_id.in_(chunk)
                 )
-                .scalars()
-                .all()
-            )
-            new_ids.extend(ids)
-        changes.extend(
-            AuditChange("insert", "reg_instrument", str(i), None, _audit_view(v), "register import")
-            for i, v in zip(new_ids, inserts, strict=True)
-        )
+            ):
+                if (oid, tid, serial) in wanted:
+                    found[(oid, tid, serial)] = iid
+        new_ids = [found[(r["owner_id"], r["type_id"], r["serial"])] for r in inserts]
     if updates:
         session.execute(update(Instrument), updates)
-        changes.extend(
-            AuditChange("update", "reg_instrument", str(u["id"]), None, _audit_view(u), "register import")
-            for u in updates
+    vrows = [
+        {
+            "instrument_id": iid if iid is not None else new_ids[idx],
+            "lab_id": None,
+            "kind": "verification",
+            "verified_on": r.last_verified_on,
+            "result": r.result,
+            "certificate_no": r.certificate_no,
+            "next_due_on": due,
+            "created_at": now,
+        }
+        for iid, idx, r, due in verifs
+    ]
+    _bulk_insert(session, Verification.__table__, vrows)
+    # One audit entry per stored register row: the instrument with the verification it brought.
+    verified = {v["instrument_id"]: v for v in vrows}
+    changes = [
+        AuditChange(
+            "insert", "reg_instrument", str(i), None, _audit_view(v, verified.get(i)), "register import"
         )
-    if verifs:
-        now = utcnow()
-        vrows = [
-            {
-                "instrument_id": iid if iid is not None else new_ids[idx],
-                "lab_id": None,
-                "kind": "verification",
-                "verified_on": r.last_verified_on,
-                "result": r.result,
-                "certificate_no": r.certificate_no,
-                "next_due_on": due,
-                "created_at": now,
-            }
-            for iid, idx, r, due in verifs
-        ]
-        vids: list[int] = []
-        for chunk in _chunks(vrows, 5000):
-            vids.extend(
-                session.execute(
-                    insert(Verification).returning(Verification.id, sort_by_parameter_order=True), chunk
-                )
-                .scalars()
-                .all()
-            )
-        changes.extend(
-            AuditChange("insert", "reg_verification", str(i), None, _audit_view(v), "register import")
-            for i, v in zip(vids, vrows, strict=True)
+        for i, v in zip(new_ids, inserts, strict=True)
+    ]
+    changes.extend(
+        AuditChange(
+            "update",
+            "reg_instrument",
+            str(u["id"]),
+            None,
+            _audit_view(u, verified.get(u["id"])),
+            "register import",
         )
+        for u in updates
+    )
     record(session, changes)
 
 
-def _audit_view(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items() if k != "created_at"}
+def _audit_view(values: dict[str, Any], verification: dict[str, Any] | None) -> dict[str, Any]:
+    """The stored values as plain JSON values (dates as ISO text), with the verification brought."""
+    out = {
+        k: (v.isoformat() if isinstance(v, date) else v)
+        for k, v in values.items()
+        if v is not None and k != "created_at"
+    }
+    if verification is not None:
+        out["verification"] = {
+            "verified_on": verification["verified_on"].isoformat(),
+            "result": verification["result"],
+            "certificate_no": verification["certificate_no"],
+        }
+    return out
 
 
 def template_csv() -> bytes:
