@@ -87,6 +87,16 @@ def instruments(
     )
 
 
+def _fit(label: str, width: int = 32) -> str:
+    """Cut ``label`` to ``width`` columns (a CJK character takes two), with an ellipsis."""
+    used = 0
+    for i, ch in enumerate(label):
+        used += 2 if ord(ch) > 0x2E80 else 1
+        if used > width:
+            return label[: max(i - 1, 1)] + "…"
+    return label
+
+
 def _graph(trace: Any, lang: str) -> dict[str, Any]:
     """Lay the chain out in rows: the traced item at the bottom, national standards at the top."""
     depth: dict[str, int] = {trace.root: 0}
@@ -127,7 +137,7 @@ def _graph(trace: Any, lang: str) -> dict[str, Any]:
                     "y": y,
                     "w": box_w,
                     "h": box_h,
-                    "label": label[:28],
+                    "label": _fit(label),
                     "title": label,
                     "level": n.level if n else "",
                     "broken": broken,
