@@ -122,7 +122,7 @@ def list_instruments(
     caller: Caller,
     session: SessionDep,
     page: PageDep,
-    q: Annotated[str | None, Query(max_length=100, description="Serial or model contains")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="Serial starts with")] = None,
     type_id: int | None = None,
     owner_id: int | None = None,
     district_id: int | None = None,

@@ -94,11 +94,15 @@ class Instrument(Audited, Base):
     __tablename__ = "reg_instrument"
     __table_args__ = (
         UniqueConstraint("owner_id", "type_id", "serial", name="uq_reg_instrument_identity"),
+        # due list: next_due_on range, status filter, ordered by due date
         Index("ix_reg_instrument_due", "next_due_on", "status"),
-        Index("ix_reg_instrument_status_due", "status", "next_due_on"),
-        Index("ix_reg_instrument_type_status", "type_id", "status"),
-        Index("ix_reg_instrument_district_type", "district_id", "type_id"),
-        Index("ix_reg_instrument_owner_status", "owner_id", "status"),
+        # filtered lists are ordered by id: each index ends with id so a page is an index range
+        Index("ix_reg_instrument_status_id", "status", "id"),
+        Index("ix_reg_instrument_type_status_id", "type_id", "status", "id"),
+        Index("ix_reg_instrument_district_type_id", "district_id", "type_id", "id"),
+        Index("ix_reg_instrument_owner_status_id", "owner_id", "status", "id"),
+        # serial prefix search (LIKE 'abc%') on PostgreSQL whatever the collation
+        Index("ix_reg_instrument_serial", "serial", postgresql_ops={"serial": "varchar_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

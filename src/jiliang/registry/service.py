@@ -63,7 +63,7 @@ COUNT_CAP = 10_000  # counts above this are reported as "more than"
 
 @dataclass(frozen=True, slots=True)
 class InstrumentFilter:
-    q: str | None = None  # serial or model contains
+    q: str | None = None  # serial starts with
     type_id: int | None = None
     owner_id: int | None = None
     district_id: int | None = None
@@ -94,8 +94,8 @@ def scope_instruments(stmt: Select[Any], principal: Principal) -> Select[Any]:
 def _filtered(principal: Principal, f: InstrumentFilter) -> Select[Any]:
     stmt = scope_instruments(select(Instrument.id), principal)
     if f.q:
-        like = f"%{f.q}%"
-        stmt = stmt.where(or_(Instrument.serial.like(like), Instrument.model.like(like)))
+        prefix = f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Instrument.serial.like(prefix + "%", escape="\\"))
     if f.type_id is not None:
         stmt = stmt.where(Instrument.type_id == f.type_id)
     if f.owner_id is not None:

@@ -74,12 +74,23 @@ def upgrade() -> None:
         sa.UniqueConstraint("owner_id", "type_id", "serial", name="uq_reg_instrument_identity"),
     )
     op.create_index(
-        "ix_reg_instrument_district_type", "reg_instrument", ["district_id", "type_id"], unique=False
+        "ix_reg_instrument_district_type_id", "reg_instrument", ["district_id", "type_id", "id"], unique=False
     )
     op.create_index("ix_reg_instrument_due", "reg_instrument", ["next_due_on", "status"], unique=False)
-    op.create_index("ix_reg_instrument_owner_status", "reg_instrument", ["owner_id", "status"], unique=False)
-    op.create_index("ix_reg_instrument_status_due", "reg_instrument", ["status", "next_due_on"], unique=False)
-    op.create_index("ix_reg_instrument_type_status", "reg_instrument", ["type_id", "status"], unique=False)
+    op.create_index(
+        "ix_reg_instrument_owner_status_id", "reg_instrument", ["owner_id", "status", "id"], unique=False
+    )
+    op.create_index(
+        "ix_reg_instrument_serial",
+        "reg_instrument",
+        ["serial"],
+        unique=False,
+        postgresql_ops={"serial": "varchar_pattern_ops"},
+    )
+    op.create_index("ix_reg_instrument_status_id", "reg_instrument", ["status", "id"], unique=False)
+    op.create_index(
+        "ix_reg_instrument_type_status_id", "reg_instrument", ["type_id", "status", "id"], unique=False
+    )
     op.create_table(
         "reg_reference_material",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -284,10 +295,15 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_reg_reference_material_holder_id"), table_name="reg_reference_material")
     op.drop_index(op.f("ix_reg_reference_material_expires_on"), table_name="reg_reference_material")
     op.drop_table("reg_reference_material")
-    op.drop_index("ix_reg_instrument_type_status", table_name="reg_instrument")
-    op.drop_index("ix_reg_instrument_status_due", table_name="reg_instrument")
-    op.drop_index("ix_reg_instrument_owner_status", table_name="reg_instrument")
+    op.drop_index("ix_reg_instrument_type_status_id", table_name="reg_instrument")
+    op.drop_index("ix_reg_instrument_status_id", table_name="reg_instrument")
+    op.drop_index(
+        "ix_reg_instrument_serial",
+        table_name="reg_instrument",
+        postgresql_ops={"serial": "varchar_pattern_ops"},
+    )
+    op.drop_index("ix_reg_instrument_owner_status_id", table_name="reg_instrument")
     op.drop_index("ix_reg_instrument_due", table_name="reg_instrument")
-    op.drop_index("ix_reg_instrument_district_type", table_name="reg_instrument")
+    op.drop_index("ix_reg_instrument_district_type_id", table_name="reg_instrument")
     op.drop_table("reg_instrument")
     op.drop_table("reg_instrument_type")
