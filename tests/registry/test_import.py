@@ -43,7 +43,8 @@ def test_one_audit_entry_per_stored_row(session):
     # 1 owner + 2 register rows (each entry holds the instrument and the verification it brought)
     assert count(session, AuditEntry) - before == 3
     entry = session.scalars(select(AuditEntry).where(AuditEntry.entity == "reg_instrument")).first()
-    assert entry.after["serial"] == "SN1" and entry.after["verification"]["certificate_no"] == "JD2026-1"
+    assert entry.after["serial"] == "SN1" and entry.after["certificate_no"] == "JD2026-1"
+    assert entry.after["last_verified_on"] == "2026-03-01" and entry.after["status"] == "in_use"
     session.flush()
     assert verify(session).ok
 

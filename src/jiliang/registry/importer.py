@@ -383,12 +383,25 @@ def _bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> No
     procs = [table.c[n].type._cached_bind_processor(dialect) for n in names]
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"  # noqa: S608 - names from the table
-    pairs = list(zip(names, procs, strict=True))
+    # Registers repeat the same dates (and one creation time): convert each distinct value once.
+    memo: list[dict[Any, Any] | None] = [{} if p is not None else None for p in procs]
+    idx = range(len(names))
+
+    def convert(r: dict[str, Any]) -> tuple[Any, ...]:
+        out = []
+        for k in idx:
+            v = r[names[k]]
+            m = memo[k]
+            if m is not None and v is not None:
+                c = m.get(v)
+                if c is None:
+                    c = m[v] = procs[k](v)  # type: ignore[misc]
+                v = c
+            out.append(v)
+        return tuple(out)
+
     for chunk in _chunks(rows, 10_000):
-        conn.exec_driver_sql(
-            sql,
-            [tuple(p(r[n]) if p is not None and r[n] is not None else r[n] for n, p in pairs) for r in chunk],
-        )
+        conn.exec_driver_sql(sql, [convert(r) for r in chunk])
 
 
 def _chunks(items: list[Any], n: int = 500) -> Iterator[list[Any]]:
@@ -597,7 +610,12 @@ def _store(
     verified = {v["instrument_id"]: v for v in vrows}
     changes = [
         AuditChange(
-            "insert", "reg_instrument", str(i), None, _audit_view(v, verified.get(i)), "register import"
+            "insert",
+            "reg_instrument",
+            str(i),
+            None,
+            _audit_view(v, verified.get(i), compact=True),
+            "register import",
         )
         for i, v in zip(new_ids, inserts, strict=True)
     ]
@@ -607,7 +625,7 @@ def _store(
             "reg_instrument",
             str(u["id"]),
             None,
-            _audit_view(u, verified.get(u["id"])),
+            _audit_view(u, verified.get(u["id"]), compact=False),
             "register import",
         )
         for u in updates
@@ -615,19 +633,30 @@ def _store(
     record(session, changes)
 
 
-def _audit_view(values: dict[str, Any], verification: dict[str, Any] | None) -> dict[str, Any]:
-    """The stored values as plain JSON values (dates as ISO text), with the verification brought."""
-    out = {
-        k: (v.isoformat() if isinstance(v, date) else v)
-        for k, v in values.items()
-        if v is not None and k != "created_at"
-    }
-    if verification is not None:
-        out["verification"] = {
-            "verified_on": verification["verified_on"].isoformat(),
-            "result": verification["result"],
-            "certificate_no": verification["certificate_no"],
-        }
+_AUDITED_ON_INSERT = (
+    "owner_id",
+    "type_id",
+    "serial",
+    "status",
+    "next_due_on",
+    "last_verified_on",
+    "last_result",
+)
+
+
+def _audit_view(
+    values: dict[str, Any], verification: dict[str, Any] | None, *, compact: bool
+) -> dict[str, Any]:
+    """The audit record of a stored register row, as plain JSON values.
+
+    A new instrument is recorded by its identity and state (owner, type, serial, status, due date,
+    last verification and certificate); its descriptive fields stay in the row. A change records
+    every changed field.
+    """
+    keys = _AUDITED_ON_INSERT if compact else tuple(k for k in values if k != "created_at")
+    out = {k: (v.isoformat() if isinstance(v, date) else v) for k in keys if (v := values.get(k)) is not None}
+    if verification is not None and verification["certificate_no"]:
+        out["certificate_no"] = verification["certificate_no"]
     return out
 
 
