@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from jiliang.platform.auth import Principal
 from jiliang.platform.models import Role
 from jiliang.registry import metrics
-from jiliang.registry.models import Instrument, InstrumentStatus
+from jiliang.registry.models import Instrument, InstrumentStatus, InstrumentType
 
 __all__ = ["LEVEL_NAMES", "home_charts", "home_figures"]
 
@@ -121,13 +121,14 @@ def home_charts(
         "bars": [{"label": LEVEL_NAMES[k][i], "value": v} for k, v in lv.items()],
     }
     cov = metrics.coverage(session, on)
+    by_type = {r.key: r.total for r in metrics.verification_rate(session, on, "type")}
+    ids = dict(session.execute(select(InstrumentType.code, InstrumentType.id)).tuples().all())
     gaps = {
         "title": "reg.home.coverage_gaps",
         "bars": [
             {
                 "label": g["name"] if lang == "zh" else g["name_en"],
-                "value": 1,
-                "display": ("未建标", "not covered")[i],
+                "value": by_type.get(ids.get(g["code"]), 0),
                 "cls": "bad",
             }
             for g in cov.not_covered[:12]
