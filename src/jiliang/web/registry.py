@@ -1,0 +1,573 @@
+"""Console pages of the registry: search and filter, details with history and the traceability
+graph (server-drawn SVG, broken links in red with their reason), import with a preview of the
+rejected rows, export, the due list with bulk actions, and coverage."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import func, or_, select
+
+from jiliang.errors import JiliangError, NotFoundError
+from jiliang.platform.models import District, Organization, Role
+from jiliang.web.deps import LoggedIn, PageCaller, PageSession
+from jiliang.web.render import language_of, page
+
+router = APIRouter()
+
+PAGE = 50
+STATUSES = ("in_use", "booked", "overdue", "blocked", "retired")
+
+
+def _int(value: str | None) -> int | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        return None
+    return n if 0 <= n < 2**31 else None
+
+
+def _types(session: Any) -> list[Any]:
+    from jiliang.registry.models import InstrumentType
+
+    return list(session.scalars(select(InstrumentType).order_by(InstrumentType.id)))
+
+
+@router.get("/registry", name="registry_instruments")
+def instruments(
+    request: Request,
+    principal: LoggedIn,
+    session: PageSession,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    type_id: str | None = None,
+    status: str | None = None,
+    district_id: str | None = None,
+    owner_id: str | None = None,
+    page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+) -> Response:
+    from jiliang.registry.service import InstrumentFilter, list_instruments
+
+    st = status if status in STATUSES else None
+    f = InstrumentFilter(q or None, _int(type_id), _int(owner_id), _int(district_id), st)
+    total, exact, rows = list_instruments(session, principal, f, PAGE, (page_no - 1) * PAGE)
+    params = {
+        k: v
+        for k, v in {
+            "q": q,
+            "type_id": type_id,
+            "status": st,
+            "district_id": district_id,
+            "owner_id": owner_id,
+        }.items()
+        if v
+    }
+    return page(
+        request,
+        "registry/instruments.html",
+        principal,
+        rows=rows,
+        total=total,
+        exact=exact,
+        page_no=page_no,
+        has_next=page_no * PAGE < total,
+        params=params,
+        qs=urlencode(params),
+        types=_types(session),
+        districts=list(session.scalars(select(District).order_by(District.id))),
+        statuses=STATUSES,
+        f={"q": q or "", "type_id": _int(type_id), "status": st, "district_id": _int(district_id)},
+    )
+
+
+def _fit(label: str, width: int = 32) -> str:
+    """Cut ``label`` to ``width`` columns (a CJK character takes two), with an ellipsis."""
+    used = 0
+    for i, ch in enumerate(label):
+        used += 2 if ord(ch) > 0x2E80 else 1
+        if used > width:
+            return label[: max(i - 1, 1)] + "…"
+    return label
+
+
+def _graph(trace: Any, lang: str) -> dict[str, Any]:
+    """Lay the chain out in rows: the traced item at the bottom, national standards at the top."""
+    depth: dict[str, int] = {trace.root: 0}
+    changed = True
+    while changed:
+        changed = False
+        for e in trace.edges:
+            if e.parent and e.child in depth and depth.get(e.parent, -1) < depth[e.child] + 1 <= 30:
+                depth[e.parent] = depth[e.child] + 1
+                changed = True
+    levels = max(depth.values(), default=0)
+    missing = any(e.parent is None for e in trace.edges)
+    rows: dict[int, list[str]] = {}
+    for key, d in depth.items():
+        rows.setdefault(d, []).append(key)
+    box_w, box_h, gap_x, gap_y, margin = 220, 46, 30, 70, 20
+    width = max(520, max(len(v) for v in rows.values()) * (box_w + gap_x) + gap_x + 200)
+    height = (levels + 1 + int(missing)) * (box_h + gap_y) - gap_y + 2 * margin
+    pos: dict[str, tuple[float, float]] = {}
+    nodes = {n.key: n for n in trace.nodes}
+    out_nodes = []
+    for d, keys in rows.items():
+        keys.sort()
+        total_w = len(keys) * box_w + (len(keys) - 1) * gap_x
+        x0 = (width - 200 - total_w) / 2
+        y = height - margin - box_h - d * (box_h + gap_y)
+        for i, key in enumerate(keys):
+            x = x0 + i * (box_w + gap_x)
+            pos[key] = (x, y)
+            n = nodes.get(key)
+            broken = any(b.node == key for b in trace.breaks)
+            kind, _, ident = key.partition(":")
+            href = f"/registry/standards/{ident}" if kind == "standard" else f"/registry/instruments/{ident}"
+            label = n.label if n else key
+            out_nodes.append(
+                {
+                    "x": x,
+                    "y": y,
+                    "w": box_w,
+                    "h": box_h,
+                    "label": _fit(label),
+                    "title": label,
+                    "level": n.level if n else "",
+                    "broken": broken,
+                    "href": href,
+                }
+            )
+    out_edges = []
+    for e in trace.edges:
+        if e.child not in pos:
+            continue
+        cx, cy = pos[e.child]
+        if e.parent and e.parent in pos:
+            px, py = pos[e.parent]
+            x2, y2 = px + box_w / 2, py + box_h
+        else:
+            x2, y2 = cx + box_w / 2, cy - gap_y + 8
+            out_nodes.append(
+                {
+                    "x": cx + box_w / 2 - 60,
+                    "y": y2 - 30,
+                    "w": 120,
+                    "h": 30,
+                    "label": "?",
+                    "title": "missing",
+                    "level": "missing",
+                    "broken": True,
+                    "href": None,
+                }
+            )
+        out_edges.append(
+            {
+                "x1": cx + box_w / 2,
+                "y1": cy,
+                "x2": x2,
+                "y2": y2,
+                "broken": e.broken,
+                "mx": (cx + box_w / 2 + x2) / 2,
+                "my": (cy + y2) / 2,
+                "ratio": None if e.ratio is None else f"{e.ratio:.1f}:1",
+                "cert": e.certificate_no,
+            }
+        )
+    return {"width": width, "height": height, "nodes": out_nodes, "edges": out_edges}
+
+
+@router.get("/registry/instruments/{instrument_id}", name="registry_instrument")
+def instrument(request: Request, instrument_id: int, principal: LoggedIn, session: PageSession) -> Response:
+    from jiliang.registry.service import instrument_detail, trace_instrument
+
+    try:
+        item = instrument_detail(session, principal, instrument_id)
+    except NotFoundError:
+        return page(request, "registry/missing.html", principal, status=404)
+    trace = trace_instrument(
+        session, principal, instrument_id, request.app.state.settings.uncertainty_ratio_min
+    )
+    return page(
+        request,
+        "registry/instrument.html",
+        principal,
+        item=item,
+        trace=trace,
+        chain=_graph(trace, language_of(request)),
+    )
+
+
+@router.get("/registry/standards", name="registry_standards")
+def standards(
+    request: Request,
+    principal: PageCaller,
+    session: PageSession,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    level: str | None = None,
+    page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+) -> Response:
+    from jiliang.registry.service import list_standards
+
+    lv = level if level in ("national", "public", "departmental", "enterprise") else None
+    total, rows = list_standards(
+        session, principal, q=q or None, level=lv, limit=PAGE, offset=(page_no - 1) * PAGE
+    )
+    params = {k: v for k, v in {"q": q, "level": lv}.items() if v}
+    return page(
+        request,
+        "registry/standards.html",
+        principal,
+        rows=rows,
+        total=total,
+        page_no=page_no,
+        has_next=page_no * PAGE < total,
+        qs=urlencode(params),
+        f={"q": q or "", "level": lv},
+    )
+
+
+@router.get("/registry/standards/{standard_id}", name="registry_standard")
+def standard(request: Request, standard_id: int, principal: PageCaller, session: PageSession) -> Response:
+    from jiliang.registry.service import standard_detail, trace_standard
+
+    try:
+        item = standard_detail(session, principal, standard_id)
+    except NotFoundError:
+        return page(request, "registry/missing.html", principal, status=404)
+    trace = trace_standard(
+        session, principal, standard_id, date.today(), request.app.state.settings.uncertainty_ratio_min
+    )
+    return page(
+        request,
+        "registry/standard.html",
+        principal,
+        item=item,
+        trace=trace,
+        chain=_graph(trace, language_of(request)),
+    )
+
+
+@router.get("/registry/reference-materials", name="registry_reference_materials")
+def reference_materials(
+    request: Request,
+    principal: PageCaller,
+    session: PageSession,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    from jiliang.registry.service import list_reference_materials
+
+    total, rows = list_reference_materials(session, principal, q=q or None, limit=200)
+    return page(
+        request,
+        "registry/reference_materials.html",
+        principal,
+        rows=rows,
+        total=total,
+        q=q or "",
+        today=date.today(),
+    )
+
+
+@router.get("/registry/organizations", name="registry_organizations")
+def organizations(
+    request: Request,
+    principal: LoggedIn,
+    session: PageSession,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    kind: Annotated[str | None, Query(max_length=24)] = None,
+    page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+) -> Response:
+    stmt = select(Organization)
+    if not principal.is_regulator:
+        stmt = stmt.where(Organization.id == principal.org_id)
+    if q:
+        stmt = stmt.where(or_(Organization.name.like(f"%{q}%"), Organization.credit_code.like(f"%{q}%")))
+    if kind:
+        stmt = stmt.where(Organization.kind == kind)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = list(session.scalars(stmt.order_by(Organization.id).limit(PAGE).offset((page_no - 1) * PAGE)))
+    params = {k: v for k, v in {"q": q, "kind": kind}.items() if v}
+    return page(
+        request,
+        "registry/organizations.html",
+        principal,
+        rows=rows,
+        total=total,
+        page_no=page_no,
+        has_next=page_no * PAGE < total,
+        qs=urlencode(params),
+        q=q or "",
+        kind=kind or "",
+    )
+
+
+@router.get("/registry/due", name="registry_due")
+def due(
+    request: Request,
+    principal: LoggedIn,
+    session: PageSession,
+    within: Annotated[int, Query(ge=0, le=3660)] = 30,
+    page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+    done: str | None = None,
+) -> Response:
+    from jiliang.registry.service import due_list
+
+    total, exact, rows = due_list(session, principal, within, date.today(), PAGE, (page_no - 1) * PAGE)
+    labs = list(
+        session.scalars(
+            select(Organization).where(Organization.kind.in_(["institute", "lab"])).order_by(Organization.id)
+        )
+    )
+    return page(
+        request,
+        "registry/due.html",
+        principal,
+        rows=rows,
+        total=total,
+        exact=exact,
+        within=within,
+        page_no=page_no,
+        has_next=page_no * PAGE < total,
+        labs=labs,
+        done=done,
+        error=None,
+        book_min=date.today().isoformat(),
+        book_default=(date.today() + timedelta(days=7)).isoformat(),
+        may_book=principal.role in (Role.REGULATOR, Role.ENTERPRISE),
+        may_notify=principal.role in (Role.REGULATOR, Role.LAB),
+    )
+
+
+@router.post("/registry/due", name="registry_due_action")
+def due_action(
+    request: Request,
+    principal: LoggedIn,
+    session: PageSession,
+    action: Annotated[str, Form(max_length=16)],
+    ids: Annotated[list[int] | None, Form()] = None,
+    on: Annotated[str | None, Form(max_length=10)] = None,
+    lab_id: Annotated[str | None, Form(max_length=12)] = None,
+    within: Annotated[int, Form(ge=0, le=3660)] = 30,
+) -> Response:
+    from jiliang.registry.service import book, notify
+
+    try:
+        if action == "book":
+            try:
+                day = date.fromisoformat(on or "")
+            except ValueError:
+                from jiliang.errors import InputError
+
+                raise InputError(f"{on!r} is not a date") from None
+            n = book(session, principal, ids or [], day, date.today(), _int(lab_id))
+        elif action == "notify":
+            n = notify(session, principal, ids or [], date.today())
+        else:
+            return RedirectResponse(f"/registry/due?within={within}", status_code=303)
+    except JiliangError as exc:
+        session.rollback()
+        from jiliang.registry.service import due_list
+
+        total, exact, rows = due_list(session, principal, within, date.today(), PAGE, 0)
+        labs = list(session.scalars(select(Organization).where(Organization.kind.in_(["institute", "lab"]))))
+        return page(
+            request,
+            "registry/due.html",
+            principal,
+            status=exc.status,
+            rows=rows,
+            total=total,
+            exact=exact,
+            within=within,
+            page_no=1,
+            has_next=False,
+            labs=labs,
+            done=None,
+            error=exc.message,
+            book_min=date.today().isoformat(),
+            book_default=date.today().isoformat(),
+            may_book=principal.role in (Role.REGULATOR, Role.ENTERPRISE),
+            may_notify=principal.role in (Role.REGULATOR, Role.LAB),
+        )
+    return RedirectResponse(f"/registry/due?within={within}&done={action}-{n}", status_code=303)
+
+
+async def _read_upload(upload: UploadFile, limit: int) -> bytes:
+    from jiliang.errors import TooLargeError
+
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await upload.read(1 << 20):
+        size += len(chunk)
+        if size > limit:
+            raise TooLargeError(f"the file is larger than the import limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _import_dir(request: Request) -> Path:
+    folder = Path(request.app.state.settings.data_dir) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@router.get("/registry/import", name="registry_import_form")
+def import_form(request: Request, principal: LoggedIn) -> Response:
+    return page(
+        request,
+        "registry/import.html",
+        principal,
+        report=None,
+        token=None,
+        error=None,
+        filename=None,
+        committed=False,
+    )
+
+
+@router.post("/registry/import", name="registry_import")
+async def import_upload(
+    request: Request, principal: LoggedIn, file: Annotated[UploadFile, File()]
+) -> Response:
+    """Step 1: validate the upload and show what would be accepted and every rejected row."""
+    from starlette.concurrency import run_in_threadpool
+
+    from jiliang.registry.importer import import_register
+
+    if not principal.is_regulator:
+        return page(
+            request,
+            "registry/import.html",
+            principal,
+            status=403,
+            report=None,
+            token=None,
+            error="reg.import.forbidden",
+            filename=None,
+            committed=False,
+        )
+    cfg = request.app.state.settings
+    db = request.app.state.db
+    try:
+        data = await _read_upload(file, cfg.import_max_bytes)
+
+        def work() -> Any:
+            with db.session(actor=principal.actor) as session:
+                return import_register(
+                    session,
+                    data,
+                    file.filename or "",
+                    today=date.today(),
+                    max_bytes=cfg.import_max_bytes,
+                    commit=False,
+                )
+
+        report = await run_in_threadpool(work)
+    except JiliangError as exc:
+        return page(
+            request,
+            "registry/import.html",
+            principal,
+            status=exc.status,
+            report=None,
+            token=None,
+            error=exc.message,
+            filename=file.filename,
+            committed=False,
+        )
+    token = secrets.token_hex(16)
+    (_import_dir(request) / f"{token}.bin").write_bytes(data)
+    (_import_dir(request) / f"{token}.name").write_text((file.filename or "")[:200], "utf-8")
+    return page(
+        request,
+        "registry/import.html",
+        principal,
+        report=report,
+        token=token,
+        error=None,
+        filename=file.filename,
+        committed=False,
+    )
+
+
+@router.post("/registry/import/commit", name="registry_import_commit")
+def import_commit(
+    request: Request,
+    principal: LoggedIn,
+    session: PageSession,
+    token: Annotated[str, Form(min_length=32, max_length=32, pattern="^[0-9a-f]{32}$")],
+) -> Response:
+    """Step 2: store the previewed file."""
+    from jiliang.registry.importer import import_register
+
+    if not principal.is_regulator:
+        return page(
+            request,
+            "registry/import.html",
+            principal,
+            status=403,
+            report=None,
+            token=None,
+            error="reg.import.forbidden",
+            filename=None,
+            committed=False,
+        )
+    path = _import_dir(request) / f"{token}.bin"
+    if not path.is_file():
+        return page(
+            request,
+            "registry/import.html",
+            principal,
+            status=404,
+            report=None,
+            token=None,
+            error="reg.import.expired",
+            filename=None,
+            committed=False,
+        )
+    name_path = path.with_suffix(".name")
+    name = name_path.read_text("utf-8") if name_path.is_file() else ""
+    data = path.read_bytes()
+    cfg = request.app.state.settings
+    report = import_register(
+        session, data, name, today=date.today(), max_bytes=cfg.import_max_bytes, commit=True
+    )
+    path.unlink(missing_ok=True)
+    name_path.unlink(missing_ok=True)
+    return page(
+        request,
+        "registry/import.html",
+        principal,
+        report=report,
+        token=None,
+        error=None,
+        filename=name,
+        committed=True,
+    )
+
+
+@router.get("/registry/coverage", name="registry_coverage")
+def coverage(request: Request, principal: LoggedIn, session: PageSession) -> Response:
+    from jiliang.registry import metrics
+
+    if not principal.is_regulator:
+        return page(request, "registry/missing.html", principal, status=404)
+    today = date.today()
+    return page(
+        request,
+        "registry/coverage.html",
+        principal,
+        cov=metrics.coverage(session, today),
+        overall=metrics.overall_rate(session, today),
+        by_district=metrics.verification_rate(session, today, "district"),
+        by_type=metrics.verification_rate(session, today, "type"),
+        by_owner=metrics.verification_rate(session, today, "owner", limit=20),
+        levels=metrics.standards_by_level(session),
+    )
