@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from tests.dcc.conftest import DATA, SIGNED_PTB
 
 ROOT = Path(__file__).resolve().parents[2]

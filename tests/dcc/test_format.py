@@ -7,11 +7,11 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from tests.dcc.conftest import DATA, make_record
 
 import jiliang.dcc as dcc
 from jiliang.dcc import DccError
 from jiliang.dcc.migrate import values_of
+from tests.dcc.conftest import DATA, make_record
 
 
 def test_all_is_curated():

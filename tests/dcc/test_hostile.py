@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from tests.dcc.conftest import NOW
 
 import jiliang.dcc as dcc
 from jiliang.dcc.errors import DccSizeError, UnsafeXmlError
 from jiliang.dcc.xmlsafe import MAX_XML_BYTES, parse_xml
+from tests.dcc.conftest import NOW
 
 XXE_FILE = b"""<?xml version="1.0"?>
 <!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from tests.dcc.conftest import make_record
 
 from jiliang.errors import ConflictError, InputError, NotFoundError
+from tests.dcc.conftest import make_record
 
 NOW = datetime(2026, 3, 5, 9, tzinfo=UTC)
 

@@ -6,10 +6,10 @@ import base64
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tests.dcc.conftest import NOW, PTB_AT, PTB_TRUST, SIGNED_PTB, sign_blt
 
 import jiliang.dcc as dcc
 from jiliang.dcc.signing import ECDSA_SHA256, VERIFIERS, Signer
+from tests.dcc.conftest import NOW, PTB_AT, PTB_TRUST, SIGNED_PTB, sign_blt
 
 LATER = datetime(2046, 1, 1, tzinfo=UTC)  # long after the test signer's certificate (10 years) expired
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from tests.dcc.conftest import NOW
 
 import jiliang.dcc as dcc
+from tests.dcc.conftest import NOW
 
 pytest.importorskip("gmssl")
 
