@@ -226,6 +226,41 @@ def issue_certificate(body: IssueIn, caller: Caller, session: SessionDep, reques
     return _out(row)
 
 
+class FromRecordIn(BaseModel):
+    performer: str = Field(min_length=1, max_length=64, description="Who calibrated")
+    approver: str = Field(min_length=1, max_length=64, description="Who approves and signs")
+    issued: date | None = Field(default=None, description="Date of issue (default: today)")
+
+
+@router.post(
+    "/from-record/{verification_id}",
+    name="issue_from_record",
+    status_code=201,
+    summary="Issue and sign the certificate of a registry calibration record (the lab that made it)",
+)
+def issue_from_registry_record(
+    verification_id: int, body: FromRecordIn, caller: Caller, session: SessionDep, request: Request
+) -> CertificateOut:
+    from jiliang.dcc.from_registry import IssueContext, issue_from_record
+    from jiliang.dcc.service import platform_keys
+
+    caller.require(Role.LAB)
+    if caller.org_id is None:
+        raise PermissionDeniedError("the caller belongs to no laboratory")
+    now = datetime.now(UTC)
+    row = issue_from_record(
+        session,
+        verification_id,
+        lab_org_id=caller.org_id,
+        keys=platform_keys(settings_of(request).data_dir),
+        issue=IssueContext(
+            issued=body.issued or now.date(), performer=body.performer, approver=body.approver
+        ),
+        now=now,
+    )
+    return _out(row)
+
+
 @router.get("", name="list", summary="Certificates issued by or to the caller's organization")
 def list_certificates(
     caller: Caller,

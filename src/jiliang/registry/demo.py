@@ -379,6 +379,10 @@ def seed(session: Session, city: City, rng: random.Random) -> dict[str, int]:
                         "error": round(rng.gauss(0, tol / 3) if ok else tol * rng.uniform(1.1, 2.0), 4),
                         "mpe": tol,
                         "unit": "%",
+                        # expanded uncertainty (k = 2) of the error found: a quarter of the MPE,
+                        # the usual 4:1 ratio between permissible error and measurement uncertainty
+                        "U": round(tol / 4, 4),
+                        "k": 2,
                     }
                     for p in ("10%", "50%", "100%")[: 1 + (k % 3)]
                 ]
