@@ -173,16 +173,9 @@ def due_list(
     if not 0 <= within_days <= 3660:
         raise InputError(f"--within must be 0..3660 days, got {within_days}")
     horizon = today + timedelta(days=within_days)
+    # "not retired" rather than a list of statuses: the planner then takes the due-date index
     stmt = _filtered(principal, InstrumentFilter()).where(
-        Instrument.next_due_on <= horizon,
-        Instrument.status.in_(
-            [
-                InstrumentStatus.IN_USE.value,
-                InstrumentStatus.OVERDUE.value,
-                InstrumentStatus.BLOCKED.value,
-                InstrumentStatus.BOOKED.value,
-            ]
-        ),
+        Instrument.next_due_on <= horizon, Instrument.status != InstrumentStatus.RETIRED.value
     )
     total, exact = _count(session, stmt)
     page = stmt.order_by(Instrument.next_due_on, Instrument.id).limit(limit).offset(offset)
