@@ -121,7 +121,7 @@ def home_charts(
         "bars": [{"label": LEVEL_NAMES[k][i], "value": v} for k, v in lv.items()],
     }
     cov = metrics.coverage(session, on)
-    by_type = {r.key: r.total for r in metrics.verification_rate(session, on, "type")}
+    by_type = {r.key: r.total for r in metrics.verification_rate(session, on, "type", limit=10_000)}
     ids = dict(session.execute(select(InstrumentType.code, InstrumentType.id)).tuples().all())
     gaps = {
         "title": "reg.home.coverage_gaps",

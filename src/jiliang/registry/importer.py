@@ -572,6 +572,11 @@ def _store(
         return
     from jiliang.platform.db import utcnow
 
+    conn = session.connection()
+    big_sqlite = conn.dialect.name == "sqlite" and len(inserts) > 5000
+    if big_sqlite:
+        # a large import touches every page of eight indexes: give SQLite a page cache to match
+        conn.exec_driver_sql("PRAGMA cache_size=-131072")
     now = utcnow()
     inst_table = Instrument.__table__
     for row in inserts:
@@ -631,6 +636,8 @@ def _store(
         for u in updates
     )
     record(session, changes)
+    if big_sqlite:
+        conn.exec_driver_sql("PRAGMA cache_size=-2000")  # back to SQLite's default for the pooled connection
 
 
 _AUDITED_ON_INSERT = (

@@ -173,16 +173,9 @@ def due_list(
     if not 0 <= within_days <= 3660:
         raise InputError(f"--within must be 0..3660 days, got {within_days}")
     horizon = today + timedelta(days=within_days)
+    # "not retired" rather than a list of statuses: the planner then takes the due-date index
     stmt = _filtered(principal, InstrumentFilter()).where(
-        Instrument.next_due_on <= horizon,
-        Instrument.status.in_(
-            [
-                InstrumentStatus.IN_USE.value,
-                InstrumentStatus.OVERDUE.value,
-                InstrumentStatus.BLOCKED.value,
-                InstrumentStatus.BOOKED.value,
-            ]
-        ),
+        Instrument.next_due_on <= horizon, Instrument.status != InstrumentStatus.RETIRED.value
     )
     total, exact = _count(session, stmt)
     page = stmt.order_by(Instrument.next_due_on, Instrument.id).limit(limit).offset(offset)
@@ -340,17 +333,14 @@ def _tolerance(accuracy_class: str | None, type_tol: float | None) -> float | No
     return type_tol
 
 
-def trace_verification(session: Session, verification_id: int, ratio_min: float) -> tr.Traceability:
-    v = session.get(Verification, verification_id)
-    if v is None:
-        raise NotFoundError(f"verification {verification_id} not found")
-    inst = session.get(Instrument, v.instrument_id)
-    assert inst is not None
+def _trace_of(
+    session: Session, inst: Instrument, vid: int, on: date, certificate_no: str | None, ratio_min: float
+) -> tr.Traceability:
     t = session.get(InstrumentType, inst.type_id)
     assert t is not None
     used = list(
         session.scalars(
-            select(VerificationStandard.standard_id).where(VerificationStandard.verification_id == v.id)
+            select(VerificationStandard.standard_id).where(VerificationStandard.verification_id == vid)
         )
     )
     standards, cals = _graph(session, set(used))
@@ -358,8 +348,18 @@ def trace_verification(session: Session, verification_id: int, ratio_min: float)
         inst.id, f"{t.name} {inst.serial}", t.quantity, _tolerance(inst.accuracy_class, t.tolerance_percent)
     )
     return tr.trace_record(
-        node, used, v.verified_on, standards, cals, certificate_no=v.certificate_no, ratio_min=ratio_min
+        node, used, on, standards, cals, certificate_no=certificate_no, ratio_min=ratio_min
     )
+
+
+def trace_verification(session: Session, verification_id: int, ratio_min: float) -> tr.Traceability:
+    """The chains behind one verification record, checked for its date."""
+    v = session.get(Verification, verification_id)
+    if v is None:
+        raise NotFoundError(f"verification {verification_id} not found")
+    inst = session.get(Instrument, v.instrument_id)
+    assert inst is not None
+    return _trace_of(session, inst, v.id, v.verified_on, v.certificate_no, ratio_min)
 
 
 def trace_instrument(
@@ -367,18 +367,18 @@ def trace_instrument(
 ) -> tr.Traceability:
     """The chain behind the instrument's latest verification."""
     inst = _get_instrument(session, principal, instrument_id)
-    vid = session.scalar(
-        select(Verification.id)
+    latest = session.execute(
+        select(Verification.id, Verification.verified_on, Verification.certificate_no)
         .where(Verification.instrument_id == inst.id)
         .order_by(Verification.verified_on.desc(), Verification.id.desc())
         .limit(1)
-    )
-    if vid is None:
+    ).first()
+    if latest is None:
         t = session.get(InstrumentType, inst.type_id)
         assert t is not None
         node = tr.InstrumentNode(inst.id, f"{t.name} {inst.serial}", t.quantity)
         return tr.trace_record(node, [], inst.last_verified_on or date.min, {}, {}, ratio_min=ratio_min)
-    return trace_verification(session, vid, ratio_min)
+    return _trace_of(session, inst, latest.id, latest.verified_on, latest.certificate_no, ratio_min)
 
 
 def _visible_standard(principal: Principal, s: MeasurementStandard) -> bool:
