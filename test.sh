@@ -7,7 +7,7 @@ bash scripts/browser.sh
 echo "== ruff"
 .venv/bin/ruff check src tests bench
 echo "== mypy (strict on the pure core)"
-.venv/bin/mypy src/jiliang/errors.py src/jiliang/uncertainty src/jiliang/units src/jiliang/stats
+.venv/bin/mypy
 echo "== import contracts"
 .venv/bin/lint-imports
 echo "== pytest"

@@ -69,11 +69,21 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def _normalize(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The values as they will read back from the JSON column (dates as ISO text, …)."""
     if value is None:
         return None
+    if all((isinstance(v, _PLAIN) and not isinstance(v, float)) or _finite(v) for v in value.values()):
+        return dict(value)  # already plain JSON: skip the round trip (bulk imports write many)
     normalized: dict[str, Any] = json.loads(json.dumps(dict(value), default=_default))
     return normalized
+
+
+def _finite(v: Any) -> bool:
+    return isinstance(v, float) and v == v and v not in (float("inf"), float("-inf"))
 
 
 def _canonical(obj: Any) -> bytes:
