@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     import_max_bytes: int = Field(
         default=50 * 1024 * 1024, gt=0, description="Largest register file accepted for import."
     )
+    figures_cache_seconds: int = Field(
+        default=60,
+        ge=0,
+        le=86_400,
+        description="Longest age of the dashboard figures (0: compute on every request).",
+    )
     public_base_url: str = Field(
         default="http://127.0.0.1:8000", description="Base URL printed in QR codes and links."
     )

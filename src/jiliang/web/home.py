@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from jiliang.errors import JiliangError
 from jiliang.platform.auth import Principal, issue_token, revoke_token
 from jiliang.platform.models import AuditEntry, District, Organization, User
+from jiliang.web.cache import memo
 from jiliang.web.deps import TOKEN_COOKIE, PageCaller, PageSession
 from jiliang.web.render import language_of, page
 
@@ -78,11 +79,14 @@ def provider_figures(
 @router.get("/", name="home")
 def home(request: Request, principal: PageCaller, session: PageSession) -> Response:
     lang = language_of(request)
-    figures = _platform_figures(session, principal)
-    more, charts = provider_figures(session, principal, lang)
-    figures.extend(more)
-    charts.insert(0, _org_chart(session, lang))
-    return page(request, "home.html", principal, figures=figures, charts=charts)
+
+    def compute() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        figures = _platform_figures(session, principal)
+        more, charts = provider_figures(session, principal, lang)
+        return figures + more, [_org_chart(session, lang), *charts]
+
+    (figures, charts), computed = memo(request, ("home", principal.role, principal.org_id, lang), compute)
+    return page(request, "home.html", principal, figures=figures, charts=charts, computed=computed)
 
 
 @router.get("/login", name="login_form")

@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select
 
 from jiliang.errors import JiliangError, NotFoundError
 from jiliang.platform.models import District, Organization, Role
+from jiliang.web.cache import memo
 from jiliang.web.deps import LoggedIn, PageCaller, PageSession
 from jiliang.web.render import language_of, page
 
@@ -560,14 +561,16 @@ def coverage(request: Request, principal: LoggedIn, session: PageSession) -> Res
     if not principal.is_regulator:
         return page(request, "registry/missing.html", principal, status=404)
     today = date.today()
-    return page(
-        request,
-        "registry/coverage.html",
-        principal,
-        cov=metrics.coverage(session, today),
-        overall=metrics.overall_rate(session, today),
-        by_district=metrics.verification_rate(session, today, "district"),
-        by_type=metrics.verification_rate(session, today, "type"),
-        by_owner=metrics.verification_rate(session, today, "owner", limit=20),
-        levels=metrics.standards_by_level(session),
-    )
+
+    def compute() -> dict[str, Any]:
+        return {
+            "cov": metrics.coverage(session, today),
+            "overall": metrics.overall_rate(session, today),
+            "by_district": metrics.verification_rate(session, today, "district"),
+            "by_type": metrics.verification_rate(session, today, "type"),
+            "by_owner": metrics.verification_rate(session, today, "owner", limit=20),
+            "levels": metrics.standards_by_level(session),
+        }
+
+    figures, computed = memo(request, ("registry-coverage", today), compute)
+    return page(request, "registry/coverage.html", principal, computed=computed, **figures)
