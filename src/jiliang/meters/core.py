@@ -166,9 +166,7 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
                 st = Status(f"failed_{failure['type']}")
             ev = dict(evidence[i])
             ev.setdefault("reason", message)
-            results.append(
-                MeterResult(m.meter_id, area, None, None, st, _limit_or_none(settings, m), ev)
-            )
+            results.append(MeterResult(m.meter_id, area, None, None, st, _limit_or_none(settings, m), ev))
         defaults: dict[str, Any] = {
             "master_id": meters[masters[0]].meter_id if len(masters) == 1 else None,
             "meters": len(users),
@@ -182,11 +180,15 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
             "residual_rms_pct": None,
         }
         defaults.update(summary)
-        return AreaEstimate(AreaSummary(area_id=area, status=status, message=message, **defaults), tuple(results))
+        return AreaEstimate(
+            AreaSummary(area_id=area, status=status, message=message, **defaults), tuple(results)
+        )
 
     if len(masters) != 1:
-        return finish("no_master" if not masters else "several_masters",
-                      f"area {area} has {len(masters)} master meters; exactly one is required")
+        return finish(
+            "no_master" if not masters else "several_masters",
+            f"area {area} has {len(masters)} master meters; exactly one is required",
+        )
     master = masters[0]
     if not users:
         return finish("no_users", f"area {area} has no user meters")
@@ -282,15 +284,26 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
             js = np.flatnonzero(back)
             if len(js):
                 start, end = int(prev[i, js[0]]), int(js[-1])
-                found.append({
-                    "type": "backwards", "start": start, "end": end,
-                    "rule": "register below the previous read (JJF(冀)174-2020)",
-                    "events": len(js),
-                    "first_drop_kwh": round(float(row_inc[js[0]]), 6),
-                })
+                found.append(
+                    {
+                        "type": "backwards",
+                        "start": start,
+                        "end": end,
+                        "rule": "register below the previous read (JJF(冀)174-2020)",
+                        "events": len(js),
+                        "first_drop_kwh": round(float(row_inc[js[0]]), 6),
+                    }
+                )
             else:
-                found.append({"type": "backwards", "start": 0, "end": n_points - 1,
-                              "rule": "negative register values", "events": int(neg_count[i])})
+                found.append(
+                    {
+                        "type": "backwards",
+                        "start": 0,
+                        "end": n_points - 1,
+                        "rule": "negative register values",
+                        "events": int(neg_count[i]),
+                    }
+                )
         limit_day = m.runaway_kwh_per_day
         daily = np.zeros(n_days)
         valid = has_prev[i] & ~np.isnan(row_inc)
@@ -304,23 +317,35 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
                 in_day = np.flatnonzero(day_of_point - day0 == d)
                 starts.append(max(int(in_prev[0]) - 1, 0))
                 ends.append(int(in_day[-1]))
-            found.append({
-                "type": "runaway", "start": min(starts), "end": max(ends),
-                "rule": "daily energy > Imax·Un·24 h (JJF(冀)174-2020)",
-                "max_daily_kwh": round(float(daily.max()), 3), "limit_kwh_per_day": round(limit_day, 3),
-            })
+            found.append(
+                {
+                    "type": "runaway",
+                    "start": min(starts),
+                    "end": max(ends),
+                    "rule": "daily energy > Imax·Un·24 h (JJF(冀)174-2020)",
+                    "max_daily_kwh": round(float(daily.max()), 3),
+                    "limit_kwh_per_day": round(limit_day, 3),
+                }
+            )
         if current is not None:
             with np.errstate(invalid="ignore"):
-                still = has_prev[i] & (gap[i] == 1) & (np.abs(row_inc) < 0.5 * res) & (
-                    current[i] > settings.stopped_current_a
+                still = (
+                    has_prev[i]
+                    & (gap[i] == 1)
+                    & (np.abs(row_inc) < 0.5 * res)
+                    & (current[i] > settings.stopped_current_a)
                 )
             runs = _runs(still, settings.stopped_min_intervals)
             if runs:
-                found.append({
-                    "type": "stopped", "start": max(runs[0][0] - 1, 0), "end": runs[-1][1],
-                    "rule": "register unchanged while I > 0.1 A (JJF(冀)174-2020)",
-                    "intervals": int(sum(e - s + 1 for s, e in runs)),
-                })
+                found.append(
+                    {
+                        "type": "stopped",
+                        "start": max(runs[0][0] - 1, 0),
+                        "end": runs[-1][1],
+                        "rule": "register unchanged while I > 0.1 A (JJF(冀)174-2020)",
+                        "intervals": int(sum(e - s + 1 for s, e in runs)),
+                    }
+                )
         if found:
             first = min(found, key=lambda f: f["start"])
             for f in found:
@@ -337,8 +362,11 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
             if len(found) > 1:
                 evidence[i]["also"] = sorted({f["type"] for f in found} - {first["type"]})
     if master in failed:
-        return finish("master_failed", f"area {area}: master meter failed ({failed[master]['type']})",
-                      collection_rate=float(collection.mean()))
+        return finish(
+            "master_failed",
+            f"area {area}: master meter failed ({failed[master]['type']})",
+            collection_rate=float(collection.mean()),
+        )
 
     # --- 3. periods --------------------------------------------------------------------------
     required = [master] + [i for i in users if collection[i] >= settings.min_meter_collection_for_balance]
@@ -350,8 +378,11 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
     complete = np.flatnonzero(present[required].all(axis=0))
     periods_total = max(len(complete) - 1, 0)
     if len(complete) < 2:
-        return finish("no_periods", f"area {area}: fewer than two grid points with a read from every meter",
-                      collection_rate=area_collection)
+        return finish(
+            "no_periods",
+            f"area {area}: fewer than two grid points with a read from every meter",
+            collection_rate=area_collection,
+        )
     p_start, p_end = complete[:-1], complete[1:]
     ok = np.ones(len(p_start), dtype=bool)
     for s, e in windows:
@@ -372,8 +403,10 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
     days_fitted = fitted_hours / 24.0
     summary_base = {"periods_total": periods_total, "collection_rate": round(area_collection, 6)}
     if area_collection < settings.min_collection:
-        msg = (f"area {area}: collection success {area_collection:.4f} is below "
-               f"{settings.min_collection} (JJF(冀)174-2020, JJF(滇)21-2022)")
+        msg = (
+            f"area {area}: collection success {area_collection:.4f} is below "
+            f"{settings.min_collection} (JJF(冀)174-2020, JJF(滇)21-2022)"
+        )
         return finish("low_collection", msg, periods_used=P, **summary_base)
 
     # --- light load ----------------------------------------------------------------------------
@@ -389,9 +422,12 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
     n_par = len(est_cols) + 2
     min_needed = max(settings.min_periods, n_par + 2)
     if P < min_needed:
-        return finish("too_few_periods",
-                      f"area {area}: {P} periods usable, {min_needed} needed (JJF(滇)21-2022: ≥ 300 data groups)",
-                      periods_used=P, **summary_base)
+        return finish(
+            "too_few_periods",
+            f"area {area}: {P} periods usable, {min_needed} needed (JJF(滇)21-2022: ≥ 300 data groups)",
+            periods_used=P,
+            **summary_base,
+        )
 
     # --- 4. fit --------------------------------------------------------------------------------
     r = y0 - Eu.sum(axis=0)
@@ -439,13 +475,19 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
         ev = evidence[i]
         limit = _limit_or_none(settings, m)
         if i in failed:
-            results.append(MeterResult(m.meter_id, area, None, None, Status(f"failed_{failed[i]['type']}"), limit, ev))
+            results.append(
+                MeterResult(m.meter_id, area, None, None, Status(f"failed_{failed[i]['type']}"), limit, ev)
+            )
             continue
         if i not in col_of:
             if light_of.get(i):
-                ev["reason"] = (f"mean daily energy below {settings.light_load_kwh_per_day} kWh: "
-                                "kept in the balance with θ = 1, not estimable")
-                results.append(MeterResult(m.meter_id, area, None, None, Status.EXCLUDED_LIGHT_LOAD, limit, ev))
+                ev["reason"] = (
+                    f"mean daily energy below {settings.light_load_kwh_per_day} kWh: "
+                    "kept in the balance with θ = 1, not estimable"
+                )
+                results.append(
+                    MeterResult(m.meter_id, area, None, None, Status.EXCLUDED_LIGHT_LOAD, limit, ev)
+                )
             else:
                 results.append(MeterResult(m.meter_id, area, None, None, Status.INSUFFICIENT_DATA, limit, ev))
             continue
@@ -491,12 +533,18 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
         variable_loss_coeff=float(beta[-1]),
         residual_rms_pct=100.0 * math.sqrt(sigma2) / mean_y0 if mean_y0 > 0 else None,
         status="ok",
-        message="" if not unmodelled else f"{len(unmodelled)} meters without enough reads: their energy is unmodelled",
+        message=""
+        if not unmodelled
+        else f"{len(unmodelled)} meters without enough reads: their energy is unmodelled",
     )
     day = ((k0 + p_end[mask]) * interval - 1) // 86400
     design = AreaDesign(
         meter_ids=tuple(meters[int(user_ids[c])].meter_id for c in est_cols),
-        X=X[mask], r=r[mask], w=w[mask], day=day.astype(np.int64), sigma2=sigma2,
+        X=X[mask],
+        r=r[mask],
+        w=w[mask],
+        day=day.astype(np.int64),
+        sigma2=sigma2,
         prior_precision=1.0 / prior_var,
     )
     return AreaEstimate(summary, tuple(results), design)

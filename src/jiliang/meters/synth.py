@@ -128,11 +128,13 @@ def _profiles(per_day: int) -> NDArray[np.float64]:
         d = np.minimum(np.abs(h - c), 24 - np.abs(h - c))
         return np.exp(-0.5 * (d / s) ** 2)
 
-    shapes = np.stack([
-        0.3 + 1.6 * bump(19.5, 2.0) + 0.3 * bump(12.0, 2.0),
-        0.3 + 1.0 * bump(7.5, 1.2) + 1.2 * bump(20.0, 1.8),
-        0.4 + 1.0 * bump(13.0, 3.5) + 0.6 * bump(19.0, 2.0),
-    ])
+    shapes = np.stack(
+        [
+            0.3 + 1.6 * bump(19.5, 2.0) + 0.3 * bump(12.0, 2.0),
+            0.3 + 1.0 * bump(7.5, 1.2) + 1.2 * bump(20.0, 1.8),
+            0.4 + 1.0 * bump(13.0, 3.5) + 0.6 * bump(19.0, 2.0),
+        ]
+    )
     return shapes / shapes.sum(axis=1, keepdims=True)
 
 
@@ -148,13 +150,17 @@ def synth_areas(config: SynthConfig, rng: np.random.Generator) -> Iterator[Synth
     for d in range(1, config.days):
         w[d] = 0.7 * w[d - 1] + math.sqrt(1 - 0.49) * rng.normal()
     weather_city = np.exp(config.weather_sd * w - 0.5 * config.weather_sd**2)
-    weekday = (np.asarray([config.start.toordinal() + d for d in range(config.days)]) % 7)  # ordinal % 7: 1 = Monday, 0 = Sunday
+    weekday = (
+        np.asarray([config.start.toordinal() + d for d in range(config.days)]) % 7
+    )  # ordinal % 7: 1 = Monday, 0 = Sunday
     weekly = np.where((weekday == 6) | (weekday == 0), 1.08, 0.98)
     shapes = _profiles(per_day)
     dt_h = config.interval_s / 3600.0
     for a in range(config.areas):
         area_id = f"A{a + 1:05d}"
-        yield _one_area(config, rng, area_id, n_int, per_day, t0, season * weather_city * weekly, shapes, dt_h)
+        yield _one_area(
+            config, rng, area_id, n_int, per_day, t0, season * weather_city * weekly, shapes, dt_h
+        )
 
 
 def _one_area(
@@ -193,22 +199,26 @@ def _one_area(
     if c.loss_mismatch_pct > 0:
         var_loss = var_loss * (1 + c.loss_mismatch_pct / 100.0 * rng.normal(size=n_int))
     master_true = total + fixed_kwh + var_loss
-    master_meas = master_true * (1 + c.master_error_pct / 100.0) * (
-        1 + c.master_noise_pct / 100.0 * rng.normal(size=n_int)
+    master_meas = (
+        master_true
+        * (1 + c.master_error_pct / 100.0)
+        * (1 + c.master_noise_pct / 100.0 * rng.normal(size=n_int))
     )
     # --- meter errors
     cls1 = rng.random(n) < c.class1_fraction
     e = c.in_class_sd_pct / 100.0 * rng.normal(size=n)
     out = rng.random(n) < c.out_of_class_fraction
-    e[out] = rng.choice([-1.0, 1.0], size=int(out.sum())) * rng.uniform(
-        c.out_of_class_low_pct, c.out_of_class_high_pct, size=int(out.sum())
-    ) / 100.0
+    e[out] = (
+        rng.choice([-1.0, 1.0], size=int(out.sum()))
+        * rng.uniform(c.out_of_class_low_pct, c.out_of_class_high_pct, size=int(out.sum()))
+        / 100.0
+    )
     err = np.repeat(e[:, None], n_int, axis=1)
     step = rng.random(n) < c.step_fraction
     step_at = rng.integers(0, n_int, size=n)
     step_size = rng.choice([-1.0, 1.0], size=n) * rng.uniform(2.0, 5.0, size=n) / 100.0
     for i in np.flatnonzero(step):
-        err[i, step_at[i]:] += step_size[i]
+        err[i, step_at[i] :] += step_size[i]
     theft = (rng.random(n) < c.theft_fraction) & ~vacant
     alpha = np.where(theft, rng.uniform(0.1, 0.8, size=n), 1.0)
     meas = E * (1 + err) * alpha[:, None]
@@ -243,7 +253,7 @@ def _one_area(
     prv = np.zeros((m_all, n_int + 1))
     prv[:, 1:] = all_meas
     regs = cum + np.where(skew[:, None] >= 0, skew[:, None] * nxt, skew[:, None] * prv)
-    regs = np.floor(regs / c.resolution_kwh + 1e-9) * c.resolution_kwh
+    regs = np.round(np.floor(regs / c.resolution_kwh + 1e-9) * c.resolution_kwh, 9)
     current = np.vstack([master_true[None, :] / dt_h * 1000 / (un * 3), E / dt_h * 1000 / un])  # A
     cur_pts = np.zeros((m_all, n_int + 1))
     cur_pts[:, 1:] = current
@@ -282,19 +292,21 @@ def _one_area(
         meas_sum = float((E[i, :upto] * (1 + err[i, :upto]) * alpha[i]).sum())
         eff = 100.0 * (meas_sum / true_sum - 1.0) if true_sum > 0 else 0.0
         limit = DEFAULT_LIMITS_PCT[cls]
-        truth.append({
-            "meter_id": mid,
-            "area_id": area_id,
-            "true_error_pct": eff,
-            "limit_pct": limit,
-            "out_of_limit": bool(abs(eff) > limit and not vacant[i] and not f),
-            "vacant": bool(vacant[i]),
-            "failure": f or "none",
-            "failure_onset": _iso(int(grid_ts[onset[i]])) if f else None,
-            "theft": bool(theft[i]),
-            "step": bool(step[i]),
-            "kwh_per_day": float(E[i].sum() / days),
-        })
+        truth.append(
+            {
+                "meter_id": mid,
+                "area_id": area_id,
+                "true_error_pct": eff,
+                "limit_pct": limit,
+                "out_of_limit": bool(abs(eff) > limit and not vacant[i] and not f),
+                "vacant": bool(vacant[i]),
+                "failure": f or "none",
+                "failure_onset": _iso(int(grid_ts[onset[i]])) if f else None,
+                "theft": bool(theft[i]),
+                "step": bool(step[i]),
+                "kwh_per_day": float(E[i].sum() / days),
+            }
+        )
     return SynthArea(
         area_id=area_id,
         meters=tuple(specs),

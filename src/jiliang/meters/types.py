@@ -77,12 +77,16 @@ class MeterSpec:
         if not self.meter_id or len(self.meter_id) > 64:
             raise MeterError(f"meter_id must be 1–64 characters, got {self.meter_id!r}")
         if not self.area_id or len(self.area_id) > 64:
-            raise MeterError(f"area_id of meter {self.meter_id} must be 1–64 characters, got {self.area_id!r}")
+            raise MeterError(
+                f"area_id of meter {self.meter_id} must be 1–64 characters, got {self.area_id!r}"
+            )
         if not isinstance(self.role, Role):
             try:
                 object.__setattr__(self, "role", Role(str(self.role).strip().lower()))
             except ValueError:
-                raise MeterError(f"role of meter {self.meter_id} must be master or user, got {self.role!r}") from None
+                raise MeterError(
+                    f"role of meter {self.meter_id} must be master or user, got {self.role!r}"
+                ) from None
         if self.accuracy_class not in _CLASSES:
             raise MeterError(f"accuracy_class of meter {self.meter_id} is unknown: {self.accuracy_class!r}")
         for name in ("imax_a", "un_v"):
@@ -156,11 +160,21 @@ class EstimationSettings:
             if not (math.isfinite(limit) and limit > 0):
                 raise MeterError(f"limit of class {cls} must be a positive percentage, got {limit!r}")
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # mappingproxy does not pickle: rebuild from a plain dict (process pools, Spark)
+        from dataclasses import fields as _fields
+
+        values = [getattr(self, f.name) for f in _fields(self)]
+        values = [dict(v) if isinstance(v, MappingProxyType) else v for v in values]
+        return (EstimationSettings, tuple(values))
+
     def limit_for(self, accuracy_class: str) -> float:
         try:
             return float(self.limits_pct[accuracy_class])
         except KeyError:
-            raise MeterError(f"no operating-error limit configured for accuracy class {accuracy_class!r}") from None
+            raise MeterError(
+                f"no operating-error limit configured for accuracy class {accuracy_class!r}"
+            ) from None
 
 
 @dataclass(frozen=True, slots=True)
