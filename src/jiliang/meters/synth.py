@@ -241,7 +241,6 @@ def _one_area(
             meas[i, s:] = 0.0
     # --- registers at the grid (with skew) and reads
     all_meas = np.vstack([master_meas[None, :], meas])  # row 0 = master
-    all_true_e = np.vstack([master_true[None, :], E])
     m_all = n + 1
     start_reg = rng.uniform(100.0, 20000.0, size=m_all)
     cum = np.zeros((m_all, n_int + 1))
