@@ -227,7 +227,8 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
             "check the timestamps or the interval"
         )
     kk = k - k0
-    order = np.lexsort((reg, kk, mi))
+    keys = (reg, kk, mi) if cur is None else (cur, reg, kk, mi)  # total order: input order is irrelevant
+    order = np.lexsort(keys)
     mi, kk, reg = mi[order], kk[order], reg[order]
     cur = cur[order] if cur is not None else None
     same_next = (mi[1:] == mi[:-1]) & (kk[1:] == kk[:-1])
@@ -450,6 +451,12 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
         sigma2 = max(float(np.sum(w[mask] * resid[mask] ** 2)) / dof, 1e-18)
         # adaptive shrinkage: a coefficient the data put far from θ = 1 is shrunk less
         new_prior = tau2 + beta[:n_est] ** 2
+        # the I²R regressor uses the estimated true load Σθ_i·y_i (a stolen or under-registered
+        # share of the load still heats the lines)
+        theta_all = np.ones(len(user_ids))
+        theta_all[est_cols] += beta[:n_est]
+        load = theta_all @ Eu
+        X[:, -1] = load * load / m_len
         new_mask = np.abs(resid) * np.sqrt(w) <= settings.outlier_z * math.sqrt(sigma2)
         stable = np.array_equal(new_mask, mask) and np.allclose(new_prior, prior_var, rtol=1e-3)
         mask, prior_var = new_mask, new_prior

@@ -2,7 +2,8 @@
 
 Scores follow the project notes: RMSE of ê − e and the 95th percentile of |ê − e| over *active*
 meters (not vacant, no function failure) that received an estimate; precision and recall of the
-``out_of_limit`` flag against the true out-of-limit meters; function failures found with the right
+``out_of_limit`` flag (guarded rejection), of ``out_of_limit`` or ``suspect``, and of the
+simple-acceptance rule ``|ê| > limit`` (JCGM 106 §8.2, w = 0) against the true out-of-limit meters; function failures found with the right
 type; vacant meters wrongly flagged.
 """
 
@@ -38,6 +39,8 @@ class Evaluation:
     recall: float
     precision_with_suspect: float
     recall_with_suspect: float
+    precision_simple: float
+    recall_simple: float
     failures: int
     failures_found: int
     false_failures: int
@@ -65,7 +68,7 @@ def evaluate(results: Iterable[Mapping[str, Any]], truth: Iterable[Mapping[str, 
     if not by_id:
         raise MeterError("the truth file has no rows")
     diffs: list[float] = []
-    tp = fp = fn = tpw = fpw = fnw = 0
+    tp = fp = fn = tpw = fpw = fnw = tps = fps = fns = 0
     failures = found = false_failures = vacant = vacant_flagged = active = 0
     n = 0
     for r in results:
@@ -100,6 +103,16 @@ def evaluate(results: Iterable[Mapping[str, Any]], truth: Iterable[Mapping[str, 
         fp += (not positive) and flagged
         fn += positive and not flagged
         wide = status in _WIDE_FLAGS
+        lim = r.get("limit_pct")
+        simple = (
+            status in ("ok", "out_of_limit", "suspect")
+            and e_hat is not None
+            and lim is not None
+            and abs(float(e_hat)) > float(lim)
+        )
+        tps += positive and simple
+        fps += (not positive) and simple
+        fns += positive and not simple
         tpw += positive and wide
         fpw += (not positive) and wide
         fnw += positive and not wide
@@ -118,6 +131,8 @@ def evaluate(results: Iterable[Mapping[str, Any]], truth: Iterable[Mapping[str, 
         recall=_ratio(tp, tp + fn),
         precision_with_suspect=_ratio(tpw, tpw + fpw),
         recall_with_suspect=_ratio(tpw, tpw + fnw),
+        precision_simple=_ratio(tps, tps + fps),
+        recall_simple=_ratio(tps, tps + fns),
         failures=failures,
         failures_found=found,
         false_failures=false_failures,
