@@ -182,7 +182,11 @@ def _process(files: list[Path]) -> tuple[list[dict[str, Any]], list[dict[str, An
     area_of_uniq = np.asarray([owner.get(str(u), "") for u in uniq], dtype=object)
     unknown = [str(u) for u, a in zip(uniq, area_of_uniq, strict=True) if a == ""]
     if unknown:
-        messages.append(f"{len(unknown)} unknown meter id(s) in readings ignored, e.g. {unknown[0]!r}")
+        messages.append(
+            f"{len(unknown)} meter id(s) in readings not among the meters estimated, ignored, e.g. {unknown[0]!r}"
+        )
+    if unknown and len(unknown) == len(uniq):
+        return [], [], messages, []
     area_codes, area_idx = np.unique(area_of_uniq.astype(str), return_inverse=True)
     row_area = area_idx[inverse]
     order = np.argsort(row_area, kind="stable")
@@ -220,10 +224,16 @@ def run_local(
     readings_path: Path,
     settings: EstimationSettings | None = None,
     workers: int = 1,
+    only_areas: set[str] | None = None,
 ) -> RunResult:
-    """Estimate every area: read the meters, stream the readings, collect rows and messages."""
+    """Estimate every area (or only ``only_areas``): read the meters, stream the readings, collect
+    rows and messages."""
     settings = settings or EstimationSettings()
     specs, meter_messages = read_meters(Path(meters_path))
+    if only_areas is not None:
+        specs = [s for s in specs if s.area_id in only_areas]
+        if not specs:
+            return RunResult(messages=meter_messages[:MAX_MESSAGES])
     result = RunResult()
     for m in meter_messages:
         result.note(m)
