@@ -94,6 +94,7 @@ class AreaDesign:
     day: NDArray[np.int64]  # UTC day number of each period's end
     sigma2: float
     prior_precision: NDArray[np.float64]  # per estimated meter, 1/τ_i²
+    tau2: float = 1e-4  # base prior variance τ² of θ − 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,18 +228,26 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
             "check the timestamps or the interval"
         )
     kk = k - k0
-    keys = (reg, kk, mi) if cur is None else (cur, reg, kk, mi)  # total order: input order is irrelevant
-    order = np.lexsort(keys)
-    mi, kk, reg = mi[order], kk[order], reg[order]
+    key = mi * n_points + kk
+    order = np.argsort(key, kind="stable")
+    key, mi, kk, reg = key[order], mi[order], kk[order], reg[order]
     cur = cur[order] if cur is not None else None
-    same_next = (mi[1:] == mi[:-1]) & (kk[1:] == kk[:-1])
-    last = np.ones(len(mi), dtype=bool)
-    last[:-1] = ~same_next
-    dup_count = np.bincount(mi[:-1][same_next], minlength=n)
-    conflict = same_next & (np.abs(reg[1:] - reg[:-1]) > 1e-9)
-    conflict_count = np.bincount(mi[:-1][conflict], minlength=n)
-    mi, kk, reg = mi[last], kk[last], reg[last]
-    cur = cur[last] if cur is not None else None
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    starts = np.flatnonzero(first)
+    dup_count = np.bincount(mi[~first], minlength=n)
+    if len(starts) < len(key):
+        # duplicates: keep the largest register (and current) of each (meter, grid point), so
+        # the result does not depend on the order of the rows
+        reg_max = np.maximum.reduceat(reg, starts)
+        reg_min = np.minimum.reduceat(reg, starts)
+        conflict_count = np.bincount(mi[starts][reg_max - reg_min > 1e-9], minlength=n)
+        reg = reg_max
+        if cur is not None:
+            cur = np.fmax.reduceat(cur, starts)
+    else:
+        conflict_count = np.zeros(n, dtype=np.int64)
+    mi, kk = mi[starts], kk[starts]
 
     R = np.full((n, n_points), np.nan)
     R[mi, kk] = reg
@@ -273,14 +282,33 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
     day_of_point = ((k0 + np.arange(n_points)) * interval) // 86400
     day0 = int(day_of_point[0])
     n_days = int(day_of_point[-1]) - day0 + 1
-    windows: list[tuple[int, int]] = []
+    windows: list[tuple[int, int, int, str]] = []  # start, end, meter, type
     failed: dict[int, dict[str, Any]] = {}
-    for i in range(n):
+    # screen every meter at once; the detailed rules run only on the meters that are flagged
+    with np.errstate(invalid="ignore"):
+        back_all = inc < -0.5 * res
+        positive = np.where(has_prev & (inc > 0), inc, 0.0)
+        still_all = (
+            has_prev & (gap == 1) & (np.abs(inc) < 0.5 * res) & (current > settings.stopped_current_a)
+            if current is not None
+            else np.zeros_like(has_prev)
+        )
+    daily_all = np.zeros((n, n_days))
+    for d in range(n_days):
+        daily_all[:, d] = positive[:, day_of_point - day0 == d].sum(axis=1)
+    limits_day = np.asarray([mm.runaway_kwh_per_day for mm in meters])
+    suspects = np.flatnonzero(
+        back_all.any(axis=1)
+        | (neg_count > 0)
+        | (daily_all > limits_day[:, None]).any(axis=1)
+        | (still_all.sum(axis=1) >= settings.stopped_min_intervals)
+    )
+    for i in suspects:
+        i = int(i)
         m = meters[i]
         row_inc = inc[i]
         found: list[dict[str, Any]] = []
-        with np.errstate(invalid="ignore"):
-            back = row_inc < -0.5 * res
+        back = back_all[i]
         if back.any() or neg_count[i]:
             js = np.flatnonzero(back)
             if len(js):
@@ -306,9 +334,7 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
                     }
                 )
         limit_day = m.runaway_kwh_per_day
-        daily = np.zeros(n_days)
-        valid = has_prev[i] & ~np.isnan(row_inc)
-        np.add.at(daily, day_of_point[valid] - day0, np.where(row_inc[valid] > 0, row_inc[valid], 0.0))
+        daily = daily_all[i]
         bad_days = np.flatnonzero(daily > limit_day)
         if len(bad_days):
             starts, ends = [], []
@@ -318,10 +344,18 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
                 in_day = np.flatnonzero(day_of_point - day0 == d)
                 starts.append(max(int(in_prev[0]) - 1, 0))
                 ends.append(int(in_day[-1]))
+            start = min(starts)
+            # refine the onset: the first interval faster than Imax·Un within the window
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rate = row_inc / np.maximum(gap[i], 1) / interval_h
+            fast = np.flatnonzero(has_prev[i] & (rate > m.imax_a * m.un_v / 1000.0))
+            fast = fast[(fast > start) & (fast <= max(ends))]
+            if len(fast):
+                start = int(prev[i, fast[0]])
             found.append(
                 {
                     "type": "runaway",
-                    "start": min(starts),
+                    "start": start,
                     "end": max(ends),
                     "rule": "daily energy > Imax·Un·24 h (JJF(冀)174-2020)",
                     "max_daily_kwh": round(float(daily.max()), 3),
@@ -329,14 +363,7 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
                 }
             )
         if current is not None:
-            with np.errstate(invalid="ignore"):
-                still = (
-                    has_prev[i]
-                    & (gap[i] == 1)
-                    & (np.abs(row_inc) < 0.5 * res)
-                    & (current[i] > settings.stopped_current_a)
-                )
-            runs = _runs(still, settings.stopped_min_intervals)
+            runs = _runs(still_all[i], settings.stopped_min_intervals)
             if runs:
                 found.append(
                     {
@@ -350,7 +377,7 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
         if found:
             first = min(found, key=lambda f: f["start"])
             for f in found:
-                windows.append((f["start"], f["end"]))
+                windows.append((f["start"], f["end"], i, f["type"]))
             t_start = (k0 + first["start"]) * interval
             failed[i] = first
             evidence[i]["failure"] = {
@@ -375,7 +402,11 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
     for i in users:
         if meters[i].meter_id in unmodelled:
             evidence[i]["reason"] = "too few reads to be kept in the balance"
-    area_collection = float(present[required].mean())
+    # daily collection success (JJF(冀)174-2020): share of meter-days whose daily frozen read
+    # (the read at 00:00 UTC+0 of the grid) was collected; all reads when no day boundary is seen
+    boundary = ((k0 + np.arange(n_points)) * interval) % 86400 == 0
+    sub = present[required][:, boundary] if boundary.any() else present[required]
+    area_collection = float(sub.mean())
     complete = np.flatnonzero(present[required].all(axis=0))
     periods_total = max(len(complete) - 1, 0)
     if len(complete) < 2:
@@ -385,20 +416,34 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
             collection_rate=area_collection,
         )
     p_start, p_end = complete[:-1], complete[1:]
+    # A stopped meter's consumption is invisible: periods touching its window are not fitted.
+    # Running backwards and runaway are linear in what the meter registers: inside their window the
+    # meter gets its own column (and a constant-power column for runaway), so no data are lost and
+    # nothing of the fault leaks into the neighbours' coefficients.
     ok = np.ones(len(p_start), dtype=bool)
-    for s, e in windows:
-        ok &= ~((p_start < e) & (p_end > s))
-    p_start, p_end = p_start[ok], p_end[ok]
     req = np.asarray(required)
+    row_of = {int(i): j for j, i in enumerate(req[1:])}
+    modelled: list[tuple[int, int, int, str]] = []
+    for ws, we, wi, wt in windows:
+        if wt == "stopped" or int(wi) not in row_of:
+            ok &= ~((p_start < we) & (p_end > ws))
+        else:
+            modelled.append((ws, we, row_of[int(wi)], wt))
+    p_start, p_end = p_start[ok], p_end[ok]
     E = R[req][:, p_end] - R[req][:, p_start]  # energies of the required meters per period
     m_len = (p_end - p_start).astype(np.float64)
     y0 = E[0]
     Eu = E[1:]
     user_ids = req[1:]
+    in_window = [((p_start < we) & (p_end > ws)) for ws, we, _, _ in modelled]
     # safety: a period with a negative energy left after the failure windows is not fitted
-    sane = (Eu >= -0.5 * res).all(axis=0) & (y0 > 0) if len(p_start) else np.zeros(0, dtype=bool)
+    neg = Eu < -0.5 * res
+    for (_, _, row, _), inw in zip(modelled, in_window, strict=True):
+        neg[row, inw] = False
+    sane = ~neg.any(axis=0) & (y0 > 0) if len(p_start) else np.zeros(0, dtype=bool)
     y0, Eu, m_len = y0[sane], Eu[:, sane], m_len[sane]
     p_end = p_end[sane]
+    in_window = [inw[sane] for inw in in_window]
     P = len(y0)
     fitted_hours = float(m_len.sum()) * interval_h
     days_fitted = fitted_hours / 24.0
@@ -411,7 +456,10 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
         return finish("low_collection", msg, periods_used=P, **summary_base)
 
     # --- light load ----------------------------------------------------------------------------
-    energy = Eu.sum(axis=1) if P else np.zeros(len(user_ids))
+    normal = np.ones_like(Eu, dtype=bool)
+    for (_, _, row, _), inw in zip(modelled, in_window, strict=True):
+        normal[row, inw] = False
+    energy = np.where(normal, Eu, 0.0).sum(axis=1) if P else np.zeros(len(user_ids))
     per_day = energy / days_fitted if days_fitted > 0 else np.zeros(len(user_ids))
     light = per_day < settings.light_load_kwh_per_day
     est_cols = np.flatnonzero(~light)
@@ -420,7 +468,13 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
         evidence[i]["energy_kwh"] = round(float(energy[j]), 4)
         evidence[i]["kwh_per_day"] = round(float(per_day[j]), 4)
         evidence[i]["share_pct"] = round(100.0 * float(energy[j]) / total_user, 4) if total_user > 0 else 0.0
-    n_par = len(est_cols) + 2
+    extra: list[NDArray[np.float64]] = []
+    for (_, _, row, wt), inw in zip(modelled, in_window, strict=True):
+        if inw.any():
+            extra.append(np.where(inw, Eu[row], 0.0))
+            if wt == "runaway":
+                extra.append(np.where(inw, m_len, 0.0))
+    n_par = len(est_cols) + len(extra) + 2
     min_needed = max(settings.min_periods, n_par + 2)
     if P < min_needed:
         return finish(
@@ -433,9 +487,12 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
     # --- 4. fit --------------------------------------------------------------------------------
     r = y0 - Eu.sum(axis=0)
     X = np.empty((P, n_par))
-    X[:, : len(est_cols)] = Eu[est_cols].T
+    X[:, : len(est_cols)] = (Eu * normal)[est_cols].T
+    for j, col in enumerate(extra):
+        X[:, len(est_cols) + j] = col
     X[:, -2] = m_len
     load = Eu.sum(axis=0)
+    n_pieces = len(est_cols) + len(extra)
     X[:, -1] = load * load / m_len  # I²R: the square of the users' energy per interval
     w = 1.0 / m_len
     tau2 = (settings.prior_sd_pct / 100.0) ** 2
@@ -453,9 +510,8 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
         new_prior = tau2 + beta[:n_est] ** 2
         # the I²R regressor uses the estimated true load Σθ_i·y_i (a stolen or under-registered
         # share of the load still heats the lines)
-        theta_all = np.ones(len(user_ids))
-        theta_all[est_cols] += beta[:n_est]
-        load = theta_all @ Eu
+        # (a runaway's constant-power column removes the phantom energy from the load as well)
+        load = Eu.sum(axis=0) + X[:, :n_pieces] @ beta[:n_pieces]
         X[:, -1] = load * load / m_len
         new_mask = np.abs(resid) * np.sqrt(w) <= settings.outlier_z * math.sqrt(sigma2)
         stable = np.array_equal(new_mask, mask) and np.allclose(new_prior, prior_var, rtol=1e-3)
@@ -470,7 +526,9 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
     cov = inv * sigma2
     used = int(mask.sum())
     mean_y0 = float(np.mean(y0[mask] / m_len[mask]))
-    loss_rate = 100.0 * float(r[mask].sum()) / float(y0[mask].sum())
+    # registered sales, with a failed meter's window energy replaced by its fitted value
+    sales = Eu.sum(axis=0) + X[:, n_est:n_pieces] @ beta[n_est:n_pieces]
+    loss_rate = 100.0 * float((y0 - sales)[mask].sum()) / float(y0[mask].sum())
 
     rule = GuardBandRule(settings.guard_k)
     results: list[MeterResult] = []
@@ -553,6 +611,7 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
         day=day.astype(np.int64),
         sigma2=sigma2,
         prior_precision=1.0 / prior_var,
+        tau2=tau2,
     )
     return AreaEstimate(summary, tuple(results), design)
 

@@ -92,10 +92,18 @@ def estimate_group(
     settings: EstimationSettings,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Run the core on the reads of one area (meter ids as strings, all belonging to the area)."""
+    import pyarrow as pa
+
     index = {s.meter_id: i for i, s in enumerate(specs)}
-    uniq, inverse = np.unique(np.asarray(meter_ids).astype(str), return_inverse=True)
-    lookup = np.asarray([index.get(str(u), -1) for u in uniq], dtype=np.int64)
-    mi = lookup[inverse] if len(uniq) else np.zeros(0, dtype=np.int64)
+    encoded = pa.array(
+        np.asarray(meter_ids).astype(str) if not isinstance(meter_ids, pa.Array) else meter_ids
+    )
+    if not pa.types.is_dictionary(encoded.type):
+        encoded = encoded.dictionary_encode()
+    uniq = encoded.dictionary.to_pylist()
+    lookup = np.asarray([index.get(str(u), -1) for u in uniq] + [-1], dtype=np.int64)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    mi = lookup[codes] if len(uniq) else np.zeros(0, dtype=np.int64)
     ok = mi >= 0
     readings = AreaReadings(
         area_id=area_id,
@@ -283,6 +291,8 @@ def _pool_map(
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")  # polars and pyarrow thread pools are not fork-safe
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "POLARS_MAX_THREADS"):
+        os.environ.setdefault(var, "1")  # one thread per worker: the pool is the parallelism
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init, initargs=(areas, settings)) as pool:
         pending: set[Future[Any]] = set()
         it = iter(groups)
