@@ -45,7 +45,7 @@ def _stepped():
 
 
 def test_window_tracks_a_step_change():
-    a, r, mid = _stepped()
+    _, r, mid = _stepped()
     est = estimate_area(r, EstimationSettings(min_periods=100))
     tr = track(est.design, window_days=3)
     j = tr.meter_ids.index(mid)
