@@ -229,32 +229,32 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
         )
     kk = k - k0
     key = mi * n_points + kk
-    order = np.argsort(key, kind="stable")
-    key, mi, kk, reg = key[order], mi[order], kk[order], reg[order]
-    cur = cur[order] if cur is not None else None
-    first = np.ones(len(key), dtype=bool)
-    first[1:] = key[1:] != key[:-1]
-    starts = np.flatnonzero(first)
-    dup_count = np.bincount(mi[~first], minlength=n)
-    if len(starts) < len(key):
-        # duplicates: keep the largest register (and current) of each (meter, grid point), so
-        # the result does not depend on the order of the rows
-        reg_max = np.maximum.reduceat(reg, starts)
-        reg_min = np.minimum.reduceat(reg, starts)
-        conflict_count = np.bincount(mi[starts][reg_max - reg_min > 1e-9], minlength=n)
-        reg = reg_max
-        if cur is not None:
-            cur = np.fmax.reduceat(cur, starts)
-    else:
-        conflict_count = np.zeros(n, dtype=np.int64)
-    mi, kk = mi[starts], kk[starts]
-
-    R = np.full((n, n_points), np.nan)
-    R[mi, kk] = reg
+    cells = n * n_points
+    counts = np.bincount(key, minlength=cells)
+    R = np.full(cells, np.nan)
+    R[key] = reg
     current = None
     if cur is not None:
-        current = np.full((n, n_points), np.nan)
-        current[mi, kk] = cur
+        current = np.full(cells, np.nan)
+        current[key] = cur
+    dup_keys = np.flatnonzero(counts > 1)
+    dup_count = np.bincount(dup_keys // n_points, weights=counts[dup_keys] - 1, minlength=n).astype(np.int64)
+    conflict_count = np.zeros(n, dtype=np.int64)
+    if len(dup_keys):
+        # duplicates: keep the largest register (and current) of each (meter, grid point), so the
+        # result does not depend on the order of the rows
+        rows = np.flatnonzero(counts[key] > 1)
+        R[dup_keys] = -np.inf
+        np.maximum.at(R, key[rows], reg[rows])
+        low = np.full(cells, np.inf)
+        np.minimum.at(low, key[rows], reg[rows])
+        conflict_count = np.bincount(dup_keys[R[dup_keys] - low[dup_keys] > 1e-9] // n_points, minlength=n)
+        if current is not None and cur is not None:
+            current[dup_keys] = np.nan
+            np.fmax.at(current, key[rows], cur[rows])
+    R = R.reshape(n, n_points)
+    if current is not None:
+        current = current.reshape(n, n_points)
     present = ~np.isnan(R)
     collection = present.sum(axis=1) / n_points
     for i in range(n):
@@ -303,9 +303,8 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
         | (daily_all > limits_day[:, None]).any(axis=1)
         | (still_all.sum(axis=1) >= settings.stopped_min_intervals)
     )
-    for i in suspects:
-        i = int(i)
-        m = meters[i]
+    for i in suspects.tolist():
+        m = meters[int(i)]
         row_inc = inc[i]
         found: list[dict[str, Any]] = []
         back = back_all[i]
@@ -338,7 +337,7 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
         bad_days = np.flatnonzero(daily > limit_day)
         if len(bad_days):
             starts, ends = [], []
-            for d in bad_days:
+            for d in bad_days.tolist():
                 # the fault may have begun during the day before the first day over the limit
                 in_prev = np.flatnonzero(day_of_point - day0 == max(d - 1, 0))
                 in_day = np.flatnonzero(day_of_point - day0 == d)
@@ -501,28 +500,33 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
     sigma2 = (1e-3 * float(np.mean(y0 / m_len))) ** 2 + res * res
     beta = np.zeros(n_par)
     prior_var = np.full(n_est, tau2)
+    gram = _Gram(X, r, w, mask)
     for _ in range(8):
-        beta, _inv = _ridge(X[mask], r[mask], w[mask], sigma2 / prior_var, n_est)
+        beta, _inv = gram.solve(sigma2 / prior_var, n_est)
         resid = r - X @ beta
         dof = max(int(mask.sum()) - n_par, 1)
         sigma2 = max(float(np.sum(w[mask] * resid[mask] ** 2)) / dof, 1e-18)
         # adaptive shrinkage: a coefficient the data put far from θ = 1 is shrunk less
         new_prior = tau2 + beta[:n_est] ** 2
         # the I²R regressor uses the estimated true load Σθ_i·y_i (a stolen or under-registered
-        # share of the load still heats the lines)
-        # (a runaway's constant-power column removes the phantom energy from the load as well)
+        # share of the load still heats the lines; a runaway's constant-power column removes the
+        # phantom energy from the load as well)
         load = Eu.sum(axis=0) + X[:, :n_pieces] @ beta[:n_pieces]
         X[:, -1] = load * load / m_len
         new_mask = np.abs(resid) * np.sqrt(w) <= settings.outlier_z * math.sqrt(sigma2)
         stable = np.array_equal(new_mask, mask) and np.allclose(new_prior, prior_var, rtol=1e-3)
+        if np.array_equal(new_mask, mask):
+            gram.update_last(X)
+        else:
+            gram = _Gram(X, r, w, new_mask)
         mask, prior_var = new_mask, new_prior
         if stable:
             break
-    beta, inv = _ridge(X[mask], r[mask], w[mask], sigma2 / prior_var, n_est)
+    beta, inv = gram.solve(sigma2 / prior_var, n_est)
     resid = r[mask] - X[mask] @ beta
     dof = max(int(mask.sum()) - n_par, 1)
     sigma2 = max(float(np.sum(w[mask] * resid**2)) / dof, 1e-18)
-    beta, inv = _ridge(X[mask], r[mask], w[mask], sigma2 / prior_var, n_est)
+    beta, inv = gram.solve(sigma2 / prior_var, n_est)
     cov = inv * sigma2
     used = int(mask.sum())
     mean_y0 = float(np.mean(y0[mask] / m_len[mask]))
@@ -619,6 +623,50 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
 def _limit_or_none(settings: EstimationSettings, m: MeterSpec) -> float | None:
     value = settings.limits_pct.get(m.accuracy_class)
     return float(value) if value is not None else None
+
+
+class _Gram:
+    """``XᵀWX`` and ``XᵀWr`` over the kept periods; the last column (the I²R regressor, which
+    changes between iterations) is updated alone."""
+
+    def __init__(
+        self, X: NDArray[np.float64], r: NDArray[np.float64], w: NDArray[np.float64], mask: NDArray[np.bool_]
+    ) -> None:
+        self.mask = mask
+        self.r = r[mask]
+        self.w = w[mask]
+        Xm = X[mask]
+        Xw = Xm * self.w[:, None]
+        self.A = Xm.T @ Xw
+        self.b = Xw.T @ self.r
+
+    def update_last(self, X: NDArray[np.float64]) -> None:
+        Xm = X[self.mask]
+        cw = Xm[:, -1] * self.w
+        col = Xm.T @ cw
+        self.A[:, -1] = col
+        self.A[-1, :] = col
+        self.b[-1] = float(cw @ self.r)
+
+    def solve(self, lam: NDArray[np.float64], n_pen: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        return _solve(self.A.copy(), self.b, lam, n_pen)
+
+
+def _solve(
+    A: NDArray[np.float64], b: NDArray[np.float64], lam: NDArray[np.float64], n_pen: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Ridge normal equations ``(A + Λ)β = b`` with Λ on the first ``n_pen`` coefficients."""
+    pen = np.zeros(A.shape[0])
+    pen[:n_pen] = lam
+    pen[n_pen:] = 1e-12 * (np.diag(A)[n_pen:] + 1.0)
+    A[np.diag_indices_from(A)] += pen
+    d = np.sqrt(np.diag(A))
+    d[d == 0] = 1.0
+    As = A / d[:, None] / d[None, :]
+    inv_s = np.linalg.inv(As)
+    inv = inv_s / d[:, None] / d[None, :]
+    beta = inv @ b
+    return beta, inv
 
 
 def _ridge(

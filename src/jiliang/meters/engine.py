@@ -85,21 +85,15 @@ def area_specs(specs: Iterable[MeterSpec]) -> dict[str, tuple[MeterSpec, ...]]:
 def estimate_group(
     area_id: str,
     specs: Sequence[MeterSpec],
-    meter_ids: np.ndarray,
+    meter_ids: Any,
     ts: np.ndarray,
     register_kwh: np.ndarray,
     current_a: np.ndarray | None,
     settings: EstimationSettings,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Run the core on the reads of one area (meter ids as strings, all belonging to the area)."""
-    import pyarrow as pa
-
+    """Run the core on the reads of one area (meter ids as strings or a pyarrow array)."""
     index = {s.meter_id: i for i, s in enumerate(specs)}
-    encoded = pa.array(
-        np.asarray(meter_ids).astype(str) if not isinstance(meter_ids, pa.Array) else meter_ids
-    )
-    if not pa.types.is_dictionary(encoded.type):
-        encoded = encoded.dictionary_encode()
+    encoded = _dict_array(meter_ids)
     uniq = encoded.dictionary.to_pylist()
     lookup = np.asarray([index.get(str(u), -1) for u in uniq] + [-1], dtype=np.int64)
     codes = encoded.indices.to_numpy(zero_copy_only=False)
@@ -115,6 +109,16 @@ def estimate_group(
     )
     est = estimate_area(readings, settings)
     return [m.as_row() for m in est.meters], est.summary.as_row()
+
+
+def _dict_array(meter_ids: Any) -> Any:
+    """Meter ids as a pyarrow DictionaryArray (hash-encoded once; no per-row Python strings)."""
+    import pyarrow as pa
+
+    arr = meter_ids if isinstance(meter_ids, pa.Array) else pa.array(np.asarray(meter_ids).astype(str))
+    if not pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_encode()
+    return arr
 
 
 def _no_reads(
@@ -181,35 +185,43 @@ def _process(files: list[Path]) -> tuple[list[dict[str, Any]], list[dict[str, An
             messages.append(str(exc))
     if not chunks:
         return [], [], messages, []
-    mid = np.concatenate([c.meter_id.astype(str) for c in chunks])
+    import pyarrow as pa
+
+    mid = pa.chunked_array([_dict_array(c.meter_id) for c in chunks]).unify_dictionaries().combine_chunks()
     ts = np.concatenate([c.ts for c in chunks])
     reg = np.concatenate([c.register_kwh for c in chunks])
     with_current = all(c.current_a is not None for c in chunks)
     cur = np.concatenate([c.current_a for c in chunks if c.current_a is not None]) if with_current else None
-    uniq, inverse = np.unique(mid, return_inverse=True)
-    area_of_uniq = np.asarray([owner.get(str(u), "") for u in uniq], dtype=object)
-    unknown = [str(u) for u, a in zip(uniq, area_of_uniq, strict=True) if a == ""]
+    uniq = [str(u) for u in mid.dictionary.to_pylist()]
+    codes = mid.indices.to_numpy(zero_copy_only=False)
+    area_of_uniq = [owner.get(u, "") for u in uniq]
+    unknown = [u for u, a in zip(uniq, area_of_uniq, strict=True) if a == ""]
     if unknown:
         messages.append(
             f"{len(unknown)} meter id(s) in readings not among the meters estimated, ignored, e.g. {unknown[0]!r}"
         )
-    if unknown and len(unknown) == len(uniq):
-        return [], [], messages, []
-    area_codes, area_idx = np.unique(area_of_uniq.astype(str), return_inverse=True)
-    row_area = area_idx[inverse]
-    order = np.argsort(row_area, kind="stable")
-    bounds = np.searchsorted(row_area[order], np.arange(len(area_codes) + 1))
+    area_codes = sorted({a for a in area_of_uniq if a})
+    area_num = {a: j for j, a in enumerate(area_codes)}
+    dict_area = np.asarray([area_num.get(a, -1) for a in area_of_uniq] + [-1], dtype=np.int64)
+    row_area = dict_area[codes]
     meter_rows: list[dict[str, Any]] = []
     area_rows: list[dict[str, Any]] = []
     seen: list[str] = []
-    for j, code_np in enumerate(area_codes):
-        code = str(code_np)
-        if code == "":
-            continue
-        sel = order[bounds[j] : bounds[j + 1]]
-        rows, summary = estimate_group(
-            code, areas[code], mid[sel], ts[sel], reg[sel], None if cur is None else cur[sel], settings
-        )
+    single = len(area_codes) == 1 and not unknown
+    for j, code in enumerate(area_codes):
+        if single:
+            rows, summary = estimate_group(code, areas[code], mid, ts, reg, cur, settings)
+        else:
+            sel = np.flatnonzero(row_area == j)
+            rows, summary = estimate_group(
+                code,
+                areas[code],
+                mid.take(pa.array(sel)),
+                ts[sel],
+                reg[sel],
+                None if cur is None else cur[sel],
+                settings,
+            )
         meter_rows.extend(rows)
         area_rows.append(summary)
         seen.append(code)

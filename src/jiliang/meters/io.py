@@ -137,7 +137,7 @@ def _date(value: Any) -> date | None:
 class ReadingsChunk:
     """Reads of one or more complete areas, as arrays (meter ids as strings)."""
 
-    meter_id: np.ndarray
+    meter_id: Any  # numpy strings, or a pyarrow DictionaryArray
     ts: np.ndarray
     register_kwh: np.ndarray
     current_a: np.ndarray | None
@@ -171,8 +171,12 @@ def load_readings(path: Path) -> ReadingsChunk:
     missing read)."""
     import polars as pl
 
-    df = read_table(path)
     source = Path(path).name
+    if Path(path).suffix.lower() == ".parquet":
+        fast = _load_parquet_fast(Path(path))
+        if fast is not None:
+            return fast
+    df = read_table(path)
     missing = [c for c in _READING_COLUMNS if c not in df.columns]
     if missing:
         raise MeterError(f"{source}: missing column(s) {', '.join(missing)}")
@@ -196,6 +200,54 @@ def load_readings(path: Path) -> ReadingsChunk:
         register_kwh=df.get_column("register_kwh").to_numpy().astype(np.float64),
         current_a=current,
         source=source,
+    )
+
+
+def _load_parquet_fast(path: Path) -> ReadingsChunk | None:
+    """Parquet with a timestamp ``ts``: read with PyArrow, keeping ``meter_id`` dictionary-encoded
+    (no per-row strings). None when the file needs the general path."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+        names = set(schema.names)
+        if not {"meter_id", "ts", "register_kwh"} <= names or not pa.types.is_timestamp(
+            schema.field("ts").type
+        ):
+            return None
+        cols = ["meter_id", "ts", "register_kwh"] + (["current_a"] if "current_a" in names else [])
+        table = pq.read_table(path, columns=cols, read_dictionary=["meter_id"])
+    except Exception as exc:
+        raise MeterError(
+            f"cannot read {path.name}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+        ) from None
+    table = table.filter(
+        pc.and_(
+            pc.and_(pc.is_valid(table["meter_id"]), pc.is_valid(table["ts"])),
+            pc.is_valid(table["register_kwh"]),
+        )
+    )
+    mid = table["meter_id"].combine_chunks()
+    if not pa.types.is_dictionary(mid.type):
+        mid = pc.dictionary_encode(mid.cast(pa.string()))
+    ts = pc.cast(table["ts"], pa.timestamp("us", tz="UTC")).combine_chunks().cast(pa.int64()).to_numpy()
+    try:
+        reg = table["register_kwh"].combine_chunks().cast(pa.float64()).to_numpy(zero_copy_only=False)
+        cur = (
+            table["current_a"].combine_chunks().cast(pa.float64()).to_numpy(zero_copy_only=False)
+            if "current_a" in cols
+            else None
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise MeterError(f"{path.name}: register_kwh and current_a must be numbers ({exc})") from None
+    return ReadingsChunk(
+        meter_id=mid,
+        ts=np.floor_divide(ts, 1_000_000).astype(np.int64),
+        register_kwh=reg,
+        current_a=cur,
+        source=path.name,
     )
 
 
@@ -292,7 +344,7 @@ def write_city(areas: Iterable[Any], out_dir: Path, readings_format: str = "parq
             pq.write_table(table, part / "part-0.parquet", compression="zstd")
         else:
             csv_parts.append(
-                pl.from_arrow(table).with_columns(
+                pl.DataFrame(pl.from_arrow(table)).with_columns(
                     pl.col("meter_id").cast(pl.Utf8),
                     pl.col("ts").dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 )

@@ -27,7 +27,7 @@ _SCHEMA = (
 )
 
 
-def spark_session(master: str = "local[2]", shuffle_partitions: int = 4, memory: str = "2g") -> Any:
+def spark_session(master: str = "local[2]", shuffle_partitions: int = 32, memory: str = "3g") -> Any:
     """A Spark session for the engine: UTC, Arrow on, UI off, few shuffle partitions."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)

@@ -126,7 +126,8 @@ def _profiles(per_day: int) -> NDArray[np.float64]:
 
     def bump(c: float, s: float) -> NDArray[np.float64]:
         d = np.minimum(np.abs(h - c), 24 - np.abs(h - c))
-        return np.exp(-0.5 * (d / s) ** 2)
+        out: NDArray[np.float64] = np.exp(-0.5 * (d / s) ** 2)
+        return out
 
     shapes = np.stack(
         [
@@ -135,7 +136,8 @@ def _profiles(per_day: int) -> NDArray[np.float64]:
             0.4 + 1.0 * bump(13.0, 3.5) + 0.6 * bump(19.0, 2.0),
         ]
     )
-    return shapes / shapes.sum(axis=1, keepdims=True)
+    out: NDArray[np.float64] = shapes / shapes.sum(axis=1, keepdims=True)
+    return out
 
 
 def synth_areas(config: SynthConfig, rng: np.random.Generator) -> Iterator[SynthArea]:
@@ -217,7 +219,7 @@ def _one_area(
     step = rng.random(n) < c.step_fraction
     step_at = rng.integers(0, n_int, size=n)
     step_size = rng.choice([-1.0, 1.0], size=n) * rng.uniform(2.0, 5.0, size=n) / 100.0
-    for i in np.flatnonzero(step):
+    for i in np.flatnonzero(step).tolist():
         err[i, step_at[i] :] += step_size[i]
     theft = (rng.random(n) < c.theft_fraction) & ~vacant
     alpha = np.where(theft, rng.uniform(0.1, 0.8, size=n), 1.0)
@@ -231,8 +233,8 @@ def _one_area(
     kind[(u >= r1 + r2) & (u < r1 + r2 + r3) & ~vacant] = "stopped"
     onset = rng.integers(0, n_int, size=n)
     imax, un = 60.0, 220.0
-    for i in np.flatnonzero(kind != ""):
-        s = onset[i]
+    for i in np.flatnonzero(kind != "").tolist():
+        s = int(onset[i])
         if kind[i] == "runaway":
             meas[i, s:] += 1.2 * imax * un / 1000.0 * dt_h
         elif kind[i] == "backwards":
@@ -262,7 +264,7 @@ def _one_area(
     for d in range(days):
         if rng.random() < c.outage_prob_per_day:
             length = int(rng.integers(1, 7) * 3600 // c.interval_s) or 1
-            s = d * per_day + int(rng.integers(0, per_day))
+            s = int(d * per_day + int(rng.integers(0, per_day)))
             keep[:, s : s + length] = False
     mi_grid = np.repeat(np.arange(m_all, dtype=np.int64)[:, None], n_int + 1, axis=1)
     ts_grid = grid_ts[None, :] + rng.integers(0, c.jitter_s + 1, size=(m_all, n_int + 1))

@@ -83,7 +83,7 @@ def worklist(
             "score": round(score, 4),
             "action": _ACTIONS[status],
         }
-        ranked.append((tier, -score, row["meter_id"], row))
+        ranked.append((tier, -score, str(row["meter_id"]), row))
     ranked.sort(key=lambda x: (x[0], x[1], x[2]))
     rows = [dict(rank=i + 1, **x[3]) for i, x in enumerate(ranked)]
     return rows[:limit] if limit is not None else rows
