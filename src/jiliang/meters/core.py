@@ -285,11 +285,17 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
     windows: list[tuple[int, int, int, str]] = []  # start, end, meter, type
     failed: dict[int, dict[str, Any]] = {}
     # screen every meter at once; the detailed rules run only on the meters that are flagged
+    un_v = np.asarray([mm.un_v for mm in meters])
     with np.errstate(invalid="ignore"):
         back_all = inc < -0.5 * res
         positive = np.where(has_prev & (inc > 0), inc, 0.0)
         still_all = (
-            has_prev & (gap == 1) & (np.abs(inc) < 0.5 * res) & (current > settings.stopped_current_a)
+            has_prev
+            & (gap == 1)
+            & (np.abs(inc) < 0.5 * res)
+            & (current > settings.stopped_current_a)
+            # the register must have been expected to advance by at least one step
+            & (current * un_v[:, None] * interval_h / 1000.0 >= res)
             if current is not None
             else np.zeros_like(has_prev)
         )
@@ -401,11 +407,16 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
     for i in users:
         if meters[i].meter_id in unmodelled:
             evidence[i]["reason"] = "too few reads to be kept in the balance"
-    # daily collection success (JJF(冀)174-2020): share of meter-days whose daily frozen read
-    # (the read at 00:00 UTC+0 of the grid) was collected; all reads when no day boundary is seen
-    boundary = ((k0 + np.arange(n_points)) * interval) % 86400 == 0
-    sub = present[required][:, boundary] if boundary.any() else present[required]
-    area_collection = float(sub.mean())
+    # daily collection success (JJF(冀)174-2020, JJF(滇)21-2022: ≥ 99 %): per day, the share of
+    # the expected reads of the meters in the balance that were collected. Days below the
+    # threshold are not fitted; the area figure is the mean over the days.
+    day_idx = day_of_point - day0
+    per_day_present = np.zeros(n_days)
+    per_day_cells = np.bincount(day_idx, minlength=n_days) * len(required)
+    np.add.at(per_day_present, day_idx, present[required].sum(axis=0))
+    day_success = np.where(per_day_cells > 0, per_day_present / np.maximum(per_day_cells, 1), 0.0)
+    good_day = day_success >= settings.min_collection
+    area_collection = float(day_success.mean())
     complete = np.flatnonzero(present[required].all(axis=0))
     periods_total = max(len(complete) - 1, 0)
     if len(complete) < 2:
@@ -415,6 +426,12 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
             collection_rate=area_collection,
         )
     p_start, p_end = complete[:-1], complete[1:]
+    bad_day_points = ~good_day[day_idx]
+    if bad_day_points.any():
+        # a period is kept only when every grid point it spans lies in a day with enough reads
+        bad_cum = np.concatenate(([0], np.cumsum(bad_day_points)))
+        keep_p = (bad_cum[p_end + 1] - bad_cum[p_start]) == 0
+        p_start, p_end = p_start[keep_p], p_end[keep_p]
     # A stopped meter's consumption is invisible: periods touching its window are not fitted.
     # Running backwards and runaway are linear in what the meter registers: inside their window the
     # meter gets its own column (and a constant-power column for runaway), so no data are lost and
@@ -447,10 +464,10 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
     fitted_hours = float(m_len.sum()) * interval_h
     days_fitted = fitted_hours / 24.0
     summary_base = {"periods_total": periods_total, "collection_rate": round(area_collection, 6)}
-    if area_collection < settings.min_collection:
+    if not good_day.any():
         msg = (
-            f"area {area}: collection success {area_collection:.4f} is below "
-            f"{settings.min_collection} (JJF(冀)174-2020, JJF(滇)21-2022)"
+            f"area {area}: no day with collection success ≥ {settings.min_collection} "
+            "(JJF(冀)174-2020, JJF(滇)21-2022)"
         )
         return finish("low_collection", msg, periods_used=P, **summary_base)
 
