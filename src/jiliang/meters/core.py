@@ -303,11 +303,15 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
     for d in range(n_days):
         daily_all[:, d] = positive[:, day_of_point - day0 == d].sum(axis=1)
     limits_day = np.asarray([mm.runaway_kwh_per_day for mm in meters])
+    p_max_kw = np.asarray([mm.imax_a * mm.un_v / 1000.0 for mm in meters])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fast_all = has_prev & (inc / np.maximum(gap, 1) / interval_h > p_max_kw[:, None])
     suspects = np.flatnonzero(
         back_all.any(axis=1)
         | (neg_count > 0)
         | (daily_all > limits_day[:, None]).any(axis=1)
         | (still_all.sum(axis=1) >= settings.stopped_min_intervals)
+        | (fast_all.sum(axis=1) >= settings.stopped_min_intervals)
     )
     for i in suspects.tolist():
         m = meters[int(i)]
@@ -341,6 +345,20 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
         limit_day = m.runaway_kwh_per_day
         daily = daily_all[i]
         bad_days = np.flatnonzero(daily > limit_day)
+        fast_runs = _runs(fast_all[i], settings.stopped_min_intervals)
+        if not len(bad_days) and fast_runs:
+            # a partial day (e.g. the last one) cannot reach the daily limit: a register running
+            # faster than Imax·Un for an hour or more is physically impossible and is a runaway too
+            found.append(
+                {
+                    "type": "runaway",
+                    "start": max(int(prev[i, fast_runs[0][0]]), 0),
+                    "end": fast_runs[-1][1],
+                    "rule": "energy rate above Imax·Un for ≥ 1 h (JJF(冀)174-2020 daily rule on a partial day)",
+                    "max_daily_kwh": round(float(daily.max()), 3),
+                    "limit_kwh_per_day": round(limit_day, 3),
+                }
+            )
         if len(bad_days):
             starts, ends = [], []
             for d in bad_days.tolist():
