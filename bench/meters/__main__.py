@@ -161,7 +161,7 @@ def sweep(args: argparse.Namespace) -> None:
     for v in (0.0, 0.02, 0.05, 0.1):
         cases.append((f"master_noise_pct={v}", {"master_noise_pct": v}, {}))
     for v in (0.01, 0.1):
-        cases.append((f"resolution_kwh={v}", {"resolution_kwh": v}, {}))
+        cases.append((f"resolution_kwh={v}", {"resolution_kwh": v}, {"resolution_kwh": v}))
     cases.append(("daily, 30 d", {"interval_s": 86400}, {"min_periods": 0}))
     cases.append(("daily, 365 d", {"interval_s": 86400, "days": 365}, {"min_periods": 0}))
     cases.append(("hourly", {"interval_s": 3600}, {}))
