@@ -86,6 +86,7 @@ def estimate(
     min_periods: int = typer.Option(300, "--min-periods", help="Minimum data groups (JJF(滇)21-2022: 300)."),
     limit_class1: float = typer.Option(1.75, "--limit-class1", help="Limit for class 1 (%)."),
     limit_class2: float = typer.Option(3.5, "--limit-class2", help="Limit for class 2 (%)."),
+    resolution_kwh: float = typer.Option(0.001, "--resolution-kwh", help="Register resolution (kWh)."),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable summary."),
 ) -> None:
     """Estimate the error of every user meter, area by area."""
@@ -99,7 +100,11 @@ def estimate(
         fail(f"--engine must be local or spark, got {engine!r}")
     limits = dict(DEFAULT_LIMITS_PCT) | {"1": limit_class1, "2": limit_class2}
     settings = EstimationSettings(
-        interval_s=interval, guard_k=guard_k, min_periods=min_periods, limits_pct=limits
+        interval_s=interval,
+        guard_k=guard_k,
+        min_periods=min_periods,
+        limits_pct=limits,
+        resolution_kwh=resolution_kwh,
     )
     if engine == "local":
         result = run_local(meters, readings, settings, workers=workers)
