@@ -231,9 +231,9 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
     key = mi * n_points + kk
     cells = n * n_points
     counts = np.bincount(key, minlength=cells)
-    R = np.full(cells, np.nan)
+    R: NDArray[np.float64] = np.full(cells, np.nan)
     R[key] = reg
-    current = None
+    current: NDArray[np.float64] | None = None
     if cur is not None:
         current = np.full(cells, np.nan)
         current[key] = cur

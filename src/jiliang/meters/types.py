@@ -7,6 +7,7 @@ and period t, ``y0(t) = Σ θ_i·y_i(t) + L_fixed + L_var(t) + ε(t)`` with ``θ
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -120,7 +121,7 @@ class EstimationSettings:
 
     interval_s: int | None = None
     skew_tolerance_s: float | None = None
-    limits_pct: MappingProxyType[str, float] = field(default_factory=lambda: DEFAULT_LIMITS_PCT)
+    limits_pct: Mapping[str, float] = field(default_factory=lambda: DEFAULT_LIMITS_PCT)
     prior_sd_pct: float = 1.0
     guard_k: float = 2.0
     min_collection: float = 0.99
