@@ -152,3 +152,50 @@ def test_unknown_meters_and_master_less_area(city, tmp_path):
     areas = pl.read_csv(tmp_path / "r.areas.csv")
     assert areas.filter(pl.col("area_id") == "A00001")["status"][0] == "no_master"
     assert areas.filter(pl.col("area_id") == "A00002")["status"][0] == "ok"
+
+
+def test_track_writes_daily_estimates(city, tmp_path):
+    p = jl(
+        "track",
+        "--meters",
+        city / "meters.csv",
+        "--readings",
+        city / "readings",
+        "--area",
+        "A00002",
+        "--out",
+        tmp_path / "t.csv",
+        "--window-days",
+        3,
+        "--min-periods",
+        100,
+    )
+    assert p.returncode == 0, p.stderr
+    lines = (tmp_path / "t.csv").read_text().splitlines()
+    assert lines[0] == "day,meter_id,error_pct,u_error_pct,drift_pct_per_day"
+    assert len(lines) > 20
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--area", "NOPE"],
+        ["--area", "A00002", "--window-days", "0"],
+        ["--area", "A00002", "--forgetting", "1.5"],
+    ],
+)
+def test_track_bad_input(city, tmp_path, extra):
+    _one_line_error(
+        jl(
+            "track",
+            "--meters",
+            city / "meters.csv",
+            "--readings",
+            city / "readings",
+            "--out",
+            tmp_path / "t.csv",
+            "--min-periods",
+            100,
+            *extra,
+        )
+    )

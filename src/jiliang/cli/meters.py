@@ -201,3 +201,50 @@ def worklist_cmd(
             )
     else:
         typer.echo(f"{len(ranked)} meters → {out}")
+
+
+@app.command("track")
+def track_cmd(
+    meters: Path = typer.Option(..., "--meters", help="Meters file (CSV or Parquet)."),
+    readings: Path = typer.Option(..., "--readings", help="Readings file, or a folder partitioned by area."),
+    area: str = typer.Option(..., "--area", help="The area to track."),
+    out: Path = typer.Option(
+        ..., "--out", help="Track file (.csv or .parquet): day, meter_id, error_pct, u_error_pct."
+    ),
+    window_days: int = typer.Option(7, "--window-days", help="Sliding window (days), limited-memory RLS."),
+    forgetting: float | None = typer.Option(
+        None, help="Forgetting factor per day instead of a window (0 < λ ≤ 1)."
+    ),
+    min_periods: int = typer.Option(300, "--min-periods", help="Minimum data groups for the batch fit."),
+) -> None:
+    """Track each meter's error day by day (sliding window or forgetting factor) and its drift."""
+    from datetime import UTC, datetime
+
+    from jiliang.meters.engine import estimate_one_area
+    from jiliang.meters.io import write_rows
+    from jiliang.meters.tracking import track
+    from jiliang.meters.types import EstimationSettings
+
+    if window_days < 1:
+        fail(f"--window-days must be ≥ 1, got {window_days}")
+    est = estimate_one_area(meters, readings, area, EstimationSettings(min_periods=min_periods))
+    if est.design is None:
+        fail(f"area {area}: no fit ({est.summary.message or est.summary.status})")
+    tr = track(est.design, window_days=window_days, forgetting=forgetting)
+    slope = tr.slope_pct_per_day()
+    rows = []
+    for k, day in enumerate(tr.days.tolist()):
+        iso = datetime.fromtimestamp(day * 86400, UTC).date().isoformat()
+        for j, mid in enumerate(tr.meter_ids):
+            e, u = float(tr.error_pct[k, j]), float(tr.u_error_pct[k, j])
+            rows.append(
+                {
+                    "day": iso,
+                    "meter_id": mid,
+                    "error_pct": None if e != e else e,
+                    "u_error_pct": None if u != u else u,
+                    "drift_pct_per_day": float(slope[j]),
+                }
+            )
+    write_rows(rows, out, ["day", "meter_id", "error_pct", "u_error_pct", "drift_pct_per_day"])
+    typer.echo(f"{len(tr.meter_ids)} meters × {len(tr.days)} days → {out}")

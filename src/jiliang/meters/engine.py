@@ -36,6 +36,7 @@ __all__ = [
     "RunResult",
     "area_specs",
     "estimate_group",
+    "estimate_one_area",
     "run_local",
 ]
 
@@ -316,3 +317,36 @@ def _pool_map(
                     yield f.result()
         for f in pending:
             yield f.result()
+
+
+def estimate_one_area(
+    meters_path: Path, readings_path: Path, area_id: str, settings: EstimationSettings | None = None
+) -> Any:
+    """The full :class:`~jiliang.meters.core.AreaEstimate` (with its design, for tracking) of one
+    area: reads only that area's partition when the readings are partitioned by area."""
+    import pyarrow as pa
+
+    from jiliang.meters.core import AreaReadings
+
+    settings = settings or EstimationSettings()
+    specs, _ = read_meters(Path(meters_path))
+    areas = area_specs(specs)
+    if area_id not in areas:
+        raise MeterError(f"no area {area_id!r} in the meters file")
+    groups = _file_groups(Path(readings_path))
+    mine = [g for g in groups if any(f"area_id={area_id}" in part for f in g for part in f.parts)]
+    files = mine[0] if mine else [f for g in groups for f in g]
+    chunks = [load_readings(f) for f in files]
+    mid = pa.chunked_array([_dict_array(c.meter_id) for c in chunks]).unify_dictionaries().combine_chunks()
+    index = {s.meter_id: i for i, s in enumerate(areas[area_id])}
+    lookup = np.asarray([index.get(str(u), -1) for u in mid.dictionary.to_pylist()] + [-1], dtype=np.int64)
+    mi = lookup[mid.indices.to_numpy(zero_copy_only=False)]
+    ok = mi >= 0
+    ts = np.concatenate([c.ts for c in chunks])[ok]
+    reg = np.concatenate([c.register_kwh for c in chunks])[ok]
+    cur = (
+        np.concatenate([c.current_a for c in chunks if c.current_a is not None])[ok]
+        if all(c.current_a is not None for c in chunks)
+        else None
+    )
+    return estimate_area(AreaReadings(area_id, areas[area_id], mi[ok], ts, reg, cur), settings)
