@@ -1,0 +1,256 @@
+"""Smart-meter supervision: run remote error estimation, read results and the field worklist.
+
+Access: a power utility's users (role ``enterprise``) run estimations on their own data and see
+their own runs; the regulator sees every run and may run one for any organization (``org_id``).
+Labs and the public have no access. Online results are preliminary (JJF(滇)21-2022).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from jiliang.api.deps import Caller, PageDep, SessionDep, settings_of
+from jiliang.errors import InputError, NotFoundError, PermissionDeniedError, TooLargeError
+from jiliang.platform.auth import Principal
+from jiliang.platform.models import Organization, Role
+
+router = APIRouter(prefix="/meters", tags=["meters"])
+
+_STATUSES = {
+    "ok",
+    "out_of_limit",
+    "suspect",
+    "insufficient_data",
+    "excluded_light_load",
+    "failed_runaway",
+    "failed_backwards",
+    "failed_stopped",
+}
+
+
+def _may_run(caller: Principal) -> None:
+    caller.require(Role.ENTERPRISE, Role.REGULATOR)
+
+
+def _run_or_404(session: Any, caller: Principal, run_id: int) -> Any:
+    from jiliang.meters.models import MeterEstimationRun
+
+    caller.require(Role.ENTERPRISE, Role.REGULATOR)
+    run = session.get(MeterEstimationRun, run_id)
+    if run is None or not caller.may_see_org(run.org_id):
+        raise NotFoundError(f"no estimation run {run_id}")
+    return run
+
+
+def _run_out(run: Any) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "org_id": run.org_id,
+        "label": run.label,
+        "engine": run.engine,
+        "created_at": run.created_at.isoformat() if run.created_at else None,
+        "created_by": run.created_by,
+        "meters": run.meters,
+        "areas": run.areas,
+        "messages": run.messages,
+        "settings": run.settings,
+    }
+
+
+async def _save(upload: UploadFile, folder: Path, name: str, max_bytes: int) -> Path:
+    suffix = Path(upload.filename or "").suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise InputError(f"{name}: upload a .csv or .parquet file, got {upload.filename!r}")
+    target = folder / f"{name}{suffix}"
+    size = 0
+    with target.open("wb") as fh:
+        while chunk := await upload.read(1 << 20):
+            size += len(chunk)
+            if size > max_bytes:
+                raise TooLargeError(f"{name}: file larger than {max_bytes} bytes")
+            fh.write(chunk)
+    if size == 0:
+        raise InputError(f"{name}: the file is empty")
+    return target
+
+
+def _dataset(request: Request, name: str) -> tuple[Path, Path]:
+    """A dataset folder under ``<data_dir>/meters/<name>`` with meters.csv and readings."""
+    if not name or not all(c.isalnum() or c in "-_" for c in name) or len(name) > 64:
+        raise InputError(f"dataset must be a name of letters, digits, - and _, got {name!r}")
+    root = (Path(settings_of(request).data_dir) / "meters").resolve()
+    folder = (root / name).resolve()
+    if root not in folder.parents or not folder.is_dir():
+        raise NotFoundError(f"no dataset {name!r}")
+    meters = folder / "meters.csv"
+    readings = folder / "readings"
+    if not readings.exists():
+        readings = folder / "readings.csv"
+    if not meters.is_file() or not readings.exists():
+        raise NotFoundError(f"dataset {name!r} lacks meters.csv or readings")
+    return meters, readings
+
+
+@router.post(
+    "/runs", name="run", status_code=201, summary="Estimate meter errors from uploaded or stored data"
+)
+async def create_run(
+    request: Request,
+    caller: Caller,
+    session: SessionDep,
+    meters: Annotated[UploadFile | None, File(description="Meters file (CSV or Parquet)")] = None,
+    readings: Annotated[UploadFile | None, File(description="Readings file (CSV or Parquet)")] = None,
+    dataset: Annotated[str | None, Form(description="Or: a dataset folder under <data_dir>/meters")] = None,
+    area_id: Annotated[str | None, Form(max_length=64, description="Only this area")] = None,
+    label: Annotated[str | None, Form(max_length=200)] = None,
+    org_id: Annotated[int | None, Form(description="Owner organization (regulator only)")] = None,
+    guard_k: Annotated[float, Form(ge=0, le=10)] = 2.0,
+    min_periods: Annotated[int, Form(ge=0, le=1_000_000)] = 300,
+) -> dict[str, Any]:
+    from jiliang.meters.engine import run_local
+    from jiliang.meters.service import store_run
+    from jiliang.meters.types import EstimationSettings
+
+    _may_run(caller)
+    if caller.role is Role.REGULATOR:
+        if org_id is None:
+            raise InputError("org_id is required when the regulator runs an estimation")
+        owner = org_id
+    else:
+        if org_id is not None and org_id != caller.org_id:
+            raise PermissionDeniedError("you may run estimations only for your own organization")
+        if caller.org_id is None:
+            raise PermissionDeniedError("your account belongs to no organization")
+        owner = caller.org_id
+    if session.get(Organization, owner) is None:
+        raise NotFoundError(f"no organization {owner}")
+    settings = EstimationSettings(guard_k=guard_k, min_periods=min_periods)
+    max_bytes = settings_of(request).import_max_bytes
+    with tempfile.TemporaryDirectory(prefix="jiliang-meters-") as tmp:
+        if dataset:
+            if meters is not None or readings is not None:
+                raise InputError("give either a dataset or the two files, not both")
+            meters_path, readings_path = _dataset(request, dataset)
+        else:
+            if meters is None or readings is None:
+                raise InputError("upload both files, meters and readings (or name a dataset)")
+            meters_path = await _save(meters, Path(tmp), "meters", max_bytes)
+            readings_path = await _save(readings, Path(tmp), "readings", max_bytes)
+        result = run_local(meters_path, readings_path, settings, only_areas={area_id} if area_id else None)
+    if area_id and not result.areas:
+        raise NotFoundError(f"no area {area_id!r} in the meters file")
+    run = store_run(
+        session,
+        owner,
+        label or (dataset or "upload") + (f" / {area_id}" if area_id else ""),
+        result,
+        caller.actor,
+        settings={"guard_k": guard_k, "min_periods": min_periods, "area_id": area_id},
+    )
+    out = _run_out(run)
+    out["status"] = _counts(result.meters)
+    return out
+
+
+def _counts(rows: list[dict[str, Any]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    return counts
+
+
+@router.get("/runs", name="list_runs", summary="Estimation runs visible to the caller")
+def list_runs(caller: Caller, session: SessionDep, page: PageDep) -> list[dict[str, Any]]:
+    from jiliang.meters.models import MeterEstimationRun
+
+    caller.require(Role.ENTERPRISE, Role.REGULATOR)
+    q = select(MeterEstimationRun).order_by(MeterEstimationRun.id.desc())
+    if caller.role is not Role.REGULATOR:
+        q = q.where(MeterEstimationRun.org_id == caller.org_id)
+    return [_run_out(r) for r in session.scalars(q.limit(page.limit).offset(page.offset))]
+
+
+@router.get("/runs/{run_id}", name="get_run", summary="One run with its per-area figures")
+def get_run(run_id: int, caller: Caller, session: SessionDep) -> dict[str, Any]:
+    from jiliang.meters.models import MeterAreaResult
+
+    run = _run_or_404(session, caller, run_id)
+    out = _run_out(run)
+    out["areas_detail"] = [
+        a.summary
+        for a in session.scalars(
+            select(MeterAreaResult).where(MeterAreaResult.run_id == run.id).order_by(MeterAreaResult.area_id)
+        )
+    ]
+    return out
+
+
+@router.get("/runs/{run_id}/results", name="results", summary="Per-meter results of a run")
+def results(
+    run_id: int,
+    caller: Caller,
+    session: SessionDep,
+    page: PageDep,
+    status: Annotated[str | None, Query(max_length=24)] = None,
+    area_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> dict[str, Any]:
+    from jiliang.meters.service import result_rows
+
+    if status is not None and status not in _STATUSES:
+        raise InputError(f"unknown status {status!r}")
+    run = _run_or_404(session, caller, run_id)
+    total, rows = result_rows(session, run.id, status, area_id, page.limit, page.offset)
+    return {"total": total, "items": rows}
+
+
+def _worklist(session: Any, run_id: int, top: int | None, suspect: bool) -> list[dict[str, Any]]:
+    from jiliang.meters.service import result_rows
+    from jiliang.meters.worklist import worklist
+
+    _, rows = result_rows(session, run_id)
+    return worklist(rows, include_suspect=suspect, limit=top)
+
+
+@router.get("/runs/{run_id}/worklist", name="worklist", summary="Ranked field-check worklist (JSON)")
+def worklist_json(
+    run_id: int,
+    caller: Caller,
+    session: SessionDep,
+    top: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+    suspect: bool = True,
+) -> list[dict[str, Any]]:
+    run = _run_or_404(session, caller, run_id)
+    return _worklist(session, run.id, top, suspect)
+
+
+@router.get("/runs/{run_id}/worklist.csv", name="worklist_csv", summary="Ranked field-check worklist (CSV)")
+def worklist_csv(
+    run_id: int,
+    caller: Caller,
+    session: SessionDep,
+    top: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+    suspect: bool = True,
+) -> Response:
+    import csv
+    import io
+
+    from jiliang.meters.worklist import WORKLIST_COLUMNS
+
+    run = _run_or_404(session, caller, run_id)
+    rows = _worklist(session, run.id, top, suspect)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=WORKLIST_COLUMNS)
+    writer.writeheader()
+    for r in rows:
+        writer.writerow(r)
+    return Response(
+        buf.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="worklist-{run.id}.csv"'},
+    )

@@ -1,0 +1,90 @@
+"""Guard-banded conformity decision for one estimated meter error (JCGM 106:2012, ILAC-G8:09/2019).
+
+The decision is written through :func:`decide` so that it can be switched to the conformity
+function of :mod:`jiliang.uncertainty` (JCGM 106) without touching the callers: the interface is
+(value, standard uncertainty, limit, guard-band rule) → verdict.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+
+from jiliang.meters.types import MeterError
+
+__all__ = ["GuardBandRule", "Verdict", "decide"]
+
+
+class Verdict(StrEnum):
+    """Non-binary verdict (ILAC-G8 §4.2.3 style): conforming, non-conforming, or in the guard band."""
+
+    CONFORMING = "ok"
+    NONCONFORMING = "out_of_limit"
+    IN_GUARD_BAND = "suspect"
+
+
+@dataclass(frozen=True, slots=True)
+class GuardBandRule:
+    """Guard band ``w = k·u``, applied on both sides of a symmetric tolerance ``±limit``.
+
+    ``k = 2`` (w = U for a normal estimate) gives, for an estimate exactly at an acceptance or
+    rejection limit, a *specific* (conditional on that estimate) probability of 2.275 % that the
+    true error lies on the other side of the tolerance limit (JCGM 106 §9.3.2, ILAC-G8 rule
+    w = U). ``k = 0`` is simple acceptance (JCGM 106 §8.2).
+    """
+
+    k: float = 2.0
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.k) and self.k >= 0):
+            raise MeterError(f"guard-band factor k must be a finite number ≥ 0, got {self.k!r}")
+
+
+def decide(value: float, u: float, limit: float, rule: GuardBandRule) -> Verdict:
+    """Decide conformity of ``value`` to the tolerance interval ``[-limit, +limit]``.
+
+    Parameters
+    ----------
+    value : float
+        Estimated error (same unit as ``limit``, e.g. percent).
+    u : float
+        Its standard uncertainty (≥ 0).
+    limit : float
+        Half-width of the symmetric tolerance interval (> 0), e.g. 1.75 % for class 1.
+    rule : GuardBandRule
+        Guard band ``w = rule.k · u``.
+
+    Returns
+    -------
+    Verdict
+        ``ok`` when ``|value| ≤ limit − w`` (guarded acceptance), ``out_of_limit`` when
+        ``|value| ≥ limit + w`` (guarded rejection), ``suspect`` in between.
+
+    Notes
+    -----
+    To be switched to ``jiliang.uncertainty``'s conformity function (JCGM 106) once it is
+    available; the verdict mapping above is the contract the callers rely on.
+
+    Examples
+    --------
+    >>> decide(0.4, 0.2, 1.75, GuardBandRule(2.0)).value
+    'ok'
+    >>> decide(2.5, 0.2, 1.75, GuardBandRule(2.0)).value
+    'out_of_limit'
+    >>> decide(1.9, 0.2, 1.75, GuardBandRule(2.0)).value
+    'suspect'
+    """
+    if not math.isfinite(value):
+        raise MeterError(f"value must be finite, got {value!r}")
+    if not (math.isfinite(u) and u >= 0):
+        raise MeterError(f"standard uncertainty must be finite and ≥ 0, got {u!r}")
+    if not (math.isfinite(limit) and limit > 0):
+        raise MeterError(f"limit must be finite and > 0, got {limit!r}")
+    w = rule.k * u
+    magnitude = abs(value)
+    if magnitude >= limit + w and magnitude > limit:
+        return Verdict.NONCONFORMING
+    if magnitude <= limit - w:
+        return Verdict.CONFORMING
+    return Verdict.IN_GUARD_BAND
