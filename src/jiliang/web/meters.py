@@ -1,0 +1,113 @@
+"""Meter supervision pages: estimation runs, areas with their balance and fit, suspected meters
+with the evidence chart (estimated error ± U against the limits), the replacement worklist."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from jiliang.errors import InputError
+from jiliang.meters.access import area_results, run_for, runs_for
+from jiliang.web.deps import LoggedIn, PageSession
+from jiliang.web.render import page
+
+router = APIRouter()
+
+FLAGGED = ("out_of_limit", "suspect", "failed_runaway", "failed_backwards", "failed_stopped")
+
+
+def _error_chart(
+    rows: list[dict[str, Any]], width: float = 640.0, row_h: float = 18.0
+) -> dict[str, Any] | None:
+    """Each estimated meter: its error with the band ±2u, against ± its limit (percent)."""
+    est = [r for r in rows if r["error_pct"] is not None and r["u_error_pct"] is not None]
+    if not est:
+        return None
+    span = (
+        max(
+            max(abs(r["error_pct"]) + 2 * r["u_error_pct"] for r in est),
+            max((r["limit_pct"] or 0) for r in est),
+        )
+        * 1.1
+        or 1.0
+    )
+    left = 120.0
+    plot_w = width - left - 10
+
+    def x(v: float) -> float:
+        return round(left + (v + span) / (2 * span) * plot_w, 2)
+
+    items = []
+    for i, r in enumerate(sorted(est, key=lambda r: -abs(r["error_pct"]))):
+        e, u, lim = r["error_pct"], r["u_error_pct"], r["limit_pct"] or 0
+        items.append(
+            {
+                "y": round(i * row_h + 10, 1),
+                "id": r["meter_id"],
+                "x": x(e),
+                "lo": x(e - 2 * u),
+                "hi": x(e + 2 * u),
+                "status": r["status"],
+                "lim_lo": x(-lim),
+                "lim_hi": x(lim),
+                "label": f"{e:+.2f} ± {2 * u:.2f} %",
+            }
+        )
+    ticks = [{"x": x(v), "label": f"{v:+.1f}"} for v in (-span, -span / 2, 0.0, span / 2, span)]
+    return {"width": width, "height": len(items) * row_h + 30, "items": items, "ticks": ticks, "zero": x(0.0)}
+
+
+@router.get("/meters", name="meters_runs")
+def meters_runs(request: Request, principal: LoggedIn, session: PageSession) -> Response:
+    runs = runs_for(session, principal)
+    return page(request, "meters/runs.html", principal, runs=runs)
+
+
+@router.get("/meters/runs/{run_id}", name="meters_run")
+def meters_run(request: Request, principal: LoggedIn, session: PageSession, run_id: int) -> Response:
+    from jiliang.meters.service import result_rows
+    from jiliang.meters.worklist import worklist
+
+    run = run_for(session, principal, run_id)
+    areas = area_results(session, run.id)
+    _, rows = result_rows(session, run.id)
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    flagged = [r for r in rows if r["status"] in FLAGGED]
+    return page(
+        request,
+        "meters/run.html",
+        principal,
+        run=run,
+        areas=areas,
+        counts=counts,
+        flagged=flagged,
+        work=worklist(rows, limit=50),
+    )
+
+
+@router.get("/meters/runs/{run_id}/areas/{area_id}", name="meters_area")
+def meters_area(
+    request: Request, principal: LoggedIn, session: PageSession, run_id: int, area_id: str
+) -> Response:
+    from jiliang.meters.service import result_rows
+
+    if len(area_id) > 64:
+        raise InputError("area id is longer than 64 characters")
+    run = run_for(session, principal, run_id)
+    area = next((a for a in area_results(session, run.id) if a.area_id == area_id), None)
+    if area is None:
+        from jiliang.errors import NotFoundError
+
+        raise NotFoundError(f"no area {area_id} in run {run_id}")
+    _, rows = result_rows(session, run.id, area_id=area_id)
+    for r in rows:
+        ev = r["evidence"]
+        r["evidence_obj"] = json.loads(ev) if isinstance(ev, str) and ev else (ev or {})
+    return page(
+        request, "meters/area.html", principal, run=run, area=area, rows=rows, chart=_error_chart(rows)
+    )
