@@ -17,7 +17,8 @@ RULE = GuardBandRule(2.0)
         (1.55, 0.1, Verdict.CONFORMING),  # |e| = L − 2u exactly: guarded acceptance holds
         (1.6, 0.1, Verdict.IN_GUARD_BAND),
         (1.9, 0.1, Verdict.IN_GUARD_BAND),
-        (1.95, 0.1, Verdict.NONCONFORMING),  # |e| = L + 2u exactly: guarded rejection
+        (1.95, 0.1, Verdict.IN_GUARD_BAND),  # |e| = L + 2u exactly: still inside the guard band
+        (1.951, 0.1, Verdict.NONCONFORMING),  # |e| > L + 2u: guarded rejection (JCGM 106 non-binary)
         (-2.5, 0.1, Verdict.NONCONFORMING),
         (-1.0, 0.1, Verdict.CONFORMING),
     ],

@@ -1,8 +1,9 @@
 """Guard-banded conformity decision for one estimated meter error (JCGM 106:2012, ILAC-G8:09/2019).
 
-The decision is written through :func:`decide` so that it can be switched to the conformity
-function of :mod:`jiliang.uncertainty` (JCGM 106) without touching the callers: the interface is
-(value, standard uncertainty, limit, guard-band rule) → verdict.
+The decision is the non-binary rule of :func:`jiliang.uncertainty.decide` (JCGM 106 / ILAC-G8)
+with the guard band ``w = k·u``, mapped onto the meter statuses: *pass* → ``ok``, *conditional
+pass* and *conditional fail* (inside the guard band on either side of the limit) → ``suspect``,
+*fail* → ``out_of_limit``.
 """
 
 from __future__ import annotations
@@ -59,12 +60,13 @@ def decide(value: float, u: float, limit: float, rule: GuardBandRule) -> Verdict
     -------
     Verdict
         ``ok`` when ``|value| ≤ limit − w`` (guarded acceptance), ``out_of_limit`` when
-        ``|value| ≥ limit + w`` (guarded rejection), ``suspect`` in between.
+        ``|value| > limit + w`` (guarded rejection), ``suspect`` in between.
 
     Notes
     -----
-    To be switched to ``jiliang.uncertainty``'s conformity function (JCGM 106) once it is
-    available; the verdict mapping above is the contract the callers rely on.
+    Delegates to :func:`jiliang.uncertainty.decide` with ``rule="non_binary"``; the guard band of
+    ``k = 2`` gives a specific false-accept (or false-reject) probability of at most 2.275 % at the
+    acceptance (rejection) limit, conditional on the estimate.
 
     Examples
     --------
@@ -81,10 +83,11 @@ def decide(value: float, u: float, limit: float, rule: GuardBandRule) -> Verdict
         raise MeterError(f"standard uncertainty must be finite and ≥ 0, got {u!r}")
     if not (math.isfinite(limit) and limit > 0):
         raise MeterError(f"limit must be finite and > 0, got {limit!r}")
-    w = rule.k * u
-    magnitude = abs(value)
-    if magnitude >= limit + w and magnitude > limit:
-        return Verdict.NONCONFORMING
-    if magnitude <= limit - w:
+    from jiliang.uncertainty import decide as conformity
+
+    verdict = conformity(value, u, -limit, limit, rule="non_binary", guard_band=rule.k * u).decision
+    if verdict == "pass":
         return Verdict.CONFORMING
+    if verdict == "fail":
+        return Verdict.NONCONFORMING
     return Verdict.IN_GUARD_BAND
