@@ -229,6 +229,18 @@ def worklist_json(
     return _worklist(session, run.id, top, suspect)
 
 
+@router.post(
+    "/runs/{run_id}/work-orders",
+    name="raise_work_orders",
+    summary="Attach field-check work orders to the registry instruments of the flagged meters",
+)
+def raise_orders(run_id: int, caller: Caller, session: SessionDep, suspect: bool = True) -> dict[str, Any]:
+    from jiliang.meters.orders import raise_work_orders
+
+    run = _run_or_404(session, caller, run_id)
+    return raise_work_orders(session, run, _worklist(session, run.id, None, suspect))
+
+
 @router.get("/runs/{run_id}/worklist.csv", name="worklist_csv", summary="Ranked field-check worklist (CSV)")
 def worklist_csv(
     run_id: int,

@@ -213,12 +213,12 @@ def seed(session: Session, city: Any, rng: random.Random) -> dict[str, int]:
         "标准器证书失效,结果作废 / reference standard found out of tolerance",
         now=when,
     )
-    from_records = _issue_from_registry(session, city, lab_id, keys)
+    from_records = _issue_from_registry(session, city, keys)
     return {"certificates": len(issued) + 1 + from_records}
 
 
-def _issue_from_registry(session: Session, city: Any, lab_id: int, keys: Any, limit: int = 12) -> int:
-    """Certificates for the institute's latest passing registry records (the digital chain)."""
+def _issue_from_registry(session: Session, city: Any, keys: Any, per_lab: int = 4) -> int:
+    """Certificates for each laboratory's latest passing registry records (the digital chain)."""
     import importlib.util
 
     if importlib.util.find_spec("jiliang.registry.models") is None:
@@ -228,29 +228,32 @@ def _issue_from_registry(session: Session, city: Any, lab_id: int, keys: Any, li
     from jiliang.dcc.from_registry import IssueContext, issue_from_record
     from jiliang.registry.models import Verification
 
-    rows = session.scalars(
-        select(Verification.id)
-        .where(
-            Verification.lab_id == lab_id,
-            Verification.result == "pass",
-            Verification.certificate_no.is_not(None),
-            Verification.verified_on <= city.as_of,
-        )
-        .order_by(Verification.verified_on.desc(), Verification.id.desc())
-        .limit(limit)
-    ).all()
     count = 0
-    for vid in rows:
-        v = session.get(Verification, vid)
-        assert v is not None
-        when = datetime.combine(v.verified_on, time(16, 0), tzinfo=UTC)
-        issue_from_record(
-            session,
-            vid,
-            lab_org_id=lab_id,
-            keys=keys,
-            issue=IssueContext(issued=v.verified_on, performer="李工", approver="王主任"),
-            now=when,
-        )
-        count += 1
+    for lab_id in sorted(
+        set(session.scalars(select(Verification.lab_id).where(Verification.lab_id.is_not(None))))
+    ):
+        rows = session.scalars(
+            select(Verification.id)
+            .where(
+                Verification.lab_id == lab_id,
+                Verification.result == "pass",
+                Verification.certificate_no.is_not(None),
+                Verification.verified_on <= city.as_of,
+            )
+            .order_by(Verification.verified_on.desc(), Verification.id.desc())
+            .limit(per_lab)
+        ).all()
+        for vid in rows:
+            v = session.get(Verification, vid)
+            assert v is not None
+            when = datetime.combine(v.verified_on, time(16, 0), tzinfo=UTC)
+            issue_from_record(
+                session,
+                vid,
+                lab_org_id=lab_id,
+                keys=keys,
+                issue=IssueContext(issued=v.verified_on, performer="李工", approver="王主任"),
+                now=when,
+            )
+            count += 1
     return count

@@ -36,7 +36,9 @@ def seed(session: Session, city: Any, rng: random.Random) -> dict[str, int]:
     )
     result = RunResult()
     settings = EstimationSettings()
+    all_meters = []
     for area in synth_areas(config, np.random.default_rng(rng.getrandbits(63))):
+        all_meters.extend(area.meters)
         specs = area_specs(area.meters)[area.area_id]
         ids = np.asarray([s.meter_id for s in area.meters])[area.meter_index]
         rows, summary = estimate_group(
@@ -45,4 +47,45 @@ def seed(session: Session, city: Any, rng: random.Random) -> dict[str, int]:
         result.meters.extend(rows)
         result.areas.append(summary)
     run = store_run(session, org_id, "demo: 3 areas, 14 days", result, "demo", settings={"guard_k": 2.0})
-    return {"meter_runs": 1, "meter_results": run.meters}
+    orders = _register_and_order(session, city, org_id, run, all_meters)
+    return {"meter_runs": 1, "meter_results": run.meters, "work_orders": orders}
+
+
+def _register_and_order(session: Session, city: Any, org_id: int, run: Any, meters: list[Any]) -> int:
+    """Put the demo's user meters in the registry and raise the run's field-check work orders."""
+    import importlib.util
+
+    if importlib.util.find_spec("jiliang.registry.models") is None:
+        return 0
+    from sqlalchemy import insert, select
+
+    from jiliang.meters.orders import raise_work_orders
+    from jiliang.meters.service import result_rows
+    from jiliang.meters.worklist import worklist
+    from jiliang.registry.models import Instrument, InstrumentType
+
+    type_id = session.scalar(select(InstrumentType.id).where(InstrumentType.code == "electricity-meter"))
+    if type_id is None:
+        return 0
+    district = city.org_district.get(org_id)
+    rows = [
+        {
+            "type_id": type_id,
+            "owner_id": org_id,
+            "district_id": district,
+            "serial": m.meter_id,
+            "model": "DDZY-demo",
+            "accuracy_class": m.accuracy_class,
+            "location": f"台区 {m.area_id}",
+            "use": "trade_settlement",
+            "compulsory": True,
+            "last_verified_on": m.installed_on,
+            "last_result": "pass",
+        }
+        for m in meters
+        if m.role == "user"
+    ]
+    if rows:
+        session.execute(insert(Instrument), rows)
+    _, results = result_rows(session, run.id)
+    return int(raise_work_orders(session, run, worklist(results))["attached"])
