@@ -124,5 +124,6 @@ def login_as(page, username: str, password: str = "jiliang-demo") -> None:  # ty
     page.goto("/login")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/")
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
+    page.locator("header form[action='/logout']").wait_for()

@@ -22,12 +22,14 @@ def test_home_in_chinese_then_english(page):
 
 def test_login_with_the_keyboard_and_logout(page):
     page.goto("/login")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'username'")
     page.keyboard.type("regulator")  # the user name field has focus
     page.keyboard.press("Tab")
     page.keyboard.type("jiliang-demo")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/")
-    assert "王处长" in page.locator("header").inner_text()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.locator("header").get_by_text("王处长").wait_for()
+    assert page.url.endswith("/")
     shot(page, "home-zh-regulator")
     page.get_by_role("button", name="退出").click()
     assert "王处长" not in page.locator("header").inner_text()

@@ -47,16 +47,23 @@ def seed(session: Session, city: Any, rng: random.Random) -> dict[str, int]:
         result.meters.extend(rows)
         result.areas.append(summary)
     run = store_run(session, org_id, "demo: 3 areas, 14 days", result, "demo", settings={"guard_k": 2.0})
-    orders = _register_and_order(session, city, org_id, run, all_meters)
-    return {"meter_runs": 1, "meter_results": run.meters, "work_orders": orders}
+    registered, orders = _register_and_order(session, city, org_id, run, all_meters)
+    return {
+        "meter_runs": 1,
+        "meter_results": run.meters,
+        "meter_instruments": registered,
+        "work_orders": orders,
+    }
 
 
-def _register_and_order(session: Session, city: Any, org_id: int, run: Any, meters: list[Any]) -> int:
+def _register_and_order(
+    session: Session, city: Any, org_id: int, run: Any, meters: list[Any]
+) -> tuple[int, int]:
     """Put the demo's user meters in the registry and raise the run's field-check work orders."""
     import importlib.util
 
     if importlib.util.find_spec("jiliang.registry.models") is None:
-        return 0
+        return 0, 0
     from sqlalchemy import insert, select
 
     from jiliang.meters.orders import raise_work_orders
@@ -66,7 +73,7 @@ def _register_and_order(session: Session, city: Any, org_id: int, run: Any, mete
 
     type_id = session.scalar(select(InstrumentType.id).where(InstrumentType.code == "electricity-meter"))
     if type_id is None:
-        return 0
+        return 0, 0
     district = city.org_district.get(org_id)
     rows = [
         {
@@ -88,4 +95,4 @@ def _register_and_order(session: Session, city: Any, org_id: int, run: Any, mete
     if rows:
         session.execute(insert(Instrument), rows)
     _, results = result_rows(session, run.id)
-    return int(raise_work_orders(session, run, worklist(results))["attached"])
+    return len(rows), int(raise_work_orders(session, run, worklist(results))["attached"])
