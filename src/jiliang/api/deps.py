@@ -96,7 +96,7 @@ def paging(
 
 
 Caller = Annotated[Principal, Depends(get_principal)]
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 DB = Annotated[Database, Depends(get_db)]
 PageDep = Annotated[Page, Depends(paging)]
 Regulator = Annotated[Principal, Depends(require_role(Role.REGULATOR))]

@@ -98,6 +98,22 @@ def install_error_handlers(app: FastAPI) -> None:
             message = f"no such path: {request.url.path}"
         return _respond(request, error_body(exc.status_code, message), getattr(exc, "headers", None))
 
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> Response:
+        # a unique or foreign-key rule of the store refused the write; nothing was written
+        return _respond(
+            request, error_body(409, "conflicts with what is stored (duplicate or missing reference)")
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _store(request: Request, exc: OperationalError) -> Response:
+        log.warning("database error on %s %s: %s", request.method, request.url.path, exc.orig)
+        return _respond(
+            request, error_body(503, "the database is unavailable or busy; try again", "unavailable")
+        )
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)

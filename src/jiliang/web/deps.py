@@ -61,5 +61,5 @@ def require_login(request: Request, principal: Annotated[Principal, Depends(page
 
 
 PageCaller = Annotated[Principal, Depends(page_principal)]
-PageSession = Annotated[Session, Depends(page_session)]
+PageSession = Annotated[Session, Depends(page_session, scope="function")]  # commit before responding
 LoggedIn = Annotated[Principal, Depends(require_login)]
