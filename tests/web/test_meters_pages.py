@@ -38,3 +38,10 @@ def test_other_organizations_and_roles_are_kept_out(client, auth_headers):
     assert anon.status_code == 303 and anon.headers["location"].startswith("/login")
     assert client.get(f"/meters/runs/{run}/areas/nope", headers=_h(auth_headers, "power")).status_code == 404
     assert client.get("/meters/runs/abc", headers=_h(auth_headers, "power")).status_code == 422
+
+
+def test_home_shows_flagged_meters_to_the_regulator_and_the_utility(client, auth_headers):
+    for user in ("regulator", "power"):
+        text = client.get("/", headers=_h(auth_headers, user)).text
+        assert "待现场核查的智能表" in text
+    assert "待现场核查的智能表" not in client.get("/", headers=_h(auth_headers, "institute")).text
