@@ -57,6 +57,12 @@ def test_audit_page_is_for_the_regulator_only(client, auth_headers):
     r = client.get("/audit", headers={"Accept": "text/html"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
     r = client.get("/audit", headers={**auth_headers("regulator"), "Accept": "text/html"})
+    assert r.status_code == 200 and "校验哈希链" in r.text
+    r = client.post("/audit/verify", headers={**auth_headers("regulator"), "Accept": "text/html"})
     assert r.status_code == 200 and "哈希链完整" in r.text
+    assert (
+        client.post("/audit/verify", headers={**auth_headers("power"), "Accept": "text/html"}).status_code
+        == 403
+    )
     r = client.get("/audit", headers={**auth_headers("power"), "Accept": "text/html"})
     assert r.status_code == 403

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from jiliang.errors import PermissionDeniedError
 from jiliang.platform import audit
@@ -15,13 +15,27 @@ from jiliang.web.render import page
 router = APIRouter()
 
 
-@router.get("/audit", name="audit_page")
-def audit_page(request: Request, principal: LoggedIn, session: PageSession, offset: int = 0) -> Response:
+def _page(
+    request: Request, principal: LoggedIn, session: PageSession, offset: int, check: object
+) -> Response:
     if not principal.is_regulator:
         raise PermissionDeniedError("only the regulator reads the audit log")
     offset = max(0, min(offset, 10_000_000))
     entries = session.scalars(
         select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(50).offset(offset)
     ).all()
-    check = audit.verify(session)
-    return page(request, "audit.html", principal, entries=entries, check=check, offset=offset)
+    total = session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+    return page(request, "audit.html", principal, entries=entries, check=check, offset=offset, total=total)
+
+
+@router.get("/audit", name="audit_page")
+def audit_page(request: Request, principal: LoggedIn, session: PageSession, offset: int = 0) -> Response:
+    """The newest entries; the chain is checked on demand (it reads every entry)."""
+    return _page(request, principal, session, offset, None)
+
+
+@router.post("/audit/verify", name="audit_verify")
+def audit_verify(request: Request, principal: LoggedIn, session: PageSession) -> Response:
+    if not principal.is_regulator:
+        raise PermissionDeniedError("only the regulator reads the audit log")
+    return _page(request, principal, session, 0, audit.verify(session))
