@@ -153,6 +153,11 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=None, help="reuse (or create) the demo city here")
     ap.add_argument("--repeat", type=int, default=30)
     ap.add_argument("--user", default="regulator")
+    ap.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="recompute the dashboard figures on every request (JILIANG_FIGURES_CACHE_SECONDS=0)",
+    )
     args = ap.parse_args()
     tmp = None
     data = args.data
@@ -161,6 +166,8 @@ def main() -> int:
         data = tmp / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("JILIANG_")}
     env["JILIANG_DATA_DIR"] = str(data)
+    if args.no_cache:
+        env["JILIANG_FIGURES_CACHE_SECONDS"] = "0"
     try:
         subprocess.run([PY, "-m", "jiliang", "db", "upgrade"], env=env, check=True, capture_output=True)
         t0 = time.perf_counter()

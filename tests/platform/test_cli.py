@@ -3,36 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli_helpers import one_line_error, run_cli
 
-def run(args: list[str], data: Path, env: dict[str, str] | None = None, stdin: str | None = None):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("JILIANG_")}
-    full_env.update({"JILIANG_DATA_DIR": str(data), "COLUMNS": "200"})
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "jiliang", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        input=stdin,
-        timeout=120,
-    )
-
-
-def one_line_error(proc) -> str:
-    assert proc.returncode != 0, proc.stdout
-    assert "Traceback" not in proc.stderr
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("error: ")
-    return lines[0]
+run = run_cli
 
 
 @pytest.fixture(scope="module")

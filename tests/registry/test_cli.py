@@ -11,28 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_helpers import one_line_error, run_cli
+
 from .conftest import row, to_csv, to_xlsx
 
 
 def run(args: list[str], data: Path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JILIANG_")}
-    env.update({"JILIANG_DATA_DIR": str(data), "COLUMNS": "200"})
-    return subprocess.run(
-        [sys.executable, "-m", "jiliang", "registry", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-
-
-def one_line_error(proc) -> str:
-    assert proc.returncode != 0, proc.stdout
-    assert "Traceback" not in proc.stderr
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("error: ")
-    return lines[0]
+    return run_cli(["registry", *args], data)
 
 
 @pytest.fixture

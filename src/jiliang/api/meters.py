@@ -39,13 +39,9 @@ def _may_run(caller: Principal) -> None:
 
 
 def _run_or_404(session: Any, caller: Principal, run_id: int) -> Any:
-    from jiliang.meters.models import MeterEstimationRun
+    from jiliang.meters.access import run_for
 
-    caller.require(Role.ENTERPRISE, Role.REGULATOR)
-    run = session.get(MeterEstimationRun, run_id)
-    if run is None or not caller.may_see_org(run.org_id):
-        raise NotFoundError(f"no estimation run {run_id}")
-    return run
+    return run_for(session, caller, run_id)
 
 
 def _run_out(run: Any) -> dict[str, Any]:
