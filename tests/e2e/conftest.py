@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("JILIANG_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -83,7 +83,7 @@ class Settings(BaseSettings):
 
 
 # Variables with the prefix that are not settings but are read elsewhere.
-_OTHER_VARIABLES = {"JILIANG_PASSWORD", "JILIANG_TEST_PG"}
+_OTHER_VARIABLES = {"JILIANG_PASSWORD", "JILIANG_TEST_PG", "JILIANG_TEST_WORKERS"}
 
 
 def load_settings(**overrides: object) -> Settings:
