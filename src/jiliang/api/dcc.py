@@ -195,6 +195,15 @@ def _visible(caller: Any, row: Any) -> None:
         raise PermissionDeniedError(f"certificate {row.number!r} belongs to another organization")
 
 
+def _visible_certificate(session: Any, caller: Any, number: str) -> Any:
+    """The register entry of ``number`` if the caller may see it."""
+    from jiliang.dcc.service import get_certificate
+
+    row = get_certificate(session, number)
+    _visible(caller, row)
+    return row
+
+
 def _own_lab(caller: Any, row: Any) -> None:
     caller.require(Role.LAB)
     if caller.org_id != row.lab_org_id:
@@ -360,10 +369,7 @@ def _registered(request: Request, number: str, sha256: str) -> dict[str, Any] | 
 
 @router.get("/{number}", name="get", summary="One certificate's register entry")
 def get_certificate(number: Number, caller: Caller, session: SessionDep) -> CertificateOut:
-    from jiliang.dcc.service import get_certificate as run
-
-    row = run(session, number)
-    _visible(caller, row)
+    row = _visible_certificate(session, caller, number)
     return _out(row)
 
 
@@ -375,10 +381,7 @@ def get_certificate(number: Number, caller: Caller, session: SessionDep) -> Cert
     responses={200: {"content": {"application/xml": {}}}},
 )
 def download_xml(number: Number, caller: Caller, session: SessionDep) -> Response:
-    from jiliang.dcc.service import get_certificate as run
-
-    row = run(session, number)
-    _visible(caller, row)
+    row = _visible_certificate(session, caller, number)
     return Response(
         row.signed_xml,
         media_type="application/xml",
@@ -402,10 +405,8 @@ def download_pdf(
 ) -> Response:
     from jiliang.dcc.reader import from_xml
     from jiliang.dcc.render import render_pdf
-    from jiliang.dcc.service import get_certificate as run
 
-    row = run(session, number)
-    _visible(caller, row)
+    row = _visible_certificate(session, caller, number)
     pdf = render_pdf(from_xml(row.signed_xml), lang=lang, base_url=settings_of(request).public_base_url)
     return Response(
         pdf,
@@ -430,10 +431,8 @@ def view_html(
 ) -> Response:
     from jiliang.dcc.reader import from_xml
     from jiliang.dcc.render import render_html
-    from jiliang.dcc.service import get_certificate as run
 
-    row = run(session, number)
-    _visible(caller, row)
+    row = _visible_certificate(session, caller, number)
     page = render_html(from_xml(row.signed_xml), lang=lang, base_url=settings_of(request).public_base_url)
     return Response(
         page,
