@@ -413,6 +413,31 @@ async def _read_upload(upload: UploadFile, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _import_page(
+    request: Request,
+    principal: Any,
+    *,
+    status: int = 200,
+    report: Any = None,
+    token: str | None = None,
+    error: str | None = None,
+    filename: str | None = None,
+    committed: bool = False,
+) -> Response:
+    """The import page in any of its states (form, preview, error, stored)."""
+    return page(
+        request,
+        "registry/import.html",
+        principal,
+        status=status,
+        report=report,
+        token=token,
+        error=error,
+        filename=filename,
+        committed=committed,
+    )
+
+
 def _import_dir(request: Request) -> Path:
     folder = Path(request.app.state.settings.data_dir) / "imports"
     folder.mkdir(parents=True, exist_ok=True)
@@ -421,15 +446,9 @@ def _import_dir(request: Request) -> Path:
 
 @router.get("/registry/import", name="registry_import_form")
 def import_form(request: Request, principal: LoggedIn) -> Response:
-    return page(
+    return _import_page(
         request,
-        "registry/import.html",
         principal,
-        report=None,
-        token=None,
-        error=None,
-        filename=None,
-        committed=False,
     )
 
 
@@ -443,16 +462,11 @@ async def import_upload(
     from jiliang.registry.importer import import_register
 
     if not principal.is_regulator:
-        return page(
+        return _import_page(
             request,
-            "registry/import.html",
             principal,
             status=403,
-            report=None,
-            token=None,
             error="reg.import.forbidden",
-            filename=None,
-            committed=False,
         )
     cfg = request.app.state.settings
     db = request.app.state.db
@@ -472,29 +486,22 @@ async def import_upload(
 
         report = await run_in_threadpool(work)
     except JiliangError as exc:
-        return page(
+        return _import_page(
             request,
-            "registry/import.html",
             principal,
             status=exc.status,
-            report=None,
-            token=None,
             error=exc.message,
             filename=file.filename,
-            committed=False,
         )
     token = secrets.token_hex(16)
     (_import_dir(request) / f"{token}.bin").write_bytes(data)
     (_import_dir(request) / f"{token}.name").write_text((file.filename or "")[:200], "utf-8")
-    return page(
+    return _import_page(
         request,
-        "registry/import.html",
         principal,
         report=report,
         token=token,
-        error=None,
         filename=file.filename,
-        committed=False,
     )
 
 
@@ -509,29 +516,19 @@ def import_commit(
     from jiliang.registry.importer import import_register
 
     if not principal.is_regulator:
-        return page(
+        return _import_page(
             request,
-            "registry/import.html",
             principal,
             status=403,
-            report=None,
-            token=None,
             error="reg.import.forbidden",
-            filename=None,
-            committed=False,
         )
     path = _import_dir(request) / f"{token}.bin"
     if not path.is_file():
-        return page(
+        return _import_page(
             request,
-            "registry/import.html",
             principal,
             status=404,
-            report=None,
-            token=None,
             error="reg.import.expired",
-            filename=None,
-            committed=False,
         )
     name_path = path.with_suffix(".name")
     name = name_path.read_text("utf-8") if name_path.is_file() else ""
@@ -542,13 +539,10 @@ def import_commit(
     )
     path.unlink(missing_ok=True)
     name_path.unlink(missing_ok=True)
-    return page(
+    return _import_page(
         request,
-        "registry/import.html",
         principal,
         report=report,
-        token=None,
-        error=None,
         filename=name,
         committed=True,
     )
