@@ -409,13 +409,13 @@ def _verify(
         try:
             embedded.append(x509.load_der_x509_certificate(_b64(el)))
         except ValueError:
-            checks.append(Check("chain", "warning", "an embedded certificate cannot be read; ignored"))
+            checks.append(Check("chain", "failed", "an embedded certificate is malformed (not base64 DER)"))
     crls: list[Any] = []
     for el in sig.iter(f"{_X}EncapsulatedCRLValue"):
         try:
             crls.append(x509.load_der_x509_crl(_b64(el)))
         except ValueError:
-            checks.append(Check("revocation", "warning", "an embedded CRL cannot be read; ignored"))
+            checks.append(Check("revocation", "failed", "an embedded CRL is malformed (not base64 DER)"))
 
     ts_time: datetime | None = None
     ts_el = sig.find(
