@@ -318,3 +318,19 @@ def test_malformed_embedded_values_never_give_a_500(client, auth_headers):
         else:
             assert set(body) >= {"status", "code", "message", "errors"}
     assert invalid > 250
+
+
+def test_demo_mode_shows_a_banner_on_every_page(settings, client):
+    from fastapi.testclient import TestClient
+
+    from jiliang.app import create_app
+
+    assert "演示模式" not in client.get("/verify").text
+    demo = create_app(settings.model_copy(update={"demo_mode": True}))
+    try:
+        with TestClient(demo) as c:
+            for path in ("/verify", "/login", "/"):
+                assert "演示模式" in c.get(path).text, path
+            assert "Demo mode" in c.get("/verify?lang=en").text
+    finally:
+        demo.state.db.dispose()
