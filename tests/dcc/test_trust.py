@@ -14,7 +14,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 import jiliang.dcc as dcc
-from jiliang.dcc.trust import IssuingKeys, LabIdentity, demo_keys, issuing_keys, revoke_lab_certificate, trust_context
+from jiliang.dcc.trust import (
+    LabIdentity,
+    demo_keys,
+    issuing_keys,
+    revoke_lab_certificate,
+    trust_context,
+)
 from jiliang.dcc.verify import RevocationSources, verify, verify_with
 from jiliang.platform.settings import Settings
 from tests.dcc.conftest import NOW, make_record, sign_blt
@@ -33,7 +39,9 @@ def _old_demo_pki():  # type: ignore[no-untyped-def]
     n = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
     def key(label: str):  # type: ignore[no-untyped-def]
-        value = int.from_bytes(hashlib.sha256(f"jiliang-demo-pki:{label}".encode()).digest(), "big") % (n - 1) + 1
+        value = (
+            int.from_bytes(hashlib.sha256(f"jiliang-demo-pki:{label}".encode()).digest(), "big") % (n - 1) + 1
+        )
         return ec.derive_private_key(value, ec.SECP256R1())
 
     start = datetime(2020, 1, 1, tzinfo=UTC)
@@ -42,9 +50,18 @@ def _old_demo_pki():  # type: ignore[no-untyped-def]
     sub = _cert("Jiliang Demo Issuing CA", sk, root, rk, ca=True, not_before=start, days=40 * 365)
     signer = _cert("滨江市计量检测研究院 (demo seal)", gk, sub, sk, ca=False, not_before=start, days=40 * 365)
     tsa = _cert(
-        "Jiliang Demo TSA", tk, sub, sk, ca=False, not_before=start, days=40 * 365, eku=ExtendedKeyUsageOID.TIME_STAMPING
+        "Jiliang Demo TSA",
+        tk,
+        sub,
+        sk,
+        ca=False,
+        not_before=start,
+        days=40 * 365,
+        eku=ExtendedKeyUsageOID.TIME_STAMPING,
     )
-    return TestPki(root, rk, sub, sk, signer, gk, tsa, tk, _crl(sub, sk, [], start), _crl(root, rk, [], start))
+    return TestPki(
+        root, rk, sub, sk, signer, gk, tsa, tk, _crl(sub, sk, [], start), _crl(root, rk, [], start)
+    )
 
 
 def _post_verify(client, data: bytes):  # type: ignore[no-untyped-def]
@@ -54,7 +71,9 @@ def _post_verify(client, data: bytes):  # type: ignore[no-untyped-def]
 def test_forgery_with_the_old_derived_keys_is_not_valid(client, seeded):
     old = _old_demo_pki()
     new_number = sign_blt(dcc.to_xml(dcc.build_certificate(make_record("BJJL-2026-99999"))), old)
-    altered = make_record("BJJL-2026-00001", points=(dcc.CalibrationPoint(Decimal(0), Decimal("0.001"), Decimal("0.001")),))
+    altered = make_record(
+        "BJJL-2026-00001", points=(dcc.CalibrationPoint(Decimal(0), Decimal("0.001"), Decimal("0.001")),)
+    )
     existing = sign_blt(dcc.to_xml(dcc.build_certificate(altered)), old)
     for forged in (new_number, existing):
         body = _post_verify(client, forged).json()
@@ -68,7 +87,9 @@ def test_forgery_with_the_old_derived_keys_is_not_valid(client, seeded):
 def test_demo_root_is_trusted_only_in_demo_mode(tmp_path):
     keys = demo_keys(tmp_path, now=NOW)
     assert (tmp_path / "dcc-demo-ca" / "root.key").stat().st_mode & 0o777 == 0o600
-    signed = sign_blt(dcc.to_xml(dcc.build_certificate(make_record())), keys.pki, signer=keys.signer_for(LAB, NOW))
+    signed = sign_blt(
+        dcc.to_xml(dcc.build_certificate(make_record())), keys.pki, signer=keys.signer_for(LAB, NOW)
+    )
     off = verify_with(signed, trust_context(Settings(data_dir=tmp_path)), now=NOW)
     assert not off.valid and off.checks[0].name == "trust"
     assert off.policy["demo_mode"] is False and off.policy["trust_anchors"] == []
@@ -76,7 +97,9 @@ def test_demo_root_is_trusted_only_in_demo_mode(tmp_path):
         issuing_keys(Settings(data_dir=tmp_path))
     on = verify_with(signed, trust_context(Settings(data_dir=tmp_path, demo_mode=True)), now=NOW)
     assert on.valid, on.failures
-    assert on.policy["demo_mode"] is True and "Jiliang Demo Root CA" in on.policy["trust_anchors"][0]["subject"]
+    assert (
+        on.policy["demo_mode"] is True and "Jiliang Demo Root CA" in on.policy["trust_anchors"][0]["subject"]
+    )
     # A second seed reuses the stored CA; a new data folder gets new random keys.
     assert demo_keys(tmp_path, now=NOW).pki.root == keys.pki.root
     assert demo_keys(tmp_path / "other", now=NOW).pki.root != keys.pki.root
@@ -108,7 +131,9 @@ def test_downgraded_signature_is_not_valid_under_the_default_policy(signed_xml, 
 
 def test_a_comment_cannot_shorten_a_signed_value(pki):
     rec = make_record(
-        conditions=(dcc.ConditionInput("环境温度", "Ambient temperature", Decimal("99.9999"), "\\degreecelsius"),)
+        conditions=(
+            dcc.ConditionInput("环境温度", "Ambient temperature", Decimal("99.9999"), "\\degreecelsius"),
+        )
     )
     signed = sign_blt(dcc.to_xml(dcc.build_certificate(rec)), pki)
     assert signed.count(b"<si:value>99.9999</si:value>") == 1
@@ -125,7 +150,9 @@ def test_a_comment_cannot_shorten_a_signed_value(pki):
     with_pi = signed.replace(b"<si:value>99.9999</si:value>", b"<si:value>99.99<?x y?>99</si:value>")
     assert not verify(with_pi, pki.trust_pem, now=NOW).valid
     pi_cert = dcc.from_xml(with_pi)
-    assert pi_cert.measurement_results[0].influence_conditions[0].quantities[0].value.value == Decimal("99.9999")
+    assert pi_cert.measurement_results[0].influence_conditions[0].quantities[0].value.value == Decimal(
+        "99.9999"
+    )
 
 
 def test_signer_revoked_in_the_current_crl_is_not_valid(tmp_path):
@@ -134,7 +161,9 @@ def test_signer_revoked_in_the_current_crl_is_not_valid(tmp_path):
     pki.save(folder)
     settings = Settings(data_dir=tmp_path)
     keys = issuing_keys(settings)
-    signed = sign_blt(dcc.to_xml(dcc.build_certificate(make_record())), keys.pki, signer=keys.signer_for(LAB, NOW))
+    signed = sign_blt(
+        dcc.to_xml(dcc.build_certificate(make_record())), keys.pki, signer=keys.signer_for(LAB, NOW)
+    )
     assert verify_with(signed, trust_context(settings), now=NOW).valid
     # Revoked after signing: the signature made before stays valid, with a warning.
     revoke_lab_certificate(folder, LAB.org_id, when=NOW + timedelta(hours=1))
@@ -144,7 +173,9 @@ def test_signer_revoked_in_the_current_crl_is_not_valid(tmp_path):
     pki2 = dcc.create_test_pki(now=NOW - timedelta(days=30))
     pki2.save(folder)
     keys = issuing_keys(settings)
-    signed = sign_blt(dcc.to_xml(dcc.build_certificate(make_record())), keys.pki, signer=keys.signer_for(LAB, NOW))
+    signed = sign_blt(
+        dcc.to_xml(dcc.build_certificate(make_record())), keys.pki, signer=keys.signer_for(LAB, NOW)
+    )
     revoked = revoke_lab_certificate(folder, LAB.org_id, when=NOW - timedelta(hours=1))
     report = verify_with(signed, trust_context(settings), now=NOW + timedelta(days=1))
     assert not report.valid
@@ -198,7 +229,9 @@ def test_each_lab_signs_with_its_own_key(client, auth_headers, app):
 
     numbers = {}
     for user in ("institute", "lab"):
-        r = client.post("/api/certificates", json={"record": _record_json(f"OWN-{user}")}, headers=auth_headers(user))
+        r = client.post(
+            "/api/certificates", json={"record": _record_json(f"OWN-{user}")}, headers=auth_headers(user)
+        )
         assert r.status_code == 201, r.text
         numbers[user] = r.json()
     from sqlalchemy import select
@@ -207,7 +240,9 @@ def test_each_lab_signs_with_its_own_key(client, auth_headers, app):
 
     with app.state.db.session() as s:
         names = {
-            u: s.scalar(select(Organization.name).join(User, User.org_id == Organization.id).where(User.username == u))
+            u: s.scalar(
+                select(Organization.name).join(User, User.org_id == Organization.id).where(User.username == u)
+            )
             for u in numbers
         }
     for user, cert in numbers.items():
@@ -237,7 +272,9 @@ def test_certificates_may_only_name_the_labs_own_customers_and_records(client, a
         own_customer = s.get(Instrument, own.instrument_id).owner_id
         known = set(
             s.scalars(
-                select(Instrument.owner_id).join(Verification, Verification.instrument_id == Instrument.id).where(Verification.lab_id == lab)
+                select(Instrument.owner_id)
+                .join(Verification, Verification.instrument_id == Instrument.id)
+                .where(Verification.lab_id == lab)
             )
         )
         stranger = s.scalars(select(Organization).where(Organization.id.not_in(known | {lab}))).first()
@@ -299,7 +336,9 @@ def _mutations(signed: bytes, rng: random.Random, count: int):  # type: ignore[n
 def test_malformed_embedded_values_never_give_a_500(client, auth_headers):
     from tests.dcc.test_api import _record_json
 
-    r = client.post("/api/certificates", json={"record": _record_json("FUZZ-1")}, headers=auth_headers("institute"))
+    r = client.post(
+        "/api/certificates", json={"record": _record_json("FUZZ-1")}, headers=auth_headers("institute")
+    )
     assert r.status_code == 201, r.text
     signed = client.get("/api/certificates/FUZZ-1/xml", headers=auth_headers("institute")).content
     original = _post_verify(client, signed).json()

@@ -140,7 +140,9 @@ def verify_cmd(
         False, "--require-timestamp", help="Fail without a signature timestamp."
     ),
     policy: str = typer.Option(
-        "B-LT", "--policy", help="Level the signature must meet: B-LT (timestamp, chain, revocation data), B-T, B-B."
+        "B-LT",
+        "--policy",
+        help="Level the signature must meet: B-LT (timestamp, chain, revocation data), B-T, B-B.",
     ),
     fetch_crls: bool = typer.Option(
         True, "--fetch-crls/--no-fetch-crls", help="Fetch the CRLs named in the certificates (3 s timeout)."
@@ -165,7 +167,9 @@ def verify_cmd(
         emit_json(report.as_dict())
     else:
         anchors = ", ".join(a["subject"] for a in report.policy.get("trust_anchors", []))
-        console.print(f"policy   {policy} (trust anchors: {anchors})", markup=False, highlight=False, soft_wrap=True)
+        console.print(
+            f"policy   {policy} (trust anchors: {anchors})", markup=False, highlight=False, soft_wrap=True
+        )
         for c in report.checks:
             console.print(
                 f"{c.status:8} {c.name:11} {c.detail}", markup=False, highlight=False, soft_wrap=True

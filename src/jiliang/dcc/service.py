@@ -192,7 +192,9 @@ class Parties:
     instrument_ref: int | None
 
 
-def _lab_knows(session: Session, lab_org_id: int, *, instrument_id: int | None = None, owner_id: int | None = None) -> bool:
+def _lab_knows(
+    session: Session, lab_org_id: int, *, instrument_id: int | None = None, owner_id: int | None = None
+) -> bool:
     """Whether the lab verified (or is booked for) this instrument / an instrument of this owner."""
     from jiliang.registry.models import Instrument, Verification
 
@@ -229,16 +231,22 @@ def check_parties(
     if calibration_record_ref is not None:
         v = session.get(Verification, calibration_record_ref)
         if v is None or v.lab_id != lab_org_id:
-            raise PermissionDeniedError(f"registry record {calibration_record_ref} was not made by this laboratory")
+            raise PermissionDeniedError(
+                f"registry record {calibration_record_ref} was not made by this laboratory"
+            )
         if instrument_ref is not None and instrument_ref != v.instrument_id:
-            raise InputError(f"registry record {calibration_record_ref} is not about instrument {instrument_ref}")
+            raise InputError(
+                f"registry record {calibration_record_ref} is not about instrument {instrument_ref}"
+            )
         instrument_ref = v.instrument_id
     if instrument_ref is not None:
         inst = session.get(Instrument, instrument_ref)
         if inst is None:
             raise InputError(f"instrument {instrument_ref} does not exist")
         if calibration_record_ref is None and not _lab_knows(session, lab_org_id, instrument_id=inst.id):
-            raise PermissionDeniedError(f"instrument {instrument_ref} was never verified by or booked with this laboratory")
+            raise PermissionDeniedError(
+                f"instrument {instrument_ref} was never verified by or booked with this laboratory"
+            )
         if customer_org_id is not None and customer_org_id != inst.owner_id:
             raise PermissionDeniedError(f"the customer must be the owner of instrument {instrument_ref}")
         return Parties(inst.owner_id, inst.id)
@@ -246,7 +254,9 @@ def check_parties(
         if session.get(Organization, customer_org_id) is None:
             raise InputError(f"customer organization {customer_org_id} does not exist")
         if customer_org_id != lab_org_id and not _lab_knows(session, lab_org_id, owner_id=customer_org_id):
-            raise PermissionDeniedError(f"organization {customer_org_id} is not a customer of this laboratory")
+            raise PermissionDeniedError(
+                f"organization {customer_org_id} is not a customer of this laboratory"
+            )
         return Parties(customer_org_id, None)
     names = [n.strip() for n in customer_names if n.strip()]
     clash = session.scalar(

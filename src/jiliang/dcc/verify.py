@@ -31,7 +31,15 @@ from jiliang.dcc.signing import VERIFIERS, XADES_NS, signature_value_digest, ver
 from jiliang.dcc.writer import DCC_NS, DS_NS
 from jiliang.dcc.xmlsafe import MAX_XML_BYTES, parse_xml
 
-__all__ = ["POLICIES", "Check", "RevocationSources", "SignaturePolicy", "VerificationReport", "verify", "verify_with"]
+__all__ = [
+    "POLICIES",
+    "Check",
+    "RevocationSources",
+    "SignaturePolicy",
+    "VerificationReport",
+    "verify",
+    "verify_with",
+]
 
 _X = "{" + XADES_NS + "}"
 _DS = "{" + DS_NS + "}"
@@ -247,7 +255,9 @@ def _link_revocation(
             checks.append(Check("revocation", "warning", problem))
     found += [("embedded CRL", c) for c in own]
     if not found:
-        checks.append(Check("revocation", "warning", f"no CRL of {issuer.subject.rfc4514_string()} for {name}"))
+        checks.append(
+            Check("revocation", "warning", f"no CRL of {issuer.subject.rfc4514_string()} for {name}")
+        )
         return checks, False
     for source, crl in found:
         entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
@@ -255,9 +265,17 @@ def _link_revocation(
             continue
         when = entry.revocation_date_utc
         if when <= at:
-            return [Check("revocation", "failed", f"certificate {name} was revoked on {when.isoformat()} ({source})")], bool(own)
+            return [
+                Check(
+                    "revocation", "failed", f"certificate {name} was revoked on {when.isoformat()} ({source})"
+                )
+            ], bool(own)
         checks.append(
-            Check("revocation", "warning", f"certificate {name} was revoked on {when.isoformat()}, after signing ({source})")
+            Check(
+                "revocation",
+                "warning",
+                f"certificate {name} was revoked on {when.isoformat()}, after signing ({source})",
+            )
         )
     sources_used = ", ".join(sorted({s for s, _ in found}))
     checks.append(Check("revocation", "ok", f"{name} not revoked at {at.isoformat()} ({sources_used})"))
@@ -308,12 +326,16 @@ def verify(
     rules = SignaturePolicy(policy)
     described = {"name": rules.name, "trust_anchors": _describe_anchors(trust_pem)}
     try:
-        report = _verify(data, trust_pem, now, at, rules, revocation or RevocationSources(), require_timestamp, max_bytes)
+        report = _verify(
+            data, trust_pem, now, at, rules, revocation or RevocationSources(), require_timestamp, max_bytes
+        )
     except DccSizeError:
         raise
     except Exception as exc:  # hostile input reaching third-party parsers: a failed check, never a crash
         first = " ".join(str(exc).split())[:300]
-        report = VerificationReport((Check("parse", "failed", f"malformed certificate ({type(exc).__name__}): {first}"),))
+        report = VerificationReport(
+            (Check("parse", "failed", f"malformed certificate ({type(exc).__name__}): {first}"),)
+        )
     return replace(report, policy=described)
 
 
@@ -327,7 +349,10 @@ def _describe_anchors(trust_pem: bytes) -> list[dict[str, str]]:
     except DccError:
         return []
     return [
-        {"subject": c.subject.rfc4514_string(), "sha256": hashlib.sha256(c.public_bytes(Encoding.DER)).hexdigest()}
+        {
+            "subject": c.subject.rfc4514_string(),
+            "sha256": hashlib.sha256(c.public_bytes(Encoding.DER)).hexdigest(),
+        }
         for c in anchors
     ]
 
@@ -350,7 +375,9 @@ def verify_with(
             max_bytes=max_bytes,
         )
         if trust.problems:
-            report = replace(report, checks=(*report.checks, *(Check("trust", "warning", p) for p in trust.problems)))
+            report = replace(
+                report, checks=(*report.checks, *(Check("trust", "warning", p) for p in trust.problems))
+            )
     return replace(report, policy={**trust.describe(), "demo_mode": trust.demo_mode})
 
 
@@ -494,7 +521,9 @@ def _verify(
         names = " -> ".join(c.subject.rfc4514_string() for c in chain)
         checks.append(Check("chain", "ok", f"{names} (at {when.isoformat()}, {source})"))
         if rules.requires_long_term_data and sig.find(f".//{_X}CertificateValues") is None:
-            checks.append(Check("chain", "failed", f"policy {rules.name}: no xades:CertificateValues embedded"))
+            checks.append(
+                Check("chain", "failed", f"policy {rules.name}: no xades:CertificateValues embedded")
+            )
         checks += _revocation(chain, crls, when, sources, rules)
 
     from jiliang.dcc.validate import validate_tree
