@@ -145,9 +145,14 @@ def test_verify_ptb_example_with_a_bundle_and_at(tmp_path):
     bundle.write_bytes(
         (DATA / "trusted_certs" / "root.crt").read_bytes() + (DATA / "trusted_certs" / "sub.crt").read_bytes()
     )
-    r = run("verify", str(SIGNED_PTB), "--trust", str(bundle), "--at", "2023-03-28")
+    # The PTB file is XAdES B-B (no timestamp, no revocation data): valid only under a policy
+    # named as weaker than the default B-LT.
+    line = assert_one_error(run("verify", str(SIGNED_PTB), "--trust", str(bundle), "--at", "2023-03-28"), 1)
+    assert "policy B-LT: no signature timestamp" in line
+    r = run("verify", str(SIGNED_PTB), "--trust", str(bundle), "--at", "2023-03-28", "--policy", "B-B")
     assert r.returncode == 0, r.stderr
-    line = assert_one_error(run("verify", str(SIGNED_PTB), "--trust", str(bundle)), 1)
+    assert "policy   B-B" in r.stdout
+    line = assert_one_error(run("verify", str(SIGNED_PTB), "--trust", str(bundle), "--policy", "B-B"), 1)
     assert "is not valid at" in line
     assert "--at" in assert_one_error(
         run("verify", str(SIGNED_PTB), "--trust", str(bundle), "--at", "yesterday")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from jiliang.dcc.errors import DccError
 from jiliang.dcc.from_registry import IssueContext, issue_from_record, record_input, register_entry_digest
 from jiliang.dcc.models import DccCertificate
-from jiliang.dcc.service import platform_keys
+from jiliang.dcc.trust import IssuingKeys
 from jiliang.registry.models import Verification
 from jiliang.registry.service import record_with_context
 
@@ -56,28 +56,37 @@ def test_records_that_cannot_be_certified_say_why(app, seeded):
 
 
 def test_issue_from_record_signs_links_and_refuses_other_labs(app, seeded):
-    keys = platform_keys(None)
+    from jiliang.dcc import create_test_pki
+
+    # A CA old enough for every record of the demo city; the lab's key is issued from its start.
+    old = create_test_pki(now=datetime(2010, 1, 1, tzinfo=UTC), years=30)
+    keys = IssuingKeys(old, lab_not_before=old.sub.not_valid_before_utc)
     with app.state.db.session() as s:
-        lab_id = s.scalars(select(Verification.lab_id).where(Verification.result == "pass")).first()
-        vid = _passing_record(s, lab_id)
-        v = s.get(Verification, vid)
-        existing = s.scalar(select(DccCertificate).where(DccCertificate.calibration_record_ref == vid))
-        if existing is not None:  # the demo already certified it: check that one
-            row = existing
-        else:
-            row = issue_from_record(
-                s,
-                vid,
-                lab_org_id=lab_id,
-                keys=keys,
-                issue=IssueContext(issued=v.verified_on, performer="a", approver="b"),
-                now=datetime(v.verified_on.year, v.verified_on.month, v.verified_on.day, 12, tzinfo=UTC),
+        certified = set(s.scalars(select(DccCertificate.calibration_record_ref)).all())
+        vid = next(
+            i
+            for i in s.scalars(
+                select(Verification.id).where(
+                    Verification.result == "pass", Verification.certificate_no.is_not(None)
+                )
             )
+            if i not in certified
+        )
+        v = s.get(Verification, vid)
+        lab_id = v.lab_id
+        row = issue_from_record(
+            s,
+            vid,
+            lab_org_id=lab_id,
+            keys=keys,
+            issue=IssueContext(issued=v.verified_on, performer="a", approver="b"),
+            now=datetime(v.verified_on.year, v.verified_on.month, v.verified_on.day, 12, tzinfo=UTC),
+        )
         assert row.instrument_ref == v.instrument_id and row.number == v.certificate_no
         from jiliang.dcc.verify import verify
 
         report = verify(row.signed_xml, keys.trust_pem, now=datetime.now(UTC))
-        assert report.valid, report
+        assert report.valid, report.failures
         with pytest.raises(Exception, match="not made by this laboratory"):
             issue_from_record(s, vid, lab_org_id=lab_id + 1000, keys=keys, issue=ISSUE, now=datetime.now(UTC))
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from jiliang.dcc.trust import IssuingKeys
 from jiliang.errors import ConflictError, InputError, NotFoundError
 from tests.dcc.conftest import make_record
 
@@ -22,18 +23,17 @@ def _orgs(session):  # type: ignore[no-untyped-def]
     return lab.id, customer.id
 
 
-def test_issue_revoke_supersede(db):
+def test_issue_revoke_supersede(db, pki):
     from jiliang.dcc import verify
     from jiliang.dcc.service import (
         issue,
         list_certificates,
-        platform_keys,
         public_status,
         revoke,
         supersede,
     )
 
-    keys = platform_keys(None)
+    keys = IssuingKeys(pki)
     with db.session(actor="test") as s:
         lab, customer = _orgs(s)
         a = issue(s, make_record("R-1"), keys=keys, lab_org_id=lab, customer_org_id=customer, now=NOW)
@@ -64,26 +64,31 @@ def test_issue_revoke_supersede(db):
         assert total == 1
 
 
-def test_audit_log_records_the_hash_not_the_bytes(db):
+def test_audit_log_records_the_hash_not_the_bytes(db, pki):
     from sqlalchemy import select
 
-    from jiliang.dcc.service import issue, platform_keys
+    from jiliang.dcc.service import issue
     from jiliang.platform.models import AuditEntry
 
     with db.session(actor="test") as s:
         lab, _ = _orgs(s)
-        row = issue(s, make_record("A-1"), keys=platform_keys(None), lab_org_id=lab, now=NOW)
+        row = issue(s, make_record("A-1"), keys=IssuingKeys(pki), lab_org_id=lab, now=NOW)
         digest = row.sha256
     with db.session(actor="test") as s:
         entry = s.scalars(select(AuditEntry).where(AuditEntry.entity == "dcc_certificate")).one()
         assert entry.after["sha256"] == digest and "signed_xml" not in entry.after
 
 
-def test_platform_keys_prefer_the_data_folder_ca(tmp_path):
+def test_the_platform_ca_issues_when_it_exists_and_nothing_else_without_demo_mode(tmp_path):
     from jiliang.dcc import create_test_pki
-    from jiliang.dcc.service import demo_pki, platform_keys
+    from jiliang.dcc.trust import issuing_keys, trust_context
+    from jiliang.platform.settings import Settings
 
-    create_test_pki(now=NOW).save(tmp_path / "dcc-ca")
-    keys = platform_keys(tmp_path)
-    assert keys.signer.cert.subject.rfc4514_string().startswith("CN=Jiliang Test Laboratory")
-    assert demo_pki().trust_pem in keys.trust_pem  # demo certificates still verify
+    settings = Settings(data_dir=tmp_path)
+    with pytest.raises(ConflictError, match="no certificate authority"):
+        issuing_keys(settings)
+    assert trust_context(settings).trust_pem == b""
+    pki = create_test_pki(now=NOW)
+    pki.save(tmp_path / "dcc-ca")
+    assert issuing_keys(settings).pki.root == pki.root
+    assert trust_context(settings).trust_pem == pki.trust_pem

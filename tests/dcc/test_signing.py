@@ -19,7 +19,7 @@ def _status(report, name):  # type: ignore[no-untyped-def]
 
 
 def test_ptb_signed_example_verifies_at_its_signing_time():
-    report = dcc.verify(SIGNED_PTB.read_bytes(), PTB_TRUST, now=LATER, at=PTB_AT)
+    report = dcc.verify(SIGNED_PTB.read_bytes(), PTB_TRUST, now=LATER, at=PTB_AT, policy="B-B")
     assert report.valid, report.failures
     assert report.certificate_number == "GP_DCC_temperature_typical_1.2"
     assert report.signer_subject == "CN=Calibration Lab A1,O=Calibration A GmbH,C=DE"

@@ -41,8 +41,10 @@ def test_sm2_signed_certificate_verifies_at_the_timestamp(sm2_signed, sm2_pki, p
     from jiliang.dcc.sm2 import SM2_SM3
 
     assert SM2_SM3.encode() in sm2_signed and dcc.validate(sm2_signed).valid
-    report = dcc.verify(sm2_signed, sm2_pki.trust_pem + pki.trust_pem, now=LATER)
+    # Signed B-T (no revocation values: an SM2 CRL cannot be checked here), so named as the policy.
+    report = dcc.verify(sm2_signed, sm2_pki.trust_pem + pki.trust_pem, now=LATER, policy="B-T")
     assert report.valid, report.failures
+    assert not dcc.verify(sm2_signed, sm2_pki.trust_pem + pki.trust_pem, now=LATER).valid
     assert report.time_source == "timestamp" and report.certificate_number == "BJ-2026-000001"
     assert "Jiliang SM2 Root CA" in next(c for c in report.checks if c.name == "chain").detail
 

@@ -212,23 +212,35 @@ def _own_lab(caller: Any, row: Any) -> None:
 
 @router.post("", name="issue", status_code=201, summary="Issue and sign a certificate (lab)")
 def issue_certificate(body: IssueIn, caller: Caller, session: SessionDep, request: Request) -> CertificateOut:
-    from jiliang.dcc.service import issue, platform_keys
+    from jiliang.dcc.service import check_parties, issue
+    from jiliang.dcc.trust import issuing_keys
     from jiliang.platform.models import Organization
 
     caller.require(Role.LAB)
     if caller.org_id is None:
         raise PermissionDeniedError("the caller belongs to no laboratory")
     lab = session.get(Organization, caller.org_id)
-    if body.customer_org_id is not None and session.get(Organization, body.customer_org_id) is None:
-        raise InputError(f"customer organization {body.customer_org_id} does not exist")
-    keys = platform_keys(settings_of(request).data_dir)
+    parties = check_parties(
+        session,
+        lab_org_id=caller.org_id,
+        customer_org_id=body.customer_org_id,
+        instrument_ref=body.instrument_ref,
+        calibration_record_ref=body.calibration_record_ref,
+        customer_names=(body.record.customer.name_zh, body.record.customer.name_en),
+    )
+    if parties.customer_org_id is not None:  # the certificate names the registered customer
+        org = session.get(Organization, parties.customer_org_id)
+        assert org is not None
+        body.record.customer.name_zh = org.name
+        body.record.customer.name_en = org.name_en or org.name
+    keys = issuing_keys(settings_of(request))
     row = issue(
         session,
         _record(body.record, lab),
         keys=keys,
         lab_org_id=caller.org_id,
-        customer_org_id=body.customer_org_id,
-        instrument_ref=body.instrument_ref,
+        customer_org_id=parties.customer_org_id,
+        instrument_ref=parties.instrument_ref,
         calibration_record_ref=body.calibration_record_ref,
         now=datetime.now(UTC),
     )
@@ -251,7 +263,7 @@ def issue_from_registry_record(
     verification_id: int, body: FromRecordIn, caller: Caller, session: SessionDep, request: Request
 ) -> CertificateOut:
     from jiliang.dcc.from_registry import IssueContext, issue_from_record
-    from jiliang.dcc.service import platform_keys
+    from jiliang.dcc.trust import issuing_keys
 
     caller.require(Role.LAB)
     if caller.org_id is None:
@@ -261,7 +273,7 @@ def issue_from_registry_record(
         session,
         verification_id,
         lab_org_id=caller.org_id,
-        keys=platform_keys(settings_of(request).data_dir),
+        keys=issuing_keys(settings_of(request)),
         issue=IssueContext(
             issued=body.issued or now.date(), performer=body.performer, approver=body.approver
         ),
@@ -331,14 +343,14 @@ async def verify_upload(
 
     from starlette.concurrency import run_in_threadpool
 
-    from jiliang.dcc.service import platform_keys
-    from jiliang.dcc.verify import verify
+    from jiliang.dcc.trust import trust_context
+    from jiliang.dcc.verify import verify_with
 
     data = await _upload(request)
-    keys = platform_keys(settings_of(request).data_dir)
+    trust = trust_context(settings_of(request))
     when = datetime(at.year, at.month, at.day, 12, tzinfo=UTC) if at else None
     report = await run_in_threadpool(
-        lambda: verify(data, keys.trust_pem, now=datetime.now(UTC), at=when, max_bytes=UPLOAD_MAX_BYTES)
+        lambda: verify_with(data, trust, now=datetime.now(UTC), at=when, max_bytes=UPLOAD_MAX_BYTES)
     )
     out = report.as_dict()
     registered = None

@@ -139,21 +139,37 @@ def verify_cmd(
     require_timestamp: bool = typer.Option(
         False, "--require-timestamp", help="Fail without a signature timestamp."
     ),
+    policy: str = typer.Option(
+        "B-LT",
+        "--policy",
+        help="Level the signature must meet: B-LT (timestamp, chain, revocation data), B-T, B-B.",
+    ),
+    fetch_crls: bool = typer.Option(
+        True, "--fetch-crls/--no-fetch-crls", help="Fetch the CRLs named in the certificates (3 s timeout)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable report."),
 ) -> None:
     """Verify signature, chain, revocation and content at the timestamp's time (or --at)."""
-    from jiliang.dcc.verify import verify
+    from jiliang.dcc.verify import POLICIES, RevocationSources, verify
 
+    if policy not in POLICIES:
+        fail(f"--policy {policy!r} is not one of {', '.join(POLICIES)}")
     report = verify(
         _read(file),
         _read(trust, 1 << 20),
         now=datetime.now(UTC),
         at=_when(at),
+        policy=policy,
+        revocation=RevocationSources(fetch=fetch_crls),
         require_timestamp=require_timestamp,
     )
     if json_out:
         emit_json(report.as_dict())
     else:
+        anchors = ", ".join(a["subject"] for a in report.policy.get("trust_anchors", []))
+        console.print(
+            f"policy   {policy} (trust anchors: {anchors})", markup=False, highlight=False, soft_wrap=True
+        )
         for c in report.checks:
             console.print(
                 f"{c.status:8} {c.name:11} {c.detail}", markup=False, highlight=False, soft_wrap=True

@@ -6,7 +6,7 @@ from datetime import date
 
 import typer
 
-from jiliang.cli.common import console, emit_json, err_console, fail, open_db
+from jiliang.cli.common import console, emit_json, err_console, fail, open_db, settings
 
 app = typer.Typer(name="demo", help="The demo city.", no_args_is_help=True)
 
@@ -34,7 +34,9 @@ def seed(
     if pending(db):
         fail("the database schema is not up to date; run `jiliang db upgrade` first")
     try:
-        counts = seed_city(db, size, seed_value, day, progress=lambda m: err_console.print(m))
+        counts = seed_city(
+            db, size, seed_value, day, progress=lambda m: err_console.print(m), data_dir=settings().data_dir
+        )
     except ConflictError as exc:
         if if_empty:
             err_console.print("demo city already seeded; nothing to do")

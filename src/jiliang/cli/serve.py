@@ -23,6 +23,13 @@ def serve(
     if pending(db):
         fail("the database schema is not up to date; run `jiliang db upgrade` first")
     db.dispose()
+    if cfg.demo_mode:
+        from jiliang.cli.common import err_console
+
+        err_console.print(
+            "[bold yellow]warning:[/] demo mode is on (JILIANG_DEMO_MODE): the demo CA signs and is trusted; "
+            "never use demo mode in production"
+        )
     # The app is built by its factory from the same environment, in each worker.
     uvicorn.run(
         "jiliang.app:create_app_from_env",

@@ -1,8 +1,9 @@
 """Demo data: the city's institute has issued signed certificates to a few customers.
 
-Keys come from the deterministic demo PKI (:func:`jiliang.dcc.service.demo_pki`), created at seed
-time from fixed labels, so nothing is written to disk and every process rebuilds the same keys.
-Dates follow ``city.as_of``; one certificate is superseded by a corrected one, one is revoked.
+Keys: the demo CA (:func:`jiliang.dcc.trust.demo_keys`) is made with random keys at seed time and
+kept in ``<data_dir>/dcc-demo-ca``; every laboratory signs with its own key issued by it. The
+platform trusts that CA only in demo mode (setting ``demo_mode``). Dates follow ``city.as_of``;
+one certificate is superseded by a corrected one, one is revoked.
 """
 
 from __future__ import annotations
@@ -162,7 +163,8 @@ def _record(
 
 def seed(session: Session, city: Any, rng: random.Random) -> dict[str, int]:
     """Issue ~8 signed certificates from the institute to a few customers; supersede and revoke one."""
-    from jiliang.dcc.service import issue, platform_keys, revoke, supersede
+    from jiliang.dcc.service import issue, revoke, supersede
+    from jiliang.dcc.trust import demo_keys
     from jiliang.platform.models import Organization
 
     lab_id = city.org_ids.get("institute")
@@ -173,7 +175,7 @@ def seed(session: Session, city: Any, rng: random.Random) -> dict[str, int]:
     customers = [o for o in (session.get(Organization, i) for i in sorted(customer_ids)[:6]) if o is not None]
     if lab is None or not customers:
         return {"certificates": 0}
-    keys = platform_keys(None)
+    keys = demo_keys(city.data_dir, now=datetime.combine(city.as_of, time(0), tzinfo=UTC))
     issued = []
     for n in range(8):
         customer = customers[n % len(customers)]

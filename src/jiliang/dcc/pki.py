@@ -86,11 +86,12 @@ def _cert(
     days: int,
     eku: Any = None,
     crl_url: str | None = None,
+    subject: x509.Name | None = None,
 ) -> x509.Certificate:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
 
-    subject = _name(subject_cn)
+    subject = subject or _name(subject_cn)
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -185,12 +186,35 @@ class TestPki:
         """The time-stamping authority of this PKI (in-process)."""
         return TimeStampAuthority(self.tsa_key, self.tsa_cert, (self.sub,))
 
-    def issue_signer(self, cn: str, *, not_before: datetime, days: int = 3 * 365) -> tuple[Any, Any]:
-        """A further signing key and certificate from the issuing CA: ``(key, cert)``."""
+    def issue_signer(
+        self,
+        cn: str,
+        *,
+        not_before: datetime,
+        days: int = 3 * 365,
+        subject: x509.Name | None = None,
+        crl_url: str | None = None,
+    ) -> tuple[Any, Any]:
+        """A further signing key and certificate from the issuing CA: ``(key, cert)``.
+
+        ``subject`` replaces the test-PKI name built from ``cn``; ``crl_url`` adds a CRL
+        distribution point.
+        """
         from cryptography.hazmat.primitives.asymmetric import ec
 
         key = ec.generate_private_key(ec.SECP256R1())
-        return key, _cert(cn, key, self.sub, self.sub_key, ca=False, not_before=not_before, days=days)
+        cert = _cert(
+            cn,
+            key,
+            self.sub,
+            self.sub_key,
+            ca=False,
+            not_before=not_before,
+            days=days,
+            subject=subject,
+            crl_url=crl_url,
+        )
+        return key, cert
 
     def revoke(self, cert: x509.Certificate, when: datetime) -> TestPki:
         """A copy whose issuing-CA CRL lists ``cert`` as revoked since ``when``."""
@@ -221,22 +245,31 @@ class TestPki:
         (folder / "root.crl").write_bytes(self.root_crl.public_bytes(Encoding.DER))
 
 
-def create_test_pki(*, now: datetime, lab_name: str = "Jiliang Test Laboratory", years: int = 10) -> TestPki:
-    """A fresh root CA → issuing CA → {lab signer, TSA} hierarchy, valid from ``now`` − 1 day."""
+def create_test_pki(
+    *,
+    now: datetime,
+    lab_name: str = "Jiliang Test Laboratory",
+    years: int = 10,
+    ca_name: str = "Jiliang Test",
+) -> TestPki:
+    """A fresh root CA → issuing CA → {lab signer, TSA} hierarchy, valid from ``now`` − 1 day.
+
+    Every key is generated at random here; ``ca_name`` prefixes the CA and TSA names.
+    """
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import ExtendedKeyUsageOID
 
     start = now - timedelta(days=1)
     keys = [ec.generate_private_key(ec.SECP256R1()) for _ in range(4)]
     root = _cert(
-        "Jiliang Test Root CA", keys[0], None, keys[0], ca=True, not_before=start, days=365 * (years + 10)
+        f"{ca_name} Root CA", keys[0], None, keys[0], ca=True, not_before=start, days=365 * (years + 10)
     )
     sub = _cert(
-        "Jiliang Test Issuing CA", keys[1], root, keys[0], ca=True, not_before=start, days=365 * (years + 5)
+        f"{ca_name} Issuing CA", keys[1], root, keys[0], ca=True, not_before=start, days=365 * (years + 5)
     )
     signer = _cert(lab_name, keys[2], sub, keys[1], ca=False, not_before=start, days=365 * years)
     tsa = _cert(
-        "Jiliang Test TSA",
+        f"{ca_name} TSA",
         keys[3],
         sub,
         keys[1],
@@ -271,7 +304,9 @@ def load_test_pki(folder: Path) -> TestPki:
         return load_pem_private_key((folder / f"{name}.key").read_bytes(), None)
 
     try:
+        sub_crl = x509.load_der_x509_crl((folder / "sub.crl").read_bytes())
         return TestPki(
+            revoked=tuple((r.serial_number, r.revocation_date_utc) for r in sub_crl),
             root=cert("root"),
             root_key=key("root"),
             sub=cert("sub"),
@@ -280,7 +315,7 @@ def load_test_pki(folder: Path) -> TestPki:
             signer_key=key("signer"),
             tsa_cert=cert("tsa"),
             tsa_key=key("tsa"),
-            sub_crl=x509.load_der_x509_crl((folder / "sub.crl").read_bytes()),
+            sub_crl=sub_crl,
             root_crl=x509.load_der_x509_crl((folder / "root.crl").read_bytes()),
         )
     except (OSError, ValueError) as exc:

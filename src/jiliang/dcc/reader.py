@@ -39,7 +39,7 @@ from jiliang.dcc.model import (
     Text,
 )
 from jiliang.dcc.writer import DCC_NS, SI_NS
-from jiliang.dcc.xmlsafe import MAX_XML_BYTES, parse_xml
+from jiliang.dcc.xmlsafe import MAX_XML_BYTES, content_root, parse_xml
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -317,8 +317,11 @@ def _measurement_result(el: Any) -> MeasurementResult | None:
 
 
 def from_tree(tree: etree._ElementTree | etree._Element) -> Certificate:
-    """The model of a parsed certificate (any of :data:`READ_VERSIONS`)."""
-    root = tree.getroot() if hasattr(tree, "getroot") else tree
+    """The model of a parsed certificate (any of :data:`READ_VERSIONS`).
+
+    Comments and processing instructions never split or shorten a value (:func:`content_root`).
+    """
+    root = content_root(tree)
     if root.tag != _D + "digitalCalibrationCertificate":
         raise DccError(f"root element {root.tag!r} is not dcc:digitalCalibrationCertificate ({DCC_NS})")
     version = root.get("schemaVersion") or ""

@@ -1,10 +1,7 @@
 """The certificate register: issue (sign and store the exact bytes), list, fetch, revoke, supersede.
 
-Keys: the platform signs with the CA folder ``<data_dir>/dcc-ca`` when it exists (made with
-``jiliang dcc ca init <data_dir>/dcc-ca``); otherwise with the **demo PKI**, whose keys are
-derived deterministically from a fixed public label (:func:`demo_pki`) — fine for the demo city
-and tests, worthless as a secret. A production deployment puts its lab key (or an HSM-backed
-:class:`~jiliang.dcc.signing.Signer`) behind :class:`IssuingKeys`.
+Keys: each laboratory signs with its own key and certificate, issued by the platform CA on first
+use (:mod:`jiliang.dcc.trust`); no key is derivable from anything in the code.
 """
 
 from __future__ import annotations
@@ -12,9 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import lru_cache
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -23,16 +18,16 @@ from sqlalchemy.orm import Session
 from jiliang.dcc.errors import DccError
 from jiliang.dcc.models import CertificateStatus, DccCertificate
 from jiliang.dcc.record import CalibrationRecordInput, build_certificate
-from jiliang.errors import ConflictError, NotFoundError
+from jiliang.dcc.trust import IssuingKeys, LabIdentity
+from jiliang.errors import ConflictError, NotFoundError, PermissionDeniedError
 
 __all__ = [
     "NUMBER_PATTERN",
-    "IssuingKeys",
-    "demo_pki",
+    "Parties",
+    "check_parties",
     "get_certificate",
     "issue",
     "list_certificates",
-    "platform_keys",
     "public_status",
     "revoke",
     "supersede",
@@ -40,93 +35,6 @@ __all__ = [
 
 NUMBER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
 """Certificate numbers: letters, digits, ``.``, ``_``, ``-``; at most 64 characters (URL-safe)."""
-
-
-@dataclass(frozen=True)
-class IssuingKeys:
-    """What the platform signs with: a signer, its chain and CRLs to embed, a TSA, the trust bundle."""
-
-    signer: Any  # a jiliang.dcc.signing.Signer
-    certificates: tuple[Any, ...]
-    crls: tuple[Any, ...]
-    tsa: Any
-    trust_pem: bytes
-
-
-def _derived_key(label: str) -> Any:
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    n = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551  # order of P-256
-    value = int.from_bytes(hashlib.sha256(f"jiliang-demo-pki:{label}".encode()).digest(), "big") % (n - 1) + 1
-    return ec.derive_private_key(value, ec.SECP256R1())
-
-
-@lru_cache(maxsize=1)
-def demo_pki() -> Any:
-    """The demo PKI: keys derived from fixed labels, certificates valid 2020-01-01 to 2060-01-01.
-
-    Every process rebuilds the same keys and names, so certificates signed by one process verify
-    in another. Public by construction: for the demo city and tests only.
-    """
-    from jiliang.dcc.pki import TestPki, _cert, _crl
-
-    start = datetime(2020, 1, 1, tzinfo=UTC)
-    root_key, sub_key, signer_key, tsa_key = (_derived_key(x) for x in ("root", "sub", "signer", "tsa"))
-    from cryptography.x509.oid import ExtendedKeyUsageOID
-
-    root = _cert("Jiliang Demo Root CA", root_key, None, root_key, ca=True, not_before=start, days=40 * 365)
-    sub = _cert("Jiliang Demo Issuing CA", sub_key, root, root_key, ca=True, not_before=start, days=40 * 365)
-    signer = _cert(
-        "滨江市计量检测研究院 (demo seal)",
-        signer_key,
-        sub,
-        sub_key,
-        ca=False,
-        not_before=start,
-        days=40 * 365,
-    )
-    tsa = _cert(
-        "Jiliang Demo TSA",
-        tsa_key,
-        sub,
-        sub_key,
-        ca=False,
-        not_before=start,
-        days=40 * 365,
-        eku=ExtendedKeyUsageOID.TIME_STAMPING,
-    )
-    return TestPki(
-        root,
-        root_key,
-        sub,
-        sub_key,
-        signer,
-        signer_key,
-        tsa,
-        tsa_key,
-        _crl(sub, sub_key, [], start),
-        _crl(root, root_key, [], start),
-    )
-
-
-def platform_keys(data_dir: Path | None) -> IssuingKeys:
-    """The keys the platform issues with (see the module docstring); trust = both PKIs' roots."""
-    from jiliang.dcc.pki import load_test_pki
-    from jiliang.dcc.signing import EcdsaSigner
-
-    demo = demo_pki()
-    pki = demo
-    folder = data_dir / "dcc-ca" if data_dir is not None else None
-    if folder is not None and (folder / "signer.key").is_file():
-        pki = load_test_pki(folder)
-    trust = pki.trust_pem + (demo.trust_pem if pki is not demo else b"")
-    return IssuingKeys(
-        signer=EcdsaSigner(pki.signer_key, pki.signer, (pki.sub,)),
-        certificates=(pki.sub, pki.root, pki.tsa_cert),
-        crls=pki.crls,
-        tsa=pki.tsa(),
-        trust_pem=trust,
-    )
 
 
 def issue(
@@ -140,7 +48,7 @@ def issue(
     instrument_ref: int | None = None,
     calibration_record_ref: int | None = None,
 ) -> DccCertificate:
-    """Build, validate, sign (XAdES B-LT, timestamp at ``now``) and store a certificate."""
+    """Build, validate, sign with the laboratory's own key (XAdES B-LT, timestamp at ``now``), store."""
     from cryptography import x509
 
     from jiliang.dcc.signing import sign
@@ -150,11 +58,17 @@ def issue(
         raise DccError(f"certificate number {record.number!r} must match {NUMBER_PATTERN.pattern}")
     if session.scalar(select(DccCertificate.id).where(DccCertificate.number == record.number)) is not None:
         raise ConflictError(f"certificate {record.number!r} already exists")
+    from jiliang.platform.models import Organization
+
+    lab = session.get(Organization, lab_org_id)
+    if lab is None:
+        raise NotFoundError(f"laboratory organisation {lab_org_id} not found")
+    signer = keys.signer_for(LabIdentity.of(lab), now)
     xml = to_xml(build_certificate(record))
     tsa = keys.tsa
     signed = sign(
         xml,
-        keys.signer,
+        signer,
         signing_time=now,
         timestamp=lambda digest: tsa.stamp(digest, at=now),
         certificates=keys.certificates,
@@ -167,7 +81,7 @@ def issue(
         instrument_ref=instrument_ref,
         calibration_record_ref=calibration_record_ref,
         issued_at=now,
-        signer_subject=x509.load_der_x509_certificate(keys.signer.certificate_der).subject.rfc4514_string(),
+        signer_subject=x509.load_der_x509_certificate(signer.certificate_der).subject.rfc4514_string(),
         signed_xml=signed,
         sha256=hashlib.sha256(signed).hexdigest(),
         status=CertificateStatus.VALID.value,
@@ -268,3 +182,91 @@ def public_status(session: Session, number: str) -> dict[str, Any]:
         "superseded_by": by.number if by else None,
         "sha256": row.sha256,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Parties:
+    """Who a certificate may name: the customer organisation and the instrument (None: none)."""
+
+    customer_org_id: int | None
+    instrument_ref: int | None
+
+
+def _lab_knows(
+    session: Session, lab_org_id: int, *, instrument_id: int | None = None, owner_id: int | None = None
+) -> bool:
+    """Whether the lab verified (or is booked for) this instrument / an instrument of this owner."""
+    from jiliang.registry.models import Instrument, Verification
+
+    verified = select(Verification.id).join(Instrument, Instrument.id == Verification.instrument_id)
+    booked = select(Instrument.id).where(Instrument.booked_lab_id == lab_org_id)
+    verified = verified.where(Verification.lab_id == lab_org_id)
+    if instrument_id is not None:
+        verified, booked = (q.where(Instrument.id == instrument_id) for q in (verified, booked))
+    if owner_id is not None:
+        verified, booked = (q.where(Instrument.owner_id == owner_id) for q in (verified, booked))
+    return any(session.scalar(q.limit(1)) is not None for q in (verified, booked))
+
+
+def check_parties(
+    session: Session,
+    *,
+    lab_org_id: int,
+    customer_org_id: int | None,
+    instrument_ref: int | None,
+    calibration_record_ref: int | None,
+    customer_names: tuple[str, ...],
+) -> Parties:
+    """The customer organisation a laboratory may name on a certificate, or an error.
+
+    A registry record must be the laboratory's own; an instrument must be one it verified or is
+    booked for; the customer is the instrument's owner, or else an organisation the laboratory has
+    worked for (it verified or is booked for one of its instruments). A free-text customer may not
+    carry the name of a registered organisation.
+    """
+    from jiliang.errors import InputError
+    from jiliang.platform.models import Organization
+    from jiliang.registry.models import Instrument, Verification
+
+    if calibration_record_ref is not None:
+        v = session.get(Verification, calibration_record_ref)
+        if v is None or v.lab_id != lab_org_id:
+            raise PermissionDeniedError(
+                f"registry record {calibration_record_ref} was not made by this laboratory"
+            )
+        if instrument_ref is not None and instrument_ref != v.instrument_id:
+            raise InputError(
+                f"registry record {calibration_record_ref} is not about instrument {instrument_ref}"
+            )
+        instrument_ref = v.instrument_id
+    if instrument_ref is not None:
+        inst = session.get(Instrument, instrument_ref)
+        if inst is None:
+            raise InputError(f"instrument {instrument_ref} does not exist")
+        if calibration_record_ref is None and not _lab_knows(session, lab_org_id, instrument_id=inst.id):
+            raise PermissionDeniedError(
+                f"instrument {instrument_ref} was never verified by or booked with this laboratory"
+            )
+        if customer_org_id is not None and customer_org_id != inst.owner_id:
+            raise PermissionDeniedError(f"the customer must be the owner of instrument {instrument_ref}")
+        return Parties(inst.owner_id, inst.id)
+    if customer_org_id is not None:
+        if session.get(Organization, customer_org_id) is None:
+            raise InputError(f"customer organization {customer_org_id} does not exist")
+        if customer_org_id != lab_org_id and not _lab_knows(session, lab_org_id, owner_id=customer_org_id):
+            raise PermissionDeniedError(
+                f"organization {customer_org_id} is not a customer of this laboratory"
+            )
+        return Parties(customer_org_id, None)
+    names = [n.strip() for n in customer_names if n.strip()]
+    clash = session.scalar(
+        select(Organization.name)
+        .where(or_(Organization.name.in_(names), Organization.name_en.in_(names)))
+        .limit(1)
+    )
+    if clash is not None:
+        raise PermissionDeniedError(
+            f"customer {clash!r} is a registered organization: give its customer_org_id "
+            "(a customer of this laboratory)"
+        )
+    return Parties(None, None)

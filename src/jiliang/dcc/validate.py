@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from jiliang.dcc.errors import DccError
 from jiliang.dcc.schemas import SUPPORTED_VERSIONS, lxml_schema, xmlschema_schema
 from jiliang.dcc.writer import DCC_NS, DS_NS, SI_NS
-from jiliang.dcc.xmlsafe import MAX_XML_BYTES, parse_xml
+from jiliang.dcc.xmlsafe import MAX_XML_BYTES, content_root, parse_xml
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -205,8 +205,9 @@ def validate_tree(tree: etree._ElementTree | etree._Element, *, engine: str = "l
     """Validate a parsed certificate: namespace, ``schemaVersion``, XSD, then business rules.
 
     ``engine`` is ``lxml`` (libxml2, fast; the default) or ``xmlschema`` (pure Python).
+    Rules read the content with comments and processing instructions removed.
     """
-    root = tree.getroot() if hasattr(tree, "getroot") else tree
+    root = content_root(tree)
     if root.tag != _q(DCC_NS, "digitalCalibrationCertificate"):
         return ValidationReport(
             None,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import base64
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -31,7 +31,15 @@ from jiliang.dcc.signing import VERIFIERS, XADES_NS, signature_value_digest, ver
 from jiliang.dcc.writer import DCC_NS, DS_NS
 from jiliang.dcc.xmlsafe import MAX_XML_BYTES, parse_xml
 
-__all__ = ["Check", "VerificationReport", "verify"]
+__all__ = [
+    "POLICIES",
+    "Check",
+    "RevocationSources",
+    "SignaturePolicy",
+    "VerificationReport",
+    "verify",
+    "verify_with",
+]
 
 _X = "{" + XADES_NS + "}"
 _DS = "{" + DS_NS + "}"
@@ -61,6 +69,7 @@ class VerificationReport:
     timestamp_time: datetime | None = None
     certificate_number: str | None = None
     signed_element: Any = field(default=None, repr=False, compare=False)
+    policy: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def valid(self) -> bool:
@@ -82,6 +91,7 @@ class VerificationReport:
             "timestamp_time": iso(self.timestamp_time),
             "validation_time": iso(self.validation_time),
             "time_source": self.time_source,
+            "policy": self.policy,
             "checks": [c.as_dict() for c in self.checks],
         }
 
@@ -150,27 +160,146 @@ def _issued_by(cert: Any, issuer: Any) -> bool:
     return False
 
 
-def _revocation(chain: list[Any], crls: list[Any], at: datetime) -> Check:
-    if not crls:
-        return Check("revocation", "warning", "no revocation data embedded; revocation not checked")
-    checked = []
-    for cert, issuer in itertools.pairwise(chain):
-        crl = next(
-            (c for c in crls if c.issuer == issuer.subject and c.is_signature_valid(issuer.public_key())),
-            None,
+@dataclass(frozen=True, slots=True)
+class SignaturePolicy:
+    """What a signature must carry to be valid: the XAdES level it is checked against.
+
+    ``B-LT`` (the default) requires a signature timestamp, the chain (``xades:CertificateValues``)
+    and revocation data (``xades:RevocationValues``) for every certificate of the path; ``B-T``
+    only the timestamp; ``B-B`` nothing beyond a signature that chains to a trust anchor.
+    """
+
+    name: str
+
+    def __post_init__(self) -> None:
+        if self.name not in POLICIES:
+            raise DccError(f"signature policy {self.name!r} is not one of {', '.join(POLICIES)}")
+
+    @property
+    def requires_timestamp(self) -> bool:
+        return self.name in ("B-T", "B-LT")
+
+    @property
+    def requires_long_term_data(self) -> bool:
+        return self.name == "B-LT"
+
+
+POLICIES = ("B-LT", "B-T", "B-B")
+"""Signature policies, strongest first."""
+
+
+@dataclass(frozen=True, slots=True)
+class RevocationSources:
+    """Revocation data besides the embedded values: the platform's current CRLs, fetched CRLs."""
+
+    current: tuple[Any, ...] = ()
+    fetch: bool = False
+    timeout: float = 3.0
+
+
+def _issued_crls(crls: list[Any], issuer: Any) -> list[Any]:
+    out = []
+    for c in crls:
+        try:
+            if c.issuer == issuer.subject and c.is_signature_valid(issuer.public_key()):
+                out.append(c)
+        except (ValueError, TypeError):  # unsupported key or malformed CRL: not evidence
+            continue
+    return out
+
+
+def _fetch_crl(cert: Any, issuer: Any, timeout: float) -> tuple[list[Any], str | None]:
+    """The CRL at the certificate's HTTP distribution point, verified by ``issuer``."""
+    import urllib.request
+
+    from cryptography import x509
+
+    try:
+        dps = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    except x509.ExtensionNotFound:
+        return [], None
+    urls = [
+        n.value
+        for dp in dps
+        for n in (dp.full_name or [])
+        if isinstance(n, x509.UniformResourceIdentifier) and n.value.startswith(("http://", "https://"))
+    ]
+    problem = None
+    for url in urls[:2]:
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - http(s) only
+                raw = resp.read(4 * 1024 * 1024)
+            crl = x509.load_pem_x509_crl(raw) if raw.startswith(b"-----") else x509.load_der_x509_crl(raw)
+        except (OSError, ValueError) as exc:
+            problem = f"CRL at {url} cannot be fetched: {exc}"
+            continue
+        found = _issued_crls([crl], issuer)
+        if found:
+            return found, None
+        problem = f"CRL at {url} is not signed by {issuer.subject.rfc4514_string()}"
+    return [], problem
+
+
+def _link_revocation(
+    cert: Any, issuer: Any, embedded: list[Any], sources: RevocationSources, at: datetime
+) -> tuple[list[Check], bool]:
+    """Checks for one link of the path; and whether embedded revocation data covers it."""
+    name = cert.subject.rfc4514_string()
+    own = _issued_crls(embedded, issuer)
+    found = [("current CRL", c) for c in _issued_crls(list(sources.current), issuer)]
+    checks: list[Check] = []
+    if not found and sources.fetch:
+        fetched, problem = _fetch_crl(cert, issuer, sources.timeout)
+        found += [("distribution point", c) for c in fetched]
+        if problem:
+            checks.append(Check("revocation", "warning", problem))
+    found += [("embedded CRL", c) for c in own]
+    if not found:
+        checks.append(
+            Check("revocation", "warning", f"no CRL of {issuer.subject.rfc4514_string()} for {name}")
         )
-        name = cert.subject.rfc4514_string()
-        if crl is None:
-            return Check(
-                "revocation", "warning", f"no embedded CRL of {issuer.subject.rfc4514_string()} for {name}"
-            )
+        return checks, False
+    for source, crl in found:
         entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
-        if entry is not None:
-            when = entry.revocation_date_utc
-            if when <= at:
-                return Check("revocation", "failed", f"certificate {name} was revoked on {when.isoformat()}")
-        checked.append(name)
-    return Check("revocation", "ok", "not revoked per embedded CRLs: " + "; ".join(checked))
+        if entry is None:
+            continue
+        when = entry.revocation_date_utc
+        if when <= at:
+            return [
+                Check(
+                    "revocation", "failed", f"certificate {name} was revoked on {when.isoformat()} ({source})"
+                )
+            ], bool(own)
+        checks.append(
+            Check(
+                "revocation",
+                "warning",
+                f"certificate {name} was revoked on {when.isoformat()}, after signing ({source})",
+            )
+        )
+    sources_used = ", ".join(sorted({s for s, _ in found}))
+    checks.append(Check("revocation", "ok", f"{name} not revoked at {at.isoformat()} ({sources_used})"))
+    return checks, bool(own)
+
+
+def _revocation(
+    chain: list[Any], crls: list[Any], at: datetime, sources: RevocationSources, policy: SignaturePolicy
+) -> list[Check]:
+    checks: list[Check] = []
+    for cert, issuer in itertools.pairwise(chain):
+        link, covered = _link_revocation(cert, issuer, crls, sources, at)
+        checks += link
+        if policy.requires_long_term_data and not covered:
+            checks.append(
+                Check(
+                    "revocation",
+                    "failed",
+                    f"policy {policy.name}: no embedded revocation data for {cert.subject.rfc4514_string()}",
+                )
+            )
+    if len(chain) < 2:
+        checks.append(Check("revocation", "ok", "the signer certificate is itself a trust anchor"))
+    return checks
 
 
 def verify(
@@ -179,15 +308,89 @@ def verify(
     *,
     now: datetime,
     at: datetime | None = None,
+    policy: str = "B-LT",
+    revocation: RevocationSources | None = None,
     require_timestamp: bool = False,
     max_bytes: int = MAX_XML_BYTES,
 ) -> VerificationReport:
     """Verify a signed certificate against the certificates of ``trust_pem`` (one or several).
 
     ``now`` is the current time (taken by the caller); ``at`` forces the validation time.
+    ``policy`` names the level the signature must meet (:class:`SignaturePolicy`; default B-LT);
+    ``revocation`` adds the CRLs the platform holds and fetching of distribution points.
     Never raises for a bad input: the report says what failed (oversized input raises
     :class:`~jiliang.dcc.errors.DccSizeError`).
     """
+    from jiliang.dcc.errors import DccSizeError
+
+    rules = SignaturePolicy(policy)
+    described = {"name": rules.name, "trust_anchors": _describe_anchors(trust_pem)}
+    try:
+        report = _verify(
+            data, trust_pem, now, at, rules, revocation or RevocationSources(), require_timestamp, max_bytes
+        )
+    except DccSizeError:
+        raise
+    except Exception as exc:  # hostile input reaching third-party parsers: a failed check, never a crash
+        first = " ".join(str(exc).split())[:300]
+        report = VerificationReport(
+            (Check("parse", "failed", f"malformed certificate ({type(exc).__name__}): {first}"),)
+        )
+    return replace(report, policy=described)
+
+
+def _describe_anchors(trust_pem: bytes) -> list[dict[str, str]]:
+    import hashlib
+
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    try:
+        anchors = load_pem_bundle(trust_pem)
+    except DccError:
+        return []
+    return [
+        {
+            "subject": c.subject.rfc4514_string(),
+            "sha256": hashlib.sha256(c.public_bytes(Encoding.DER)).hexdigest(),
+        }
+        for c in anchors
+    ]
+
+
+def verify_with(
+    data: bytes, trust: Any, *, now: datetime, at: datetime | None = None, max_bytes: int = MAX_XML_BYTES
+) -> VerificationReport:
+    """Verify with a :class:`~jiliang.dcc.trust.TrustContext`: its anchors, CRLs, policy, demo mode."""
+    if not trust.trust_pem:
+        detail = "; ".join(trust.problems) or "no trust anchors are configured (platform CA or trust_anchors)"
+        report = VerificationReport((Check("trust", "failed", detail),))
+    else:
+        report = verify(
+            data,
+            trust.trust_pem,
+            now=now,
+            at=at,
+            policy=trust.policy,
+            revocation=RevocationSources(trust.current_crls, fetch=True),
+            max_bytes=max_bytes,
+        )
+        if trust.problems:
+            report = replace(
+                report, checks=(*report.checks, *(Check("trust", "warning", p) for p in trust.problems))
+            )
+    return replace(report, policy={**trust.describe(), "demo_mode": trust.demo_mode})
+
+
+def _verify(
+    data: bytes,
+    trust_pem: bytes,
+    now: datetime,
+    at: datetime | None,
+    rules: SignaturePolicy,
+    sources: RevocationSources,
+    require_timestamp: bool,
+    max_bytes: int,
+) -> VerificationReport:
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -233,13 +436,13 @@ def verify(
         try:
             embedded.append(x509.load_der_x509_certificate(_b64(el)))
         except ValueError:
-            checks.append(Check("chain", "warning", "an embedded certificate cannot be read; ignored"))
+            checks.append(Check("chain", "failed", "an embedded certificate is malformed (not base64 DER)"))
     crls: list[Any] = []
     for el in sig.iter(f"{_X}EncapsulatedCRLValue"):
         try:
             crls.append(x509.load_der_x509_crl(_b64(el)))
         except ValueError:
-            checks.append(Check("revocation", "warning", "an embedded CRL cannot be read; ignored"))
+            checks.append(Check("revocation", "failed", "an embedded CRL is malformed (not base64 DER)"))
 
     ts_time: datetime | None = None
     ts_el = sig.find(
@@ -275,8 +478,8 @@ def verify(
             checks.append(Check("timestamp", "failed", exc.message))
         except ValueError as exc:  # bad base64 and the like
             checks.append(Check("timestamp", "failed", f"malformed timestamp token: {exc}"))
-    elif require_timestamp:
-        checks.append(Check("timestamp", "failed", "no signature timestamp (B-T) present"))
+    elif require_timestamp or rules.requires_timestamp:
+        checks.append(Check("timestamp", "failed", f"policy {rules.name}: no signature timestamp present"))
     else:
         checks.append(
             Check("timestamp", "warning", "no signature timestamp; validation time is not attested")
@@ -317,7 +520,11 @@ def verify(
     else:
         names = " -> ".join(c.subject.rfc4514_string() for c in chain)
         checks.append(Check("chain", "ok", f"{names} (at {when.isoformat()}, {source})"))
-        checks.append(_revocation(chain, crls, when))
+        if rules.requires_long_term_data and sig.find(f".//{_X}CertificateValues") is None:
+            checks.append(
+                Check("chain", "failed", f"policy {rules.name}: no xades:CertificateValues embedded")
+            )
+        checks += _revocation(chain, crls, when, sources, rules)
 
     from jiliang.dcc.validate import validate_tree
 

@@ -15,7 +15,7 @@ from jiliang.dcc.errors import DccError, DccSizeError, UnsafeXmlError
 if TYPE_CHECKING:
     from lxml import etree
 
-__all__ = ["MAX_XML_BYTES", "parse_xml", "safe_parser"]
+__all__ = ["MAX_XML_BYTES", "content_root", "parse_xml", "safe_parser"]
 
 MAX_XML_BYTES = 20 * 1024 * 1024
 """Largest certificate accepted (20 MiB): PTB examples are 30-60 kB; embedded PDFs make them larger."""
@@ -87,3 +87,22 @@ def parse_xml(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> etree._ElementT
     for node in tree.iter(etree.Entity):  # pragma: no cover - unreachable without a DTD
         raise UnsafeXmlError(f"XML with entity reference {node.text!r} is refused")
     return tree
+
+
+def content_root(tree: etree._ElementTree | etree._Element) -> etree._Element:
+    """The root with comments and processing instructions removed and their text joined.
+
+    What a signature covers (C14N without comments) and what is read, rendered and stored must
+    be the same text: ``99.99<!---->99`` is the value ``99.9999``, never ``99.99``. Returns a copy
+    when there is anything to remove, else the root itself.
+    """
+    from lxml import etree
+
+    root = tree.getroot() if hasattr(tree, "getroot") else tree
+    if next(root.iter(etree.Comment, etree.ProcessingInstruction), None) is None:
+        return root
+    import copy
+
+    clean = copy.deepcopy(root)
+    etree.strip_tags(clean, etree.Comment, etree.ProcessingInstruction)
+    return clean

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from jiliang.platform import credit_code
 from jiliang.platform.models import OrgKind
@@ -102,6 +103,8 @@ class City:
     org_ids: dict[str, int] = field(default_factory=dict)
     orgs_by_kind: dict[OrgKind, list[int]] = field(default_factory=dict)
     org_district: dict[int, int | None] = field(default_factory=dict)
+    data_dir: Path | None = None
+    """Where seeders keep files (e.g. the demo CA); None: nothing is written to disk."""
 
 
 def _brand(rng: random.Random) -> tuple[str, str]:

@@ -12,6 +12,7 @@ import importlib.util
 import random
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -60,13 +61,17 @@ def seed_city(
     seed: int = 2035,
     as_of: date | None = None,
     progress: Callable[[str], None] | None = None,
+    data_dir: Path | None = None,
 ) -> dict[str, int]:
-    """Store the demo city; refuse when organizations already exist. Returns counts by kind."""
+    """Store the demo city; refuse when organizations already exist. Returns counts by kind.
+
+    ``data_dir`` is where seeders keep files (the demo CA); None keeps everything in memory.
+    """
     as_of = as_of or date.today()
     say = progress or (lambda _msg: None)
     rng = random.Random(seed)
     specs = build_orgs(size, rng)
-    city = City(size=size, seed=seed, as_of=as_of)
+    city = City(size=size, seed=seed, as_of=as_of, data_dir=data_dir)
     counts: dict[str, int] = {}
     with db.session(actor="demo") as session:
         if session.scalar(select(func.count()).select_from(Organization)):

@@ -57,6 +57,19 @@ class Settings(BaseSettings):
     public_base_url: str = Field(
         default="http://127.0.0.1:8000", description="Base URL printed in QR codes and links."
     )
+    # Certificates (DCC): demo mode, trust anchors, signature policy
+    demo_mode: bool = Field(
+        default=False,
+        description="Demo mode: trust and sign with the demo CA made by `jiliang demo seed` (never in production).",
+    )
+    trust_anchors: Path | None = Field(
+        default=None,
+        description="PEM bundle of trusted CA certificates for verifying certificates (besides the platform CA).",
+    )
+    signature_policy: Literal["B-LT", "B-T", "B-B"] = Field(
+        default="B-LT",
+        description="Signature level a certificate must meet to verify: B-LT (timestamp, chain, revocation data).",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -48,7 +48,10 @@ def verify_status(number: str, request: Request, principal: PageCaller, session:
         info = public_status(session, number)
     except NotFoundError:
         return page(request, "dcc/verify.html", principal, status=404, error="dcc.not_found", number=number)
-    return page(request, "dcc/status.html", principal, info=info)
+    from jiliang.dcc.trust import trust_context
+
+    policy = trust_context(request.app.state.settings).describe()
+    return page(request, "dcc/status.html", principal, info=info, policy=policy)
 
 
 @router.get("/certificates", name="dcc_list")

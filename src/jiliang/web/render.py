@@ -96,6 +96,7 @@ def page(
             other_lang="en" if lang == "zh" else "zh",
             user=principal,
             nav=nav,
+            demo_mode=request.app.state.settings.demo_mode,
             **context,
         )
     )
