@@ -249,6 +249,7 @@ def worklist_csv(
     import io
 
     from jiliang.meters.worklist import WORKLIST_COLUMNS
+    from jiliang.platform.cells import safe_cell
 
     run = _run_or_404(session, caller, run_id)
     rows = _worklist(session, run.id, top, suspect)
@@ -256,7 +257,7 @@ def worklist_csv(
     writer = csv.DictWriter(buf, fieldnames=WORKLIST_COLUMNS)
     writer.writeheader()
     for r in rows:
-        writer.writerow(r)
+        writer.writerow({k: safe_cell(v) for k, v in r.items()})  # meter ids are the uploader's text
     return Response(
         buf.getvalue(),
         media_type="text/csv; charset=utf-8",
