@@ -213,10 +213,10 @@ def test_audit_checkpoint_api_and_anchored_verify(client, auth_headers, app):
         "checkpoints": 1,
     }
     with app.state.db.engine.begin() as conn:
-        conn.exec_driver_sql(f"DELETE FROM audit_entry WHERE seq = {cp['entries']}")  # noqa: S608
+        conn.exec_driver_sql(f"DELETE FROM audit_entry WHERE seq = {cp['entries']}")
         conn.exec_driver_sql(
             "UPDATE audit_head SET seq = seq - 1, hash = "
-            f"(SELECT hash FROM audit_entry WHERE seq = {cp['entries'] - 1})"  # noqa: S608
+            f"(SELECT hash FROM audit_entry WHERE seq = {cp['entries'] - 1})"
         )
     body = client.get("/api/audit/verify", headers=h).json()
     assert body["ok"] is False and "were removed" in body["reason"]

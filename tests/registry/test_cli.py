@@ -38,7 +38,9 @@ def test_import_writes_the_report_and_is_idempotent(data, tmp_path):
     assert proc.returncode == 0, proc.stderr
     body = json.loads(report.read_text("utf-8"))
     assert (body["accepted"], body["rejected"], body["unchanged"]) == (2, 1, 0)
-    assert body["rows"] == [{"line": 4, "column": "use", "header": "用途", "reason": body["rows"][0]["reason"]}]
+    assert body["rows"] == [
+        {"line": 4, "column": "use", "header": "用途", "reason": body["rows"][0]["reason"]}
+    ]
     proc = run(
         ["import", "instruments", str(register), "--report", str(report), "--as-of", "2026-11-01"], data
     )
