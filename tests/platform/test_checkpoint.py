@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from dataclasses import replace
 
 import pytest
@@ -239,3 +240,27 @@ def test_malformed_checkpoint_file_is_refused(tmp_path, content, message):
     path.write_text(content)
     with pytest.raises(InputError, match=message):
         read_checkpoint_file(path)
+
+
+def test_served_app_writes_checkpoints_at_start_and_stop(tmp_path, monkeypatch):
+    """``jiliang serve`` builds the app with create_app_from_env: its lifespan anchors the log."""
+    from fastapi.testclient import TestClient
+
+    from jiliang.app import create_app_from_env
+    from jiliang.platform.db import Database
+    from jiliang.platform.migrate import upgrade
+
+    for name in [k for k in os.environ if k.startswith("JILIANG_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("JILIANG_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("JILIANG_SECRET_KEY", "test-secret-key-0123456789")
+    db = Database(f"sqlite:///{tmp_path / 'jiliang.sqlite3'}")
+    upgrade(db)
+    _write_orgs(db, "甲")
+    db.dispose()
+    app = create_app_from_env()
+    with TestClient(app):
+        assert len(read_checkpoint_file(CheckpointKey(tmp_path).log_path)) == 1
+    app.state.db.dispose()
+    written = read_checkpoint_file(CheckpointKey(tmp_path).log_path)
+    assert [c.entries for c in written] == [1, 1]
