@@ -160,13 +160,13 @@ class CheckpointKey:
                     fh.write(pem)
                 (self.folder / PUBLIC_FILE).write_text(_public_hex(key.public_key()) + "\n", encoding="ascii")
                 return key
-        key = load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, Ed25519PrivateKey):
+        loaded = load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(loaded, Ed25519PrivateKey):
             raise ConflictError(f"{path} is not an Ed25519 private key")
         public = self.folder / PUBLIC_FILE
         if not public.is_file():
-            public.write_text(_public_hex(key.public_key()) + "\n", encoding="ascii")
-        return key
+            public.write_text(_public_hex(loaded.public_key()) + "\n", encoding="ascii")
+        return loaded
 
     def sign(self, entries: int, head: str, at: dt.datetime) -> Checkpoint:
         key = self._private()
