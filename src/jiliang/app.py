@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import ModuleType
 
 from fastapi import FastAPI
@@ -103,7 +105,48 @@ def _static_app():  # type: ignore[no-untyped-def]
 
 
 def create_app_from_env() -> FastAPI:
-    """Factory for ``uvicorn --factory`` with several workers: settings from the environment."""
+    """Factory for ``uvicorn --factory`` with several workers: settings from the environment.
+
+    The served app also writes signed audit checkpoints at start, every
+    ``audit_checkpoint_minutes`` and at shutdown.
+    """
     from jiliang.platform.settings import load_settings
 
-    return create_app(load_settings())
+    app = create_app(load_settings())
+    app.router.lifespan_context = _checkpoint_lifespan
+    return app
+
+
+def _write_checkpoint(app: FastAPI) -> None:
+    import logging
+
+    from jiliang.errors import JiliangError
+    from jiliang.platform.checkpoint import write_checkpoint
+    from jiliang.platform.db import utcnow
+
+    try:
+        with app.state.db.session(actor="checkpoint") as session:
+            write_checkpoint(session, app.state.settings.data_dir, utcnow())
+    except (JiliangError, OSError) as exc:  # never stop the server; the log says why
+        logging.getLogger("jiliang.audit").error("audit checkpoint not written: %s", exc)
+
+
+@asynccontextmanager
+async def _checkpoint_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    import asyncio
+
+    await asyncio.to_thread(_write_checkpoint, app)
+    minutes = app.state.settings.audit_checkpoint_minutes
+
+    async def periodic() -> None:
+        while True:
+            await asyncio.sleep(minutes * 60)
+            await asyncio.to_thread(_write_checkpoint, app)
+
+    task = asyncio.create_task(periodic()) if minutes > 0 else None
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+        await asyncio.to_thread(_write_checkpoint, app)

@@ -232,3 +232,54 @@ def test_settings_validation():
         EstimationSettings(limits_pct={"1": -1.0})
     with pytest.raises(MeterError):
         EstimationSettings().limit_for("9")
+
+
+def _replayed_with(a, meter_pos: int, every: int, factor: float):
+    """The area's reads plus a replay of every ``every``-th read of one user meter, scaled."""
+    users = [i for i, m in enumerate(a.meters) if m.role is Role.USER]
+    target = users[meter_pos]
+    rows = np.flatnonzero(a.meter_index == target)[5::every]
+    return (
+        target,
+        _readings(
+            a,
+            meter_index=np.concatenate([a.meter_index, a.meter_index[rows]]),
+            ts=np.concatenate([a.ts, a.ts[rows]]),
+            register_kwh=np.concatenate([a.register_kwh, a.register_kwh[rows] * factor]),
+            current_a=np.concatenate([a.current_a, a.current_a[rows]]),
+        ),
+        len(rows),
+    )
+
+
+def test_conflicting_replayed_reads_are_set_aside_and_listed():
+    """A replay that sends other registers for the same (meter, time) is not resolved: those points
+    count as missing reads, are listed, and no verdict moves (the old keep-the-largest rule let a
+    +5 % replay decide the estimate)."""
+    a = _area()
+    base = _by_id(estimate_area(_readings(a), SETTINGS))
+    target, replayed, n = _replayed_with(a, 0, 300, 1.05)
+    est = _by_id(estimate_area(replayed, SETTINGS))
+    meter_id = a.meters[target].meter_id
+    ev = est[meter_id].evidence
+    assert ev["conflicting_duplicates"] == n
+    listed = ev["conflicting_reads"]
+    assert len(listed) == min(n, 20)
+    first = listed[0]
+    assert len(first["register_kwh"]) == 2
+    assert first["register_kwh"][1] == pytest.approx(first["register_kwh"][0] * 1.05)
+    assert first["ts"].endswith("Z")
+    for mid, m in base.items():
+        assert est[mid].status is m.status, mid
+        # fewer periods (the set-aside points merge two intervals): a shift well inside u
+        assert abs(est[mid].error_pct - m.error_pct) < 0.5 * m.u_error_pct, mid
+
+
+def test_equal_replayed_reads_change_nothing():
+    a = _area()
+    base = estimate_area(_readings(a), SETTINGS)
+    _, replayed, _ = _replayed_with(a, 0, 3, 1.0)
+    again = estimate_area(replayed, SETTINGS)
+    for x, y in zip(base.meters, again.meters, strict=True):
+        assert (x.error_pct, x.status) == (y.error_pct, y.status)
+        assert "conflicting_reads" not in y.evidence

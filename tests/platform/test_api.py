@@ -193,3 +193,31 @@ def test_audit_api(client, auth_headers):
     assert entries[0]["actor"] == "regulator" and entries[0]["after"]["name"] == "审计测试"
     assert client.get("/api/audit/verify", headers=h).json()["ok"] is True
     assert_error(client.get("/api/audit", headers=auth_headers("power")), 403)
+
+
+def test_audit_checkpoint_api_and_anchored_verify(client, auth_headers, app):
+    from jiliang.platform.checkpoint import write_checkpoint
+    from jiliang.platform.db import utcnow
+
+    h = auth_headers("regulator")
+    assert_error(client.get("/api/audit/checkpoint", headers=h), 404)
+    with app.state.db.session() as s:
+        write_checkpoint(s, app.state.settings.data_dir, utcnow())
+    cp = client.get("/api/audit/checkpoint", headers=h).json()
+    assert cp["entries"] > 0 and len(cp["signature"]) == 128
+    assert client.get("/api/audit/verify", headers=h).json() | {"entries": 0} == {
+        "ok": True,
+        "entries": 0,
+        "first_bad_seq": None,
+        "reason": None,
+        "checkpoints": 1,
+    }
+    with app.state.db.engine.begin() as conn:
+        conn.exec_driver_sql(f"DELETE FROM audit_entry WHERE seq = {cp['entries']}")
+        conn.exec_driver_sql(
+            "UPDATE audit_head SET seq = seq - 1, hash = "
+            f"(SELECT hash FROM audit_entry WHERE seq = {cp['entries'] - 1})"
+        )
+    body = client.get("/api/audit/verify", headers=h).json()
+    assert body["ok"] is False and "were removed" in body["reason"]
+    assert_error(client.get("/api/audit/checkpoint", headers=auth_headers("power")), 403)

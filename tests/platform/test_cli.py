@@ -70,6 +70,70 @@ def test_audit_verify_names_the_altered_entry(tmp_path, city):
     assert "entry 7 was altered" in one_line_error(run(["audit", "verify"], copy))
 
 
+def _cut_newest_entry(db_file: Path) -> None:
+    """Delete the newest audit entry and rewind the stored head: the chain alone still agrees."""
+    con = sqlite3.connect(db_file)
+    last, prev_hash = con.execute(
+        "SELECT seq, prev_hash FROM audit_entry ORDER BY seq DESC LIMIT 1"
+    ).fetchone()
+    con.execute("DELETE FROM audit_entry WHERE seq = ?", (last,))
+    con.execute("UPDATE audit_head SET seq = ?, hash = ?", (last - 1, prev_hash))
+    con.commit()
+    con.close()
+
+
+def test_audit_checkpoint_export_and_verify(tmp_path, city):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(city, copy)
+    exported = tmp_path / "checkpoint.json"
+    proc = run(["audit", "checkpoint", "--export", str(exported), "--json"], copy)
+    assert proc.returncode == 0, proc.stderr
+    cp = json.loads(exported.read_text())
+    assert cp == json.loads(proc.stdout) and cp["entries"] > 100
+    assert len((copy / "audit" / "checkpoints.jsonl").read_text().splitlines()) == 1
+    ok = run(["audit", "verify", "--json", "--checkpoint", str(exported)], copy)
+    assert ok.returncode == 0 and json.loads(ok.stdout)["checkpoints"] == 1
+    _cut_newest_entry(copy / "jiliang.sqlite3")
+    err = one_line_error(run(["audit", "verify"], copy))
+    assert f"entries after {cp['entries'] - 1} were removed" in err
+    # the data folder's checkpoints are lost too: the exported file still catches the cut
+    con = sqlite3.connect(copy / "jiliang.sqlite3")
+    con.execute("DELETE FROM audit_checkpoint")
+    con.commit()
+    con.close()
+    shutil.rmtree(copy / "audit")
+    assert run(["audit", "verify"], copy).returncode == 0  # nothing left to compare with
+    assert "were removed" in one_line_error(run(["audit", "verify", "--checkpoint", str(exported)], copy))
+
+
+def test_audit_verify_refuses_an_emptied_log(tmp_path, city):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(city, copy)
+    con = sqlite3.connect(copy / "jiliang.sqlite3")
+    con.execute("DELETE FROM audit_entry")
+    con.execute("DELETE FROM audit_head")
+    con.commit()
+    con.close()
+    err = one_line_error(run(["audit", "verify"], copy))
+    assert "the audit log is empty but these tables hold rows" in err and "reg_instrument" in err
+
+
+def test_audit_verify_refuses_a_bad_checkpoint_file(tmp_path, city):
+    bad = tmp_path / "cp.json"
+    bad.write_text('{"entries": 1}')
+    assert "lacks the field 'head'" in one_line_error(
+        run(["audit", "verify", "--checkpoint", str(bad)], city)
+    )
+    missing = tmp_path / "none.json"
+    assert "cannot read the checkpoint file" in one_line_error(
+        run(["audit", "verify", "--checkpoint", str(missing)], city)
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "env", "expect"),
     [

@@ -89,7 +89,7 @@ def test_import_report_and_idempotence(client, auth_headers):
     assert r.status_code == 200, r.text
     rep = r.json()
     assert (rep["accepted"], rep["rejected"]) == (1, 1)
-    assert rep["rows"] == [{"line": 3, "column": "use", "reason": rep["rows"][0]["reason"]}]
+    assert rep["rows"] == [{"line": 3, "column": "use", "header": "用途", "reason": rep["rows"][0]["reason"]}]
     again = client.post("/api/registry/import", headers=h, files={"file": ("r.csv", data, "text/csv")}).json()
     assert (again["accepted"], again["unchanged"]) == (0, 1)
     dry = client.post(

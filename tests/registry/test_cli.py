@@ -38,7 +38,9 @@ def test_import_writes_the_report_and_is_idempotent(data, tmp_path):
     assert proc.returncode == 0, proc.stderr
     body = json.loads(report.read_text("utf-8"))
     assert (body["accepted"], body["rejected"], body["unchanged"]) == (2, 1, 0)
-    assert body["rows"] == [{"line": 4, "column": "use", "reason": body["rows"][0]["reason"]}]
+    assert body["rows"] == [
+        {"line": 4, "column": "use", "header": "用途", "reason": body["rows"][0]["reason"]}
+    ]
     proc = run(
         ["import", "instruments", str(register), "--report", str(report), "--as-of", "2026-11-01"], data
     )
@@ -90,6 +92,9 @@ def test_due_trace_metrics_status_job_json(data, tmp_path):
     assert job["blocked"] + job["overdue"] > 0
     again = json.loads(run(["status-job", "--as-of", "2026-12-15", "--json"], data).stdout)
     assert (again["overdue"], again["blocked"], again["reminders_30"], again["reminders_15"]) == (0, 0, 0, 0)
+    # the daily job also anchors the audit log: one signed checkpoint per run
+    lines = (data / "audit" / "checkpoints.jsonl").read_text().splitlines()
+    assert len(lines) >= 2 and json.loads(lines[-1])["entries"] > 0
 
 
 def test_export_and_reimport_change_nothing(data, tmp_path):

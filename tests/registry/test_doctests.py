@@ -6,10 +6,10 @@ import doctest
 
 import pytest
 
-from jiliang.registry import dates, export, status, trace
+from jiliang.registry import dates, export, importer, status, trace
 
 
-@pytest.mark.parametrize("module", [trace, dates, status, export])
+@pytest.mark.parametrize("module", [trace, dates, status, export, importer])
 def test_docstring_examples(module):
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0

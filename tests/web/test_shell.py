@@ -66,3 +66,21 @@ def test_audit_page_is_for_the_regulator_only(client, auth_headers):
     )
     r = client.get("/audit", headers={**auth_headers("power"), "Accept": "text/html"})
     assert r.status_code == 403
+
+
+def test_audit_page_shows_the_last_checkpoint_and_the_anchored_check(client, auth_headers, app):
+    from jiliang.platform.checkpoint import write_checkpoint
+    from jiliang.platform.db import utcnow
+
+    page = {**auth_headers("regulator"), "Accept": "text/html"}
+    assert "尚未写入签名检查点" in client.get("/audit", headers=page).text
+    with app.state.db.session() as s:
+        cp = write_checkpoint(s, app.state.settings.data_dir, utcnow())
+    r = client.get("/audit", headers=page)
+    assert f"最近一次签名检查点：{cp.entries} 条记录" in r.text and cp.head[:16] in r.text
+    r = client.post("/audit/verify", headers=page)
+    assert "哈希链完整" in r.text and "已与 1 个签名检查点核对" in r.text
+    with app.state.db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE audit_checkpoint SET entries = entries - 1")
+    r = client.post("/audit/verify", headers=page)
+    assert r.status_code == 200 and "bad signature" in r.text

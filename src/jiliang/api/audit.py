@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from jiliang.api.deps import PageDep, Regulator, SessionDep
-from jiliang.platform import audit
+from jiliang.api.deps import PageDep, Regulator, SessionDep, settings_of
+from jiliang.errors import NotFoundError
+from jiliang.platform.checkpoint import last_checkpoint, verify_anchored
 from jiliang.platform.models import AuditEntry
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -33,6 +34,16 @@ class VerifyOut(BaseModel):
     entries: int
     first_bad_seq: int | None
     reason: str | None
+    checkpoints: int
+
+
+class CheckpointOut(BaseModel):
+    version: int
+    entries: int
+    head: str
+    at: datetime
+    public_key: str
+    signature: str
 
 
 @router.get("", name="list", summary="Audit entries, newest first")
@@ -52,7 +63,17 @@ def list_entries(
     return [AuditEntryOut.model_validate(r, from_attributes=True) for r in rows]
 
 
-@router.get("/verify", name="verify", summary="Recompute the hash chain")
-def verify(_: Regulator, session: SessionDep) -> VerifyOut:
-    r = audit.verify(session)
-    return VerifyOut(ok=r.ok, entries=r.entries, first_bad_seq=r.first_bad_seq, reason=r.reason)
+@router.get("/verify", name="verify", summary="Recompute the hash chain and check the signed checkpoints")
+def verify(request: Request, _: Regulator, session: SessionDep) -> VerifyOut:
+    r = verify_anchored(session, settings_of(request).data_dir)
+    return VerifyOut(
+        ok=r.ok, entries=r.entries, first_bad_seq=r.first_bad_seq, reason=r.reason, checkpoints=r.checkpoints
+    )
+
+
+@router.get("/checkpoint", name="checkpoint", summary="The newest signed checkpoint (to keep elsewhere)")
+def checkpoint(_: Regulator, session: SessionDep) -> CheckpointOut:
+    cp = last_checkpoint(session)
+    if cp is None:
+        raise NotFoundError("no checkpoint written yet (jiliang audit checkpoint)")
+    return CheckpointOut.model_validate(cp.as_dict())

@@ -59,21 +59,26 @@ def _run_out(run: Any) -> dict[str, Any]:
     }
 
 
-async def _save(upload: UploadFile, folder: Path, name: str, max_bytes: int) -> Path:
+async def _save(upload: UploadFile, folder: Path, name: str, max_bytes: int) -> tuple[Path, str]:
+    """The upload saved under ``folder`` and its SHA-256."""
+    import hashlib
+
     suffix = Path(upload.filename or "").suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise InputError(f"{name}: upload a .csv or .parquet file, got {upload.filename!r}")
     target = folder / f"{name}{suffix}"
     size = 0
+    digest = hashlib.sha256()
     with target.open("wb") as fh:
         while chunk := await upload.read(1 << 20):
             size += len(chunk)
             if size > max_bytes:
                 raise TooLargeError(f"{name}: file larger than {max_bytes} bytes")
             fh.write(chunk)
+            digest.update(chunk)
     if size == 0:
         raise InputError(f"{name}: the file is empty")
-    return target
+    return target, digest.hexdigest()
 
 
 def _dataset(request: Request, name: str) -> tuple[Path, Path]:
@@ -94,10 +99,15 @@ def _dataset(request: Request, name: str) -> tuple[Path, Path]:
 
 
 @router.post(
-    "/runs", name="run", status_code=201, summary="Estimate meter errors from uploaded or stored data"
+    "/runs",
+    name="run",
+    status_code=201,
+    summary="Estimate meter errors from uploaded or stored data",
+    responses={200: {"description": "The same upload was already received: its run, nothing changed"}},
 )
 async def create_run(
     request: Request,
+    response: Response,
     caller: Caller,
     session: SessionDep,
     meters: Annotated[UploadFile | None, File(description="Meters file (CSV or Parquet)")] = None,
@@ -110,7 +120,7 @@ async def create_run(
     min_periods: Annotated[int, Form(ge=0, le=1_000_000)] = 300,
 ) -> dict[str, Any]:
     from jiliang.meters.engine import run_local
-    from jiliang.meters.service import store_run
+    from jiliang.meters.service import conflicting_reads, find_replay, store_run, upload_digest
     from jiliang.meters.types import EstimationSettings
 
     _may_run(caller)
@@ -127,7 +137,9 @@ async def create_run(
     if session.get(Organization, owner) is None:
         raise NotFoundError(f"no organization {owner}")
     settings = EstimationSettings(guard_k=guard_k, min_periods=min_periods)
+    run_settings = {"guard_k": guard_k, "min_periods": min_periods, "area_id": area_id}
     max_bytes = settings_of(request).import_max_bytes
+    digest = None
     with tempfile.TemporaryDirectory(prefix="jiliang-meters-") as tmp:
         if dataset:
             if meters is not None or readings is not None:
@@ -136,8 +148,13 @@ async def create_run(
         else:
             if meters is None or readings is None:
                 raise InputError("upload both files, meters and readings (or name a dataset)")
-            meters_path = await _save(meters, Path(tmp), "meters", max_bytes)
-            readings_path = await _save(readings, Path(tmp), "readings", max_bytes)
+            meters_path, meters_sha = await _save(meters, Path(tmp), "meters", max_bytes)
+            readings_path, readings_sha = await _save(readings, Path(tmp), "readings", max_bytes)
+            digest = upload_digest(owner, (meters_sha, readings_sha), run_settings)
+            replay = find_replay(session, owner, digest)
+            if replay is not None:
+                response.status_code = 200
+                return _already_received(session, replay)
         result = run_local(meters_path, readings_path, settings, only_areas={area_id} if area_id else None)
     if area_id and not result.areas:
         raise NotFoundError(f"no area {area_id!r} in the meters file")
@@ -147,10 +164,24 @@ async def create_run(
         label or (dataset or "upload") + (f" / {area_id}" if area_id else ""),
         result,
         caller.actor,
-        settings={"guard_k": guard_k, "min_periods": min_periods, "area_id": area_id},
+        settings=run_settings,
+        digest=digest,
     )
     out = _run_out(run)
     out["status"] = _counts(result.meters)
+    out["already_received"] = False
+    out["conflicting_reads"] = conflicting_reads(result.meters)
+    return out
+
+
+def _already_received(session: Any, run: Any) -> dict[str, Any]:
+    """The answer to a replayed upload: the run it made (status 200); nothing is stored."""
+    from jiliang.meters.service import conflicting_reads, result_rows, status_counts
+
+    out = _run_out(run)
+    out["status"] = status_counts(session, run.id)
+    out["already_received"] = True
+    out["conflicting_reads"] = conflicting_reads(result_rows(session, run.id, limit=None)[1])
     return out
 
 
@@ -249,6 +280,7 @@ def worklist_csv(
     import io
 
     from jiliang.meters.worklist import WORKLIST_COLUMNS
+    from jiliang.platform.cells import safe_cell
 
     run = _run_or_404(session, caller, run_id)
     rows = _worklist(session, run.id, top, suspect)
@@ -256,7 +288,7 @@ def worklist_csv(
     writer = csv.DictWriter(buf, fieldnames=WORKLIST_COLUMNS)
     writer.writeheader()
     for r in rows:
-        writer.writerow(r)
+        writer.writerow({k: safe_cell(v) for k, v in r.items()})  # meter ids are the uploader's text
     return Response(
         buf.getvalue(),
         media_type="text/csv; charset=utf-8",

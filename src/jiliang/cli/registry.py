@@ -144,12 +144,18 @@ def status_job(
     as_of: str | None = typer.Option(None, help="Run as of this date (YYYY-MM-DD); default today."),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Move instruments past due to overdue, then blocked; send the 30- and 15-day reminders."""
+    """Move instruments past due to overdue, then blocked; send the 30- and 15-day reminders;
+    then write a signed audit checkpoint."""
+    from jiliang.platform.checkpoint import write_checkpoint
+    from jiliang.platform.db import utcnow
     from jiliang.registry.service import run_status_job
 
-    db = open_db()
+    cfg = settings()
+    db = open_db(cfg)
     with db.session(actor="status-job") as session:
         result = run_status_job(session, _day(as_of))
+    with db.session(actor="status-job") as session:
+        write_checkpoint(session, cfg.data_dir, utcnow())  # the daily job also anchors the audit log
     if json_out:
         emit_json(result.as_dict())
         return

@@ -4,8 +4,11 @@ Pipeline for one area (:func:`estimate_area`):
 
 1. **Grid.** Every read is snapped to the nominal grid ``k·Δt`` when it lies within the skew
    tolerance of a grid point (clock skew); reads further away are dropped and counted. Rows are
-   de-duplicated on (meter, grid point), so re-sending a file changes nothing (idempotent);
-   conflicting duplicates keep the largest register and are counted. Row order is irrelevant.
+   de-duplicated on (meter, grid point), so re-sending a file changes nothing (idempotent).
+   Conflicting duplicates (the same meter and grid point with different registers) are never
+   resolved: every read of that point is kept aside — the point counts as a missing read, so no
+   period uses it — and listed in the meter's evidence (``conflicting_reads``: time and values)
+   for the utility to correct. Row order is irrelevant.
 2. **Function failures** (JJF(冀)174-2020): runaway (daily energy > Imax·Un·24 h, or an interval
    faster than Imax·Un), running backwards (a register below the previous one by more than the
    resolution, or a negative register), stopped (register unchanged for ``stopped_min_intervals``
@@ -138,6 +141,37 @@ def _runs(mask: NDArray[np.bool_], min_len: int) -> list[tuple[int, int]]:
     return [(int(s), int(e)) for s, e in zip(starts, ends, strict=True) if e - s + 1 >= min_len]
 
 
+MAX_CONFLICTS_LISTED = 20  # per meter; the count in ``conflicting_duplicates`` is complete
+
+
+def _conflicts(
+    bad: NDArray[np.int64],
+    key: NDArray[np.int64],
+    reg: NDArray[np.float64],
+    n_points: int,
+    k0: int,
+    interval: int,
+) -> dict[int, list[dict[str, Any]]]:
+    """The first conflicting grid points of each meter: time and the distinct registers sent."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    if not len(bad):
+        return out
+    meter_of = bad // n_points  # bad is sorted, so each meter's cells are contiguous
+    first = np.searchsorted(meter_of, meter_of, side="left")
+    listed = bad[np.arange(len(bad)) - first < MAX_CONFLICTS_LISTED]
+    rows = np.flatnonzero(np.isin(key, listed))
+    order = np.argsort(key[rows], kind="stable")
+    keys, values = key[rows][order], reg[rows][order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    for lo, hi in zip(starts, [*starts[1:], len(keys)], strict=True):
+        cell = int(keys[lo])
+        sent = sorted({float(v) for v in values[lo:hi]})
+        out.setdefault(cell // n_points, []).append(
+            {"ts": _iso((k0 + cell % n_points) * interval), "register_kwh": sent}
+        )
+    return out
+
+
 def _iso(seconds: float) -> str:
     from datetime import UTC, datetime
 
@@ -240,18 +274,24 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
     dup_keys = np.flatnonzero(counts > 1)
     dup_count = np.bincount(dup_keys // n_points, weights=counts[dup_keys] - 1, minlength=n).astype(np.int64)
     conflict_count = np.zeros(n, dtype=np.int64)
+    conflicts: dict[int, list[dict[str, Any]]] = {}
     if len(dup_keys):
-        # duplicates: keep the largest register (and current) of each (meter, grid point), so the
-        # result does not depend on the order of the rows
+        # equal duplicates are one read; conflicting ones are set aside (a missing read), whatever
+        # the order of the rows, and listed
         rows = np.flatnonzero(counts[key] > 1)
-        R[dup_keys] = -np.inf
-        np.maximum.at(R, key[rows], reg[rows])
+        high = np.full(cells, -np.inf)
+        np.maximum.at(high, key[rows], reg[rows])
         low = np.full(cells, np.inf)
         np.minimum.at(low, key[rows], reg[rows])
-        conflict_count = np.bincount(dup_keys[R[dup_keys] - low[dup_keys] > 1e-9] // n_points, minlength=n)
+        R[dup_keys] = high[dup_keys]
+        bad = dup_keys[high[dup_keys] - low[dup_keys] > 1e-9]
+        R[bad] = np.nan
+        conflict_count = np.bincount(bad // n_points, minlength=n)
+        conflicts = _conflicts(bad, key, reg, n_points, k0, interval)
         if current is not None and cur is not None:
             current[dup_keys] = np.nan
             np.fmax.at(current, key[rows], cur[rows])
+            current[bad] = np.nan
     R = R.reshape(n, n_points)
     if current is not None:
         current = current.reshape(n, n_points)
@@ -269,6 +309,8 @@ def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaE
         ):
             if arr[i]:
                 ev[name] = int(arr[i])
+        if i in conflicts:
+            ev["conflicting_reads"] = conflicts[i]
 
     # --- 2. function failures ----------------------------------------------------------------
     res = settings.resolution_kwh

@@ -278,6 +278,10 @@ def write_rows(rows: list[dict[str, Any]], path: Path, columns: list[str]) -> No
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise MeterError(f"{path.name}: output must end in .csv or .parquet")
+    if suffix == ".csv":  # text cells a spreadsheet would run as formulas get a leading '
+        from jiliang.platform.cells import safe_cell
+
+        rows = [{k: safe_cell(v) if isinstance(v, str) else v for k, v in r.items()} for r in rows]
     df = pl.DataFrame(
         rows, schema=None if rows else dict.fromkeys(columns, pl.Utf8), infer_schema_length=None
     )

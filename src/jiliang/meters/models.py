@@ -31,6 +31,8 @@ class MeterEstimationRun(Audited, Base):
     meters: Mapped[int] = mapped_column(Integer, default=0)
     areas: Mapped[int] = mapped_column(Integer, default=0)
     messages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # SHA-256 of the uploaded files and the run's settings: a replayed upload is recognised (0002)
+    upload_digest: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class MeterResult(Base):

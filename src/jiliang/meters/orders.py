@@ -2,15 +2,18 @@
 
 A flagged meter (out of limit, suspect, failed) is looked up in the registry among the utility's
 instruments by its serial (the meter id); a ``field_check`` work order is attached with the
-estimate and the run as its source. Raising the orders of a run twice adds nothing. Meters the
-registry does not hold are listed, so the register can be completed.
+estimate and the run as its source; its note starts with the finding (``out_of_limit:``,
+``failed_runaway:`` …). Orders are idempotent per meter and finding while one is open: raising
+the orders of a run twice, or of another run (a replayed upload, the next month's run) that finds
+the same thing, adds nothing until the open order is done or cancelled. Meters the registry does
+not hold are listed, so the register can be completed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 __all__ = ["raise_work_orders"]
@@ -27,7 +30,8 @@ def _note(row: dict[str, Any]) -> str:
 
 
 def raise_work_orders(session: Session, run: Any, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Attach a field-check work order to each worklist row's instrument; idempotent per run."""
+    """Attach a field-check work order to each worklist row's instrument; idempotent per run and
+    per (meter, finding) while an order is open."""
     from jiliang.registry.models import WorkOrder
     from jiliang.registry.service import add_work_order, find_instrument
 
@@ -38,8 +42,18 @@ def raise_work_orders(session: Session, run: Any, rows: list[dict[str, Any]]) ->
         if inst is None:
             missing.append(str(row["meter_id"]))
             continue
+        finding = f"{row['status']}:"
         done = session.scalar(
-            select(WorkOrder.id).where(WorkOrder.instrument_id == inst.id, WorkOrder.source == source)
+            select(WorkOrder.id)
+            .where(
+                WorkOrder.instrument_id == inst.id,
+                WorkOrder.kind == "field_check",
+                or_(
+                    WorkOrder.source == source,
+                    (WorkOrder.status == "open") & WorkOrder.note.startswith(finding, autoescape=True),
+                ),
+            )
+            .limit(1)
         )
         if done is not None:
             existing += 1

@@ -1,9 +1,17 @@
-"""Storing and reading estimation runs (the service layer used by the API and the demo)."""
+"""Storing and reading estimation runs (the service layer used by the API and the demo).
+
+Replays: a run made from uploaded files stores :func:`upload_digest` of the files and settings;
+:func:`find_replay` finds it again, so the same upload sent twice is answered with the first run
+and changes nothing. Conflicting duplicate reads (same meter and time, other register) are kept
+aside by the core; :func:`conflicting_reads` lists them for the run's answer and a message says so.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -13,7 +21,9 @@ from jiliang.meters.engine import RunResult
 from jiliang.meters.models import MeterAreaResult, MeterEstimationRun, MeterResult
 from jiliang.platform.audit import AuditChange, record
 
-__all__ = ["result_rows", "store_run"]
+__all__ = ["conflicting_reads", "find_replay", "result_rows", "status_counts", "store_run", "upload_digest"]
+
+MAX_CONFLICTS = 200  # listed in a run's answer; each meter's evidence keeps its own first 20
 
 
 def _clean(value: Any) -> Any:
@@ -30,8 +40,18 @@ def store_run(
     actor: str,
     engine: str = "local",
     settings: dict[str, Any] | None = None,
+    digest: str | None = None,
 ) -> MeterEstimationRun:
     """Persist a run and its rows (bulk insert, one audit entry for the rows)."""
+    conflicts = sum(_evidence(r).get("conflicting_duplicates", 0) for r in result.meters)
+    messages = list(result.messages)
+    if conflicts:
+        meters = sum(1 for r in result.meters if _evidence(r).get("conflicting_duplicates"))
+        messages.insert(
+            0,
+            f"{conflicts} conflicting duplicate read(s) on {meters} meter(s) were kept aside, not used: "
+            "the same meter and time sent with different registers (see conflicting_reads in the evidence)",
+        )
     run = MeterEstimationRun(
         org_id=org_id,
         label=label[:200],
@@ -40,7 +60,8 @@ def store_run(
         settings=settings or {},
         meters=len(result.meters),
         areas=len(result.areas),
-        messages=list(result.messages),
+        messages=messages,
+        upload_digest=digest,
     )
     session.add(run)
     session.flush()
@@ -124,3 +145,51 @@ def result_rows(
         for r in session.scalars(q)
     ]
     return int(total), rows
+
+
+def upload_digest(org_id: int, file_digests: Iterable[str], settings: Mapping[str, Any]) -> str:
+    """SHA-256 over the owner, the uploaded files' SHA-256 (in order) and the run's settings."""
+    body = {"org_id": org_id, "files": list(file_digests), "settings": dict(settings)}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def find_replay(session: Session, org_id: int, digest: str) -> MeterEstimationRun | None:
+    """The run already made from the same upload, if any."""
+    return session.scalars(
+        select(MeterEstimationRun)
+        .where(MeterEstimationRun.org_id == org_id, MeterEstimationRun.upload_digest == digest)
+        .order_by(MeterEstimationRun.id)
+        .limit(1)
+    ).first()
+
+
+def status_counts(session: Session, run_id: int) -> dict[str, int]:
+    """How many meters of a stored run have each status."""
+    rows = session.execute(
+        select(MeterResult.status, func.count())
+        .where(MeterResult.run_id == run_id)
+        .group_by(MeterResult.status)
+    )
+    return {str(status): int(n) for status, n in rows}
+
+
+def _evidence(row: Mapping[str, Any]) -> dict[str, Any]:
+    ev = row.get("evidence")
+    if isinstance(ev, str):
+        try:
+            parsed = json.loads(ev or "{}")
+        except ValueError:
+            return {}
+        return parsed if isinstance(parsed, dict) else {}
+    return dict(ev or {})
+
+
+def conflicting_reads(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The conflicting duplicate reads that were kept aside: meter, area, time, registers sent."""
+    out: list[dict[str, Any]] = []
+    for r in rows:
+        for c in _evidence(r).get("conflicting_reads", ()):
+            if len(out) >= MAX_CONFLICTS:
+                return out
+            out.append({"meter_id": r["meter_id"], "area_id": r["area_id"], **c})
+    return out

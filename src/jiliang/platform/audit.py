@@ -5,7 +5,9 @@ automatically when the session flushes; bulk writes that bypass the ORM call :fu
 Each entry's hash is SHA-256 over the previous entry's hash and the entry's own canonical JSON,
 so altering, removing or reordering any entry breaks the chain from that entry on, and
 :func:`verify` names the first bad one. The chain head (last sequence number and hash) is kept in
-its own row, updated in the same transaction, so a removed tail is detected too.
+its own row, updated in the same transaction, so a removed tail is detected too — unless the head
+is rewound with it: signed checkpoints kept outside the tables (:mod:`jiliang.platform.checkpoint`)
+catch that.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ __all__ = [
     "install",
     "record",
     "verify",
+    "verify_from",
 ]
 
 GENESIS = "0" * 64
@@ -55,6 +58,7 @@ class VerifyResult:
     entries: int
     first_bad_seq: int | None = None
     reason: str | None = None
+    checkpoints: int = 0
 
 
 def _default(value: Any) -> Any:
@@ -206,33 +210,39 @@ def install() -> None:
         event.listen(Session, "after_flush", _after_flush)
 
 
-def verify(session: Session, batch: int = 5000) -> VerifyResult:
-    """Walk the chain in order and report the first entry that was altered, removed or moved."""
-    prev = GENESIS
-    expected_seq = 1
-    count = 0
-    last = 0
+def _walk(session: Session, last: int, prev: str, batch: int) -> tuple[VerifyResult | None, int, str]:
+    """Check the entries after ``last`` (whose hash is ``prev``); a failure, the count and the head."""
+    expected_seq = last + 1
+    count = last
     while True:
         entries = session.scalars(
             select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
         ).all()
         if not entries:
-            break
+            return None, count, prev
         for e in entries:
             count += 1
             if e.seq != expected_seq:
-                return VerifyResult(False, count, expected_seq, f"entry {expected_seq} is missing")
+                return (
+                    VerifyResult(False, count, expected_seq, f"entry {expected_seq} is missing"),
+                    count,
+                    prev,
+                )
             if e.prev_hash != prev:
-                return VerifyResult(False, count, e.seq, f"entry {e.seq} does not follow entry {e.seq - 1}")
+                bad = VerifyResult(False, count, e.seq, f"entry {e.seq} does not follow entry {e.seq - 1}")
+                return bad, count, prev
             digest = entry_hash(
                 prev, e.seq, e.at, e.actor, e.action, e.entity, e.entity_id, e.before, e.after, e.note
             )
             if digest != e.hash:
-                return VerifyResult(False, count, e.seq, f"entry {e.seq} was altered")
+                return VerifyResult(False, count, e.seq, f"entry {e.seq} was altered"), count, prev
             prev = e.hash
             expected_seq += 1
             last = e.seq
         session.expunge_all()
+
+
+def _head_matches(session: Session, count: int, prev: str) -> VerifyResult:
     head = session.get(AuditHead, 1)
     if head is None:
         if count:
@@ -241,3 +251,25 @@ def verify(session: Session, batch: int = 5000) -> VerifyResult:
     if head.seq != count or head.hash != prev:
         return VerifyResult(False, count, count + 1, f"entries after {count} were removed")
     return VerifyResult(True, count)
+
+
+def verify(session: Session, batch: int = 5000) -> VerifyResult:
+    """Walk the chain in order and report the first entry that was altered, removed or moved.
+
+    This checks the chain against itself and its stored head only; a log shortened together with
+    its head is caught against the signed checkpoints (:func:`jiliang.platform.checkpoint.verify_anchored`).
+    """
+    bad, count, prev = _walk(session, 0, GENESIS, batch)
+    return bad or _head_matches(session, count, prev)
+
+
+def verify_from(session: Session, seq: int, hash_: str, batch: int = 5000) -> VerifyResult:
+    """Check only the entries after entry ``seq``, which must have the hash ``hash_``."""
+    if seq:
+        stored = session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == seq))
+        if stored != hash_:
+            return VerifyResult(False, seq, seq, f"entry {seq} differs from the last checkpoint")
+    elif hash_ != GENESIS:
+        return VerifyResult(False, 0, 1, "the last checkpoint does not start the chain")
+    bad, count, prev = _walk(session, seq, hash_, batch)
+    return bad or _head_matches(session, count, prev)

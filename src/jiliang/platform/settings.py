@@ -54,6 +54,13 @@ class Settings(BaseSettings):
         le=86_400,
         description="Longest age of the dashboard figures (0: compute on every request).",
     )
+    # Audit log: signed checkpoints of the chain (see jiliang.platform.checkpoint)
+    audit_checkpoint_minutes: int = Field(
+        default=60,
+        ge=0,
+        le=10_080,
+        description="Minutes between audit checkpoints written by the server (0: only at start and stop).",
+    )
     public_base_url: str = Field(
         default="http://127.0.0.1:8000", description="Base URL printed in QR codes and links."
     )

@@ -1,7 +1,8 @@
 """Export the register to CSV or .xlsx with the import's columns (so an export re-imports).
 
-Text that a spreadsheet would run as a formula (starting with ``= + - @``, tab or carriage return)
-is written with a leading apostrophe (OWASP, CSV injection), so it stays inert text.
+Text that a spreadsheet would run as a formula (see :func:`jiliang.platform.cells.formula_like`:
+``= + - @`` or their full-width forms after any whitespace or invisible characters, or a leading tab
+or carriage return) is written with a leading apostrophe (OWASP, CSV injection), so it stays inert.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from sqlalchemy.orm import Session
 
 from jiliang.errors import InputError
 from jiliang.platform.auth import Principal
+from jiliang.platform.cells import safe_cell
 from jiliang.platform.models import Organization
 from jiliang.registry.importer import COLUMNS
 from jiliang.registry.models import Instrument, InstrumentType
 from jiliang.registry.service import InstrumentFilter, _filtered
 
-__all__ = ["FORMATS", "export_register", "safe_cell"]
+__all__ = ["FORMATS", "export_register"]
 
 FORMATS = ("csv", "xlsx")
 _USE_ZH = {
@@ -34,20 +36,15 @@ _USE_ZH = {
 _RESULT_ZH = {"pass": "合格", "fail": "不合格"}
 
 
-def safe_cell(value: Any) -> Any:
-    """A value that no spreadsheet evaluates.
+def _text_cell(value: Any) -> str:
+    """The cell as text that no spreadsheet evaluates.
 
-    >>> safe_cell("=HYPERLINK(1)"), safe_cell("SN-1"), safe_cell(None)
-    ("'=HYPERLINK(1)", 'SN-1', '')
+    >>> _text_cell("=HYPERLINK(1)"), _text_cell("\u3000=1"), _text_cell("SN-1"), _text_cell(None)
+    ("'=HYPERLINK(1)", "'\u3000=1", 'SN-1', '')
     """
-    if value is None:
-        return ""
     if isinstance(value, date):
         return value.isoformat()
-    text = str(value)
-    if text.startswith(("=", "+", "-", "@", "\t", "\r")):
-        return "'" + text
-    return text
+    return str(safe_cell(value))
 
 
 def _records(session: Session, principal: Principal, f: InstrumentFilter, lang: str) -> Iterator[list[Any]]:
@@ -98,7 +95,7 @@ def export_register(
         w = csv.writer(buf)
         w.writerow(header)
         for r in rows:
-            w.writerow([safe_cell(v) for v in r])
+            w.writerow([_text_cell(v) for v in r])
         return ("\ufeff" + buf.getvalue()).encode("utf-8")
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -109,7 +106,7 @@ def export_register(
     for r in rows:
         cells = []
         for v in r:
-            c = WriteOnlyCell(ws, value=safe_cell(v))
+            c = WriteOnlyCell(ws, value=_text_cell(v))
             c.data_type = "s"  # never a formula, whatever the text
             cells.append(c)
         ws.append(cells)

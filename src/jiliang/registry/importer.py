@@ -4,8 +4,19 @@ Every row is validated; rejected rows are reported as ``{line, column, reason}``
 line 1) and good rows are stored, in one transaction. Identity is owner + type + serial: a row that
 matches a stored instrument with the same values is ``unchanged``, so re-importing a file changes
 nothing; a second row with the same identity in one file is rejected. Unknown owners with a valid
-GB 32100 credit code are created. Cells starting with ``= + - @`` (spreadsheet formulas, CSV
-injection) are rejected and never evaluated; macro-enabled workbooks are refused whole.
+GB 32100 credit code are created. Cells that look like spreadsheet formulas (CSV injection; the
+one rule of :func:`jiliang.platform.cells.formula_like`) are rejected with the user's column header
+and never evaluated; macro-enabled workbooks are refused whole.
+
+Serials are compared in their identity form (:func:`jiliang.platform.cells.identity_text`: NFKC,
+case folded, invisible characters and surrounding whitespace removed), so ``SN01``, ``sn01``,
+``ＳＮ01`` and ``SN\u200b01`` are one instrument; the serial is stored as first written.
+
+CSV text must be UTF-8 (with or without BOM) or GB 18030 that reads as plausible Chinese (see
+:func:`decode_text`); anything else, Big5 in particular, is refused with a request to save as UTF-8.
+Workbooks are inspected before they are parsed: a part that unpacks more than
+:data:`MAX_XML_RATIO` times its packed size, more than :data:`MAX_SHARED_STRINGS` shared strings or
+more than :data:`MAX_CELLS` cells is refused (zip and shared-strings bombs cost no CPU).
 """
 
 from __future__ import annotations
@@ -26,13 +37,25 @@ from sqlalchemy.orm import Session
 from jiliang.errors import InputError, TooLargeError
 from jiliang.platform import credit_code
 from jiliang.platform.audit import AuditChange, record
+from jiliang.platform.cells import formula_like, identity_text
 from jiliang.platform.models import Organization, OrgKind
 from jiliang.registry import catalogue
 from jiliang.registry.dates import add_months, parse_date
 from jiliang.registry.models import Instrument, InstrumentType, Verification
 from jiliang.registry.status import status_for
 
-__all__ = ["COLUMNS", "ImportReport", "RowError", "import_register", "read_table", "template_csv"]
+__all__ = [
+    "COLUMNS",
+    "MAX_CELLS",
+    "MAX_SHARED_STRINGS",
+    "MAX_XML_RATIO",
+    "ImportReport",
+    "RowError",
+    "decode_text",
+    "import_register",
+    "read_table",
+    "template_csv",
+]
 
 # field, Chinese header, English header, required, max length
 COLUMNS: list[tuple[str, str, bool, int]] = [
@@ -70,8 +93,13 @@ USE_NAMES = {
 }
 RESULT_NAMES = {"合格": "pass", "不合格": "fail", "pass": "pass", "fail": "fail"}
 MAX_ROWS = 1_000_000
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_CHARS = frozenset("=+-@\t\r")
+MAX_XML_RATIO = 100  # unpacked / packed size of one workbook part
+MAX_SHARED_STRINGS = 2 * MAX_ROWS
+MAX_CELLS = (MAX_ROWS + 1) * len(COLUMNS)
+_FORMULA_REASON = (
+    "cell looks like a spreadsheet formula (starts with = + - @, ＝ ＋ － ＠, a tab or a carriage "
+    "return, after any spaces); formulas are not accepted"
+)
 _EARLIEST = date(1950, 1, 1)
 _CODES: dict[str, str] = {}  # credit codes already validated (pure function of the text)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -79,12 +107,15 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 @dataclass(frozen=True, slots=True)
 class RowError:
+    """A rejected row: ``column`` is the field, ``header`` the column's header in the user's file."""
+
     line: int
     column: str
     reason: str
+    header: str | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {"line": self.line, "column": self.column, "reason": self.reason}
+        return {"line": self.line, "column": self.column, "header": self.header, "reason": self.reason}
 
 
 @dataclass(slots=True)
@@ -140,6 +171,41 @@ def _check_workbook(data: bytes, max_bytes: int) -> None:
     unpacked = sum(i.file_size for i in zf.infolist())
     if unpacked > 20 * max_bytes:
         raise TooLargeError(f"the workbook unpacks to {unpacked} bytes, more than {20 * max_bytes}")
+    _check_parts(zf)
+
+
+def _check_parts(zf: zipfile.ZipFile) -> None:
+    """Refuse bombs before openpyxl parses anything: the packed-to-unpacked ratio of every XML part
+    (zip headers bound what any reader unpacks), then the shared strings and cells, counted in one
+    streaming pass over the XML bytes."""
+    for info in zf.infolist():
+        if info.file_size > 1 << 20 and info.file_size > MAX_XML_RATIO * max(info.compress_size, 1):
+            raise TooLargeError(
+                f"the workbook part {info.filename} unpacks {info.file_size // max(info.compress_size, 1)} "
+                f"times its size (more than {MAX_XML_RATIO}); refused as a possible zip bomb"
+            )
+    for info in zf.infolist():
+        name = info.filename.lower()
+        if name.endswith("sharedstrings.xml"):
+            _count_tags(zf, info, (b"<si>", b"<si "), MAX_SHARED_STRINGS, "shared strings")
+        elif name.startswith("xl/worksheets/") and name.endswith(".xml"):
+            _count_tags(zf, info, (b"<c>", b"<c "), MAX_CELLS, "cells")
+
+
+def _count_tags(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, tags: tuple[bytes, ...], limit: int, what: str
+) -> None:
+    count, tail = 0, b""
+    with zf.open(info) as fh:
+        while chunk := fh.read(1 << 20):
+            buf = tail + chunk
+            count += sum(buf.count(t) for t in tags)
+            if count > limit:
+                raise TooLargeError(
+                    f"the workbook part {info.filename} has more than {limit} {what}; refused"
+                )
+            tail = buf[-4:]
+            count -= sum(tail.count(t) for t in tags)  # counted again with the next chunk
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
@@ -157,15 +223,61 @@ def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
         wb.close()
 
 
+_SAVE_AS_UTF8 = "save the file as CSV UTF-8 (Excel: 另存为 → CSV UTF-8) and import it again"
+
+
+def decode_text(data: bytes) -> str:
+    """The text of a CSV file: UTF-8 (with or without BOM) first, then GB 18030 only when the result
+    is plausible Chinese; anything else is refused rather than guessed.
+
+    GB 18030 decodes almost any byte string, Big5 included, into valid but wrong characters
+    (mojibake). The decoded text is plausible when fewer than 2 % of its non-ASCII characters
+    are *suspicious*: private-use characters (GB 18030's user-defined areas) or kana, Cyrillic,
+    pinyin, bopomofo and box drawing (GBK lead bytes A4, A5, A7–A9). Chinese text in GB 2312, GBK
+    or GB 18030 (simplified or traditional) has none; Big5 text read as GB 18030 is full of them,
+    because Big5 puts its most frequent hanzi (一 人 大 中 …) under lead bytes A4–AF.
+
+    >>> decode_text("江城农贸市场".encode("gb18030"))
+    '江城农贸市场'
+    >>> decode_text("江城農貿市場,電子計價秤".encode("big5"))
+    Traceback (most recent call last):
+    ...
+    jiliang.errors.InputError: the CSV file is not UTF-8 and does not read as GB 18030 either (it may be Big5); save the file as CSV UTF-8 (Excel: 另存为 → CSV UTF-8) and import it again
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise InputError(f"the CSV file is neither UTF-8 nor GB 18030 text; {_SAVE_AS_UTF8}") from None
+    wide = [c for c in text if ord(c) > 0x7F]
+    if sum(1 for c in wide if _suspicious(c)) > len(wide) // 50:
+        raise InputError(
+            f"the CSV file is not UTF-8 and does not read as GB 18030 either (it may be Big5); {_SAVE_AS_UTF8}"
+        )
+    return text
+
+
+@cache
+def _suspicious(ch: str) -> bool:
+    if 0xE000 <= ord(ch) <= 0xF8FF:
+        return True  # private use: GB 18030's user-defined areas
+    try:
+        code = ch.encode("gbk")
+    except UnicodeEncodeError:
+        return False  # four-byte GB 18030 (rare hanzi, other scripts): not what Big5 turns into
+    return len(code) == 2 and code[0] in _BIG5_LANDING
+
+
+# GBK lead bytes of kana (A4, A5), Cyrillic (A7), pinyin and bopomofo (A8), box drawing (A9):
+# where Big5's most frequent hanzi (leads A4–A9) land; Greek (A6) is left out, Ω and μ are units
+_BIG5_LANDING = frozenset((0xA4, 0xA5, 0xA7, 0xA8, 0xA9))
+
+
 def _csv_rows(data: bytes) -> Iterator[list[Any]]:
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InputError("the CSV file is neither UTF-8 nor GB 18030 text")
+    text = decode_text(data)
     if "\x00" in text:
         raise InputError("the CSV file contains NUL bytes; it is not a text register")
     csv.field_size_limit(100_000)
@@ -194,6 +306,7 @@ def read_table(data: bytes, filename: str = "", max_bytes: int = 50 * 1024 * 102
 
 
 def _header(row: list[Any]) -> dict[str, int]:
+    """Column index of each field (Chinese or English header)."""
     cols: dict[str, int] = {}
     for i, cell in enumerate(row):
         if cell is None:
@@ -219,6 +332,7 @@ class _Row:
     line: int
     type_id: int
     serial: str
+    serial_key: str
     owner_code: str
     owner_name: str
     use: str
@@ -251,8 +365,8 @@ def _cells(row: list[Any], spec: tuple[tuple[str, int | None, int, bool], ...]) 
         value = row[i] if i is not None and i < n else None
         if value.__class__ is str:
             if value:
-                if value[0] in _FORMULA_CHARS:
-                    raise _Reject(name, "cell starts with = + - or @ (a formula); formulas are not accepted")
+                if formula_like(value):
+                    raise _Reject(name, _FORMULA_REASON)
                 value = value.strip()
                 if len(value) > limit:
                     raise _Reject(name, f"longer than {limit} characters")
@@ -338,10 +452,14 @@ def _validate(
             )
         period = int(p)
     serial = _text(v["serial"], "serial") or ""
+    key = identity_text(serial)
+    if not key:
+        raise _Reject("serial", "required value is missing (only invisible characters)")
     return _Row(
         line=line,
         type_id=type_id,
         serial=serial,
+        serial_key=key,
         owner_code=code,
         owner_name=_text(v["owner_name"], "owner_name") or "",
         use=use,
@@ -433,7 +551,9 @@ def import_register(
     header = next(rows_iter, None)
     if header is None:
         raise InputError("the file is empty")
-    spec = _spec(_header(header))
+    cols = _header(header)
+    spec = _spec(cols)
+    titles = {f: str(header[i]).strip() for f, i in cols.items()}
     good: list[_Row] = []
     seen: dict[tuple[str, int, str], int] = {}
     for line, row in enumerate(rows_iter, start=2):
@@ -444,12 +564,16 @@ def import_register(
         try:
             r = _validate(row, line, spec, types, periods, today)
         except _Reject as rej:
-            report.rows.append(RowError(line, rej.column, rej.reason))
+            title = titles.get(rej.column)
+            reason = f"column {title!r}: {rej.reason}" if rej.reason is _FORMULA_REASON else rej.reason
+            report.rows.append(RowError(line, rej.column, reason, title))
             continue
-        ident = (r.owner_code, r.type_id, r.serial)
+        ident = (r.owner_code, r.type_id, r.serial_key)
         first = seen.get(ident)
         if first is not None:
-            report.rows.append(RowError(line, "serial", f"same owner, type and serial as line {first}"))
+            report.rows.append(
+                RowError(line, "serial", f"same owner, type and serial as line {first}", titles.get("serial"))
+            )
             continue
         seen[ident] = line
         good.append(r)
@@ -502,11 +626,19 @@ def _store(
     owner_ids = sorted({owners[c][0] for c in codes if c in owners})
     cols = [
         getattr(Instrument, c)
-        for c in ("id", "owner_id", "type_id", "serial", *_COMPARED[:-2], "last_verified_on", "last_result")
+        for c in (
+            "id",
+            "owner_id",
+            "type_id",
+            "serial_key",
+            *_COMPARED[:-2],
+            "last_verified_on",
+            "last_result",
+        )
     ]
     for chunk in _chunks(owner_ids, 200):
         for row in session.execute(select(*cols).where(Instrument.owner_id.in_(chunk))):
-            existing[(row.owner_id, row.type_id, row.serial)] = row
+            existing[(row.owner_id, row.type_id, row.serial_key)] = row
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     verifs: list[
@@ -527,7 +659,7 @@ def _store(
             "last_result": r.result,
         }
         owner = owners.get(r.owner_code)
-        old = existing.get((owner[0], r.type_id, r.serial)) if owner else None
+        old = existing.get((owner[0], r.type_id, r.serial_key)) if owner else None
         if old is not None:
             if all(getattr(old, k) == values[k] for k in _COMPARED):
                 report.unchanged += 1
@@ -560,6 +692,7 @@ def _store(
                 "owner_id": owner[0] if owner else None,
                 "district_id": owner[1] if owner else None,
                 "serial": r.serial,
+                "serial_key": r.serial_key,
                 "status": status_for(due, r.result, today),
                 "compulsory": True,
                 "next_due_on": due,
@@ -584,17 +717,17 @@ def _store(
     _bulk_insert(session, inst_table, inserts)
     new_ids: list[int] = []
     if inserts:
-        wanted = {(r["owner_id"], r["type_id"], r["serial"]) for r in inserts}
+        wanted = {(r["owner_id"], r["type_id"], r["serial_key"]) for r in inserts}
         found: dict[tuple[int, int, str], int] = {}
         for chunk in _chunks(sorted({r["owner_id"] for r in inserts}), 200):
-            for iid, oid, tid, serial in session.execute(
-                select(Instrument.id, Instrument.owner_id, Instrument.type_id, Instrument.serial).where(
+            for iid, oid, tid, key in session.execute(
+                select(Instrument.id, Instrument.owner_id, Instrument.type_id, Instrument.serial_key).where(
                     Instrument.owner_id.in_(chunk)
                 )
             ):
-                if (oid, tid, serial) in wanted:
-                    found[(oid, tid, serial)] = iid
-        new_ids = [found[(r["owner_id"], r["type_id"], r["serial"])] for r in inserts]
+                if (oid, tid, key) in wanted:
+                    found[(oid, tid, key)] = iid
+        new_ids = [found[(r["owner_id"], r["type_id"], r["serial_key"])] for r in inserts]
     if updates:
         session.execute(update(Instrument), updates)
     vrows = [

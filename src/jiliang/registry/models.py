@@ -24,8 +24,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from jiliang.platform.cells import identity_text
 from jiliang.platform.db import Base, UTCDateTime, utcnow
 from jiliang.platform.models import Audited
 
@@ -90,10 +91,17 @@ class InstrumentType(Audited, Base):
     compulsory: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+def _serial_key(context: Any) -> str:
+    """Default of ``serial_key`` for inserts that give only ``serial`` (ORM or Core)."""
+    return identity_text(str(context.get_current_parameters()["serial"]))
+
+
 class Instrument(Audited, Base):
     __tablename__ = "reg_instrument"
     __table_args__ = (
         UniqueConstraint("owner_id", "type_id", "serial", name="uq_reg_instrument_identity"),
+        # identity: one instrument per owner, type and serial in its identity form (0002)
+        Index("uq_reg_instrument_serial_key", "owner_id", "type_id", "serial_key", unique=True),
         # due list: next_due_on range, status filter, ordered by due date
         Index("ix_reg_instrument_due", "next_due_on", "status"),
         # filtered lists are ordered by id: each index ends with id so a page is an index range
@@ -103,13 +111,17 @@ class Instrument(Audited, Base):
         Index("ix_reg_instrument_owner_status_id", "owner_id", "status", "id"),
         # serial prefix search (LIKE 'abc%') on PostgreSQL whatever the collation
         Index("ix_reg_instrument_serial", "serial", postgresql_ops={"serial": "varchar_pattern_ops"}),
+        Index(
+            "ix_reg_instrument_serial_key", "serial_key", postgresql_ops={"serial_key": "varchar_pattern_ops"}
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     type_id: Mapped[int] = mapped_column(ForeignKey("reg_instrument_type.id"))
     owner_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
-    serial: Mapped[str] = mapped_column(String(64))
+    serial: Mapped[str] = mapped_column(String(64))  # as written by the owner (display form)
+    serial_key: Mapped[str] = mapped_column(String(128), default=_serial_key)  # identity form
     model: Mapped[str | None] = mapped_column(String(100))
     manufacturer: Mapped[str | None] = mapped_column(String(200))
     accuracy_class: Mapped[str | None] = mapped_column(String(32))
@@ -125,6 +137,11 @@ class Instrument(Audited, Base):
     booked_on: Mapped[date | None] = mapped_column(Date)
     booked_lab_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @validates("serial")
+    def _keep_serial_key(self, _key: str, value: str) -> str:
+        self.serial_key = identity_text(value)
+        return value
 
 
 class MeasurementStandard(Audited, Base):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from jiliang.errors import InputError, NotFoundError, PermissionDeniedError, UnauthenticatedError
 from jiliang.platform.audit import AuditChange, record
 from jiliang.platform.auth import Principal
+from jiliang.platform.cells import identity_text
 from jiliang.platform.models import District, Organization, Role
 from jiliang.registry import trace as tr
 from jiliang.registry.models import (
@@ -93,9 +94,10 @@ def scope_instruments(stmt: Select[Any], principal: Principal) -> Select[Any]:
 
 def _filtered(principal: Principal, f: InstrumentFilter) -> Select[Any]:
     stmt = scope_instruments(select(Instrument.id), principal)
-    if f.q:
-        prefix = f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(Instrument.serial.like(prefix + "%", escape="\\"))
+    if f.q:  # serial prefix, in the identity form (case, width and invisible characters ignored)
+        key = identity_text(f.q)
+        prefix = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Instrument.serial_key.like(prefix + "%", escape="\\"))
     if f.type_id is not None:
         stmt = stmt.where(Instrument.type_id == f.type_id)
     if f.owner_id is not None:
@@ -745,8 +747,12 @@ def record_with_context(session: Session, verification_id: int) -> dict[str, Any
 def find_instrument(
     session: Session, owner_id: int, serial: str, type_code: str | None = None
 ) -> Instrument | None:
-    """The instrument of ``owner_id`` with ``serial`` (and type), or None; several types → error."""
-    stmt = select(Instrument).where(Instrument.owner_id == owner_id, Instrument.serial == serial)
+    """The instrument of ``owner_id`` with ``serial`` (and type), or None; several types → error.
+
+    Serials match in their identity form (:func:`jiliang.platform.cells.identity_text`)."""
+    stmt = select(Instrument).where(
+        Instrument.owner_id == owner_id, Instrument.serial_key == identity_text(serial)
+    )
     if type_code:
         stmt = stmt.join(InstrumentType, InstrumentType.id == Instrument.type_id).where(
             InstrumentType.code == type_code
