@@ -15,7 +15,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from jiliang.api.deps import Caller, PageDep, SessionDep, settings_of
+from jiliang.api.deps import Caller, DbId, PageDep, SessionDep, settings_of
 from jiliang.errors import InputError, PermissionDeniedError, TooLargeError
 from jiliang.platform.models import Role
 
@@ -106,9 +106,9 @@ class RecordIn(BaseModel):
 
 class IssueIn(BaseModel):
     record: RecordIn
-    customer_org_id: int | None = None
-    instrument_ref: int | None = None
-    calibration_record_ref: int | None = None
+    customer_org_id: DbId | None = None
+    instrument_ref: DbId | None = None
+    calibration_record_ref: DbId | None = None
 
 
 class CertificateOut(BaseModel):
@@ -248,7 +248,7 @@ class FromRecordIn(BaseModel):
     summary="Issue and sign the certificate of a registry calibration record (the lab that made it)",
 )
 def issue_from_registry_record(
-    verification_id: int, body: FromRecordIn, caller: Caller, session: SessionDep, request: Request
+    verification_id: DbId, body: FromRecordIn, caller: Caller, session: SessionDep, request: Request
 ) -> CertificateOut:
     from jiliang.dcc.from_registry import IssueContext, issue_from_record
     from jiliang.dcc.service import platform_keys
