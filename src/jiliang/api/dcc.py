@@ -236,8 +236,10 @@ def issue_certificate(body: IssueIn, caller: Caller, session: SessionDep, reques
 
 
 class FromRecordIn(BaseModel):
-    performer: str = Field(min_length=1, max_length=64, description="Who calibrated")
-    approver: str = Field(min_length=1, max_length=64, description="Who approves and signs")
+    performer: str = Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$", description="Who calibrated")
+    approver: str = Field(
+        min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$", description="Who approves and signs"
+    )
     issued: date | None = Field(default=None, description="Date of issue (default: today)")
 
 
