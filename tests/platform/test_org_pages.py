@@ -33,7 +33,9 @@ def test_an_enterprise_requests_and_the_regulator_approves_in_the_console(client
     r = client.get("/organization/requests", headers=HTML)
     assert r.status_code == 200 and "核准" in r.text and "驳回" in r.text
     rid = re.search(r'action="/organization/requests/(\d+)"', r.text).group(1)
-    r = client.post(f"/organization/requests/{rid}", data={"action": "approve", "note": "同意"}, follow_redirects=False)
+    r = client.post(
+        f"/organization/requests/{rid}", data={"action": "approve", "note": "同意"}, follow_redirects=False
+    )
     assert r.status_code == 303 and r.headers["location"].endswith("done=approved")
     r = client.get("/organization/requests?status=approved&lang=en", headers=HTML)
     assert "Approved" in r.text and "同意" in r.text

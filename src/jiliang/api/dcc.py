@@ -236,7 +236,9 @@ def issue_certificate(body: IssueIn, caller: Caller, session: SessionDep, reques
 
 
 class FromRecordIn(BaseModel):
-    performer: str = Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$", description="Who calibrated")
+    performer: str = Field(
+        min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$", description="Who calibrated"
+    )
     approver: str = Field(
         min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$", description="Who approves and signs"
     )
