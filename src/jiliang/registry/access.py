@@ -114,7 +114,7 @@ def scope_instruments(stmt: Select[Any], principal: Principal) -> Select[Any]:
 def require_instrument(session: Session, principal: Principal, instrument_id: int) -> Instrument:
     """The instrument if ``principal`` may act on it; otherwise 404, as if it did not exist."""
     stmt = scope_instruments(select(Instrument), principal).where(Instrument.id == instrument_id)
-    inst = session.scalar(stmt)
+    inst: Instrument | None = session.scalar(stmt)
     if inst is None:
         raise NotFoundError(f"instrument {instrument_id} not found")
     return inst
