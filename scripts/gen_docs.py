@@ -64,6 +64,9 @@ def api_reference() -> str:
         "Authentication: `Authorization: Bearer <token>` (from `POST /api/auth/login` or",
         "`POST /api/auth/tokens`); the console's login cookie works too. Every error has one body:",
         '`{"status": 404, "code": "not_found", "message": "…", "errors": [{"field": "…", "message": "…"}]}`.',
+        "Every operation documents its error answers (401, 403, 404, 409, 413, 422, 429, 503) with this",
+        "body (`ErrorBody`), and file downloads their media types (CSV, XLSX, XML, PDF, HTML). Ids in",
+        "paths, queries and bodies are 1 … 2^63 − 1; anything else is 422.",
         "",
     ]
     by_tag: dict[str, list[tuple[str, str, dict]]] = {}

@@ -51,6 +51,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     """
     from jiliang.api.errors import install_error_handlers
     from jiliang.api.limits import BodySizeLimit
+    from jiliang.api.openapi import install_openapi
 
     audit.install()
     app = FastAPI(
@@ -66,6 +67,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.state.db = db or Database(settings.effective_database_url)
     app.state.login_limiter = LoginRateLimiter(settings.login_attempts, settings.login_window_seconds)
     install_error_handlers(app)
+    install_openapi(app)
     _install_login_redirect(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for module in delivery_modules("jiliang.api"):

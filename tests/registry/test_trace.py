@@ -157,5 +157,6 @@ def test_public_names_are_exactly_all():
         "metrics",
         "dashboard",
         "demo",
+        "access",
     }
     assert set(registry.__all__) == public

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from jiliang.api.deps import Caller, SessionDep
+from jiliang.api.deps import Caller, DbId, SessionDep
 from jiliang.errors import UnauthenticatedError
 from jiliang.platform import auth
 from jiliang.platform.audit import AuditChange, record
@@ -121,7 +121,7 @@ def create_token(body: TokenIn, caller: Caller, session: SessionDep) -> TokenOut
 
 
 @router.delete("/tokens/{token_id}", name="revoke_token", summary="Revoke a token")
-def revoke_token(token_id: int, caller: Caller, session: SessionDep) -> dict[str, bool]:
+def revoke_token(token_id: DbId, caller: Caller, session: SessionDep) -> dict[str, bool]:
     if caller.is_anonymous:
         raise UnauthenticatedError("login required")
     auth.revoke_token(session, token_id, caller)

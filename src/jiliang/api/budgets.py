@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from jiliang.api.deps import Caller, SessionDep
+from jiliang.api.deps import Caller, DbId, SessionDep
 from jiliang.budgets import service
 
 router = APIRouter(prefix="/uncertainty/budgets", tags=["budgets"])
@@ -46,22 +46,22 @@ def create_budget(body: BudgetIn, caller: Caller, session: SessionDep) -> Budget
 
 
 @router.get("/{budget_id}", name="get", summary="One budget")
-def get_budget(budget_id: int, caller: Caller, session: SessionDep) -> BudgetOut:
+def get_budget(budget_id: DbId, caller: Caller, session: SessionDep) -> BudgetOut:
     return _out(service.get_budget(session, caller, budget_id))
 
 
 @router.put("/{budget_id}", name="update", summary="Change a budget (its author or the regulator)")
-def update_budget(budget_id: int, body: BudgetIn, caller: Caller, session: SessionDep) -> BudgetOut:
+def update_budget(budget_id: DbId, body: BudgetIn, caller: Caller, session: SessionDep) -> BudgetOut:
     return _out(service.save_budget(session, caller, body.name, body.source, budget_id))
 
 
 @router.delete("/{budget_id}", name="delete", summary="Delete a budget (its author or the regulator)")
-def delete_budget(budget_id: int, caller: Caller, session: SessionDep) -> dict[str, bool]:
+def delete_budget(budget_id: DbId, caller: Caller, session: SessionDep) -> dict[str, bool]:
     service.delete_budget(session, caller, budget_id)
     return {"deleted": True}
 
 
 @router.post("/{budget_id}/evaluate", name="evaluate", summary="Evaluate a saved budget")
-def evaluate_budget(budget_id: int, caller: Caller, session: SessionDep) -> dict[str, Any]:
+def evaluate_budget(budget_id: DbId, caller: Caller, session: SessionDep) -> dict[str, Any]:
     budget = service.get_budget(session, caller, budget_id)
     return dict(service.run_model(budget.source).as_dict())

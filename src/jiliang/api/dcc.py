@@ -15,7 +15,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from jiliang.api.deps import Caller, PageDep, SessionDep, settings_of
+from jiliang.api.deps import Caller, DbId, PageDep, SessionDep, settings_of
 from jiliang.errors import InputError, PermissionDeniedError, TooLargeError
 from jiliang.platform.models import Role
 
@@ -106,9 +106,9 @@ class RecordIn(BaseModel):
 
 class IssueIn(BaseModel):
     record: RecordIn
-    customer_org_id: int | None = None
-    instrument_ref: int | None = None
-    calibration_record_ref: int | None = None
+    customer_org_id: DbId | None = None
+    instrument_ref: DbId | None = None
+    calibration_record_ref: DbId | None = None
 
 
 class CertificateOut(BaseModel):
@@ -248,8 +248,12 @@ def issue_certificate(body: IssueIn, caller: Caller, session: SessionDep, reques
 
 
 class FromRecordIn(BaseModel):
-    performer: str = Field(min_length=1, max_length=64, description="Who calibrated")
-    approver: str = Field(min_length=1, max_length=64, description="Who approves and signs")
+    performer: str = Field(
+        min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$", description="Who calibrated"
+    )
+    approver: str = Field(
+        min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$", description="Who approves and signs"
+    )
     issued: date | None = Field(default=None, description="Date of issue (default: today)")
 
 
@@ -260,7 +264,7 @@ class FromRecordIn(BaseModel):
     summary="Issue and sign the certificate of a registry calibration record (the lab that made it)",
 )
 def issue_from_registry_record(
-    verification_id: int, body: FromRecordIn, caller: Caller, session: SessionDep, request: Request
+    verification_id: DbId, body: FromRecordIn, caller: Caller, session: SessionDep, request: Request
 ) -> CertificateOut:
     from jiliang.dcc.from_registry import IssueContext, issue_from_record
     from jiliang.dcc.trust import issuing_keys

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
+from annotated_types import Ge, Le
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
@@ -16,8 +17,10 @@ from jiliang.platform.settings import Settings
 
 __all__ = [
     "DB",
+    "DB_INT_MAX",
     "TOKEN_COOKIE",
     "Caller",
+    "DbId",
     "Page",
     "PageDep",
     "Regulator",
@@ -29,6 +32,11 @@ __all__ = [
 ]
 
 TOKEN_COOKIE = "jiliang_token"  # noqa: S105 - a cookie name
+
+DB_INT_MAX = 2**63 - 1  # the largest integer the databases store (BIGINT; SQLite's INTEGER)
+
+DbId = Annotated[int, Ge(1), Le(DB_INT_MAX)]
+"""A row id in a path, a query or a body: 1 … 2^63 − 1, else 422 before any query runs."""
 
 
 def settings_of(request: Request) -> Settings:

@@ -98,7 +98,14 @@ def install_error_handlers(app: FastAPI) -> None:
             message = f"no such path: {request.url.path}"
         return _respond(request, error_body(exc.status_code, message), getattr(exc, "headers", None))
 
-    from sqlalchemy.exc import IntegrityError, OperationalError
+    from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def _out_of_range(request: Request, exc: Exception) -> Response:
+        # a value the store cannot hold (an integer beyond 64 bits, …): the input is wrong
+        log.info("value out of range on %s %s: %s", request.method, request.url.path, exc)
+        return _respond(request, error_body(422, "a value is out of the range the database can store"))
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> Response:

@@ -15,7 +15,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from jiliang.api.deps import Caller, PageDep, SessionDep, settings_of
+from jiliang.api.deps import Caller, DbId, PageDep, SessionDep, settings_of
 from jiliang.errors import InputError, NotFoundError, PermissionDeniedError, TooLargeError
 from jiliang.platform.auth import Principal
 from jiliang.platform.models import Organization, Role
@@ -115,7 +115,7 @@ async def create_run(
     dataset: Annotated[str | None, Form(description="Or: a dataset folder under <data_dir>/meters")] = None,
     area_id: Annotated[str | None, Form(max_length=64, description="Only this area")] = None,
     label: Annotated[str | None, Form(max_length=200)] = None,
-    org_id: Annotated[int | None, Form(description="Owner organization (regulator only)")] = None,
+    org_id: Annotated[DbId | None, Form(description="Owner organization (regulator only)")] = None,
     guard_k: Annotated[float, Form(ge=0, le=10)] = 2.0,
     min_periods: Annotated[int, Form(ge=0, le=1_000_000)] = 300,
 ) -> dict[str, Any]:
@@ -204,7 +204,7 @@ def list_runs(caller: Caller, session: SessionDep, page: PageDep) -> list[dict[s
 
 
 @router.get("/runs/{run_id}", name="get_run", summary="One run with its per-area figures")
-def get_run(run_id: int, caller: Caller, session: SessionDep) -> dict[str, Any]:
+def get_run(run_id: DbId, caller: Caller, session: SessionDep) -> dict[str, Any]:
     from jiliang.meters.models import MeterAreaResult
 
     run = _run_or_404(session, caller, run_id)
@@ -220,7 +220,7 @@ def get_run(run_id: int, caller: Caller, session: SessionDep) -> dict[str, Any]:
 
 @router.get("/runs/{run_id}/results", name="results", summary="Per-meter results of a run")
 def results(
-    run_id: int,
+    run_id: DbId,
     caller: Caller,
     session: SessionDep,
     page: PageDep,
@@ -246,7 +246,7 @@ def _worklist(session: Any, run_id: int, top: int | None, suspect: bool) -> list
 
 @router.get("/runs/{run_id}/worklist", name="worklist", summary="Ranked field-check worklist (JSON)")
 def worklist_json(
-    run_id: int,
+    run_id: DbId,
     caller: Caller,
     session: SessionDep,
     top: Annotated[int | None, Query(ge=1, le=100_000)] = None,
@@ -261,7 +261,7 @@ def worklist_json(
     name="raise_work_orders",
     summary="Attach field-check work orders to the registry instruments of the flagged meters",
 )
-def raise_orders(run_id: int, caller: Caller, session: SessionDep, suspect: bool = True) -> dict[str, Any]:
+def raise_orders(run_id: DbId, caller: Caller, session: SessionDep, suspect: bool = True) -> dict[str, Any]:
     from jiliang.meters.orders import raise_work_orders
 
     run = _run_or_404(session, caller, run_id)
@@ -270,7 +270,7 @@ def raise_orders(run_id: int, caller: Caller, session: SessionDep, suspect: bool
 
 @router.get("/runs/{run_id}/worklist.csv", name="worklist_csv", summary="Ranked field-check worklist (CSV)")
 def worklist_csv(
-    run_id: int,
+    run_id: DbId,
     caller: Caller,
     session: SessionDep,
     top: Annotated[int | None, Query(ge=1, le=100_000)] = None,

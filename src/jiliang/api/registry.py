@@ -1,9 +1,10 @@
 """Registry API: instruments, standards, reference materials, records, traces, import/export, due
 lists, booking and notices, metrics.
 
-Scoping: the regulator sees everything; an enterprise its own instruments; a lab those it verified
-or that are booked with it; the public no instrument and only published standards and reference
-materials.
+Scoping (:mod:`jiliang.registry.access`): the regulator sees everything; an enterprise its own
+instruments; a lab those it has a relationship with (booked with it, verified by it, or in its
+authorised scope) and it records results only on those, citing its own, public or published
+standards; the public no instrument and only published standards and reference materials.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from jiliang.api.deps import Caller, PageDep, Regulator, SessionDep, settings_of
+from jiliang.api.deps import Caller, DbId, PageDep, Regulator, SessionDep, settings_of
 from jiliang.errors import NotFoundError, TooLargeError
 from jiliang.platform.models import Role
 
@@ -37,13 +38,13 @@ class ListPage(BaseModel):
 
 
 class BookIn(BaseModel):
-    ids: list[int] = Field(min_length=1, max_length=5000)
+    ids: list[DbId] = Field(min_length=1, max_length=5000)
     on: date
-    lab_id: int | None = None
+    lab_id: DbId | None = None
 
 
 class NotifyIn(BaseModel):
-    ids: list[int] = Field(min_length=1, max_length=5000)
+    ids: list[DbId] = Field(min_length=1, max_length=5000)
     note: str | None = Field(default=None, max_length=500)
 
 
@@ -63,7 +64,7 @@ class VerificationIn(BaseModel):
     result: Literal["pass", "fail"]
     kind: Literal["verification", "calibration"] = "verification"
     certificate_no: str | None = Field(default=None, max_length=64)
-    standard_ids: list[int] = Field(min_length=1, max_length=20)
+    standard_ids: list[DbId] = Field(min_length=1, max_length=20)
     errors: list[ErrorIn] = Field(default_factory=list, max_length=200)
     temperature_c: float | None = Field(default=None, ge=-60, le=100)
     humidity_percent: float | None = Field(default=None, ge=0, le=100)
@@ -123,9 +124,9 @@ def list_instruments(
     session: SessionDep,
     page: PageDep,
     q: Annotated[str | None, Query(max_length=100, description="Serial starts with")] = None,
-    type_id: int | None = None,
-    owner_id: int | None = None,
-    district_id: int | None = None,
+    type_id: DbId | None = None,
+    owner_id: DbId | None = None,
+    district_id: DbId | None = None,
     status: Status | None = None,
     use: UseName | None = None,
     due_before: date | None = None,
@@ -139,7 +140,7 @@ def list_instruments(
 
 
 @router.get("/instruments/{instrument_id}", name="get_instrument", summary="One instrument with its history")
-def get_instrument(instrument_id: int, caller: Caller, session: SessionDep) -> dict[str, Any]:
+def get_instrument(instrument_id: DbId, caller: Caller, session: SessionDep) -> dict[str, Any]:
     from jiliang.registry.service import instrument_detail
 
     return instrument_detail(session, caller, instrument_id)
@@ -147,7 +148,7 @@ def get_instrument(instrument_id: int, caller: Caller, session: SessionDep) -> d
 
 @router.get("/instruments/{instrument_id}/trace", name="trace_instrument", summary="Traceability chain")
 def trace_instrument(
-    instrument_id: int, caller: Caller, session: SessionDep, request: Request
+    instrument_id: DbId, caller: Caller, session: SessionDep, request: Request
 ) -> dict[str, Any]:
     from jiliang.registry.service import trace_instrument as run
 
@@ -161,7 +162,7 @@ def trace_instrument(
     summary="Record a verification or calibration result (labs, regulator)",
 )
 def record_verification(
-    instrument_id: int, body: VerificationIn, caller: Caller, session: SessionDep
+    instrument_id: DbId, body: VerificationIn, caller: Caller, session: SessionDep
 ) -> dict[str, Any]:
     from jiliang.registry.service import ErrorFound, record_with_context
     from jiliang.registry.service import record_verification as run
@@ -202,7 +203,7 @@ def list_standards(
 
 
 @router.get("/standards/{standard_id}", name="get_standard", summary="One standard with its calibrations")
-def get_standard(standard_id: int, caller: Caller, session: SessionDep) -> dict[str, Any]:
+def get_standard(standard_id: DbId, caller: Caller, session: SessionDep) -> dict[str, Any]:
     from jiliang.registry.service import standard_detail
 
     return standard_detail(session, caller, standard_id)
@@ -210,7 +211,7 @@ def get_standard(standard_id: int, caller: Caller, session: SessionDep) -> dict[
 
 @router.get("/standards/{standard_id}/trace", name="trace_standard", summary="Chain above a standard")
 def trace_standard(
-    standard_id: int, caller: Caller, session: SessionDep, request: Request, on: date | None = None
+    standard_id: DbId, caller: Caller, session: SessionDep, request: Request, on: date | None = None
 ) -> dict[str, Any]:
     from jiliang.registry.service import trace_standard as run
 
@@ -229,21 +230,20 @@ def list_reference_materials(
 
 
 @router.get("/verifications/{verification_id}", name="get_verification", summary="A record with its context")
-def get_verification(verification_id: int, caller: Caller, session: SessionDep) -> dict[str, Any]:
+def get_verification(verification_id: DbId, caller: Caller, session: SessionDep) -> dict[str, Any]:
+    from jiliang.registry.access import may_see_record
     from jiliang.registry.service import record_with_context
 
     data = record_with_context(session, verification_id)
     lab_id = data["lab"]["id"] if data["lab"] else None
-    if not (
-        caller.is_regulator or (caller.org_id is not None and caller.org_id in (lab_id, data["owner"]["id"]))
-    ):
+    if not may_see_record(caller, lab_id, data["owner"]["id"]):
         raise NotFoundError(f"verification {verification_id} not found")
     return data
 
 
 @router.get("/verifications/{verification_id}/trace", name="trace_verification", summary="Chain of a record")
 def trace_verification(
-    verification_id: int, caller: Caller, session: SessionDep, request: Request
+    verification_id: DbId, caller: Caller, session: SessionDep, request: Request
 ) -> dict[str, Any]:
     from jiliang.registry.service import trace_verification as run
 

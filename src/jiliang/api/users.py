@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from jiliang.api.auth import UserOut, user_out
-from jiliang.api.deps import Regulator, SessionDep
+from jiliang.api.deps import DbId, Regulator, SessionDep
 from jiliang.platform import auth
 from jiliang.platform.models import Role, User
 
@@ -19,7 +19,7 @@ class UserIn(BaseModel):
     password: str = Field(min_length=8, max_length=1024)
     role: Role
     display_name: str | None = Field(default=None, max_length=128)
-    org_id: int | None = None
+    org_id: DbId | None = None
 
 
 @router.get("", name="list", summary="Users (regulator)")

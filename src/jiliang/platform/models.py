@@ -17,6 +17,7 @@ __all__ = [
     "AuditEntry",
     "AuditHead",
     "District",
+    "OrgChangeRequest",
     "OrgKind",
     "Organization",
     "Role",
@@ -76,9 +77,33 @@ class Organization(Audited, Base):
     district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
     address: Mapped[str | None] = mapped_column(String(300))
     accreditation_code: Mapped[str | None] = mapped_column(String(64))
+    # instrument type codes a lab is authorised by the regulator to verify (计量授权项目)
+    authorised_type_codes: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     district: Mapped[District | None] = relationship(lazy="joined")
+
+
+class OrgChangeRequest(Audited, Base):
+    """An organization's request to change its registered details, decided by the regulator.
+
+    ``changes`` maps field names (``name``, ``name_en``, ``credit_code``, ``accreditation_code``)
+    to the requested values; ``before`` holds the values when the request was made.
+    """
+
+    __tablename__ = "org_change_request"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str | None] = mapped_column(Text)
 
 
 class User(Audited, Base):

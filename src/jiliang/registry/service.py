@@ -1,9 +1,10 @@
 """Service functions of the registry: scoped lists, details, traces, due lists, booking, notices,
 the status job, and the hooks other capabilities use (a record as plain data, work orders).
 
-Role scoping: a regulator sees everything; an enterprise its own organization's instruments; a lab
-the instruments it verified or that are booked with it; the public no instrument, and only
-published standards and reference materials.
+Role scoping: the rules of who may see and act on what live in :mod:`jiliang.registry.access`:
+a regulator everything; an enterprise its own organization's instruments; a lab the instruments it
+has a relationship with (booked with it, verified by it, or in its authorised scope); the public no
+instrument, and only published standards and reference materials.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from typing import Any
 from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from jiliang.errors import InputError, NotFoundError, PermissionDeniedError, UnauthenticatedError
+from jiliang.errors import InputError, NotFoundError, PermissionDeniedError
 from jiliang.platform.audit import AuditChange, record
 from jiliang.platform.auth import Principal
 from jiliang.platform.cells import identity_text
 from jiliang.platform.models import District, Organization, Role
+from jiliang.registry import access
 from jiliang.registry import trace as tr
 from jiliang.registry.models import (
     Instrument,
@@ -80,16 +82,8 @@ class InstrumentFilter:
 
 
 def scope_instruments(stmt: Select[Any], principal: Principal) -> Select[Any]:
-    if principal.is_anonymous:
-        raise UnauthenticatedError("login required to see instruments")
-    if principal.role is Role.REGULATOR:
-        return stmt
-    if principal.role is Role.ENTERPRISE:
-        return stmt.where(Instrument.owner_id == principal.org_id)
-    if principal.role is Role.LAB:
-        verified = select(Verification.instrument_id).where(Verification.lab_id == principal.org_id)
-        return stmt.where(or_(Instrument.id.in_(verified), Instrument.booked_lab_id == principal.org_id))
-    raise PermissionDeniedError(f"role {principal.role.value} may not see instruments")
+    """``stmt`` limited to the instruments ``principal`` may act on (see :mod:`jiliang.registry.access`)."""
+    return access.scope_instruments(stmt, principal)
 
 
 def _filtered(principal: Principal, f: InstrumentFilter) -> Select[Any]:
@@ -189,16 +183,7 @@ def due_list(
 
 
 def _get_instrument(session: Session, principal: Principal, instrument_id: int) -> Instrument:
-    if principal.is_regulator:
-        found = session.get(Instrument, instrument_id)
-        if found is None:
-            raise NotFoundError(f"instrument {instrument_id} not found")
-        return found
-    stmt = scope_instruments(select(Instrument), principal).where(Instrument.id == instrument_id)
-    inst = session.scalar(stmt)
-    if inst is None:
-        raise NotFoundError(f"instrument {instrument_id} not found")
-    return inst
+    return access.require_instrument(session, principal, instrument_id)
 
 
 def _history(session: Session, instrument_id: int) -> list[dict[str, Any]]:
@@ -384,9 +369,7 @@ def trace_instrument(
 
 
 def _visible_standard(principal: Principal, s: MeasurementStandard) -> bool:
-    return (
-        s.published or principal.is_regulator or (s.holder_id is not None and s.holder_id == principal.org_id)
-    )
+    return access.may_see_standard(principal, s)
 
 
 def trace_standard(
@@ -403,12 +386,7 @@ def trace_standard(
 
 
 def _standard_scope(stmt: Select[Any], principal: Principal) -> Select[Any]:
-    if principal.is_regulator:
-        return stmt
-    cond = MeasurementStandard.published.is_(True)
-    if principal.org_id is not None and not principal.is_anonymous:
-        cond = or_(cond, MeasurementStandard.holder_id == principal.org_id)
-    return stmt.where(cond)
+    return stmt.where(access.standard_clause(principal))
 
 
 def list_standards(
@@ -846,16 +824,10 @@ def record_verification(
         raise InputError("a passed verification needs its certificate number")
     if not standard_ids:
         raise InputError("name the standards used (traceability)")
-    inst = session.get(Instrument, instrument_id)
-    # a lab records on any instrument except one booked with another lab
-    if inst is None or (principal.role is Role.LAB and inst.booked_lab_id not in (None, principal.org_id)):
-        raise NotFoundError(f"instrument {instrument_id} not found")
-    found = set(
-        session.scalars(select(MeasurementStandard.id).where(MeasurementStandard.id.in_(standard_ids)))
-    )
-    missing = sorted(set(standard_ids) - found)
-    if missing:
-        raise InputError(f"standard {missing[0]} does not exist")
+    # the lab must have a relationship with the instrument (404 otherwise, as for a read) and may
+    # cite only its own, public or published standards (422 naming each refused one)
+    inst = access.require_instrument(session, principal, instrument_id)
+    found = access.require_citable_standards(session, principal, standard_ids)
     t = session.get(InstrumentType, inst.type_id)
     assert t is not None
     due = add_months(verified_on, inst.period_months or t.period_months) if result == "pass" else None
@@ -875,7 +847,7 @@ def record_verification(
     session.flush()
     if result == "fail":
         v.notice_no = f"TZ{verified_on.year}-{v.id:07d}"
-    for sid in sorted(found):
+    for sid in found:
         session.add(VerificationStandard(verification_id=v.id, standard_id=sid))
     if inst.last_verified_on is None or verified_on >= inst.last_verified_on:
         inst.last_verified_on = verified_on

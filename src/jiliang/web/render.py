@@ -41,6 +41,8 @@ NAV: list[NavItem] = [
     NavItem("nav.meters", "/meters", (Role.REGULATOR, Role.ENTERPRISE)),
     NavItem("nav.verify", "/verify", _ALL),
     NavItem("nav.audit", "/audit", (Role.REGULATOR,)),
+    NavItem("nav.organization", "/organization", (Role.LAB, Role.ENTERPRISE)),
+    NavItem("nav.org_requests", "/organization/requests", (Role.REGULATOR,)),
 ]
 
 
