@@ -1,15 +1,15 @@
 """Organizations: the lab's authorised scope and change requests decided by the regulator.
 
-Revision ID: 0002_org_changes
-Revises: 0001_platform
+Revision ID: 0003_org_changes
+Revises: 0002_audit_checkpoint
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_org_changes"
-down_revision = "0001_platform"
+revision = "0003_org_changes"
+down_revision = "0002_audit_checkpoint"
 branch_labels = None
 depends_on = None
 
