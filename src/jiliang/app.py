@@ -49,6 +49,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     """
     from jiliang.api.errors import install_error_handlers
     from jiliang.api.limits import BodySizeLimit
+    from jiliang.web.nostore import NoStoreForCallers
 
     audit.install()
     app = FastAPI(
@@ -66,6 +67,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     install_error_handlers(app)
     _install_login_redirect(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(NoStoreForCallers)
     for module in delivery_modules("jiliang.api"):
         app.include_router(module.router, prefix="/api" if getattr(module, "PREFIXED", True) else "")
     page_paths: set[str] = set()

@@ -18,7 +18,7 @@ from jiliang.errors import JiliangError, NotFoundError
 from jiliang.platform.models import District, Organization, Role
 from jiliang.web.cache import memo
 from jiliang.web.deps import LoggedIn, PageCaller, PageSession
-from jiliang.web.render import language_of, page
+from jiliang.web.render import language_of, may_use, page
 
 router = APIRouter()
 
@@ -446,6 +446,8 @@ def _import_dir(request: Request) -> Path:
 
 @router.get("/registry/import", name="registry_import_form")
 def import_form(request: Request, principal: LoggedIn) -> Response:
+    if not may_use(request, principal, "/registry/import"):
+        return _import_page(request, principal, status=403, error="reg.import.forbidden")
     return _import_page(
         request,
         principal,

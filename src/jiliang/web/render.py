@@ -12,10 +12,10 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from jiliang.platform.auth import Principal
-from jiliang.platform.models import Role
+from jiliang.platform.models import OrgKind, Organization, Role
 from jiliang.web.i18n import choose_language, translator
 
-__all__ = ["NAV", "NavItem", "language_of", "page"]
+__all__ = ["NAV", "NavItem", "language_of", "may_use", "page"]
 
 LANG_COOKIE = "jiliang_lang"
 
@@ -25,6 +25,8 @@ class NavItem:
     key: str  # catalog key of the label
     href: str
     roles: tuple[Role, ...]  # who sees it; Role.PUBLIC means everybody
+    kinds: tuple[OrgKind, ...] = ()  # if set: the organisation kinds of non-regulators who may use it
+    menu: bool = True  # False: a tab inside a page (same rules, not in the top navigation)
 
 
 _ALL = (Role.REGULATOR, Role.LAB, Role.ENTERPRISE, Role.PUBLIC)
@@ -38,10 +40,38 @@ NAV: list[NavItem] = [
     NavItem("nav.standards", "/registry/standards", _USERS),
     NavItem("nav.uncertainty", "/uncertainty", _ALL),
     NavItem("nav.certificates", "/certificates", _USERS),
-    NavItem("nav.meters", "/meters", (Role.REGULATOR, Role.ENTERPRISE)),
+    NavItem("nav.meters", "/meters", (Role.REGULATOR, Role.ENTERPRISE), kinds=(OrgKind.UTILITY,)),
     NavItem("nav.verify", "/verify", _ALL),
     NavItem("nav.audit", "/audit", (Role.REGULATOR,)),
+    # tabs of the registry pages: the same rules as the registry services
+    NavItem("reg.rms", "/registry/reference-materials", _ALL, menu=False),
+    NavItem("reg.orgs", "/registry/organizations", _USERS, menu=False),
+    NavItem("reg.import", "/registry/import", (Role.REGULATOR,), menu=False),
+    NavItem("reg.coverage", "/registry/coverage", (Role.REGULATOR,), menu=False),
 ]
+
+
+def _org_kind(request: Request, principal: Principal) -> str | None:
+    """The kind of the caller's organisation (looked up once per request)."""
+    if principal.org_id is None:
+        return None
+    if not hasattr(request.state, "org_kind"):
+        with request.app.state.db.sessionmaker() as session:
+            org = session.get(Organization, principal.org_id)
+            request.state.org_kind = org.kind if org is not None else None
+    return request.state.org_kind  # type: ignore[no-any-return]
+
+
+def may_use(request: Request, principal: Principal, href: str) -> bool:
+    """Whether the caller may use the page at ``href`` (pages not listed: everybody)."""
+    item = next((i for i in NAV if i.href == href), None)
+    if item is None:
+        return True
+    if principal.role not in item.roles:
+        return False
+    if item.kinds and not principal.is_regulator:
+        return _org_kind(request, principal) in item.kinds
+    return True
 
 
 @cache
@@ -84,7 +114,7 @@ def page(
             "ready": item.href in existing,
         }
         for item in NAV
-        if principal.role in item.roles
+        if item.menu and may_use(request, principal, item.href)
     ]
     html = (
         environment()
@@ -96,6 +126,7 @@ def page(
             other_lang="en" if lang == "zh" else "zh",
             user=principal,
             nav=nav,
+            may=lambda href: may_use(request, principal, href),
             **context,
         )
     )
