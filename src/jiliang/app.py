@@ -49,6 +49,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     """
     from jiliang.api.errors import install_error_handlers
     from jiliang.api.limits import BodySizeLimit
+    from jiliang.web.errors import safe_error_page
     from jiliang.web.nostore import NoStoreForCallers
 
     audit.install()
@@ -65,6 +66,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.state.db = db or Database(settings.effective_database_url)
     app.state.login_limiter = LoginRateLimiter(settings.login_attempts, settings.login_window_seconds)
     install_error_handlers(app)
+    app.state.error_page = safe_error_page
     _install_login_redirect(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(NoStoreForCallers)

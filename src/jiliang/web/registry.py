@@ -18,6 +18,7 @@ from jiliang.errors import JiliangError, NotFoundError
 from jiliang.platform.models import District, Organization, Role
 from jiliang.web.cache import memo
 from jiliang.web.deps import LoggedIn, PageCaller, PageSession
+from jiliang.web.errors import error_from
 from jiliang.web.render import language_of, may_use, page
 
 router = APIRouter()
@@ -391,7 +392,7 @@ def due_action(
             has_next=False,
             labs=labs,
             done=None,
-            error=exc.message,
+            error=error_from(language_of(request), exc),
             book_min=date.today().isoformat(),
             book_default=date.today().isoformat(),
             may_book=principal.role in (Role.REGULATOR, Role.ENTERPRISE),
@@ -420,7 +421,7 @@ def _import_page(
     status: int = 200,
     report: Any = None,
     token: str | None = None,
-    error: str | None = None,
+    error: Any = None,
     filename: str | None = None,
     committed: bool = False,
 ) -> Response:
@@ -492,7 +493,7 @@ async def import_upload(
             request,
             principal,
             status=exc.status,
-            error=exc.message,
+            error=error_from(language_of(request), exc),
             filename=file.filename,
         )
     token = secrets.token_hex(16)

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from jiliang.platform.auth import Principal
-from jiliang.platform.models import OrgKind, Organization, Role
+from jiliang.platform.models import Organization, OrgKind, Role
 from jiliang.web.i18n import choose_language, translator
 
 __all__ = ["NAV", "NavItem", "language_of", "may_use", "page"]

@@ -13,7 +13,8 @@ from fastapi.responses import RedirectResponse, Response
 from jiliang.budgets import service
 from jiliang.errors import JiliangError
 from jiliang.web.deps import PageCaller, PageSession
-from jiliang.web.render import page
+from jiliang.web.errors import error_from
+from jiliang.web.render import language_of, page
 
 router = APIRouter()
 
@@ -114,7 +115,7 @@ def _render(
     name: str,
     budget_id: int | None,
     result: dict[str, Any] | None = None,
-    error: str | None = None,
+    error: Any = None,
     status: int = 200,
     saved: bool = False,
 ) -> Response:
@@ -159,13 +160,27 @@ def calculator_submit(
             b = service.save_budget(session, principal, name, source, budget_id)
         except JiliangError as exc:
             return _render(
-                request, principal, session, source, name, budget_id, error=exc.message, status=exc.status
+                request,
+                principal,
+                session,
+                source,
+                name,
+                budget_id,
+                error=error_from(language_of(request), exc),
+                status=exc.status,
             )
         return RedirectResponse(f"/uncertainty?budget={b.id}&saved=1", status_code=303)
     try:
         ev = service.run_model(source)
     except JiliangError as exc:
         return _render(
-            request, principal, session, source, name, budget_id, error=exc.message, status=exc.status
+            request,
+            principal,
+            session,
+            source,
+            name,
+            budget_id,
+            error=error_from(language_of(request), exc),
+            status=exc.status,
         )
     return _render(request, principal, session, source, name, budget_id, result=_view(ev))
