@@ -133,13 +133,15 @@ def _graph(trace: Any, lang: str) -> dict[str, Any]:
             kind, _, ident = key.partition(":")
             href = f"/registry/standards/{ident}" if kind == "standard" else f"/registry/instruments/{ident}"
             label = n.label if n else key
+            code, rest = _split_label(kind, label)
             out_nodes.append(
                 {
                     "x": x,
                     "y": y,
                     "w": box_w,
                     "h": box_h,
-                    "label": _fit(label),
+                    "code": code,
+                    "label": _fit(rest, 32 - len(code) - 1 if code else 32),
                     "title": label,
                     "level": n.level if n else "",
                     "broken": broken,
@@ -182,7 +184,19 @@ def _graph(trace: Any, lang: str) -> dict[str, Any]:
                 "cert": e.certificate_no,
             }
         )
-    return {"width": width, "height": height, "nodes": out_nodes, "edges": out_edges}
+    names = {
+        n.key: dict(zip(("code", "rest"), _split_label(n.key.partition(":")[0], n.label), strict=True))
+        for n in trace.nodes
+    }
+    return {"width": width, "height": height, "nodes": out_nodes, "edges": out_edges, "names": names}
+
+
+def _split_label(kind: str, label: str) -> tuple[str, str]:
+    """A standard's label is its code (an identifier, not translated) and its name."""
+    if kind != "standard":
+        return "", label
+    code, _, rest = label.partition(" ")
+    return code, rest
 
 
 @router.get("/registry/instruments/{instrument_id}", name="registry_instrument")
@@ -250,6 +264,7 @@ def standard(request: Request, standard_id: int, principal: PageCaller, session:
         request,
         "registry/standard.html",
         principal,
+        type_names={ty.code: (ty.name, ty.name_en) for ty in _types(session)},
         item=item,
         trace=trace,
         chain=_graph(trace, language_of(request)),

@@ -9,11 +9,12 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
 from jiliang.platform.auth import Principal
 from jiliang.platform.models import Organization, OrgKind, Role
 from jiliang.web.i18n import choose_language, translator
+from jiliang.web.phrases import code_text, phrase_text
 
 __all__ = ["NAV", "NavItem", "language_of", "may_use", "page"]
 
@@ -82,6 +83,9 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # codes and service phrases in the page's language: {{ v | code('family') }}, {{ text | phrase }}
+    env.filters["code"] = pass_context(lambda ctx, v, family: code_text(ctx["lang"], family, v))
+    env.filters["phrase"] = pass_context(lambda ctx, text: phrase_text(ctx["lang"], text))
     return env
 
 
