@@ -82,11 +82,22 @@ def instruments(
         has_next=page_no * PAGE < total,
         params=params,
         qs=urlencode(params),
+        export_qs=urlencode(
+            {k: v for k, v in zip(_FILTER_KEYS, _filter_values(f), strict=True) if v is not None}
+        ),
         types=_types(session),
         districts=list(session.scalars(select(District).order_by(District.id))),
         statuses=STATUSES,
         f={"q": q or "", "type_id": _int(type_id), "status": st, "district_id": _int(district_id)},
     )
+
+
+_FILTER_KEYS = ("q", "type_id", "owner_id", "district_id", "status")
+
+
+def _filter_values(f: Any) -> tuple[Any, ...]:
+    """The list's filter as the export takes it: the export holds exactly the rows listed."""
+    return (f.q, f.type_id, f.owner_id, f.district_id, f.status)
 
 
 def _fit(label: str, width: int = 32) -> str:

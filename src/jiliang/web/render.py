@@ -103,6 +103,14 @@ def language_of(request: Request) -> str:
     return lang
 
 
+def _switch_href(request: Request, other: str) -> str:
+    """This page in the other language, with its filters (the query string) kept."""
+    from urllib.parse import urlencode
+
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return "?" + urlencode([*params, ("lang", other)])
+
+
 def page(
     request: Request, template: str, principal: Principal, status: int = 200, **context: Any
 ) -> HTMLResponse:
@@ -128,6 +136,7 @@ def page(
             t=t,
             lang=lang,
             other_lang="en" if lang == "zh" else "zh",
+            switch_href=_switch_href(request, "en" if lang == "zh" else "zh"),
             user=principal,
             nav=nav,
             may=lambda href: may_use(request, principal, href),
