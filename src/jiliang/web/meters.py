@@ -37,7 +37,7 @@ def _error_chart(
         or 1.0
     )
     left = 120.0
-    plot_w = width - left - 10
+    plot_w = width - left - 30  # room for the last tick's label
 
     def x(v: float) -> float:
         return round(left + (v + span) / (2 * span) * plot_w, 2)
