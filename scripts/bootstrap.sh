@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv and install Jiliang with the given extras (default: all). Idempotent and quiet.
+# Create .venv and install Jiliang with the given extras (default: all). Idempotent; quiet unless
+# JILIANG_INSTALL_PROGRESS=1, which shows pip's progress (what is downloaded and installed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-all}"
@@ -22,9 +23,14 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-$extras"
+quiet="-q"
+if [ "${JILIANG_INSTALL_PROGRESS:-0}" = 1 ]; then
+  quiet=""
+fi
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
+  # shellcheck disable=SC2086 # $quiet is empty or one flag
+  .venv/bin/python -m pip install $quiet --disable-pip-version-check -e ".[$extras]"
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

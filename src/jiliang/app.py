@@ -52,6 +52,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     from jiliang.api.errors import install_error_handlers
     from jiliang.api.limits import BodySizeLimit
     from jiliang.api.openapi import install_openapi
+    from jiliang.web.errors import safe_error_page
+    from jiliang.web.nostore import NoStoreForCallers
 
     audit.install()
     app = FastAPI(
@@ -68,8 +70,10 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.state.login_limiter = LoginRateLimiter(settings.login_attempts, settings.login_window_seconds)
     install_error_handlers(app)
     install_openapi(app)
+    app.state.error_page = safe_error_page
     _install_login_redirect(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(NoStoreForCallers)
     for module in delivery_modules("jiliang.api"):
         app.include_router(module.router, prefix="/api" if getattr(module, "PREFIXED", True) else "")
     page_paths: set[str] = set()

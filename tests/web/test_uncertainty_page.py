@@ -15,8 +15,9 @@ def test_default_model_runs_for_the_public(client):
     assert r.status_code == 200 and "<textarea" in r.text
     r = client.post("/uncertainty", data={"source": MASS, "action": "run"}, headers=HTML)
     assert r.status_code == 200, r.text[-500:]
-    # JCGM 101:2008 §9.3.2.4 Table 9: Monte Carlo u(dm) = 0.0754 mg (first-order GUM: 0.0539 mg)
-    assert "0.0754" in r.text and "0.0538" in r.text
+    # JCGM 101:2008 §9.3.2.4 Table 9: Monte Carlo u(dm) = 0.0754 mg (first-order GUM: 0.0539 mg),
+    # shown to two significant digits (GUM §7.2.6)
+    assert "<td>0.075 </td>" in r.text and "<td>0.054 </td>" in r.text and "0.0754" not in r.text
     assert "<polyline" in r.text and 'class="mark-shortest"' in r.text
     assert "dm_Rc" in r.text and "符合性判定" in r.text
 
@@ -50,3 +51,16 @@ def test_save_and_reopen_is_per_organization(client, auth_headers):
     assert other.status_code == 404
     anon = client.post("/uncertainty", data={"source": MASS, "action": "save", "name": "x"}, headers=HTML)
     assert anon.status_code == 403
+
+
+def test_results_are_rounded_as_the_gum_says_with_their_unit(client):
+    from jiliang.web.uncertainty import DEFAULT_MODEL
+
+    r = client.post("/uncertainty", data={"source": DEFAULT_MODEL, "action": "run"}, headers=HTML)
+    assert r.status_code == 200
+    # GUM: y = 1.234 mg, U = 0.1055 mg → U to two significant digits, y to the same place
+    assert "<td>1.23 mg</td>" in r.text and "<strong>0.11 mg</strong>" in r.text
+    assert "[1.13, 1.34] mg" in r.text
+    assert (
+        "保护带" in r.text and "接受（合格）" in r.text and "guard_band" not in r.text.split("</textarea>")[1]
+    )

@@ -56,6 +56,11 @@ def _wants_html(request: Request) -> bool:
 
 def _respond(request: Request, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
     if _wants_html(request):
+        # the console renders errors inside its layout (installed by the app as ``error_page``)
+        renderer = getattr(request.app.state, "error_page", None)
+        styled = renderer(request, body, headers) if renderer is not None else None
+        if styled is not None:
+            return styled  # type: ignore[no-any-return]
         from html import escape
 
         status = body["status"]

@@ -308,18 +308,25 @@ def import_template() -> Response:
     )
 
 
-@router.get("/export", name="export", summary="Export the register the caller may see")
+@router.get("/export", name="export", summary="Export the register the caller may see, filtered as the list")
 def export(
     caller: Caller,
     session: SessionDep,
     format: Literal["csv", "xlsx"] = "csv",
     lang: Literal["zh", "en"] = "zh",
+    q: Annotated[str | None, Query(max_length=100, description="Serial starts with")] = None,
+    type_id: int | None = None,
+    owner_id: int | None = None,
+    district_id: int | None = None,
     status: Status | None = None,
+    use: UseName | None = None,
+    due_before: date | None = None,
 ) -> Response:
     from jiliang.registry.export import export_register
     from jiliang.registry.service import InstrumentFilter
 
-    data = export_register(session, caller, format, InstrumentFilter(status=status), lang)
+    f = InstrumentFilter(q, type_id, owner_id, district_id, status, use, due_before)
+    data = export_register(session, caller, format, f, lang)
     media = (
         "text/csv; charset=utf-8"
         if format == "csv"

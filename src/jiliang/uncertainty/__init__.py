@@ -46,6 +46,7 @@ from jiliang.uncertainty.montecarlo import (
     numerical_tolerance,
 )
 from jiliang.uncertainty.regions import CoverageRegion, Ellipse, coverage_region
+from jiliang.uncertainty.report import decimal_places, format_at, round_result, significant
 from jiliang.uncertainty.typea import StraightLine, TypeA, straight_line_fit, type_a
 
 __all__ = [
@@ -72,7 +73,9 @@ __all__ = [
     "coverage_intervals",
     "coverage_region",
     "decide",
+    "decimal_places",
     "evaluate",
+    "format_at",
     "global_risks",
     "gum",
     "load_model",
@@ -80,6 +83,8 @@ __all__ = [
     "model_schema",
     "montecarlo",
     "numerical_tolerance",
+    "round_result",
+    "significant",
     "straight_line_fit",
     "type_a",
     "validate",

@@ -45,7 +45,7 @@ MAX_TRIALS = 1_000_000_000
 MAX_MODEL_BYTES = 2_000_000
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 _TOP = frozenset(
-    {"name", "description", "model", "constants", "inputs", "correlations", "conformity", "method"}
+    {"name", "description", "model", "units", "constants", "inputs", "correlations", "conformity", "method"}
 )
 _RULES = ("simple", "guard_band", "non_binary")
 
@@ -343,6 +343,17 @@ def _data_correlation(i: int, a: str, b: str, inputs: Mapping[str, Any]) -> floa
     return float(np.corrcoef(x, y)[0, 1])
 
 
+def _output_units(data: Any, outputs: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """``units: {output: unit}``: the unit of each output (a label, shown with the results)."""
+    if data is None:
+        return ()
+    units = _mapping("units", data)
+    unknown = sorted(set(units) - set(outputs))
+    if unknown:
+        raise _bad(f"units: {unknown} are not outputs of the model")
+    return tuple((o, str(u)[:64]) for o, u in units.items())
+
+
 def model_from_dict(data: Mapping[str, Any]) -> Model:
     """Build and validate a :class:`Model` from the parsed model file."""
     d = _mapping("model file", data)
@@ -363,7 +374,7 @@ def model_from_dict(data: Mapping[str, Any]) -> Model:
         (n, str(spec["unit"])[:64])
         for n, spec in inputs.items()
         if isinstance(spec, Mapping) and "unit" in spec
-    )
+    ) + _output_units(d.get("units"), outputs)
     corr_raw = d.get("correlations", []) or []
     if not isinstance(corr_raw, list):
         raise _bad("correlations must be a list of [A, B, r]")

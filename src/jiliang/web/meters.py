@@ -12,7 +12,9 @@ from fastapi.responses import Response
 from jiliang.errors import InputError
 from jiliang.meters.access import area_results, run_for, runs_for
 from jiliang.web.deps import LoggedIn, PageSession
-from jiliang.web.render import page
+from jiliang.web.i18n import translator
+from jiliang.web.phrases import code_text, phrase_text
+from jiliang.web.render import language_of, page
 
 router = APIRouter()
 
@@ -35,7 +37,7 @@ def _error_chart(
         or 1.0
     )
     left = 120.0
-    plot_w = width - left - 10
+    plot_w = width - left - 30  # room for the last tick's label
 
     def x(v: float) -> float:
         return round(left + (v + span) / (2 * span) * plot_w, 2)
@@ -58,6 +60,69 @@ def _error_chart(
         )
     ticks = [{"x": x(v), "label": f"{v:+.1f}"} for v in (-span, -span / 2, 0.0, span / 2, span)]
     return {"width": width, "height": len(items) * row_h + 30, "items": items, "ticks": ticks, "zero": x(0.0)}
+
+
+# How each number of a meter's evidence is shown: catalog key of its label, format, unit.
+_NUMBERS: dict[str, tuple[str, str]] = {
+    "share_pct": ("{:.2f}", " %"),
+    "energy_kwh": ("{:,.1f}", " kWh"),
+    "kwh_per_day": ("{:.2f}", " kWh/d"),
+    "max_daily_kwh": ("{:,.1f}", " kWh"),
+    "limit_kwh_per_day": ("{:,.1f}", " kWh/d"),
+    "first_drop_kwh": ("{:.3f}", " kWh"),
+    "theta": ("{:.5f}", ""),
+    "days": ("{:g}", " d"),
+    "periods": ("{:d}", ""),
+    "duplicates": ("{:d}", ""),
+    "events": ("{:d}", ""),
+    "intervals": ("{:d}", ""),
+}
+
+
+def _when(stamp: object) -> str:
+    text = str(stamp or "")
+    return text.replace("T", " ")[:16] + (" UTC" if text.endswith("Z") else "")
+
+
+def _value(key: str, value: Any, lang: str) -> str:
+    if key in _NUMBERS and isinstance(value, int | float) and not isinstance(value, bool):
+        fmt, unit = _NUMBERS[key]
+        return (fmt.format(int(value)) if fmt == "{:d}" else fmt.format(value)) + unit
+    if key == "collection" and isinstance(value, int | float):
+        return f"{100 * value:.1f} %"
+    if key in ("reason", "decision", "rule"):
+        return phrase_text(lang, value)
+    if key == "type":
+        return code_text(lang, "failure", value)
+    if key == "also" and isinstance(value, list):
+        return "、".join(code_text(lang, "failure", v) for v in value)
+    return str(value)
+
+
+def evidence_view(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A meter's evidence in words with units: the main sentence and the labelled facts."""
+    t = translator(lang)
+    failure = evidence.get("failure") if isinstance(evidence.get("failure"), dict) else None
+    facts: list[tuple[str, str]] = []
+    for key, value in evidence.items():
+        if key == "failure" or value is None:
+            continue
+        facts.append((t(f"met.ev.{key}"), _value(key, value, lang)))
+    if failure:
+        span = f"{_when(failure.get('from'))} – {_when(failure.get('to'))}"
+        facts.insert(0, (t("met.ev.when"), span))
+        for key, value in failure.items():
+            if key not in ("from", "to", "rule", "type"):
+                facts.append((t(f"met.ev.{key}"), _value(key, value, lang)))
+    main = (
+        f"{code_text(lang, 'failure', failure.get('type'))}：{phrase_text(lang, failure.get('rule'))}"
+        if failure and lang == "zh"
+        else f"{code_text(lang, 'failure', failure.get('type'))}: {phrase_text(lang, failure.get('rule'))}"
+        if failure
+        else phrase_text(lang, evidence.get("reason") or evidence.get("decision") or "")
+    )
+    facts = [(k, v) for k, v in facts if v != main]
+    return {"main": main, "facts": facts}
 
 
 @router.get("/meters", name="meters_runs")
@@ -105,9 +170,14 @@ def meters_area(
 
         raise NotFoundError(f"no area {area_id} in run {run_id}")
     _, rows = result_rows(session, run.id, area_id=area_id)
+    lang = language_of(request)
     for r in rows:
         ev = r["evidence"]
-        r["evidence_obj"] = json.loads(ev) if isinstance(ev, str) and ev else (ev or {})
+        try:
+            obj = json.loads(ev) if isinstance(ev, str) and ev else (ev or {})
+        except ValueError:
+            obj = {}
+        r["evidence_view"] = evidence_view(obj if isinstance(obj, dict) else {}, lang)
     return page(
         request, "meters/area.html", principal, run=run, area=area, rows=rows, chart=_error_chart(rows)
     )

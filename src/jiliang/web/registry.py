@@ -18,7 +18,8 @@ from jiliang.errors import JiliangError, NotFoundError
 from jiliang.platform.models import District, Organization, Role
 from jiliang.web.cache import memo
 from jiliang.web.deps import LoggedIn, PageCaller, PageSession
-from jiliang.web.render import language_of, page
+from jiliang.web.errors import error_from
+from jiliang.web.render import language_of, may_use, page
 
 router = APIRouter()
 
@@ -81,11 +82,22 @@ def instruments(
         has_next=page_no * PAGE < total,
         params=params,
         qs=urlencode(params),
+        export_qs=urlencode(
+            {k: v for k, v in zip(_FILTER_KEYS, _filter_values(f), strict=True) if v is not None}
+        ),
         types=_types(session),
         districts=list(session.scalars(select(District).order_by(District.id))),
         statuses=STATUSES,
         f={"q": q or "", "type_id": _int(type_id), "status": st, "district_id": _int(district_id)},
     )
+
+
+_FILTER_KEYS = ("q", "type_id", "owner_id", "district_id", "status")
+
+
+def _filter_values(f: Any) -> tuple[Any, ...]:
+    """The list's filter as the export takes it: the export holds exactly the rows listed."""
+    return (f.q, f.type_id, f.owner_id, f.district_id, f.status)
 
 
 def _fit(label: str, width: int = 32) -> str:
@@ -132,13 +144,15 @@ def _graph(trace: Any, lang: str) -> dict[str, Any]:
             kind, _, ident = key.partition(":")
             href = f"/registry/standards/{ident}" if kind == "standard" else f"/registry/instruments/{ident}"
             label = n.label if n else key
+            code, rest = _split_label(kind, label)
             out_nodes.append(
                 {
                     "x": x,
                     "y": y,
                     "w": box_w,
                     "h": box_h,
-                    "label": _fit(label),
+                    "code": code,
+                    "label": _fit(rest, 32 - len(code) - 1 if code else 32),
                     "title": label,
                     "level": n.level if n else "",
                     "broken": broken,
@@ -181,7 +195,19 @@ def _graph(trace: Any, lang: str) -> dict[str, Any]:
                 "cert": e.certificate_no,
             }
         )
-    return {"width": width, "height": height, "nodes": out_nodes, "edges": out_edges}
+    names = {
+        n.key: dict(zip(("code", "rest"), _split_label(n.key.partition(":")[0], n.label), strict=True))
+        for n in trace.nodes
+    }
+    return {"width": width, "height": height, "nodes": out_nodes, "edges": out_edges, "names": names}
+
+
+def _split_label(kind: str, label: str) -> tuple[str, str]:
+    """A standard's label is its code (an identifier, not translated) and its name."""
+    if kind != "standard":
+        return "", label
+    code, _, rest = label.partition(" ")
+    return code, rest
 
 
 @router.get("/registry/instruments/{instrument_id}", name="registry_instrument")
@@ -249,6 +275,7 @@ def standard(request: Request, standard_id: int, principal: PageCaller, session:
         request,
         "registry/standard.html",
         principal,
+        type_names={ty.code: (ty.name, ty.name_en) for ty in _types(session)},
         item=item,
         trace=trace,
         chain=_graph(trace, language_of(request)),
@@ -391,7 +418,7 @@ def due_action(
             has_next=False,
             labs=labs,
             done=None,
-            error=exc.message,
+            error=error_from(language_of(request), exc),
             book_min=date.today().isoformat(),
             book_default=date.today().isoformat(),
             may_book=principal.role in (Role.REGULATOR, Role.ENTERPRISE),
@@ -420,7 +447,7 @@ def _import_page(
     status: int = 200,
     report: Any = None,
     token: str | None = None,
-    error: str | None = None,
+    error: Any = None,
     filename: str | None = None,
     committed: bool = False,
 ) -> Response:
@@ -446,6 +473,8 @@ def _import_dir(request: Request) -> Path:
 
 @router.get("/registry/import", name="registry_import_form")
 def import_form(request: Request, principal: LoggedIn) -> Response:
+    if not may_use(request, principal, "/registry/import"):
+        return _import_page(request, principal, status=403, error="reg.import.forbidden")
     return _import_page(
         request,
         principal,
@@ -490,7 +519,7 @@ async def import_upload(
             request,
             principal,
             status=exc.status,
-            error=exc.message,
+            error=error_from(language_of(request), exc),
             filename=file.filename,
         )
     token = secrets.token_hex(16)

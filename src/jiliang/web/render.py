@@ -9,13 +9,14 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
 from jiliang.platform.auth import Principal
-from jiliang.platform.models import Role
+from jiliang.platform.models import Organization, OrgKind, Role
 from jiliang.web.i18n import choose_language, translator
+from jiliang.web.phrases import code_text, phrase_text
 
-__all__ = ["NAV", "NavItem", "language_of", "page"]
+__all__ = ["NAV", "NavItem", "language_of", "may_use", "page"]
 
 LANG_COOKIE = "jiliang_lang"
 
@@ -25,6 +26,8 @@ class NavItem:
     key: str  # catalog key of the label
     href: str
     roles: tuple[Role, ...]  # who sees it; Role.PUBLIC means everybody
+    kinds: tuple[OrgKind, ...] = ()  # if set: the organisation kinds of non-regulators who may use it
+    menu: bool = True  # False: a tab inside a page (same rules, not in the top navigation)
 
 
 _ALL = (Role.REGULATOR, Role.LAB, Role.ENTERPRISE, Role.PUBLIC)
@@ -38,12 +41,40 @@ NAV: list[NavItem] = [
     NavItem("nav.standards", "/registry/standards", _USERS),
     NavItem("nav.uncertainty", "/uncertainty", _ALL),
     NavItem("nav.certificates", "/certificates", _USERS),
-    NavItem("nav.meters", "/meters", (Role.REGULATOR, Role.ENTERPRISE)),
+    NavItem("nav.meters", "/meters", (Role.REGULATOR, Role.ENTERPRISE), kinds=(OrgKind.UTILITY,)),
     NavItem("nav.verify", "/verify", _ALL),
     NavItem("nav.audit", "/audit", (Role.REGULATOR,)),
     NavItem("nav.organization", "/organization", (Role.LAB, Role.ENTERPRISE)),
     NavItem("nav.org_requests", "/organization/requests", (Role.REGULATOR,)),
+    # tabs of the registry pages: the same rules as the registry services
+    NavItem("reg.rms", "/registry/reference-materials", _ALL, menu=False),
+    NavItem("reg.orgs", "/registry/organizations", _USERS, menu=False),
+    NavItem("reg.import", "/registry/import", (Role.REGULATOR,), menu=False),
+    NavItem("reg.coverage", "/registry/coverage", (Role.REGULATOR,), menu=False),
 ]
+
+
+def _org_kind(request: Request, principal: Principal) -> str | None:
+    """The kind of the caller's organisation (looked up once per request)."""
+    if principal.org_id is None:
+        return None
+    if not hasattr(request.state, "org_kind"):
+        with request.app.state.db.sessionmaker() as session:
+            org = session.get(Organization, principal.org_id)
+            request.state.org_kind = org.kind if org is not None else None
+    return request.state.org_kind  # type: ignore[no-any-return]
+
+
+def may_use(request: Request, principal: Principal, href: str) -> bool:
+    """Whether the caller may use the page at ``href`` (pages not listed: everybody)."""
+    item = next((i for i in NAV if i.href == href), None)
+    if item is None:
+        return True
+    if principal.role not in item.roles:
+        return False
+    if item.kinds and not principal.is_regulator:
+        return _org_kind(request, principal) in item.kinds
+    return True
 
 
 @cache
@@ -54,6 +85,9 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # codes and service phrases in the page's language: {{ v | code('family') }}, {{ text | phrase }}
+    env.filters["code"] = pass_context(lambda ctx, v, family: code_text(ctx["lang"], family, v))
+    env.filters["phrase"] = pass_context(lambda ctx, text: phrase_text(ctx["lang"], text))
     return env
 
 
@@ -71,6 +105,14 @@ def language_of(request: Request) -> str:
     return lang
 
 
+def _switch_href(request: Request, other: str) -> str:
+    """This page in the other language, with its filters (the query string) kept."""
+    from urllib.parse import urlencode
+
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return "?" + urlencode([*params, ("lang", other)])
+
+
 def page(
     request: Request, template: str, principal: Principal, status: int = 200, **context: Any
 ) -> HTMLResponse:
@@ -86,7 +128,7 @@ def page(
             "ready": item.href in existing,
         }
         for item in NAV
-        if principal.role in item.roles
+        if item.menu and may_use(request, principal, item.href)
     ]
     html = (
         environment()
@@ -96,9 +138,11 @@ def page(
             t=t,
             lang=lang,
             other_lang="en" if lang == "zh" else "zh",
+            switch_href=_switch_href(request, "en" if lang == "zh" else "zh"),
             user=principal,
             nav=nav,
             demo_mode=request.app.state.settings.demo_mode,
+            may=lambda href: may_use(request, principal, href),
             **context,
         )
     )

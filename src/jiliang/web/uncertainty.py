@@ -13,7 +13,8 @@ from fastapi.responses import RedirectResponse, Response
 from jiliang.budgets import service
 from jiliang.errors import JiliangError
 from jiliang.web.deps import PageCaller, PageSession
-from jiliang.web.render import page
+from jiliang.web.errors import error_from
+from jiliang.web.render import language_of, page
 
 router = APIRouter()
 
@@ -22,6 +23,7 @@ DEFAULT_MODEL = """# JCGM 101:2008 §9.3: calibration of a 100 g mass standard (
 name: 砝码校准 / mass calibration
 model:
   dm: "(m_Rc - m_nom) + dm_Rc + (m_Rc + dm_Rc) * (rho_a - rho_a0) * (1 / rho_W - 1 / rho_R)"
+units: {dm: mg}
 constants: {m_nom: 100000, rho_a0: 1.2}
 inputs:
   m_Rc:  {dist: normal, mean: 100000.000, sd: 0.050, unit: mg}
@@ -100,10 +102,105 @@ def _histogram(ev: Any, k: int) -> dict[str, Any] | None:
     return {"width": width, "height": height, "bars": bars, "curve": path, "lines": lines, "ticks": ticks}
 
 
+def _dof(v: float | None) -> str:
+    return "∞" if v is None or not math.isfinite(v) else f"{v:.0f}"
+
+
+def _places(big_u: float | None) -> int:
+    """Decimal places of an expanded uncertainty at two significant digits (GUM §7.2.6)."""
+    from jiliang.uncertainty import decimal_places
+
+    if big_u is None or not math.isfinite(big_u) or big_u <= 0:
+        return 6
+    return decimal_places(big_u)
+
+
+def _at(value: float | None, places: int) -> str:
+    from jiliang.uncertainty import format_at, significant
+
+    if value is None or not math.isfinite(value):
+        return significant(value if value is not None else math.nan)
+    return format_at(value, places)
+
+
+def _shown_output(out: dict[str, Any]) -> dict[str, Any]:
+    """One output's results as the GUM says (§7.2.6): U to two significant digits, the value and
+    interval ends to the same decimal place; u(y) to two significant digits."""
+    from jiliang.uncertainty import significant
+
+    shown: dict[str, Any] = {}
+    if out.get("gum"):
+        g = out["gum"]
+        places = _places(g["U"])
+        shown["gum"] = {
+            "y": _at(g["value"], places),
+            "U": _at(g["U"], places),
+            "u": significant(g["u"]),
+            "k": f"{g['k']:.2f}",
+            "dof": _dof(g.get("dof")),
+            "interval": [_at(v, places) for v in g["interval"]],
+            "places": places,
+        }
+    if out.get("mc"):
+        m = out["mc"]
+        half = (m["interval"][1] - m["interval"][0]) / 2
+        places = _places(half)
+        shown["mc"] = {
+            "y": _at(m["value"], places),
+            "U": _at(half, places),
+            "u": significant(m["u"]),
+            "interval": [_at(v, places) for v in m["interval"]],
+            "shortest": [_at(v, places) for v in m["shortest"]],
+            "trials": m["trials"],
+            "places": places,
+        }
+    return shown
+
+
+def _shown_budget(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from jiliang.uncertainty import significant
+
+    rows = []
+    for b in lines:
+        places = _places(b.get("u"))
+        rows.append(
+            {
+                **b,
+                "x_shown": _at(b["x"], places),
+                "u_shown": _at(b["u"], places) if b.get("u") else "0",
+                "dof_shown": _dof(b.get("dof")),
+                "c_shown": significant(b["sensitivity"], 3),
+                "contribution_shown": significant(b["contribution"]),
+            }
+        )
+    return rows
+
+
+def _shown_conformity(c: dict[str, Any] | None, shown: dict[str, Any]) -> dict[str, Any] | None:
+    if not c:
+        return None
+    out = shown.get(c["output"], {})
+    places = (out.get("gum") or out.get("mc") or {}).get("places", 6)
+    return {
+        "value": _at(c["value"], places),
+        "acceptance": [_at(v, places) for v in c["acceptance"]],
+        "tolerance": [_at(v, places) for v in c["tolerance"]],
+    }
+
+
 def _view(ev: Any) -> dict[str, Any]:
     data = ev.as_dict()
     plots = {name: _histogram(ev, k) for k, name in enumerate(ev.model.output_names)}
-    return {"data": data, "plots": plots}
+    units = dict(ev.model.units)
+    shown = {name: _shown_output(out) for name, out in data["outputs"].items()}
+    return {
+        "data": data,
+        "plots": plots,
+        "units": {name: units.get(name, "") for name in ev.model.output_names},
+        "shown": shown,
+        "budget": {name: _shown_budget(lines) for name, lines in data.get("budget", {}).items()},
+        "conformity": _shown_conformity(data.get("conformity"), shown),
+    }
 
 
 def _render(
@@ -114,7 +211,7 @@ def _render(
     name: str,
     budget_id: int | None,
     result: dict[str, Any] | None = None,
-    error: str | None = None,
+    error: Any = None,
     status: int = 200,
     saved: bool = False,
 ) -> Response:
@@ -159,13 +256,27 @@ def calculator_submit(
             b = service.save_budget(session, principal, name, source, budget_id)
         except JiliangError as exc:
             return _render(
-                request, principal, session, source, name, budget_id, error=exc.message, status=exc.status
+                request,
+                principal,
+                session,
+                source,
+                name,
+                budget_id,
+                error=error_from(language_of(request), exc),
+                status=exc.status,
             )
         return RedirectResponse(f"/uncertainty?budget={b.id}&saved=1", status_code=303)
     try:
         ev = service.run_model(source)
     except JiliangError as exc:
         return _render(
-            request, principal, session, source, name, budget_id, error=exc.message, status=exc.status
+            request,
+            principal,
+            session,
+            source,
+            name,
+            budget_id,
+            error=error_from(language_of(request), exc),
+            status=exc.status,
         )
     return _render(request, principal, session, source, name, budget_id, result=_view(ev))
