@@ -357,6 +357,8 @@ def _page_ids() -> list[str]:
         "/registry/due",
         "/registry/import",
         "/registry/coverage",
+        "/organization",
+        "/organization/requests",
     ]
 
 
