@@ -23,7 +23,8 @@ def serve(
     if pending(db):
         fail("the database schema is not up to date; run `jiliang db upgrade` first")
     db.dispose()
-    # The app is built by its factory from the same environment, in each worker.
+    # The app is built by its factory from the same environment, in each worker. uvicorn's own
+    # proxy-header handling is off: the app believes X-Forwarded-* only from JILIANG_TRUSTED_PROXIES.
     uvicorn.run(
         "jiliang.app:create_app_from_env",
         factory=True,
@@ -31,6 +32,8 @@ def serve(
         port=port,
         workers=workers,
         log_level=log_level,
+        proxy_headers=False,
+        server_header=False,
     )
 
 
