@@ -68,10 +68,10 @@ def _login_out(result: auth.LoginResult) -> TokenOut:
 
 
 @router.post("/login", name="login", summary="Exchange user name and password for a token")
-def login(body: LoginIn, request: Request) -> TokenOut:
+async def login(body: LoginIn, request: Request) -> TokenOut:
     """Failed logins slow down further attempts (429 with ``Retry-After``); see the platform guide."""
     settings = settings_of(request)
-    result = auth.login(
+    result = await auth.login(
         request.app.state.db,
         request.app.state.login_throttle,
         body.username,
@@ -111,10 +111,10 @@ class PasswordIn(BaseModel):
 
 
 @router.post("/password", name="change_password", summary="Change the caller's password")
-def change_password(body: PasswordIn, caller: Caller, request: Request) -> RevokedOut:
+async def change_password(body: PasswordIn, caller: Caller, request: Request) -> RevokedOut:
     """The new password must meet the policy; the caller's other tokens are revoked."""
     _caller_token(caller)
-    revoked = auth.change_password(
+    revoked = await auth.change_password(
         request.app.state.db,
         caller,
         body.current_password,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -37,6 +37,7 @@ __all__ = [
     "get_session",
     "require_role",
     "settings_of",
+    "write_gate",
 ]
 
 TOKEN_COOKIE = "jiliang_token"  # noqa: S105 - a cookie name
@@ -75,8 +76,19 @@ def get_principal(request: Request) -> Principal:
     return principal
 
 
+async def write_gate(request: Request) -> AsyncIterator[None]:
+    """Unsafe requests wait (without a thread) for the process's write gate; see Database.write_gate."""
+    if request.method not in UNSAFE_METHODS:
+        yield
+        return
+    async with get_db(request).write_gate():
+        yield
+
+
 def get_session(
-    request: Request, principal: Annotated[Principal, Depends(get_principal)]
+    request: Request,
+    principal: Annotated[Principal, Depends(get_principal)],
+    _gate: Annotated[None, Depends(write_gate, scope="function")],
 ) -> Iterator[Session]:
     """One transaction per request: committed when the handler returns, rolled back on error.
 

@@ -42,6 +42,7 @@ __all__ = [
     "authenticate",
     "bearer_token",
     "change_password",
+    "check_login",
     "create_user",
     "issue_token",
     "login",
@@ -49,6 +50,7 @@ __all__ = [
     "revoke_all_tokens",
     "revoke_token",
     "set_password",
+    "start_session",
 ]
 
 TOKEN_PREFIX = "jl_"  # noqa: S105 - the visible prefix of every token
@@ -252,21 +254,11 @@ def _check_credentials(db: Database, username: str, password: str) -> int:
     return int(row.id)
 
 
-def login(
-    db: Database,
-    throttle: LoginThrottle,
-    username: str,
-    password: str,
-    *,
-    address: str,
-    label: str = "login",
-    ttl_days: int | None = 30,
-) -> LoginResult:
-    """Check the throttle and the password, then issue a token in one short write transaction.
+def check_login(db: Database, throttle: LoginThrottle, username: str, password: str, address: str) -> int:
+    """The id of the user if the throttle lets the attempt through and the password matches.
 
-    Order: read the user (a read transaction, connection released), verify the Argon2 hash (no
-    connection held), then open the write transaction that stores the token and the audit entry.
-    Raises :class:`~jiliang.platform.throttle.RateLimitedError` or UnauthenticatedError.
+    Raises :class:`~jiliang.platform.throttle.RateLimitedError` or UnauthenticatedError. Reads the
+    user in a short read transaction and verifies the Argon2 hash with no connection held.
     """
     name = username.strip()
     throttle.check(name, address)
@@ -276,10 +268,16 @@ def login(
         throttle.failed(name, address)
         raise
     throttle.succeeded(name, address)
-    with db.session(actor=name) as session:
+    return user_id
+
+
+def start_session(db: Database, user_id: int, *, label: str, ttl_days: int | None) -> LoginResult:
+    """Issue a login token for ``user_id`` in one short write transaction (audited)."""
+    with db.session() as session:
         user = session.get(User, user_id)
         if user is None or not user.active:
             raise UnauthenticatedError("wrong user name or password")
+        session.info["actor"] = user.username
         secret = issue_token(session, user, label, ttl_days=ttl_days)
         row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(secret)))
         assert row is not None
@@ -295,7 +293,29 @@ def login(
         return LoginResult(secret, row.id, row.expires_at, principal)
 
 
-def change_password(
+async def login(
+    db: Database,
+    throttle: LoginThrottle,
+    username: str,
+    password: str,
+    *,
+    address: str,
+    label: str = "login",
+    ttl_days: int | None = 30,
+) -> LoginResult:
+    """Log in from a request handler: check (in a worker thread), then write under the write gate.
+
+    The password is verified off the event loop and outside any transaction; the token is written
+    in a short transaction once :meth:`Database.write_gate` is free.
+    """
+    from starlette.concurrency import run_in_threadpool
+
+    user_id = await run_in_threadpool(check_login, db, throttle, username, password, address)
+    async with db.write_gate():
+        return await run_in_threadpool(start_session, db, user_id, label=label, ttl_days=ttl_days)
+
+
+async def change_password(
     db: Database,
     by: Principal,
     current: str,
@@ -305,13 +325,21 @@ def change_password(
 ) -> int:
     """Change the caller's password after checking the current one; revoke its other tokens.
 
-    Returns how many tokens were revoked. Hashing happens outside the write transaction.
+    Returns how many tokens were revoked. Hashing happens in a worker thread, outside the write
+    transaction.
     """
+    from starlette.concurrency import run_in_threadpool
+
     if by.is_anonymous or by.user_id is None:
         raise UnauthenticatedError("login required")
-    _check_credentials(db, by.username, current)
+    await run_in_threadpool(_check_credentials, db, by.username, current)
     check_password(new, by.username, min_length=min_length)
-    new_hash = hash_password(new)
+    new_hash = await run_in_threadpool(hash_password, new)
+    async with db.write_gate():
+        return await run_in_threadpool(_store_password, db, by, new_hash)
+
+
+def _store_password(db: Database, by: Principal, new_hash: str) -> int:
     with db.session(actor=by.username) as session:
         user = session.get(User, by.user_id)
         if user is None:

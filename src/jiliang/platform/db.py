@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -134,6 +136,9 @@ class Database:
             writer = self.engine.execution_options(**{WRITE_OPTION: True})
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         self.write_sessionmaker = sessionmaker(writer, expire_on_commit=False)
+        self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
         from jiliang.platform import audit  # the audit hook covers every session of the platform
 
         audit.install()
@@ -180,6 +185,21 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    def write_gate(self) -> asyncio.Lock:
+        """One writing request at a time per process (per event loop), waited for without a thread.
+
+        Writers queue on the audit chain's lock anyway (see :mod:`jiliang.platform.audit`). A request
+        whose transaction spans several worker-thread hops (handler, response, commit) must not hold
+        that lock while every worker thread is blocked waiting for it: it could never get a thread
+        back to commit. Request handlers therefore take this gate before their write transaction
+        begins and release it after the commit; waiting for it costs no thread.
+        """
+        loop = asyncio.get_running_loop()
+        gate = self._gates.get(loop)
+        if gate is None:
+            gate = self._gates[loop] = asyncio.Lock()
+        return gate
 
     def dispose(self) -> None:
         self.engine.dispose()

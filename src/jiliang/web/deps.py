@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -34,6 +34,7 @@ __all__ = [
     "page_principal",
     "require_login",
     "secure_cookies",
+    "write_gate",
 ]
 
 TOKEN_COOKIE = "jiliang_token"  # noqa: S105 - a cookie name, shared with the API's cookie auth
@@ -60,8 +61,20 @@ def page_principal(request: Request) -> Principal:
     return principal
 
 
+async def write_gate(request: Request) -> AsyncIterator[None]:
+    """Unsafe requests wait (without a thread) for the process's write gate; see Database.write_gate."""
+    if request.method not in UNSAFE_METHODS:
+        yield
+        return
+    db: Database = request.app.state.db
+    async with db.write_gate():
+        yield
+
+
 def page_session(
-    request: Request, principal: Annotated[Principal, Depends(page_principal)]
+    request: Request,
+    principal: Annotated[Principal, Depends(page_principal)],
+    _gate: Annotated[None, Depends(write_gate, scope="function")],
 ) -> Iterator[Session]:
     """One transaction per request, committed before the response; only unsafe methods write."""
     db: Database = request.app.state.db

@@ -103,7 +103,7 @@ def _safe_next(target: str) -> str:
 
 
 @router.post("/login", name="login_submit")
-def login_submit(
+async def login_submit(
     request: Request,
     principal: PageCaller,
     username: Annotated[str, Form(max_length=64)],
@@ -113,7 +113,7 @@ def login_submit(
     """Check the password (no database connection held meanwhile) and set the session cookie."""
     settings = request.app.state.settings
     try:
-        result = login(
+        result = await login(
             request.app.state.db,
             request.app.state.login_throttle,
             username,
