@@ -227,7 +227,7 @@ def report(stats: Stats, seconds: float) -> int:
     for kind, errs in stats.errors.items():
         for e in errs[:3]:
             print(f"  error {kind}: {e}")
-    return 1 if errors else 0
+    return 1 if errors or not every else 0
 
 
 def main() -> int:
@@ -245,9 +245,9 @@ def main() -> int:
         try:
             ids = discover(base)
             stats = Stats()
-            until = time.time() + args.seconds
+            go = threading.Barrier(args.clients)
             threads = [
-                threading.Thread(target=client, args=(n, base, ids, until, stats))
+                threading.Thread(target=client, args=(n, base, ids, go, args.seconds, stats))
                 for n in range(args.clients)
             ]
             print(f"{args.clients} clients for {args.seconds:.0f} s against {base}", flush=True)
