@@ -185,6 +185,16 @@ def seeded(_seeded_template: tuple[Path, dict], app):  # type: ignore[no-untyped
     return _seeded_template[1]
 
 
+def csrf(client, path: str = "/login") -> str:  # type: ignore[no-untyped-def]
+    """The CSRF token of the client's "browser": visiting a page sets the cookie it is tied to."""
+    import re
+
+    r = client.get(path, headers={"Accept": "text/html"})
+    found = re.search(r'name="csrf_token" value="([0-9a-f]+)"', r.text)
+    assert found, f"no CSRF field on {path}"
+    return found.group(1)
+
+
 def login(client, username: str, password: str = "jiliang-demo") -> dict[str, str]:  # type: ignore[no-untyped-def]
     """Log in through the API and return the Authorization header."""
     r = client.post("/api/auth/login", json={"username": username, "password": password})

@@ -70,9 +70,20 @@ class Client:
         return r.status, body.decode("utf-8", "replace"), time.perf_counter() - t0
 
     def login(self, user: str) -> None:
-        body = urllib.parse.urlencode({"username": user, "password": "jiliang-demo", "next": "/"})
+        # the login form carries a CSRF token tied to the jiliang_csrf cookie set with the form
+        self.conn.request("GET", "/login", headers=self.headers)
+        r = self.conn.getresponse()
+        form = r.read().decode("utf-8", "replace")
+        csrf_cookie = (r.getheader("set-cookie") or "").split(";")[0]
+        found = re.search(r'name="csrf_token" value="([0-9a-f]+)"', form)
+        fields = {"username": user, "password": "jiliang-demo", "next": "/"}
+        fields["csrf_token"] = found.group(1) if found else ""
+        body = urllib.parse.urlencode(fields)
         self.conn.request(
-            "POST", "/login", body=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+            "POST",
+            "/login",
+            body=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": csrf_cookie},
         )
         r = self.conn.getresponse()
         r.read()
@@ -80,7 +91,7 @@ class Client:
         token = cookie.split(";")[0]
         if not token.startswith("jiliang_token="):
             raise RuntimeError(f"login failed: {r.status}")
-        self.headers["Cookie"] = token
+        self.headers["Cookie"] = f"{token}; {csrf_cookie}"
 
 
 def crawl(client: Client, limit: int = 80) -> dict[str, str]:

@@ -19,11 +19,11 @@ from fastapi.routing import APIRoute
 
 from jiliang import __version__
 from jiliang.platform import audit
-from jiliang.platform.auth import LoginRateLimiter
 from jiliang.platform.db import Database
 from jiliang.platform.settings import Settings
+from jiliang.platform.throttle import LoginThrottle
 
-__all__ = ["create_app", "create_app_from_env", "delivery_modules"]
+__all__ = ["create_app", "create_app_from_env", "delivery_modules", "login_throttle"]
 
 
 def delivery_modules(package: str) -> list[ModuleType]:
@@ -49,14 +49,20 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
 
     ``db`` may be handed in (tests share one); by default it is opened from the settings.
     """
+    from fastapi import Depends
+
+    from jiliang.api.deps import csrf_for_cookie_auth
     from jiliang.api.errors import install_error_handlers
     from jiliang.api.limits import BodySizeLimit
     from jiliang.api.openapi import install_openapi
+    from jiliang.platform.websec import SecurityHeaders
+    from jiliang.web.deps import csrf_protect
     from jiliang.web.errors import safe_error_page
     from jiliang.web.nostore import NoStoreForCallers
 
     audit.install()
     app = FastAPI(
+        lifespan=_lifespan,
         title="Jiliang API",
         version=__version__,
         description="Jiliang (计量): registry, traceability, uncertainty, certificates, meter supervision.",
@@ -66,25 +72,50 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
-    app.state.db = db or Database(settings.effective_database_url)
-    app.state.login_limiter = LoginRateLimiter(settings.login_attempts, settings.login_window_seconds)
+    app.state.db = db or Database.from_settings(settings)
+    app.state.login_throttle = login_throttle(settings)
     install_error_handlers(app)
     install_openapi(app)
     app.state.error_page = safe_error_page
     _install_login_redirect(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(NoStoreForCallers)
+    app.add_middleware(SecurityHeaders, trusted_proxies=settings.trusted_proxies)
     for module in delivery_modules("jiliang.api"):
-        app.include_router(module.router, prefix="/api" if getattr(module, "PREFIXED", True) else "")
+        app.include_router(
+            module.router,
+            prefix="/api" if getattr(module, "PREFIXED", True) else "",
+            dependencies=[Depends(csrf_for_cookie_auth)],
+        )
     page_paths: set[str] = set()
     for module in delivery_modules("jiliang.web"):
-        app.include_router(module.router, include_in_schema=False)
+        app.include_router(module.router, include_in_schema=False, dependencies=[Depends(csrf_protect)])
         page_paths.update(getattr(r, "path", "") for r in module.router.routes)
     app.state.page_paths = frozenset(page_paths)
     static = _static_app()
     if static is not None:
         app.mount("/static", static, name="static")
     return app
+
+
+def login_throttle(settings: Settings) -> LoginThrottle:
+    """The login throttle configured by ``settings`` (see :mod:`jiliang.platform.throttle`)."""
+    return LoginThrottle(
+        account_attempts=settings.login_attempts,
+        address_attempts=settings.login_address_attempts,
+        global_attempts=settings.login_global_attempts,
+        window=settings.login_window_seconds,
+        max_delay=settings.login_max_delay_seconds,
+    )
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Blocking request work runs on ``server_threads`` threads (the pool is sized to match)."""
+    import anyio.to_thread
+
+    anyio.to_thread.current_default_thread_limiter().total_tokens = app.state.settings.server_threads
+    yield
 
 
 def _install_login_redirect(app: FastAPI) -> None:

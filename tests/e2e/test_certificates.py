@@ -15,7 +15,7 @@ def _numbers(page) -> list[str]:
     login_as(page, "institute")
     page.goto("/certificates")
     text = page.locator("main").inner_text()
-    page.get_by_role("button", name="退出").click()
+    page.get_by_role("button", name="退出", exact=True).click()
     return re.findall(r"\b[A-Z]{2,}[A-Z0-9]*-\d{4}-\d{5,}\b", text)
 
 

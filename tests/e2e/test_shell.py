@@ -31,7 +31,7 @@ def test_login_with_the_keyboard_and_logout(page):
     page.locator("header").get_by_text("王处长").wait_for()
     assert page.url.endswith("/")
     shot(page, "home-zh-regulator")
-    page.get_by_role("button", name="退出").click()
+    page.get_by_role("button", name="退出", exact=True).click()
     assert "王处长" not in page.locator("header").inner_text()
 
 

@@ -141,7 +141,7 @@ def test_audit_verify_refuses_a_bad_checkpoint_file(tmp_path, city):
         (["demo", "seed", "--size", "galaxy"], {}, "unknown size"),
         (["demo", "seed", "--as-of", "2026-13-45"], {}, "not a date"),
         (["user", "create", "x", "--role", "emperor"], {"JILIANG_PASSWORD": "long-enough"}, "unknown role"),
-        (["user", "create", "x", "--role", "regulator"], {"JILIANG_PASSWORD": "short"}, "at least 8"),
+        (["user", "create", "x", "--role", "regulator"], {"JILIANG_PASSWORD": "short"}, "at least 10"),
         (["user", "create", "x y", "--role", "regulator"], {"JILIANG_PASSWORD": "long-enough"}, "user name"),
         (
             ["user", "create", "x", "--role", "enterprise"],

@@ -5,14 +5,22 @@ from __future__ import annotations
 
 import re
 
+from tests.conftest import csrf
+
 from .conftest import row, to_csv
 
 HTML = {"Accept": "text/html"}
 
 
+def tok(client) -> dict[str, str]:
+    return {"csrf_token": csrf(client)}
+
+
 def login(client, username: str) -> None:
     r = client.post(
-        "/login", data={"username": username, "password": "jiliang-demo", "next": "/"}, follow_redirects=False
+        "/login",
+        data={"username": username, "password": "jiliang-demo", "next": "/", "csrf_token": csrf(client)},
+        follow_redirects=False,
     )
     assert r.status_code == 303
 
@@ -75,23 +83,30 @@ def test_enterprise_never_sees_another_owners_instrument(client, seeded):
 def test_import_preview_shows_rejected_rows_then_commits(client, seeded):
     login(client, "regulator")
     data = to_csv([row("WEB1"), row("WEB2", type_="量子秤")])
-    r = client.post("/registry/import", files={"file": ("r.csv", data, "text/csv")}, headers=HTML)
+    r = client.post(
+        "/registry/import", files={"file": ("r.csv", data, "text/csv")}, data=tok(client), headers=HTML
+    )
     assert r.status_code == 200 and "预检结果" in r.text and "unknown instrument type" in r.text
     token = re.search(r'name="token" value="([0-9a-f]{32})"', r.text)[1]
     assert 'href="/registry/instruments/' not in client.get("/registry?q=WEB1", headers=HTML).text
-    done = client.post("/registry/import/commit", data={"token": token}, headers=HTML)
+    done = client.post("/registry/import/commit", data={"token": token, **tok(client)}, headers=HTML)
     assert done.status_code == 200 and "已导入" in done.text
     assert 'href="/registry/instruments/' in client.get("/registry?q=WEB1", headers=HTML).text
-    again = client.post("/registry/import/commit", data={"token": token}, headers=HTML)
+    again = client.post("/registry/import/commit", data={"token": token, **tok(client)}, headers=HTML)
     assert again.status_code == 404
-    bad = client.post("/registry/import", files={"file": ("r.xlsm", b"PK\x03\x04", "x")}, headers=HTML)
+    bad = client.post(
+        "/registry/import", files={"file": ("r.xlsm", b"PK\x03\x04", "x")}, data=tok(client), headers=HTML
+    )
     assert bad.status_code == 422 and "xlsx" in bad.text
 
 
 def test_import_is_refused_to_others(client, seeded):
     login(client, "power")
     r = client.post(
-        "/registry/import", files={"file": ("r.csv", to_csv([row("X")]), "text/csv")}, headers=HTML
+        "/registry/import",
+        files={"file": ("r.csv", to_csv([row("X")]), "text/csv")},
+        data=tok(client),
+        headers=HTML,
     )
     assert r.status_code == 403 and "只有市场监管部门" in r.text
 
@@ -106,17 +121,25 @@ def test_due_list_bulk_book_and_notify(client, seeded):
 
     on = (dt.date.today() + dt.timedelta(days=3)).isoformat()
     r = client.post(
-        "/registry/due", data={"action": "book", "ids": ids, "on": on, "within": "90"}, follow_redirects=False
+        "/registry/due",
+        data={"action": "book", "ids": ids, "on": on, "within": "90", **tok(client)},
+        follow_redirects=False,
     )
     assert r.status_code == 303 and re.search(r"done=book-[12]$", r.headers["location"])
     assert "已预约" in client.get(r.headers["location"], headers=HTML).text
-    r = client.post("/registry/due", data={"action": "notify", "ids": ids, "within": "90"}, headers=HTML)
+    r = client.post(
+        "/registry/due", data={"action": "notify", "ids": ids, "within": "90", **tok(client)}, headers=HTML
+    )
     assert r.status_code == 403  # owners book; the regulator and labs send notices
-    r = client.post("/registry/due", data={"action": "book", "within": "90", "on": on}, headers=HTML)
+    r = client.post(
+        "/registry/due", data={"action": "book", "within": "90", "on": on, **tok(client)}, headers=HTML
+    )
     assert r.status_code == 422
     login(client, "regulator")
     r = client.post(
-        "/registry/due", data={"action": "notify", "ids": ids, "within": "90"}, follow_redirects=False
+        "/registry/due",
+        data={"action": "notify", "ids": ids, "within": "90", **tok(client)},
+        follow_redirects=False,
     )
     assert "done=notify-" in r.headers["location"]
 

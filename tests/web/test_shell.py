@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.conftest import csrf
+
 HTML = {"Accept": "text/html"}
 
 
@@ -23,26 +25,35 @@ def test_english_by_query_and_accept_language(client, seeded):
 def test_login_logout_through_the_form(client, seeded):
     r = client.post(
         "/login",
-        data={"username": "regulator", "password": "jiliang-demo", "next": "/"},
+        data={"username": "regulator", "password": "jiliang-demo", "next": "/", "csrf_token": csrf(client)},
         follow_redirects=False,
     )
     assert r.status_code == 303 and r.headers["location"] == "/"
     assert client.cookies.get("jiliang_token")
     page = client.get("/", headers=HTML)
     assert "王处长" in page.text and "审计日志条目" in page.text
-    client.post("/logout", follow_redirects=False)
+    client.post("/logout", data={"csrf_token": csrf(client, "/")}, follow_redirects=False)
     assert "王处长" not in client.get("/", headers=HTML).text
 
 
 def test_failed_login_shows_a_message_not_a_trace(client, seeded):
-    r = client.post("/login", data={"username": "regulator", "password": "wrong"}, headers=HTML)
+    r = client.post(
+        "/login",
+        data={"username": "regulator", "password": "wrong", "csrf_token": csrf(client)},
+        headers=HTML,
+    )
     assert r.status_code == 401 and "用户名或密码错误" in r.text
 
 
 def test_open_redirect_is_refused(client, seeded):
     r = client.post(
         "/login",
-        data={"username": "regulator", "password": "jiliang-demo", "next": "//evil.example/"},
+        data={
+            "username": "regulator",
+            "password": "jiliang-demo",
+            "next": "//evil.example/",
+            "csrf_token": csrf(client),
+        },
         follow_redirects=False,
     )
     assert r.headers["location"] == "/"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.conftest import csrf
+
 HTML = {"Accept": "text/html"}
 MASS = (Path(__file__).resolve().parents[2] / "examples" / "uncertainty" / "jcgm101_9_3_mass.yaml").read_text(
     "utf-8"
@@ -13,7 +15,9 @@ MASS = (Path(__file__).resolve().parents[2] / "examples" / "uncertainty" / "jcgm
 def test_default_model_runs_for_the_public(client):
     r = client.get("/uncertainty", headers=HTML)
     assert r.status_code == 200 and "<textarea" in r.text
-    r = client.post("/uncertainty", data={"source": MASS, "action": "run"}, headers=HTML)
+    r = client.post(
+        "/uncertainty", data={"source": MASS, "action": "run", "csrf_token": csrf(client)}, headers=HTML
+    )
     assert r.status_code == 200, r.text[-500:]
     # JCGM 101:2008 §9.3.2.4 Table 9: Monte Carlo u(dm) = 0.0754 mg (first-order GUM: 0.0539 mg),
     # shown to two significant digits (GUM §7.2.6)
@@ -30,7 +34,9 @@ def test_bad_models_are_explained(client):
         ("just text", "mapping"),
         ("model: {y: 'x'}\ninputs: {x: {dist: normal, mean: 1, sd: -1}}", "sd"),
     ]:
-        r = client.post("/uncertainty", data={"source": source, "action": "run"}, headers=HTML)
+        r = client.post(
+            "/uncertainty", data={"source": source, "action": "run", "csrf_token": csrf(client)}, headers=HTML
+        )
         assert r.status_code in (400, 413, 422), source
         assert 'role="alert"' in r.text and expect in r.text, (source, r.text[-800:])
 
@@ -49,7 +55,11 @@ def test_save_and_reopen_is_per_organization(client, auth_headers):
     assert "砝码 100 g" in client.get(location, headers=h).text
     other = client.get(location, headers={**auth_headers("power"), **HTML})
     assert other.status_code == 404
-    anon = client.post("/uncertainty", data={"source": MASS, "action": "save", "name": "x"}, headers=HTML)
+    anon = client.post(
+        "/uncertainty",
+        data={"source": MASS, "action": "save", "name": "x", "csrf_token": csrf(client)},
+        headers=HTML,
+    )
     assert anon.status_code == 403
 
 

@@ -8,10 +8,9 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from jiliang.api.deps import Caller, DbId, SessionDep
+from jiliang.api.deps import Caller, DbId, SessionDep, address_of, settings_of
 from jiliang.errors import UnauthenticatedError
 from jiliang.platform import auth
-from jiliang.platform.audit import AuditChange, record
 from jiliang.platform.auth import Principal
 from jiliang.platform.models import ApiToken, User
 
@@ -62,37 +61,67 @@ def user_out(p: Principal | User) -> UserOut:
     )
 
 
-def login_user(request: Request, session: SessionDep, username: str, password: str) -> TokenOut:
-    """Check the rate limit and the password; issue a login token. Shared with the web console."""
-    limiter: auth.LoginRateLimiter = request.app.state.login_limiter
-    client = request.client.host if request.client else "?"
-    key = f"{username.strip().lower()}|{client}"
-    limiter.check(key)
-    try:
-        user = auth.authenticate(session, username, password)
-    except UnauthenticatedError:
-        limiter.failed(key)
-        raise
-    limiter.succeeded(key)
-    ttl = request.app.state.settings.token_ttl_days
-    secret = auth.issue_token(session, user, "login", ttl_days=ttl)
-    row = session.scalar(select(ApiToken).where(ApiToken.prefix == secret[:10]).order_by(ApiToken.id.desc()))
-    assert row is not None
-    record(session, [AuditChange("login", "app_user", str(user.id))], actor=user.username)
-    return TokenOut(token=secret, token_id=row.id, expires_at=row.expires_at, user=user_out(user))
+def _login_out(result: auth.LoginResult) -> TokenOut:
+    return TokenOut(
+        token=result.token, token_id=result.token_id, expires_at=result.expires_at, user=user_out(result.user)
+    )
 
 
 @router.post("/login", name="login", summary="Exchange user name and password for a token")
-def login(body: LoginIn, request: Request, session: SessionDep) -> TokenOut:
-    return login_user(request, session, body.username, body.password)
+async def login(body: LoginIn, request: Request) -> TokenOut:
+    """Failed logins slow down further attempts (429 with ``Retry-After``); see the platform guide."""
+    settings = settings_of(request)
+    result = await auth.login(
+        request.app.state.db,
+        request.app.state.login_throttle,
+        body.username,
+        body.password,
+        address=address_of(request),
+        ttl_days=settings.token_ttl_days,
+    )
+    return _login_out(result)
+
+
+def _caller_token(caller: Principal) -> int:
+    if caller.is_anonymous or caller.token_id is None:
+        raise UnauthenticatedError("login required")
+    return caller.token_id
 
 
 @router.post("/logout", name="logout", summary="Revoke the token used for this request")
 def logout(caller: Caller, session: SessionDep) -> dict[str, bool]:
-    if caller.is_anonymous or caller.token_id is None:
-        raise UnauthenticatedError("login required")
-    auth.revoke_token(session, caller.token_id, caller)
+    auth.revoke_token(session, _caller_token(caller), caller)
     return {"revoked": True}
+
+
+class RevokedOut(BaseModel):
+    revoked: int = Field(description="How many tokens were revoked.")
+
+
+@router.post("/logout-everywhere", name="logout_everywhere", summary="Revoke every token of the caller")
+def logout_everywhere(caller: Caller, session: SessionDep) -> RevokedOut:
+    _caller_token(caller)
+    assert caller.user_id is not None
+    return RevokedOut(revoked=auth.revoke_all_tokens(session, caller.user_id, caller))
+
+
+class PasswordIn(BaseModel):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
+@router.post("/password", name="change_password", summary="Change the caller's password")
+async def change_password(body: PasswordIn, caller: Caller, request: Request) -> RevokedOut:
+    """The new password must meet the policy; the caller's other tokens are revoked."""
+    _caller_token(caller)
+    revoked = await auth.change_password(
+        request.app.state.db,
+        caller,
+        body.current_password,
+        body.new_password,
+        min_length=settings_of(request).password_min_length,
+    )
+    return RevokedOut(revoked=revoked)
 
 
 @router.get("/me", name="me", summary="Who the caller is")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -14,6 +14,15 @@ from jiliang.platform.auth import ANONYMOUS, Principal, bearer_token, resolve_to
 from jiliang.platform.db import Database
 from jiliang.platform.models import Role
 from jiliang.platform.settings import Settings
+from jiliang.platform.websec import (
+    CSRF_COOKIE,
+    CSRF_HEADER,
+    UNSAFE_METHODS,
+    CsrfError,
+    check_origin,
+    client_address,
+    csrf_valid,
+)
 
 __all__ = [
     "DB",
@@ -25,10 +34,13 @@ __all__ = [
     "PageDep",
     "Regulator",
     "SessionDep",
+    "address_of",
+    "csrf_for_cookie_auth",
     "get_principal",
     "get_session",
     "require_role",
     "settings_of",
+    "write_gate",
 ]
 
 TOKEN_COOKIE = "jiliang_token"  # noqa: S105 - a cookie name
@@ -72,12 +84,54 @@ def get_principal(request: Request) -> Principal:
     return principal
 
 
+async def write_gate(request: Request) -> AsyncIterator[None]:
+    """Unsafe requests wait (without a thread) for the process's write gate; see Database.write_gate."""
+    if request.method not in UNSAFE_METHODS:
+        yield
+        return
+    async with get_db(request).write_gate():
+        yield
+
+
 def get_session(
-    request: Request, principal: Annotated[Principal, Depends(get_principal)]
+    request: Request,
+    principal: Annotated[Principal, Depends(get_principal)],
+    _gate: Annotated[None, Depends(write_gate, scope="function")],
 ) -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns, rolled back on error."""
-    with get_db(request).session(actor=principal.actor) as session:
+    """One transaction per request: committed when the handler returns, rolled back on error.
+
+    Only unsafe methods (POST, PUT, PATCH, DELETE) open a writing transaction (on SQLite it takes
+    the write lock at its start); reads never wait for writers.
+    """
+    write = request.method in UNSAFE_METHODS
+    with get_db(request).session(actor=principal.actor, write=write) as session:
         yield session
+
+
+def address_of(request: Request) -> str:
+    """The client's address (``X-Forwarded-For`` only from trusted proxies)."""
+    return client_address(request, settings_of(request).trusted_proxies)
+
+
+async def csrf_for_cookie_auth(request: Request) -> None:
+    """Unsafe API requests: same origin; with the console's cookie also the ``X-CSRF-Token`` header.
+
+    Requests with ``Authorization: Bearer`` (or no cookie at all) need no token: a browser never
+    adds that header on its own.
+    """
+    if request.method not in UNSAFE_METHODS:
+        return
+    settings = settings_of(request)
+    check_origin(request, settings.public_base_url)
+    if request.headers.get("authorization") or not request.cookies.get(TOKEN_COOKIE):
+        return
+    if not csrf_valid(
+        settings.secret_key, request.cookies.get(CSRF_COOKIE), request.headers.get(CSRF_HEADER)
+    ):
+        raise CsrfError(
+            "a request authenticated by the console cookie needs the X-CSRF-Token header; "
+            "API clients use Authorization: Bearer"
+        )
 
 
 def require_role(*roles: Role):  # type: ignore[no-untyped-def]

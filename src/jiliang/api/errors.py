@@ -66,8 +66,9 @@ def _respond(request: Request, body: dict[str, Any], headers: dict[str, str] | N
         status = body["status"]
         html = (
             f"<!doctype html><html lang='zh'><meta charset='utf-8'><title>{status}</title>"
-            f"<body style='font-family:sans-serif;max-width:40em;margin:4em auto'>"
-            f"<h1>{status}</h1><p>{escape(body['message'])}</p><p><a href='/'>首页 / Home</a></p></body></html>"
+            "<link rel='stylesheet' href='/static/app.css'>"
+            f"<body class='error-page'><main id='main'><h1>{status}</h1><p class='error' role='alert'>"
+            f"{escape(body['message'])}</p><p><a href='/'>首页 / Home</a></p></main></body></html>"
         )
         return HTMLResponse(html, status_code=status, headers=headers)
     return JSONResponse(body, status_code=body["status"], headers=headers)
@@ -85,6 +86,8 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.details:
             body["details"] = exc.details
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if "retry_after" in exc.details:
+            headers = {"Retry-After": str(exc.details["retry_after"])}
         return _respond(request, body, headers)
 
     @app.exception_handler(RequestValidationError)
@@ -111,6 +114,16 @@ def install_error_handlers(app: FastAPI) -> None:
         # a value the store cannot hold (an integer beyond 64 bits, …): the input is wrong
         log.info("value out of range on %s %s: %s", request.method, request.url.path, exc)
         return _respond(request, error_body(422, "a value is out of the range the database can store"))
+
+    from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+    @app.exception_handler(PoolTimeoutError)
+    async def _pool(request: Request, exc: PoolTimeoutError) -> Response:
+        # every pooled connection stayed busy for the pool timeout: overloaded, not broken
+        log.warning("no free database connection on %s %s", request.method, request.url.path)
+        return _respond(
+            request, error_body(503, "the server is busy; try again", "unavailable"), {"Retry-After": "1"}
+        )
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> Response:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from jiliang.api.auth import UserOut, user_out
-from jiliang.api.deps import DbId, Regulator, SessionDep
+from jiliang.api.deps import DbId, Regulator, SessionDep, settings_of
 from jiliang.platform import auth
 from jiliang.platform.models import Role, User
 
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 class UserIn(BaseModel):
     username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=8, max_length=1024)
+    password: str = Field(min_length=1, max_length=1024, description="Must meet the password policy.")
     role: Role
     display_name: str | None = Field(default=None, max_length=128)
     org_id: DbId | None = None
@@ -28,8 +28,14 @@ def list_users(_: Regulator, session: SessionDep) -> list[UserOut]:
 
 
 @router.post("", name="create", status_code=201, summary="Create a user (regulator)")
-def create_user(body: UserIn, _: Regulator, session: SessionDep) -> UserOut:
+def create_user(body: UserIn, _: Regulator, session: SessionDep, request: Request) -> UserOut:
     user = auth.create_user(
-        session, body.username, body.password, body.role, display_name=body.display_name, org_id=body.org_id
+        session,
+        body.username,
+        body.password,
+        body.role,
+        display_name=body.display_name,
+        org_id=body.org_id,
+        min_password_length=settings_of(request).password_min_length,
     )
     return user_out(user)

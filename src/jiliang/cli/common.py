@@ -34,7 +34,7 @@ def open_db(cfg: Settings | None = None, *, check: bool = True) -> Database:
     cfg = cfg or settings()
     if not cfg.database_url:
         cfg.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(cfg.effective_database_url)
+    db = Database.from_settings(cfg)
     if check:
         db.check()
     return db

@@ -30,7 +30,8 @@ def serve(
             "[bold yellow]warning:[/] demo mode is on (JILIANG_DEMO_MODE): the demo CA signs and is trusted; "
             "never use demo mode in production"
         )
-    # The app is built by its factory from the same environment, in each worker.
+    # The app is built by its factory from the same environment, in each worker. uvicorn's own
+    # proxy-header handling is off: the app believes X-Forwarded-* only from JILIANG_TRUSTED_PROXIES.
     uvicorn.run(
         "jiliang.app:create_app_from_env",
         factory=True,
@@ -38,6 +39,8 @@ def serve(
         port=port,
         workers=workers,
         log_level=log_level,
+        proxy_headers=False,
+        server_header=False,
     )
 
 

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import typer
 
-from jiliang.cli.common import console, emit_json, fail, open_db
+from jiliang.cli.common import console, emit_json, fail, open_db, settings
 
 app = typer.Typer(name="user", help="Users and tokens.", no_args_is_help=True)
+
+
+def _password(given: str | None) -> str:
+    """The password from the option, JILIANG_PASSWORD or a hidden prompt."""
+    import os
+
+    secret = given or os.environ.get("JILIANG_PASSWORD")
+    if not secret:
+        if not os.isatty(0):
+            fail("no password: give --password, set JILIANG_PASSWORD or run in a terminal")
+        secret = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    return secret
 
 
 @app.command("create")
@@ -19,19 +31,14 @@ def create(
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Create a user."""
-    import os
-
     from sqlalchemy import select
 
     from jiliang.platform.auth import create_user
     from jiliang.platform.models import Organization
 
-    secret = password or os.environ.get("JILIANG_PASSWORD")
-    if not secret:
-        if not os.isatty(0):
-            fail("no password: give --password, set JILIANG_PASSWORD or run in a terminal")
-        secret = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    db = open_db()
+    secret = _password(password)
+    cfg = settings()
+    db = open_db(cfg)
     with db.session(actor="cli") as session:
         org_id = None
         if org is not None:
@@ -42,7 +49,15 @@ def create(
             if found is None:
                 fail(f"organization {org!r} not found")
             org_id = found.id
-        user = create_user(session, username, secret, role, display_name=display_name, org_id=org_id)
+        user = create_user(
+            session,
+            username,
+            secret,
+            role,
+            display_name=display_name,
+            org_id=org_id,
+            min_password_length=cfg.password_min_length,
+        )
         out = {"id": user.id, "username": user.username, "role": user.role, "org_id": user.org_id}
     if json_out:
         emit_json(out)
@@ -68,3 +83,32 @@ def token(
         if user is None:
             fail(f"user {username!r} not found")
         typer.echo(issue_token(session, user, name, ttl_days))
+
+
+@app.command("password")
+def password(
+    username: str = typer.Argument(..., help="Login name."),
+    new_password: str | None = typer.Option(
+        None, "--password", help="New password (else read from JILIANG_PASSWORD or asked)."
+    ),
+    revoke: bool = typer.Option(False, "--revoke-tokens", help="Also revoke all the user's tokens."),
+) -> None:
+    """Set a user's password (it must meet the password policy)."""
+    from sqlalchemy import select
+
+    from jiliang.platform.auth import Principal, revoke_all_tokens, set_password
+    from jiliang.platform.models import Role, User
+
+    secret = _password(new_password)
+    cfg = settings()
+    db = open_db(cfg)
+    with db.session(actor="cli") as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            fail(f"user {username!r} not found")
+        set_password(session, user, secret, min_length=cfg.password_min_length)
+        revoked = 0
+        if revoke:
+            admin = Principal(user_id=None, username="cli", role=Role.REGULATOR, org_id=None)
+            revoked = revoke_all_tokens(session, user.id, admin)
+    console.print(f"password of {username} changed" + (f"; {revoked} tokens revoked" if revoke else ""))

@@ -2,57 +2,58 @@
 
 Passwords are hashed with Argon2id. API tokens are random 256-bit secrets shown once; only their
 SHA-256 is stored, so a leaked database does not leak usable tokens. A token is revoked by setting
-``revoked_at``. Logins are rate-limited per user name and client address.
+``revoked_at``. Logins are throttled (see :mod:`jiliang.platform.throttle`); :func:`login` checks
+the password outside any database transaction, so a burst of logins holds no connections.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-import time
-from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jiliang.errors import (
     ConflictError,
     InputError,
-    JiliangError,
     NotFoundError,
     PermissionDeniedError,
     UnauthenticatedError,
 )
-from jiliang.platform.db import utcnow
+from jiliang.platform.audit import AuditChange, record
+from jiliang.platform.db import Database, utcnow
 from jiliang.platform.models import ApiToken, Organization, Role, User
+from jiliang.platform.passwords import (
+    DEFAULT_MIN_LENGTH,
+    check_password,
+    dummy_hash,
+    hash_password,
+    verify_password,
+)
+from jiliang.platform.throttle import LoginThrottle
 
 __all__ = [
     "ANONYMOUS",
-    "LoginRateLimiter",
+    "LoginResult",
     "Principal",
-    "RateLimitedError",
     "authenticate",
     "bearer_token",
+    "change_password",
+    "check_login",
     "create_user",
-    "hash_password",
     "issue_token",
+    "login",
     "resolve_token",
+    "revoke_all_tokens",
     "revoke_token",
-    "verify_password",
+    "set_password",
+    "start_session",
 ]
 
-_hasher = PasswordHasher()  # Argon2id, library defaults (RFC 9106 second recommended profile)
 TOKEN_PREFIX = "jl_"  # noqa: S105 - the visible prefix of every token
-
-
-class RateLimitedError(JiliangError):
-    code = "rate_limited"
-    status = 429
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,21 +106,6 @@ def bearer_token(authorization: str | None, cookie: str | None) -> str | None:
     return cookie or None
 
 
-def hash_password(password: str) -> str:
-    if len(password) < 8:
-        raise InputError("password must have at least 8 characters")
-    if len(password) > 1024:
-        raise InputError("password is longer than 1024 characters")
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
 def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -132,8 +118,12 @@ def create_user(
     *,
     display_name: str | None = None,
     org_id: int | None = None,
+    min_password_length: int = DEFAULT_MIN_LENGTH,
 ) -> User:
-    """Create a user; enterprise and lab users must belong to an organization."""
+    """Create a user; enterprise and lab users must belong to an organization.
+
+    The password must pass :func:`jiliang.platform.passwords.check_password`.
+    """
     try:
         role = Role(role)
     except ValueError:
@@ -149,6 +139,7 @@ def create_user(
         raise NotFoundError(f"organization {org_id} does not exist")
     if session.scalar(select(User.id).where(User.username == name)) is not None:
         raise ConflictError(f"user {name!r} already exists")
+    check_password(password, name, min_length=min_password_length)
     user = User(
         username=name,
         display_name=display_name or name,
@@ -210,50 +201,168 @@ def revoke_token(session: Session, token_id: int, by: Principal) -> None:
         session.flush()
 
 
-class LoginRateLimiter:
-    """At most ``attempts`` failed logins per key in a sliding ``window`` of seconds.
-
-    Kept in the memory of one process; behind a load balancer, pin logins or use one worker per
-    limiter (see docs/operations.md).
-    """
-
-    def __init__(self, attempts: int, window: float) -> None:
-        self.attempts = attempts
-        self.window = window
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-        self._now = time.monotonic
-
-    def _prune(self, key: str, now: float) -> deque[float]:
-        q = self._failures.setdefault(key, deque())
-        while q and now - q[0] > self.window:
-            q.popleft()
-        return q
-
-    def check(self, key: str) -> None:
-        with self._lock:
-            q = self._prune(key, self._now())
-            if len(q) >= self.attempts:
-                wait = int(self.window - (self._now() - q[0])) + 1
-                raise RateLimitedError(f"too many failed logins; try again in {wait} s")
-
-    def failed(self, key: str) -> None:
-        with self._lock:
-            self._prune(key, self._now()).append(self._now())
-            if len(self._failures) > 100_000:  # bound memory under a spray of names
-                self._failures.pop(next(iter(self._failures)))
-
-    def succeeded(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
+def revoke_all_tokens(session: Session, user_id: int, by: Principal) -> int:
+    """Revoke every live token of ``user_id`` ("log out everywhere"); return how many."""
+    if user_id != by.user_id and not by.is_regulator:
+        raise NotFoundError(f"user {user_id} not found")
+    rows = session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+    ).all()
+    now = utcnow()
+    for row in rows:
+        row.revoked_at = now  # through the ORM, so each revocation is audited
+    session.flush()
+    return len(rows)
 
 
 def authenticate(session: Session, username: str, password: str) -> User:
-    """The active user with this name and password, or UnauthenticatedError (same for both)."""
+    """The active user with this name and password, or UnauthenticatedError (same for both).
+
+    Verifies inside the caller's session; request handlers use :func:`login`, which does not hold
+    a connection while the password is checked.
+    """
     user = session.scalar(select(User).where(User.username == username.strip()))
     if user is None:
-        _hasher.hash("timing-equalizer")  # spend the same time whether or not the user exists
+        verify_password(dummy_hash(), password)  # spend the same time whether or not the user exists
         raise UnauthenticatedError("wrong user name or password")
     if not user.active or not verify_password(user.password_hash, password):
         raise UnauthenticatedError("wrong user name or password")
     return user
+
+
+@dataclass(frozen=True, slots=True)
+class LoginResult:
+    """A successful login: the token's secret (shown once), its id and expiry, and the user."""
+
+    token: str
+    token_id: int
+    expires_at: datetime | None
+    user: Principal
+
+
+def _check_credentials(db: Database, username: str, password: str) -> int:
+    """The id of the active user with these credentials; no connection is held while hashing."""
+    with db.session(write=False) as session:
+        row = session.execute(
+            select(User.id, User.password_hash, User.active).where(User.username == username)
+        ).first()
+    if row is None:
+        verify_password(dummy_hash(), password)
+        raise UnauthenticatedError("wrong user name or password")
+    if not row.active or not verify_password(row.password_hash, password):
+        raise UnauthenticatedError("wrong user name or password")
+    return int(row.id)
+
+
+def check_login(db: Database, throttle: LoginThrottle, username: str, password: str, address: str) -> int:
+    """The id of the user if the throttle lets the attempt through and the password matches.
+
+    Raises :class:`~jiliang.platform.throttle.RateLimitedError` or UnauthenticatedError. Reads the
+    user in a short read transaction and verifies the Argon2 hash with no connection held.
+    """
+    name = username.strip()
+    throttle.check(name, address)
+    try:
+        user_id = _check_credentials(db, name, password)
+    except UnauthenticatedError:
+        throttle.failed(name, address)
+        raise
+    throttle.succeeded(name, address)
+    return user_id
+
+
+def start_session(db: Database, user_id: int, *, label: str, ttl_days: int | None) -> LoginResult:
+    """Issue a login token for ``user_id`` in one short write transaction (audited)."""
+    with db.session() as session:
+        user = session.get(User, user_id)
+        if user is None or not user.active:
+            raise UnauthenticatedError("wrong user name or password")
+        session.info["actor"] = user.username
+        secret = issue_token(session, user, label, ttl_days=ttl_days)
+        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(secret)))
+        assert row is not None
+        record(session, [AuditChange("login", "app_user", str(user.id))], actor=user.username)
+        principal = Principal(
+            user_id=user.id,
+            username=user.username,
+            role=Role(user.role),
+            org_id=user.org_id,
+            display_name=user.display_name,
+            token_id=row.id,
+        )
+        return LoginResult(secret, row.id, row.expires_at, principal)
+
+
+async def login(
+    db: Database,
+    throttle: LoginThrottle,
+    username: str,
+    password: str,
+    *,
+    address: str,
+    label: str = "login",
+    ttl_days: int | None = 30,
+) -> LoginResult:
+    """Log in from a request handler: check (in a worker thread), then write under the write gate.
+
+    The password is verified off the event loop and outside any transaction; the token is written
+    in a short transaction once :meth:`Database.write_gate` is free.
+    """
+    from starlette.concurrency import run_in_threadpool
+
+    user_id = await run_in_threadpool(check_login, db, throttle, username, password, address)
+    async with db.write_gate():
+        return await run_in_threadpool(start_session, db, user_id, label=label, ttl_days=ttl_days)
+
+
+async def change_password(
+    db: Database,
+    by: Principal,
+    current: str,
+    new: str,
+    *,
+    min_length: int = DEFAULT_MIN_LENGTH,
+) -> int:
+    """Change the caller's password after checking the current one; revoke its other tokens.
+
+    Returns how many tokens were revoked. Hashing happens in a worker thread, outside the write
+    transaction.
+    """
+    from starlette.concurrency import run_in_threadpool
+
+    if by.is_anonymous or by.user_id is None:
+        raise UnauthenticatedError("login required")
+    await run_in_threadpool(_check_credentials, db, by.username, current)
+    check_password(new, by.username, min_length=min_length)
+    new_hash = await run_in_threadpool(hash_password, new)
+    async with db.write_gate():
+        return await run_in_threadpool(_store_password, db, by, new_hash)
+
+
+def _store_password(db: Database, by: Principal, new_hash: str) -> int:
+    with db.session(actor=by.username) as session:
+        user = session.get(User, by.user_id)
+        if user is None:
+            raise NotFoundError(f"user {by.user_id} not found")
+        user.password_hash = new_hash
+        others = session.scalars(
+            select(ApiToken).where(
+                ApiToken.user_id == user.id,
+                ApiToken.revoked_at.is_(None),
+                ApiToken.id != (by.token_id or -1),
+            )
+        ).all()
+        now = utcnow()
+        for row in others:
+            row.revoked_at = now
+        session.flush()
+        return len(others)
+
+
+def set_password(
+    session: Session, user: User, password: str, *, min_length: int = DEFAULT_MIN_LENGTH
+) -> None:
+    """Set ``user``'s password (administration: CLI); the policy applies, other tokens stay."""
+    check_password(password, user.username, min_length=min_length)
+    user.password_hash = hash_password(password)
+    session.flush()

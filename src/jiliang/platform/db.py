@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
@@ -14,6 +16,9 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from jiliang.errors import JiliangError
+
+if TYPE_CHECKING:
+    from jiliang.platform.settings import Settings
 
 __all__ = [
     "Base",
@@ -70,34 +75,83 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.close()
+def _sqlite_pragmas(busy_timeout_ms: int):  # type: ignore[no-untyped-def]
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" hook below open transactions, not the sqlite3 module.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cur.close()
+
+    return on_connect
+
+
+WRITE_OPTION = "jiliang_write"
+
+
+def _sqlite_begin(conn: Any) -> None:
+    """Writers take the write lock when their transaction starts (``BEGIN IMMEDIATE``).
+
+    A deferred transaction that reads and then writes must upgrade its lock, and SQLite refuses that
+    upgrade at once ("database is locked") when another writer committed in between; taking the lock
+    up front makes writers queue on the busy timeout instead. Readers begin deferred and, with WAL,
+    never wait for writers.
+    """
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
 
 
 class Database:
-    """An engine and its session factory for one URL."""
+    """An engine and its session factories for one URL.
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    ``pool_size`` and ``max_overflow`` size the PostgreSQL pool (match them to the threads that run
+    requests); ``busy_timeout_ms`` is how long a SQLite writer waits for the write lock.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        pool_size: int = 10,
+        max_overflow: int = 10,
+        busy_timeout_ms: int = 10_000,
+    ) -> None:
         self.url = url
         kwargs: dict[str, Any] = {"echo": echo, "future": True}
         if url.startswith("sqlite"):
-            kwargs["connect_args"] = {"check_same_thread": False}
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
         else:
             kwargs["pool_pre_ping"] = True
-            kwargs["pool_size"] = 10
+            kwargs["pool_size"] = pool_size
+            kwargs["max_overflow"] = max_overflow
             kwargs["connect_args"] = {"connect_timeout": 5}
         self.engine: Engine = create_engine(url, **kwargs)
+        writer: Engine = self.engine
         if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", _sqlite_pragmas(busy_timeout_ms))
+            event.listen(self.engine, "begin", _sqlite_begin)
+            writer = self.engine.execution_options(**{WRITE_OPTION: True})
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.write_sessionmaker = sessionmaker(writer, expire_on_commit=False)
+        self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
         from jiliang.platform import audit  # the audit hook covers every session of the platform
 
         audit.install()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        """The database of ``settings``, its pool sized to the server's threads."""
+        return cls(
+            settings.effective_database_url,
+            pool_size=settings.effective_pool_size,
+            max_overflow=settings.db_pool_overflow,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -117,12 +171,13 @@ class Database:
         return self.engine.url.render_as_string(hide_password=True)
 
     @contextmanager
-    def session(self, actor: str | None = None) -> Iterator[Session]:
+    def session(self, actor: str | None = None, *, write: bool = True) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on any error.
 
-        ``actor`` is recorded by the audit log for every write made in the session.
+        ``actor`` is recorded by the audit log for every write made in the session. ``write=False``
+        marks a session that only reads: on SQLite it does not take the write lock.
         """
-        with self.sessionmaker() as session:
+        with (self.write_sessionmaker if write else self.sessionmaker)() as session:
             session.info["actor"] = actor or "system"
             try:
                 yield session
@@ -130,6 +185,21 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    def write_gate(self) -> asyncio.Lock:
+        """One writing request at a time per process (per event loop), waited for without a thread.
+
+        Writers queue on the audit chain's lock anyway (see :mod:`jiliang.platform.audit`). A request
+        whose transaction spans several worker-thread hops (handler, response, commit) must not hold
+        that lock while every worker thread is blocked waiting for it: it could never get a thread
+        back to commit. Request handlers therefore take this gate before their write transaction
+        begins and release it after the commit; waiting for it costs no thread.
+        """
+        loop = asyncio.get_running_loop()
+        gate = self._gates.get(loop)
+        if gate is None:
+            gate = self._gates[loop] = asyncio.Lock()
+        return gate
 
     def dispose(self) -> None:
         self.engine.dispose()

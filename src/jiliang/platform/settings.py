@@ -78,6 +78,37 @@ class Settings(BaseSettings):
         description="Signature level a certificate must meet to verify: B-LT (timestamp, chain, revocation data).",
     )
 
+    # Security and concurrency of the server (see docs/guide/platform.md, "Security")
+    server_threads: int = Field(
+        default=40, ge=1, le=1000, description="Worker threads per process for blocking request work."
+    )
+    db_pool_size: int | None = Field(
+        default=None, ge=1, le=1000, description="PostgreSQL pool size (default: server_threads)."
+    )
+    db_pool_overflow: int = Field(
+        default=10, ge=0, le=1000, description="PostgreSQL connections opened beyond the pool at peaks."
+    )
+    sqlite_busy_timeout_ms: int = Field(
+        default=10_000, ge=0, le=600_000, description="How long a SQLite writer waits for the write lock."
+    )
+    login_max_delay_seconds: int = Field(
+        default=60, ge=1, le=3600, description="Longest wait imposed between failed logins."
+    )
+    login_address_attempts: int = Field(
+        default=10, gt=0, description="Failed logins per client address (any user names) before slowing it."
+    )
+    login_global_attempts: int = Field(
+        default=200, gt=0, description="Failed logins in all before slowing logins from unknown addresses."
+    )
+    password_min_length: int = Field(default=10, ge=8, le=128, description="Shortest password accepted.")
+    cookie_secure: Literal["auto", "always", "never"] = Field(
+        default="auto", description="Secure flag of cookies; auto: when the request came over https."
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated proxy addresses/networks whose X-Forwarded-For/-Proto are trusted.",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:
@@ -96,6 +127,20 @@ class Settings(BaseSettings):
                 url = "postgresql+psycopg://" + url[len("postgresql://") :]
             return url
         return f"sqlite:///{(self.data_dir / 'jiliang.sqlite3').resolve()}"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: str) -> str:
+        import ipaddress
+
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            ipaddress.ip_network(part, strict=False)  # ValueError names the bad entry
+        return value
+
+    @property
+    def effective_pool_size(self) -> int:
+        """PostgreSQL pool size: ``db_pool_size`` or one connection per worker thread."""
+        return self.db_pool_size or self.server_threads
 
     @property
     def insecure_secret(self) -> bool:

@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jiliang.errors import JiliangError
-from jiliang.platform.auth import Principal, issue_token, revoke_token
+from jiliang.platform.auth import Principal, login, revoke_all_tokens, revoke_token
 from jiliang.platform.models import AuditEntry, District, Organization, User
+from jiliang.platform.throttle import RateLimitedError
 from jiliang.web.cache import memo
-from jiliang.web.deps import TOKEN_COOKIE, PageCaller, PageSession
+from jiliang.web.deps import TOKEN_COOKIE, PageCaller, PageSession, address_of, secure_cookies
 from jiliang.web.render import language_of, page
 
 router = APIRouter()
@@ -102,45 +103,70 @@ def _safe_next(target: str) -> str:
 
 
 @router.post("/login", name="login_submit")
-def login_submit(
+async def login_submit(
     request: Request,
     principal: PageCaller,
-    session: PageSession,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
-    from jiliang.platform.auth import authenticate
-
-    limiter = request.app.state.login_limiter
-    key = f"{username.strip().lower()}|{request.client.host if request.client else '?'}"
+    """Check the password (no database connection held meanwhile) and set the session cookie."""
+    settings = request.app.state.settings
     try:
-        limiter.check(key)
-        try:
-            user = authenticate(session, username, password)
-        except JiliangError:
-            limiter.failed(key)
-            raise
+        result = await login(
+            request.app.state.db,
+            request.app.state.login_throttle,
+            username,
+            password,
+            address=address_of(request),
+            label="console",
+            ttl_days=settings.token_ttl_days,
+        )
+    except RateLimitedError as exc:
+        response = page(
+            request,
+            "login.html",
+            principal,
+            status=429,
+            error="login.rate_limited",
+            next=_safe_next(next),
+            retry_after=exc.retry_after,
+        )
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except JiliangError as exc:
-        t_key = "login.rate_limited" if exc.status == 429 else "login.failed"
-        return page(request, "login.html", principal, status=exc.status, error=t_key, next=_safe_next(next))
-    limiter.succeeded(key)
-    token = issue_token(session, user, "console", ttl_days=request.app.state.settings.token_ttl_days)
+        return page(
+            request, "login.html", principal, status=exc.status, error="login.failed", next=_safe_next(next)
+        )
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         TOKEN_COOKIE,
-        token,
+        result.token,
         httponly=True,
         samesite="lax",
-        max_age=request.app.state.settings.token_ttl_days * 86400,
+        secure=secure_cookies(request),
+        max_age=settings.token_ttl_days * 86400,
     )
+    return response
+
+
+def _logged_out() -> Response:
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(TOKEN_COOKIE)
     return response
 
 
 @router.post("/logout", name="logout")
 def logout(principal: PageCaller, session: PageSession) -> Response:
+    """Revoke this browser's session token and forget the cookie."""
     if principal.token_id is not None:
         revoke_token(session, principal.token_id, principal)
-    response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(TOKEN_COOKIE)
-    return response
+    return _logged_out()
+
+
+@router.post("/logout/everywhere", name="logout_everywhere")
+def logout_everywhere(principal: PageCaller, session: PageSession) -> Response:
+    """Revoke every token of the user: other browsers and API tokens too."""
+    if principal.user_id is not None:
+        revoke_all_tokens(session, principal.user_id, principal)
+    return _logged_out()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -13,10 +14,18 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 
 from jiliang.platform.auth import Principal
 from jiliang.platform.models import Organization, OrgKind, Role
+from jiliang.platform.websec import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    cookie_secure,
+    csrf_token,
+    new_csrf_seed,
+    request_scheme,
+)
 from jiliang.web.i18n import choose_language, translator
 from jiliang.web.phrases import code_text, phrase_text
 
-__all__ = ["NAV", "NavItem", "language_of", "may_use", "page"]
+__all__ = ["NAV", "NavItem", "csrf_seed", "language_of", "may_use", "page", "with_csrf_fields"]
 
 LANG_COOKIE = "jiliang_lang"
 
@@ -75,6 +84,32 @@ def may_use(request: Request, principal: Principal, href: str) -> bool:
     if item.kinds and not principal.is_regulator:
         return _org_kind(request, principal) in item.kinds
     return True
+
+
+_POST_FORM = re.compile(r"<form\b[^>]*\bmethod=[\"']?post[\"']?[^>]*>", re.IGNORECASE)
+
+
+def csrf_seed(request: Request) -> tuple[str, bool]:
+    """The browser's CSRF cookie value, and whether it is new (to be set on the response)."""
+    cached = getattr(request.state, "csrf_seed", None)
+    if cached:
+        return str(cached), True
+    seed = request.cookies.get(CSRF_COOKIE, "")
+    fresh = not (20 <= len(seed) <= 100)
+    if fresh:
+        seed = new_csrf_seed()
+        request.state.csrf_seed = seed
+    return seed, fresh
+
+
+def with_csrf_fields(html: str, token: str) -> str:
+    """Add the CSRF token as a hidden field to every POST form of a page.
+
+    >>> with_csrf_fields('<form method="post" action="/x"><button>go</button></form>', "abc")
+    '<form method="post" action="/x"><input type="hidden" name="csrf_token" value="abc"><button>go</button></form>'
+    """
+    field = f'<input type="hidden" name="{CSRF_FIELD}" value="{token}">'
+    return _POST_FORM.sub(lambda m: m.group(0) + field, html)
 
 
 @cache
@@ -146,7 +181,15 @@ def page(
             **context,
         )
     )
+    settings = request.app.state.settings
+    seed, fresh = csrf_seed(request)
+    html = with_csrf_fields(html, csrf_token(settings.secret_key, seed))
     response = HTMLResponse(html, status_code=status)
+    secure = cookie_secure(settings.cookie_secure, request_scheme(request, settings.trusted_proxies))
+    if fresh:
+        response.set_cookie(CSRF_COOKIE, seed, samesite="lax", httponly=True, secure=secure)
     if request.query_params.get("lang") in ("zh", "en"):
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
+        response.set_cookie(
+            LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True, secure=secure
+        )
     return response
