@@ -1,7 +1,8 @@
 """Tables of the verification workflow: bookings, their instruments, and work-order progress.
 
 A booking (申请) is addressed by an owner to one verifier and holds one or more instruments; each
-instrument's result links to the registry record it produced. Work orders themselves are the
+instrument's result links to the registry record it produced. Registry rows are referred to by id
+without a foreign key (as the certificates do), so this branch of the schema stands on its own. Work orders themselves are the
 registry's ``reg_work_order`` rows; their assignee and outcome live here.
 """
 
@@ -56,8 +57,8 @@ class BookingItem(Audited, Base):
     __tablename__ = "vf_booking_item"
 
     booking_id: Mapped[int] = mapped_column(ForeignKey("vf_booking.id"), primary_key=True)
-    instrument_id: Mapped[int] = mapped_column(ForeignKey("reg_instrument.id"), primary_key=True, index=True)
-    verification_id: Mapped[int | None] = mapped_column(ForeignKey("reg_verification.id"))
+    instrument_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)  # reg_instrument
+    verification_id: Mapped[int | None] = mapped_column(Integer)  # reg_verification
     result: Mapped[str | None] = mapped_column(String(8))
     certificate_no: Mapped[str | None] = mapped_column(String(64))
     notice_no: Mapped[str | None] = mapped_column(String(64))
@@ -68,7 +69,7 @@ class WorkOrderProgress(Audited, Base):
 
     __tablename__ = "vf_work_order_progress"
 
-    work_order_id: Mapped[int] = mapped_column(ForeignKey("reg_work_order.id"), primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # reg_work_order
     assignee_org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     assignee: Mapped[str | None] = mapped_column(String(100))
     outcome: Mapped[str | None] = mapped_column(String(16))  # replaced / closed

@@ -2,6 +2,9 @@
 
 Revision ID: 0001_verification
 Revises: 0001_platform
+
+Like the certificates' tables, these refer to registry rows (instrument, record, work order) by id
+without a foreign key, so the capability's branch does not depend on the registry's.
 Create Date: 2026-11-30
 """
 
@@ -11,7 +14,7 @@ from alembic import op
 revision = "0001_verification"
 down_revision = "0001_platform"
 branch_labels = ("verification",)
-depends_on = "0001_registry"
+depends_on = None
 
 
 def upgrade() -> None:
@@ -62,16 +65,6 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["booking_id"], ["vf_booking.id"], name=op.f("fk_vf_booking_item_booking_id_vf_booking")
         ),
-        sa.ForeignKeyConstraint(
-            ["instrument_id"],
-            ["reg_instrument.id"],
-            name=op.f("fk_vf_booking_item_instrument_id_reg_instrument"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["verification_id"],
-            ["reg_verification.id"],
-            name=op.f("fk_vf_booking_item_verification_id_reg_verification"),
-        ),
         sa.PrimaryKeyConstraint("booking_id", "instrument_id", name=op.f("pk_vf_booking_item")),
     )
     op.create_index(
@@ -86,11 +79,6 @@ def upgrade() -> None:
         sa.Column("measured_error", sa.Float(), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["work_order_id"],
-            ["reg_work_order.id"],
-            name=op.f("fk_vf_work_order_progress_work_order_id_reg_work_order"),
-        ),
         sa.ForeignKeyConstraint(
             ["assignee_org_id"],
             ["organization.id"],
