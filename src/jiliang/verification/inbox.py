@@ -57,7 +57,10 @@ def _reminders(session: Session, principal: Principal, today: date) -> tuple[dic
         .order_by(Reminder.due_on, Reminder.id)
         .limit(100)
     ).all()
-    return tuple(dict(r._mapping) for r in rows)
+    latest: dict[int, dict[str, Any]] = {}
+    for r in rows:  # one line per instrument: the most recent reminder about it
+        latest[r.instrument_id] = dict(r._mapping)
+    return tuple(sorted(latest.values(), key=lambda r: (r["due_on"] or today, r["id"])))
 
 
 def inbox(session: Session, principal: Principal, today: date) -> Inbox:
