@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.verification.conftest import INSTITUTE_ORG, LAB_ORG, act, instruments_of, passing_result, soon
 
 
@@ -242,3 +244,60 @@ def test_transitions_are_audited_with_the_acting_user(client, auth_headers, book
     assert r.status_code == 200, r.text
     entries = [(e["actor"], e["action"]) for e in r.json()]
     assert ("market", "submit") in entries and ("lab", "accept") in entries
+
+
+USERS = {"market": "owner", "lab": "lab", "regulator": "regulator"}
+OUTSIDERS = ("fuel", "institute")
+ACTIONS = ("accept", "decline", "schedule", "start", "cancel", "reassign")
+BODY = {
+    "decline": {"reason": "r"},
+    "cancel": {"reason": "r"},
+    "schedule": {"on": soon(2)},
+    "reassign": {"lab_id": INSTITUTE_ORG},
+}
+
+
+def _drive(client, auth_headers, booking_id: int, state: str) -> None:  # type: ignore[no-untyped-def]
+    lab = auth_headers("lab")
+    path = {
+        "requested": [],
+        "accepted": ["accept"],
+        "scheduled": ["accept", "schedule"],
+        "in_progress": ["accept", "start"],
+        "declined": ["decline"],
+        "cancelled": ["cancel"],
+    }[state]
+    for a in path:
+        who = auth_headers("market") if a == "cancel" else lab
+        r = act(client, who, booking_id, a, **BODY.get(a, {}))
+        assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize(
+    "state", ["requested", "accepted", "scheduled", "in_progress", "declined", "cancelled"]
+)
+def test_every_action_by_every_party_in_every_state(client, auth_headers, booked, state):
+    """Refusals are 409 (state), 403 (party) or 404 (outsider) and change nothing; each party's
+    page offers exactly the actions the machine allows it."""
+    from jiliang.verification import BOOKING
+
+    _drive(client, auth_headers, booked["id"], state)
+    before = client.get(
+        f"/api/verification/bookings/{booked['id']}", headers=auth_headers("regulator")
+    ).json()
+    for user, party in USERS.items():
+        allowed = BOOKING.actions(state, {party})
+        got = client.get(f"/api/verification/bookings/{booked['id']}", headers=auth_headers(user)).json()
+        assert tuple(got["actions"]) == allowed, user
+        for action in ACTIONS:
+            if action in allowed:
+                continue
+            r = act(client, auth_headers(user), booked["id"], action, **BODY.get(action, {}))
+            sources = {s for t in BOOKING.transitions if t.action == action for s in t.sources}
+            assert r.status_code == (409 if state not in sources else 403), (user, action, r.text)
+    for user in OUTSIDERS:
+        for action in ACTIONS:
+            r = act(client, auth_headers(user), booked["id"], action, **BODY.get(action, {}))
+            assert r.status_code == 404, (user, action)
+    after = client.get(f"/api/verification/bookings/{booked['id']}", headers=auth_headers("regulator")).json()
+    assert (after["state"], after["version"]) == (before["state"], before["version"])

@@ -58,32 +58,41 @@ class Machine:
                 raise ValueError(f"{self.name}: transition {t.action} names unknown state {bad[0]!r}")
 
     def transition(self, action: str) -> Transition:
-        for t in self.transitions:
-            if t.action == action:
-                return t
-        raise ConflictError(f"unknown {self.name} action {action!r}", code="unknown_action")
+        """The first transition named ``action`` (an action may have one row per set of parties)."""
+        return self._named(action)[0]
+
+    def _named(self, action: str) -> list[Transition]:
+        found = [t for t in self.transitions if t.action == action]
+        if not found:
+            raise ConflictError(f"unknown {self.name} action {action!r}", code="unknown_action")
+        return found
 
     def step(self, state: str, action: str, party: str | Iterable[str]) -> str:
         """The state after ``action`` from ``state`` by ``party``; 409 or 403 when not allowed."""
         parties = {party} if isinstance(party, str) else set(party)
-        t = self.transition(action)
-        if state not in t.sources:
+        named = self._named(action)
+        here = [t for t in named if state in t.sources]
+        if not here:
+            sources = list(dict.fromkeys(s for t in named for s in t.sources))
             raise ConflictError(
-                f"cannot {action} a {self.name} that is {state} (allowed from: {', '.join(t.sources)})",
+                f"cannot {action} a {self.name} that is {state} (allowed from: {', '.join(sources)})",
                 code="transition_not_allowed",
                 details={"state": state, "action": action},
             )
-        if not parties & set(t.parties):
+        mine = [t for t in here if parties & set(t.parties)]
+        if not mine:
+            who = list(dict.fromkeys(p for t in here for p in t.parties))
             raise PermissionDeniedError(
-                f"only the {' or the '.join(t.parties)} may {action} a {self.name}",
+                f"only the {' or the '.join(who)} may {action} a {self.name} that is {state}",
                 code="transition_forbidden",
             )
-        return t.target
+        return mine[0].target
 
     def actions(self, state: str, parties: Iterable[str]) -> tuple[str, ...]:
         """The actions ``parties`` may take from ``state`` (the buttons a page shows)."""
         mine = set(parties)
-        return tuple(t.action for t in self.transitions if state in t.sources and mine & set(t.parties))
+        found = (t.action for t in self.transitions if state in t.sources and mine & set(t.parties))
+        return tuple(dict.fromkeys(found))
 
 
 BOOKING = Machine(
@@ -97,8 +106,10 @@ BOOKING = Machine(
         Transition("start", ("accepted", "scheduled"), "in_progress", ("lab", "system")),
         Transition("complete", ("accepted", "scheduled", "in_progress"), "completed", ("system",)),
         Transition(
-            "cancel", ("requested", "accepted", "scheduled"), "cancelled", ("owner", "lab"), needs_reason=True
+            "cancel", ("requested", "accepted", "scheduled"), "cancelled", ("owner",), needs_reason=True
         ),
+        # the verifier declines a request; once it has accepted, it cancels (with a reason)
+        Transition("cancel", ("accepted", "scheduled"), "cancelled", ("lab",), needs_reason=True),
         Transition("reassign", ("requested", "accepted", "declined"), "requested", ("regulator",)),
     ),
 )
