@@ -10,8 +10,24 @@ from sqlalchemy import select
 from jiliang.errors import ConflictError, NotFoundError
 from jiliang.platform.auth import Principal
 from jiliang.platform.models import Organization, Role, User
-from jiliang.registry.models import Instrument, InstrumentType, MeasurementStandard
-from jiliang.verification import BOOKING, BookingRequest, act, create_booking, get_booking, list_bookings
+from jiliang.registry.models import (
+    Instrument,
+    InstrumentType,
+    MeasurementStandard,
+    StandardCalibration,
+    Verification,
+)
+from jiliang.verification import (
+    BOOKING,
+    BookingRequest,
+    ResultInput,
+    MeasuredPoint,
+    act,
+    create_booking,
+    get_booking,
+    list_bookings,
+    record_result,
+)
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -31,14 +47,26 @@ def world(db):  # type: ignore[no-untyped-def]
         s.flush()
         t = s.scalar(select(InstrumentType).where(InstrumentType.code == "price-scale"))
         assert t is not None
+        std = MeasurementStandard(
+            code="STD-1",
+            name="秤检定装置",
+            level="enterprise",
+            quantity="mass",
+            holder_id=lab.id,
+            covers=["price-scale"],
+        )
+        bare = MeasurementStandard(
+            code="STD-2", name="无证书装置", level="enterprise", quantity="mass", holder_id=lab.id, covers=[]
+        )
+        s.add_all([std, bare])
+        s.flush()
         s.add(
-            MeasurementStandard(
-                code="STD-1",
-                name="秤检定装置",
-                level="enterprise",
-                quantity="mass",
-                holder_id=lab.id,
-                covers=["price-scale"],
+            StandardCalibration(
+                standard_id=std.id,
+                calibrated_on=date(2026, 6, 1),
+                valid_until=date(2027, 5, 31),
+                certificate_no="CAL-2026-1",
+                uncertainty=0.02,
             )
         )
         insts = [
@@ -57,6 +85,8 @@ def world(db):  # type: ignore[no-untyped-def]
             "other": other.id,
             "instruments": [i.id for i in insts],
             "user": user.id,
+            "std": std.id,
+            "bare": bare.id,
         }
     return db, ids
 
@@ -100,3 +130,50 @@ def test_a_refused_transition_changes_nothing(world):
         assert (v.state, v.version, v.reason) == ("cancelled", 2, "改期")
         inst = s.get(Instrument, ids["instruments"][0])
         assert inst is not None and inst.status != "booked"
+
+
+def _accepted(db, ids):  # type: ignore[no-untyped-def]
+    owner = _who(Role.ENTERPRISE, ids["owner"], "owner", ids["user"])
+    lab = _who(Role.LAB, ids["lab"], "lab")
+    req = BookingRequest(tuple(ids["instruments"][:1]), ids["lab"], "send_in", date(2026, 11, 9))
+    with db.session(actor="owner") as s:
+        b = create_booking(s, owner, req, NOW)
+    with db.session(actor="lab") as s:
+        act(s, lab, b.id, "accept", now=NOW)
+    return b.id, lab
+
+
+def _result(ids, standard: int, error: float = 0.1) -> ResultInput:  # type: ignore[no-untyped-def]
+    points = (MeasuredPoint(10, error, 1.0, 0.2), MeasuredPoint(100, -error, 1.0, 0.2))
+    return ResultInput(ids["instruments"][0], NOW.date(), points, (standard,), "陈工", "周主任")
+
+
+def test_a_pass_is_recorded_and_certified_in_one_transaction(world):
+    from jiliang.dcc.service import get_certificate, platform_keys
+
+    db, ids = world
+    booking_id, lab = _accepted(db, ids)
+    with db.session(actor="lab") as s:
+        v = record_result(s, lab, booking_id, _result(ids, ids["std"]), now=NOW, keys=platform_keys(None))
+    assert v.state == "completed" and v.items[0].result == "pass"
+    with db.session(actor="reader") as s:
+        cert = get_certificate(s, v.items[0].certificate_no or "")
+        assert cert.instrument_ref == ids["instruments"][0] and cert.status == "valid"
+        record = s.get(Verification, v.items[0].verification_id)
+        assert record is not None and [e["U"] for e in record.errors or []] == [0.2, 0.2]
+
+
+def test_a_certificate_that_cannot_be_issued_leaves_nothing_stored(world):
+    from jiliang.dcc.errors import DccError
+    from jiliang.dcc.service import platform_keys
+
+    db, ids = world
+    booking_id, lab = _accepted(db, ids)
+    with pytest.raises(DccError, match="no calibration certificate"), db.session(actor="lab") as s:
+        record_result(s, lab, booking_id, _result(ids, ids["bare"]), now=NOW, keys=platform_keys(None))
+    with db.session(actor="reader") as s:
+        assert s.scalar(select(Verification.id)) is None
+        v = get_booking(s, lab, booking_id)
+        assert v.state == "accepted" and v.items[0].result is None
+        inst = s.get(Instrument, ids["instruments"][0])
+        assert inst is not None and inst.status == "booked"

@@ -160,13 +160,13 @@ def record_result(
     booking_id: int, body: ResultIn, caller: Caller, session: SessionDep, request: Request
 ) -> dict[str, Any]:
     from jiliang.dcc.service import platform_keys
-    from jiliang.verification import ResultInput, TestPoint
+    from jiliang.verification import ResultInput, MeasuredPoint
     from jiliang.verification import record_result as run
 
     ri = ResultInput(
         instrument_id=body.instrument_id,
         verified_on=body.verified_on,
-        points=tuple(TestPoint(p.point, p.error, p.mpe, p.U, p.k) for p in body.points),
+        points=tuple(MeasuredPoint(p.point, p.error, p.mpe, p.U, p.k) for p in body.points),
         standard_ids=tuple(body.standard_ids),
         performer=body.performer,
         approver=body.approver,

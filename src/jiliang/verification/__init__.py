@@ -24,7 +24,7 @@ from jiliang.verification.orders import WorkOrderView, act_work_order, get_work_
 from jiliang.verification.results import (
     PointDecision,
     ResultInput,
-    TestPoint,
+    MeasuredPoint,
     decide_points,
     lab_standards,
     record_result,
@@ -43,7 +43,7 @@ __all__ = [
     "Machine",
     "PointDecision",
     "ResultInput",
-    "TestPoint",
+    "MeasuredPoint",
     "Transition",
     "Verifier",
     "Waiting",

@@ -31,7 +31,7 @@ __all__ = [
     "RULES",
     "PointDecision",
     "ResultInput",
-    "TestPoint",
+    "MeasuredPoint",
     "decide_points",
     "lab_standards",
     "record_result",
@@ -42,7 +42,7 @@ RECORDABLE = ("accepted", "scheduled", "in_progress")
 
 
 @dataclass(frozen=True, slots=True)
-class TestPoint:
+class MeasuredPoint:
     """One test point: at ``point`` percent of the range, error found, MPE and U (same unit, %)."""
 
     point: float
@@ -91,7 +91,7 @@ class PointDecision:
 class ResultInput:
     instrument_id: int
     verified_on: date
-    points: tuple[TestPoint, ...]
+    points: tuple[MeasuredPoint, ...]
     standard_ids: tuple[int, ...]
     performer: str
     approver: str
@@ -122,10 +122,10 @@ class ResultInput:
             raise InputError(problems[0].message, fields=problems)
 
 
-def decide_points(points: tuple[TestPoint, ...], rule: str) -> tuple[PointDecision, ...]:
+def decide_points(points: tuple[MeasuredPoint, ...], rule: str) -> tuple[PointDecision, ...]:
     """Each point against ±MPE with u = U/k under ``rule`` (JCGM 106 §8; ILAC-G8 §4.2).
 
-    >>> [d.accepted for d in decide_points((TestPoint(10, 0.2, 1.0, 0.25), TestPoint(50, 0.9, 1.0, 0.25)), "guard_band")]
+    >>> [d.accepted for d in decide_points((MeasuredPoint(10, 0.2, 1.0, 0.25), MeasuredPoint(50, 0.9, 1.0, 0.25)), "guard_band")]
     [True, False]
     """
     from jiliang.uncertainty.conformity import decide

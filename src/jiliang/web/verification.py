@@ -283,7 +283,7 @@ def result_form(
 
 
 def _points(form: Any) -> tuple[Any, ...]:
-    from jiliang.verification import TestPoint
+    from jiliang.verification import MeasuredPoint
 
     points = []
     for i in range(5):
@@ -298,7 +298,7 @@ def _points(form: Any) -> tuple[Any, ...]:
         values = [
             _float(v, f"points.{i}.{n}") for v, n in zip(raw, ("point", "error", "mpe", "U"), strict=True)
         ]
-        points.append(TestPoint(*[v or 0.0 for v in values]))
+        points.append(MeasuredPoint(*[v or 0.0 for v in values]))
     return tuple(points)
 
 
