@@ -20,8 +20,8 @@ from jiliang.registry.models import (
 from jiliang.verification import (
     BOOKING,
     BookingRequest,
-    ResultInput,
     MeasuredPoint,
+    ResultInput,
     act,
     create_booking,
     get_booking,

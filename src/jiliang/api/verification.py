@@ -160,7 +160,7 @@ def record_result(
     booking_id: int, body: ResultIn, caller: Caller, session: SessionDep, request: Request
 ) -> dict[str, Any]:
     from jiliang.dcc.service import platform_keys
-    from jiliang.verification import ResultInput, MeasuredPoint
+    from jiliang.verification import MeasuredPoint, ResultInput
     from jiliang.verification import record_result as run
 
     ri = ResultInput(

@@ -22,9 +22,9 @@ from jiliang.verification.machines import BOOKING, WORK_ORDER, Machine, Transiti
 from jiliang.verification.models import Booking, BookingItem, WorkOrderProgress
 from jiliang.verification.orders import WorkOrderView, act_work_order, get_work_order, list_work_orders
 from jiliang.verification.results import (
+    MeasuredPoint,
     PointDecision,
     ResultInput,
-    MeasuredPoint,
     decide_points,
     lab_standards,
     record_result,
@@ -41,9 +41,9 @@ __all__ = [
     "Inbox",
     "ItemView",
     "Machine",
+    "MeasuredPoint",
     "PointDecision",
     "ResultInput",
-    "MeasuredPoint",
     "Transition",
     "Verifier",
     "Waiting",

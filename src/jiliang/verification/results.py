@@ -29,9 +29,9 @@ from jiliang.verification.models import Booking, BookingItem
 
 __all__ = [
     "RULES",
+    "MeasuredPoint",
     "PointDecision",
     "ResultInput",
-    "MeasuredPoint",
     "decide_points",
     "lab_standards",
     "record_result",
