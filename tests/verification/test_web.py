@@ -97,3 +97,19 @@ def test_lab_records_a_result_through_the_form(client, auth_headers, booked):
     data["p1_U"] = "0.2"
     ok = client.post(url, data=data, follow_redirects=True)
     assert ok.status_code == 200 and "/verify/JD" in ok.text
+
+
+def test_work_order_buttons_move_it_to_done(client, auth_headers):
+    _login(client, "regulator")
+    listing = client.get("/verification/work-orders", params={"state": "open", "lang": "en"})
+    wo = int(re.search(r'action="/verification/work-orders/(\d+)/action"', listing.text).group(1))
+    url = f"/verification/work-orders/{wo}/action"
+    r = client.post(url, data={"action": "start"}, params={"lang": "en"})
+    assert r.status_code == 409 and 'role="alert"' in r.text
+    assert client.post(url, data={"action": "assign", "assignee_org_id": LAB_ORG}).status_code == 200
+    assert client.post(url, data={"action": "start"}).status_code == 200
+    done = client.post(url, data={"action": "finish", "confirmed": "no", "measured_error": "0.6"})
+    assert done.status_code == 200
+    got = client.get("/api/verification/work-orders", params={"state": "done"}, headers=auth_headers("regulator"))
+    row = next(w for w in got.json()["items"] if w["id"] == wo)
+    assert (row["outcome"], row["measured_error"]) == ("closed", 0.6)
