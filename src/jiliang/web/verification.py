@@ -266,7 +266,10 @@ def _result_page(
         status=status,
         b=b,
         item=item,
-        standards=lab_standards(session, b.lab_id),
+        # the standards that cover this type of instrument first
+        standards=sorted(
+            lab_standards(session, b.lab_id), key=lambda s: item.type_code not in (s.covers or [])
+        ),
         error=error,
         field_errors={f.field: f.message for f in fields},
         form=form or {},
