@@ -8,6 +8,8 @@ import pytest
 
 LAB_ORG = 5  # "lab" demo user: 精测校准, covers price scales and truck scales
 INSTITUTE_ORG = 2
+# the demo city is seeded as of 2026-11-01: its standards' calibrations are valid on that day
+VERIFIED_ON = "2026-11-01"
 
 
 def soon(days: int = 7) -> str:
@@ -40,7 +42,7 @@ def act(client, headers, booking_id: int, action: str, **body: object):  # type:
 def passing_result(instrument_id: int, standard_ids: list[int], error: float = 0.1) -> dict[str, object]:
     return {
         "instrument_id": instrument_id,
-        "verified_on": date.today().isoformat(),
+        "verified_on": VERIFIED_ON,
         "points": [
             {"point": 10, "error": error, "mpe": 1.0, "U": 0.25},
             {"point": 100, "error": -error, "mpe": 1.0, "U": 0.25},

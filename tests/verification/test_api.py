@@ -7,10 +7,11 @@ import pytest
 from tests.verification.conftest import INSTITUTE_ORG, LAB_ORG, act, instruments_of, passing_result, soon
 
 
-def _standards(client, headers) -> list[int]:  # type: ignore[no-untyped-def]
+def _standards(client, headers, type_code: str) -> list[int]:  # type: ignore[no-untyped-def]
+    """The lab's standards that cover ``type_code``."""
     r = client.get("/api/verification/standards", headers=headers)
     assert r.status_code == 200, r.text
-    return [s["id"] for s in r.json() if "price-scale" in s["covers"] or "truck-scale" in s["covers"]]
+    return [s["id"] for s in r.json() if type_code in s["covers"]]
 
 
 def test_owner_books_and_sees_it_requested(client, auth_headers, booked):
@@ -161,7 +162,7 @@ def test_regulator_reassigns_and_the_new_verifier_sees_it(client, auth_headers, 
 def test_passing_result_issues_a_signed_certificate(client, auth_headers, booked):
     lab = auth_headers("lab")
     inst = booked["items"][0]["instrument_id"]
-    body = passing_result(inst, _standards(client, lab))
+    body = passing_result(inst, _standards(client, lab, booked["items"][0]["type_code"]))
     assert (
         client.post(f"/api/verification/bookings/{booked['id']}/results", json=body, headers=lab).status_code
         == 409
@@ -185,7 +186,9 @@ def test_failing_result_gives_a_notice_and_blocks_the_instrument(client, auth_he
     lab = auth_headers("lab")
     act(client, lab, booked["id"], "accept")
     inst = booked["items"][0]["instrument_id"]
-    body = passing_result(inst, _standards(client, lab), error=0.9)  # inside MPE, beyond the guard band
+    body = passing_result(
+        inst, _standards(client, lab, booked["items"][0]["type_code"]), error=0.9
+    )  # inside MPE, beyond the guard band
     r = client.post(f"/api/verification/bookings/{booked['id']}/results", json=body, headers=lab)
     assert r.status_code == 201, r.text
     item = r.json()["items"][0]
@@ -198,7 +201,7 @@ def test_bad_result_input_stores_nothing(client, auth_headers, booked):
     lab = auth_headers("lab")
     act(client, lab, booked["id"], "accept")
     inst = booked["items"][0]["instrument_id"]
-    body = passing_result(inst, _standards(client, lab))
+    body = passing_result(inst, _standards(client, lab, booked["items"][0]["type_code"]))
     body["points"][0]["point"] = 120
     r = client.post(f"/api/verification/bookings/{booked['id']}/results", json=body, headers=lab)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "points.0.point"
@@ -301,3 +304,20 @@ def test_every_action_by_every_party_in_every_state(client, auth_headers, booked
             assert r.status_code == 404, (user, action)
     after = client.get(f"/api/verification/bookings/{booked['id']}", headers=auth_headers("regulator")).json()
     assert (after["state"], after["version"]) == (before["state"], before["version"])
+
+
+def test_an_out_of_scope_standard_must_be_acknowledged_and_is_recorded(client, auth_headers, booked):
+    lab = auth_headers("lab")
+    act(client, lab, booked["id"], "accept")
+    item = booked["items"][0]
+    own = client.get("/api/verification/standards", headers=lab).json()
+    other = next(s["id"] for s in own if s["covers"] and item["type_code"] not in s["covers"])
+    body = passing_result(item["instrument_id"], [*_standards(client, lab, item["type_code"]), other])
+    r = client.post(f"/api/verification/bookings/{booked['id']}/results", json=body, headers=lab)
+    assert r.status_code == 422 and r.json()["code"] == "needs_acknowledgement"
+    assert "does not cover" in r.json()["errors"][0]["message"]
+    body["acknowledge_warnings"] = True
+    r = client.post(f"/api/verification/bookings/{booked['id']}/results", json=body, headers=lab)
+    assert r.status_code == 201, r.text
+    log = client.get("/api/audit", params={"entity": "reg_verification"}, headers=auth_headers("regulator"))
+    assert any(e["action"] == "acknowledge" and e["actor"] == "lab" for e in log.json())

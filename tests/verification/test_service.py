@@ -143,9 +143,17 @@ def _accepted(db, ids):  # type: ignore[no-untyped-def]
     return b.id, lab
 
 
-def _result(ids, standard: int, error: float = 0.1) -> ResultInput:  # type: ignore[no-untyped-def]
-    points = (MeasuredPoint(10, error, 1.0, 0.2), MeasuredPoint(100, -error, 1.0, 0.2))
-    return ResultInput(ids["instruments"][0], NOW.date(), points, (standard,), "陈工", "周主任")
+def _result(ids, standard: int, acknowledge: bool = False) -> ResultInput:  # type: ignore[no-untyped-def]
+    points = (MeasuredPoint(10, 0.1, 1.0, 0.2), MeasuredPoint(100, -0.1, 1.0, 0.2))
+    return ResultInput(
+        ids["instruments"][0],
+        NOW.date(),
+        points,
+        (standard,),
+        "陈工",
+        "周主任",
+        acknowledge_warnings=acknowledge,
+    )
 
 
 def test_a_pass_is_recorded_and_certified_in_one_transaction(world):
@@ -170,7 +178,8 @@ def test_a_certificate_that_cannot_be_issued_leaves_nothing_stored(world):
     db, ids = world
     booking_id, lab = _accepted(db, ids)
     with pytest.raises(DccError, match="no calibration certificate"), db.session(actor="lab") as s:
-        record_result(s, lab, booking_id, _result(ids, ids["bare"]), now=NOW, keys=platform_keys(None))
+        # the missing calibration is a warning the lab acknowledges; the certificate still cannot be made
+        record_result(s, lab, booking_id, _result(ids, ids["bare"], True), now=NOW, keys=platform_keys(None))
     with db.session(actor="reader") as s:
         assert s.scalar(select(Verification.id)) is None
         v = get_booking(s, lab, booking_id)

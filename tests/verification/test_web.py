@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.verification.conftest import LAB_ORG, instruments_of, soon
+from tests.verification.conftest import LAB_ORG, VERIFIED_ON, instruments_of, soon
 
 
 def _login(client, username: str) -> None:  # type: ignore[no-untyped-def]
@@ -69,10 +69,9 @@ def test_bad_booking_form_shows_the_reason_in_the_page(client, auth_headers):
 
 
 def test_lab_records_a_result_through_the_form(client, auth_headers, booked):
-    from datetime import date
-
     client.post(f"/api/verification/bookings/{booked['id']}/accept", json={}, headers=auth_headers("lab"))
-    std = [s["id"] for s in client.get("/api/verification/standards", headers=auth_headers("lab")).json()]
+    own = client.get("/api/verification/standards", headers=auth_headers("lab")).json()
+    std = [s["id"] for s in own if booked["items"][0]["type_code"] in s["covers"]]
     inst = booked["items"][0]["instrument_id"]
     _login(client, "lab")
     url = f"/verification/bookings/{booked['id']}/result"
@@ -80,7 +79,7 @@ def test_lab_records_a_result_through_the_form(client, auth_headers, booked):
     assert form.status_code == 200 and "保存结果" in form.text
     data = {
         "instrument_id": inst,
-        "verified_on": date.today().isoformat(),
+        "verified_on": VERIFIED_ON,
         "p0_point": "10",
         "p0_error": "0.1",
         "p0_mpe": "1",
@@ -110,6 +109,8 @@ def test_work_order_buttons_move_it_to_done(client, auth_headers):
     assert client.post(url, data={"action": "start"}).status_code == 200
     done = client.post(url, data={"action": "finish", "confirmed": "no", "measured_error": "0.6"})
     assert done.status_code == 200
-    got = client.get("/api/verification/work-orders", params={"state": "done"}, headers=auth_headers("regulator"))
+    got = client.get(
+        "/api/verification/work-orders", params={"state": "done"}, headers=auth_headers("regulator")
+    )
     row = next(w for w in got.json()["items"] if w["id"] == wo)
     assert (row["outcome"], row["measured_error"]) == ("closed", 0.6)

@@ -63,6 +63,9 @@ class ResultIn(BaseModel):
     rule: Literal["simple", "guard_band", "non_binary"] = "guard_band"
     temperature_c: float | None = Field(default=None, ge=-60, le=100)
     humidity_percent: float | None = Field(default=None, ge=0, le=100)
+    acknowledge_warnings: bool = Field(
+        default=False, description="Go on although a standard is expired or out of scope (recorded)"
+    )
 
 
 class WorkOrderActionIn(BaseModel):
@@ -173,6 +176,7 @@ def record_result(
         rule=body.rule,
         temperature_c=body.temperature_c,
         humidity_percent=body.humidity_percent,
+        acknowledge_warnings=body.acknowledge_warnings,
     )
     keys = platform_keys(settings_of(request).data_dir)
     return run(session, caller, booking_id, ri, now=_now(), keys=keys).as_dict()

@@ -28,6 +28,7 @@ from jiliang.verification.results import (
     decide_points,
     lab_standards,
     record_result,
+    standard_warnings,
 )
 
 __all__ = [
@@ -61,5 +62,6 @@ __all__ = [
     "list_bookings",
     "list_work_orders",
     "record_result",
+    "standard_warnings",
     "verifiers_for",
 ]

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jiliang.errors import ConflictError, FieldError, InputError, NotFoundError
+from jiliang.platform.audit import AuditChange, record
 from jiliang.platform.auth import Principal
 from jiliang.registry.models import MeasurementStandard, Verification
 from jiliang.verification.bookings import BookingView, _audit, _load, _view, parties_of
@@ -35,6 +36,7 @@ __all__ = [
     "decide_points",
     "lab_standards",
     "record_result",
+    "standard_warnings",
 ]
 
 RULES = ("simple", "guard_band", "non_binary")
@@ -98,6 +100,7 @@ class ResultInput:
     rule: str = "guard_band"
     temperature_c: float | None = None
     humidity_percent: float | None = None
+    acknowledge_warnings: bool = False  # go on although a standard is expired or out of scope
 
     def __post_init__(self) -> None:
         problems: list[FieldError] = []
@@ -171,6 +174,30 @@ def _check_standards(session: Session, lab_id: int, ids: tuple[int, ...]) -> Non
         )
 
 
+def standard_warnings(session: Session, ids: tuple[int, ...], type_code: str, on: date) -> list[FieldError]:
+    """Traceability check of the standards chosen, before saving: each must have a calibration
+    valid on ``on`` and (working standards) cover the instrument's type. Warnings, not errors: the
+    user may acknowledge them, and they are recorded with the result."""
+    from jiliang.registry.models import StandardCalibration
+
+    out = []
+    for std in session.scalars(select(MeasurementStandard).where(MeasurementStandard.id.in_(ids))):
+        cal = session.scalar(
+            select(StandardCalibration)
+            .where(StandardCalibration.standard_id == std.id, StandardCalibration.calibrated_on <= on)
+            .order_by(StandardCalibration.calibrated_on.desc())
+            .limit(1)
+        )
+        if cal is None or cal.valid_until < on:
+            when = (
+                "no calibration on record" if cal is None else f"its calibration expired on {cal.valid_until}"
+            )
+            out.append(FieldError("standard_ids", f"standard {std.code}: {when}"))
+        if std.covers and type_code not in std.covers:
+            out.append(FieldError("standard_ids", f"standard {std.code} does not cover {type_code}"))
+    return out
+
+
 def record_result(
     session: Session, principal: Principal, booking_id: int, ri: ResultInput, *, now: datetime, keys: Any
 ) -> BookingView:
@@ -189,6 +216,7 @@ def record_result(
         )
     item = _item(session, b, ri.instrument_id)
     _check_standards(session, b.lab_id, ri.standard_ids)
+    warnings = _warn(session, ri)
     decisions = decide_points(ri.points, ri.rule)
     result = "pass" if all(d.accepted for d in decisions) else "fail"
     number = f"JD{ri.verified_on.year}-{b.id:06d}-{ri.instrument_id}" if result == "pass" else None
@@ -206,6 +234,19 @@ def record_result(
         humidity_percent=ri.humidity_percent,
     )
     _add_uncertainty(v, ri, decisions)
+    if warnings:
+        record(
+            session,
+            [
+                AuditChange(
+                    "acknowledge",
+                    "reg_verification",
+                    str(v.id),
+                    None,
+                    {"warnings": [w.message for w in warnings]},
+                )
+            ],
+        )
     session.flush()
     if result == "pass":
         _certify(session, v, b.lab_id, ri, keys, now)
@@ -216,6 +257,24 @@ def record_result(
     session.flush()
     _advance(session, principal, b, now)
     return _view(session, principal, b)
+
+
+def _warn(session: Session, ri: ResultInput) -> list[FieldError]:
+    from jiliang.registry.models import Instrument, InstrumentType
+
+    code = session.scalar(
+        select(InstrumentType.code)
+        .join(Instrument, Instrument.type_id == InstrumentType.id)
+        .where(Instrument.id == ri.instrument_id)
+    )
+    warnings = standard_warnings(session, ri.standard_ids, code or "", ri.verified_on)
+    if warnings and not ri.acknowledge_warnings:
+        raise InputError(
+            "check the standards: " + "; ".join(w.message for w in warnings) + " (acknowledge to go on)",
+            fields=warnings,
+            code="needs_acknowledgement",
+        )
+    return warnings
 
 
 def _add_uncertainty(v: Verification, ri: ResultInput, decisions: tuple[PointDecision, ...]) -> None:

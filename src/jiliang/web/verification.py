@@ -327,6 +327,7 @@ async def result_submit(
             rule=str(form.get("rule") or "guard_band"),
             temperature_c=_float(str(form.get("temperature_c") or ""), "temperature_c"),
             humidity_percent=_float(str(form.get("humidity_percent") or ""), "humidity_percent"),
+            acknowledge_warnings=form.get("acknowledge") == "yes",
         )
         record_result(
             session,
