@@ -195,6 +195,14 @@ def test_failing_result_gives_a_notice_and_blocks_the_instrument(client, auth_he
     assert item["result"] == "fail" and item["notice_no"].startswith("TZ") and item["certificate_no"] is None
     got = client.get(f"/api/registry/instruments/{inst}", headers=auth_headers("market")).json()
     assert got["status"] == "blocked"
+    pdf = client.get(
+        f"/api/verification/bookings/{booked['id']}/notices/{inst}.pdf", headers=auth_headers("market")
+    )
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    other = client.get(
+        f"/api/verification/bookings/{booked['id']}/notices/{inst}.pdf", headers=auth_headers("fuel")
+    )
+    assert other.status_code == 404
 
 
 def test_bad_result_input_stores_nothing(client, auth_headers, booked):

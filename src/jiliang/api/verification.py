@@ -153,6 +153,21 @@ def receipt_pdf(booking_id: int, caller: Caller, session: SessionDep) -> Respons
     )
 
 
+@router.get(
+    "/bookings/{booking_id}/notices/{instrument_id}.pdf",
+    name="notice_pdf",
+    summary="The notice of failure (检定结果通知书) of a failed instrument as PDF",
+)
+def notice_pdf(booking_id: int, instrument_id: int, caller: Caller, session: SessionDep) -> Response:
+    from jiliang.verification.notice import notice_pdf as render
+
+    return Response(
+        render(session, caller, booking_id, instrument_id),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="notice-{booking_id}-{instrument_id}.pdf"'},
+    )
+
+
 @router.post(
     "/bookings/{booking_id}/results",
     name="record_result",

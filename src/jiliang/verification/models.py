@@ -62,6 +62,8 @@ class BookingItem(Audited, Base):
     result: Mapped[str | None] = mapped_column(String(8))
     certificate_no: Mapped[str | None] = mapped_column(String(64))
     notice_no: Mapped[str | None] = mapped_column(String(64))
+    performer: Mapped[str | None] = mapped_column(String(64))  # 检定员
+    approver: Mapped[str | None] = mapped_column(String(64))  # 批准人
 
 
 class WorkOrderProgress(Audited, Base):

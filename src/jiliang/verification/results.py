@@ -254,6 +254,8 @@ def record_result(
     item.result = result
     item.certificate_no = v.certificate_no
     item.notice_no = v.notice_no
+    item.performer = ri.performer.strip()
+    item.approver = ri.approver.strip()
     session.flush()
     _advance(session, principal, b, now)
     return _view(session, principal, b)

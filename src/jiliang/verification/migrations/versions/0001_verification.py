@@ -62,6 +62,8 @@ def upgrade() -> None:
         sa.Column("result", sa.String(length=8), nullable=True),
         sa.Column("certificate_no", sa.String(length=64), nullable=True),
         sa.Column("notice_no", sa.String(length=64), nullable=True),
+        sa.Column("performer", sa.String(length=64), nullable=True),
+        sa.Column("approver", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(
             ["booking_id"], ["vf_booking.id"], name=op.f("fk_vf_booking_item_booking_id_vf_booking")
         ),
