@@ -159,6 +159,15 @@ def test_regulator_reassigns_and_the_new_verifier_sees_it(client, auth_headers, 
     )  # lab 3 does not cover scales
 
 
+def test_a_declined_booking_reassigned_books_the_instruments_again(client, auth_headers, booked):
+    inst = booked["items"][0]["instrument_id"]
+    act(client, auth_headers("lab"), booked["id"], "decline", reason="满负荷")
+    r = act(client, auth_headers("regulator"), booked["id"], "reassign", lab_id=INSTITUTE_ORG)
+    assert r.json()["state"] == "requested"
+    got = client.get(f"/api/registry/instruments/{inst}", headers=auth_headers("institute"))
+    assert got.status_code == 200 and got.json()["status"] == "booked"
+
+
 def test_passing_result_issues_a_signed_certificate(client, auth_headers, booked):
     lab = auth_headers("lab")
     inst = booked["items"][0]["instrument_id"]

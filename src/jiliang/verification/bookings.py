@@ -472,6 +472,8 @@ def _reassign(session: Session, b: Booking, lab_id: int | None) -> None:
     b.receipt_no = None
     b.accepted_at = None
     b.scheduled_on = None
-    for inst in instruments:
-        if inst.booked_lab_id is not None:
+    for inst in instruments:  # booked with the new verifier (again, after a decline)
+        if inst.status != "retired":
+            inst.status = "booked"
+            inst.booked_on = b.preferred_on
             inst.booked_lab_id = lab_id
