@@ -24,7 +24,9 @@ from jiliang.verification import (
     ResultInput,
     act,
     create_booking,
+    flow,
     get_booking,
+    inbox,
     list_bookings,
     record_result,
 )
@@ -98,7 +100,7 @@ def _who(role: Role, org: int | None, name: str, user_id: int | None = None) -> 
 def test_book_accept_schedule_on_both_stores(world):
     db, ids = world
     owner = _who(Role.ENTERPRISE, ids["owner"], "owner", ids["user"])
-    lab = _who(Role.LAB, ids["lab"], "lab")
+    lab = _who(Role.LAB, ids["lab"], "lab", ids["user"])
     req = BookingRequest(
         tuple(ids["instruments"]), ids["lab"], "on_site", date(2026, 11, 9), idempotency_key="key-00000001"
     )
@@ -112,6 +114,13 @@ def test_book_accept_schedule_on_both_stores(world):
         assert v.state == "accepted" and v.receipt_no == f"SL2026{b.id:07d}" and v.version == 2
         v = act(s, lab, b.id, "schedule", now=NOW, on=date(2026, 11, 10))
         assert v.actions == BOOKING.actions("scheduled", {"lab"})
+    with db.session(actor="reader") as s:
+        regulator = _who(Role.REGULATOR, None, "reg", ids["user"])
+        f = flow(s, regulator, NOW + timedelta(days=10), days=7)
+        assert [w.booking_id for w in f.waiting] == [b.id] and f.open_by_state["scheduled"] == 1
+        assert [r["open"] for r in f.turnaround] == [1]
+        assert [x.id for x in inbox(s, lab, NOW.date()).bookings] == [b.id]
+        assert inbox(s, owner, NOW.date()).bookings == ()  # the owner may cancel, but nothing awaits it
     with db.session(actor="other") as s, pytest.raises(NotFoundError):
         get_booking(s, _who(Role.LAB, ids["other"], "other"), b.id)
 
@@ -134,7 +143,7 @@ def test_a_refused_transition_changes_nothing(world):
 
 def _accepted(db, ids):  # type: ignore[no-untyped-def]
     owner = _who(Role.ENTERPRISE, ids["owner"], "owner", ids["user"])
-    lab = _who(Role.LAB, ids["lab"], "lab")
+    lab = _who(Role.LAB, ids["lab"], "lab", ids["user"])
     req = BookingRequest(tuple(ids["instruments"][:1]), ids["lab"], "send_in", date(2026, 11, 9))
     with db.session(actor="owner") as s:
         b = create_booking(s, owner, req, NOW)

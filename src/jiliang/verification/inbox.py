@@ -63,16 +63,26 @@ def _reminders(session: Session, principal: Principal, today: date) -> tuple[dic
     return tuple(sorted(latest.values(), key=lambda r: (r["due_on"] or today, r["id"])))
 
 
+def _awaits(principal: Principal, b: BookingView, today: date) -> bool:
+    """Whether ``b`` waits on the caller: a step only it can take (cancelling is always possible and
+    does not count), a new request the regulator may reassign, or a recent decline for the owner."""
+    if set(b.actions) - {"cancel", "reassign"}:
+        return True
+    if principal.is_regulator:
+        return b.state == "requested"
+    return (
+        principal.role is Role.ENTERPRISE
+        and b.state == "declined"
+        and (today - b.updated_at.date()).days <= 30
+    )
+
+
 def inbox(session: Session, principal: Principal, today: date) -> Inbox:
     """Bookings awaiting the caller, open work orders for it, reminders of its due instruments."""
     bookings: list[BookingView] = []
-    for state in OPEN_STATES:
+    for state in (*OPEN_STATES, "declined"):
         _n, page = list_bookings(session, principal, state, limit=100)
-        bookings.extend(
-            b
-            for b in page
-            if set(b.actions) - {"reassign"} or (principal.is_regulator and b.state == "requested")
-        )
+        bookings.extend(b for b in page if _awaits(principal, b, today))
     orders: list[WorkOrderView] = []
     for state in ("open", "assigned", "in_progress"):
         _n, wos = list_work_orders(session, principal, state, limit=100)
