@@ -47,6 +47,7 @@ NAV: list[NavItem] = [
     NavItem("nav.home", "/", _ALL),
     NavItem("nav.registry", "/registry", _USERS),
     NavItem("nav.due", "/registry/due", _USERS),
+    NavItem("nav.verification", "/verification", _USERS),
     NavItem("nav.standards", "/registry/standards", _USERS),
     NavItem("nav.uncertainty", "/uncertainty", _ALL),
     NavItem("nav.certificates", "/certificates", _USERS),

@@ -1,0 +1,33 @@
+"""``jiliang verification``: real subprocesses on a copy of the small demo city."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import one_line_error, run_cli
+
+
+@pytest.fixture
+def data(tmp_path, _seeded_template) -> Path:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(_seeded_template[0], folder / "jiliang.sqlite3")
+    return folder
+
+
+def test_bookings_and_flow_as_json(data):
+    out = run_cli(["verification", "bookings", "--json"], data)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"total": 0, "items": []}
+    out = run_cli(["verification", "flow", "--days", "3", "--json"], data)
+    assert out.returncode == 0, out.stderr
+    body = json.loads(out.stdout)
+    assert body["days"] == 3 and body["open_by_state"]["requested"] == 0
+
+
+def test_unknown_state_is_a_one_line_error(data):
+    assert "unknown state" in one_line_error(run_cli(["verification", "bookings", "--state", "lost"], data))
