@@ -125,8 +125,10 @@ def test_due_list_bulk_book_and_notify(client, seeded):
         data={"action": "book", "ids": ids, "on": on, "within": "90", **tok(client)},
         follow_redirects=False,
     )
-    assert r.status_code == 303 and re.search(r"done=book-[12]$", r.headers["location"])
-    assert "已预约" in client.get(r.headers["location"], headers=HTML).text
+    # an owner is taken to the booking form with the selected instruments
+    assert r.status_code == 303 and r.headers["location"].startswith("/verification/bookings/new?")
+    assert all(f"instrument_id={i}" in r.headers["location"] for i in ids)
+    assert client.get(r.headers["location"], headers=HTML).status_code == 200
     r = client.post(
         "/registry/due", data={"action": "notify", "ids": ids, "within": "90", **tok(client)}, headers=HTML
     )

@@ -36,14 +36,14 @@ NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def world(db):  # type: ignore[no-untyped-def]
-    """An owner with two scales, a lab whose standard covers scales, another lab that does not."""
+    """An owner with two scales, a lab authorised for scales (its standard covers them), another not."""
     from jiliang.registry import catalogue
 
     with db.session(actor="test") as s:
         catalogue.sync(s, date(2026, 11, 1))
     with db.session(actor="test") as s:
         owner = Organization(name="江城农贸市场", kind="market")
-        lab = Organization(name="精测校准", kind="lab")
+        lab = Organization(name="精测校准", kind="lab", authorised_type_codes=["price-scale"])
         other = Organization(name="别的实验室", kind="lab")
         s.add_all([owner, lab, other])
         s.flush()

@@ -46,6 +46,7 @@ __all__ = [
     "create_user",
     "issue_token",
     "login",
+    "principal_of",
     "resolve_token",
     "revoke_all_tokens",
     "revoke_token",
@@ -95,6 +96,18 @@ class Principal:
 
 
 ANONYMOUS = Principal(user_id=None, username="anonymous", role=Role.PUBLIC, org_id=None)
+
+
+def principal_of(user: User, token_id: int | None = None) -> Principal:
+    """The caller that ``user`` is (with the token it presented, if any)."""
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        org_id=user.org_id,
+        display_name=user.display_name,
+        token_id=token_id,
+    )
 
 
 def bearer_token(authorization: str | None, cookie: str | None) -> str | None:
@@ -182,14 +195,7 @@ def resolve_token(session: Session, token: str, now: datetime | None = None) -> 
     user = row.user
     if not user.active:
         raise UnauthenticatedError("user is disabled")
-    return Principal(
-        user_id=user.id,
-        username=user.username,
-        role=Role(user.role),
-        org_id=user.org_id,
-        display_name=user.display_name,
-        token_id=row.id,
-    )
+    return principal_of(user, token_id=row.id)
 
 
 def revoke_token(session: Session, token_id: int, by: Principal) -> None:
@@ -282,14 +288,7 @@ def start_session(db: Database, user_id: int, *, label: str, ttl_days: int | Non
         row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(secret)))
         assert row is not None
         record(session, [AuditChange("login", "app_user", str(user.id))], actor=user.username)
-        principal = Principal(
-            user_id=user.id,
-            username=user.username,
-            role=Role(user.role),
-            org_id=user.org_id,
-            display_name=user.display_name,
-            token_id=row.id,
-        )
+        principal = principal_of(user, token_id=row.id)
         return LoginResult(secret, row.id, row.expires_at, principal)
 
 

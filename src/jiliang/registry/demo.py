@@ -148,6 +148,18 @@ def _fix_sequences(session: Session) -> None:
         )
 
 
+def _authorise_labs(session: Session) -> None:
+    """计量授权 of the demo: each lab is authorised for the types its own standards cover."""
+    from jiliang.platform.models import Organization
+
+    scope: dict[int, set[str]] = {}
+    for holder, covers in session.execute(select(MeasurementStandard.holder_id, MeasurementStandard.covers)):
+        scope.setdefault(holder, set()).update(covers or [])
+    for org in session.scalars(select(Organization).where(Organization.kind == "lab")):
+        org.authorised_type_codes = sorted(scope.get(org.id, set()))
+    session.flush()
+
+
 def seed(session: Session, city: City, rng: random.Random) -> dict[str, int]:
     """Store the registry of the demo city; returns counts by kind of record."""
     as_of = city.as_of
@@ -463,6 +475,7 @@ def seed(session: Session, city: City, rng: random.Random) -> dict[str, int]:
             AuditChange("insert", entity, str(r["id"]), None, {k: r[k] for k in keys}, "demo") for r in rows
         )
     record(session, audit)
+    _authorise_labs(session)
     job = run_status_job(session, as_of)
     return {
         "instrument_types": len(types),

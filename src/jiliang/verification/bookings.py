@@ -22,7 +22,7 @@ from jiliang.errors import ConflictError, FieldError, InputError, NotFoundError,
 from jiliang.platform.audit import AuditChange, record
 from jiliang.platform.auth import Principal
 from jiliang.platform.models import Organization, Role
-from jiliang.registry.models import Instrument, InstrumentType, MeasurementStandard
+from jiliang.registry.models import Instrument, InstrumentType
 from jiliang.verification.machines import BOOKING
 from jiliang.verification.models import Booking, BookingItem
 
@@ -173,25 +173,17 @@ def verifiers_for(session: Session, type_ids: Sequence[int]) -> list[Verifier]:
     """Verifiers authorised for every one of ``type_ids``.
 
     A legal metrology institute (kind ``institute``) verifies every compulsory type; a lab only the
-    types its own measurement standards cover (``reg_standard.covers``, its authorised scope).
+    types of its authorised scope (计量授权, ``Organization.authorised_type_codes``, set by the
+    regulator: see :mod:`jiliang.registry.access`).
     """
     codes = set(session.scalars(select(InstrumentType.code).where(InstrumentType.id.in_(type_ids))))
-    orgs = list(
-        session.scalars(
-            select(Organization).where(Organization.kind.in_(VERIFIER_KINDS)).order_by(Organization.id)
-        )
+    orgs = session.scalars(
+        select(Organization).where(Organization.kind.in_(VERIFIER_KINDS)).order_by(Organization.id)
     )
-    covers: dict[int, set[str]] = {}
-    for holder, cov in session.execute(
-        select(MeasurementStandard.holder_id, MeasurementStandard.covers).where(
-            MeasurementStandard.holder_id.in_([o.id for o in orgs])
-        )
-    ):
-        covers.setdefault(holder, set()).update(cov or [])
     return [
         Verifier(o.id, o.name, o.name_en, o.kind)
         for o in orgs
-        if o.kind == "institute" or codes <= covers.get(o.id, set())
+        if o.kind == "institute" or codes <= set(o.authorised_type_codes or [])
     ]
 
 

@@ -386,6 +386,10 @@ def due_action(
 ) -> Response:
     from jiliang.registry.service import book, notify
 
+    if action == "book" and principal.role is Role.ENTERPRISE and ids:
+        # an owner books through the verification workflow: choose the verifier, mode and date there
+        query = "&".join(f"instrument_id={i}" for i in ids[:200])
+        return RedirectResponse(f"/verification/bookings/new?{query}", status_code=303)
     try:
         if action == "book":
             try:
