@@ -18,7 +18,15 @@ from urllib.parse import quote
 from jiliang.dcc.errors import DccError
 from jiliang.dcc.model import Certificate, Hybrid, Quantity, Real, RealList, Result, Statement, Text
 
-__all__ = ["LABELS", "render_html", "render_pdf", "result_rows", "unit_text", "verify_url"]
+__all__ = [
+    "LABELS",
+    "limits_text",
+    "render_html",
+    "render_pdf",
+    "result_rows",
+    "unit_text",
+    "verify_url",
+]
 
 Lang = Literal["zh", "en"]
 
@@ -53,6 +61,7 @@ LABELS: dict[str, dict[str, str]] = {
     "noPass": {"zh": "未判定合格", "en": "no pass"},
     "noFail": {"zh": "未判定不合格", "en": "no fail"},
     "traceable": {"zh": "可溯源", "en": "traceable"},
+    "limits": {"zh": "允许范围", "en": "Limits"},
 }
 
 
@@ -130,12 +139,38 @@ def result_rows(result: Result, lang: Lang) -> tuple[list[str], list[list[str]]]
                         for i in range(len(rl.values))
                     ]
                 )
+            if q.conformity is not None:
+                header += [_l("conformity", lang), _l("limits", lang)]
+                cols += _conformity_columns(q.conformity, len(rl.values), lang)
         rows = [list(r) for r in zip(*cols, strict=True)]
         return header, rows
     rows = []
     for q in result.quantities:
         rows.append([_t(q.name, lang) or (q.ref_type or ""), _quantity_text(q, lang)])
     return ["", ""], rows
+
+
+def limits_text(st: Statement, index: int) -> str:
+    """The limits of point ``index`` as text: ``lower … upper unit``, ``≥ lower``, ``≤ upper``."""
+    found: dict[str, tuple[Decimal, str]] = {}
+    for limit in st.limits:
+        value = limit.at(index)
+        if value is not None:
+            found.setdefault(limit.kind, value)
+    lo, hi = found.get("lower"), found.get("upper")
+    if lo and hi:
+        return f"{_num(lo[0])} … {_num(hi[0])} {unit_text(hi[1])}"
+    if lo:
+        return f"≥ {_num(lo[0])} {unit_text(lo[1])}"
+    if hi:
+        return f"≤ {_num(hi[0])} {unit_text(hi[1])}"
+    other = found.get("limit")
+    return f"{_num(other[0])} {unit_text(other[1])}" if other else "—"
+
+
+def _conformity_columns(st: Statement, n: int, lang: Lang) -> list[list[str]]:
+    verdicts = [st.point_conformity(i) for i in range(n)]
+    return [[_l(v, lang) if v else "—" for v in verdicts], [limits_text(st, i) for i in range(n)]]
 
 
 def _first_list(q: Quantity) -> RealList:
@@ -154,8 +189,13 @@ def _quantity_text(q: Quantity, lang: Lang) -> str:
         s = "; ".join(_value(v, i) for i in range(len(v.values)))
     else:
         s = _value(v)
-    if q.conformity is not None and q.conformity.conformity:
-        s += f" [{_l('conformity', lang)}: {_l(q.conformity.conformity, lang)}]"
+    st = q.conformity
+    if st is not None and (st.conformity or st.conformity_list):
+        n = len(v.values) if isinstance(v, RealList) else 1
+        verdicts = [st.point_conformity(i) for i in range(n)]
+        words = "; ".join(_l(x, lang) if x else "—" for x in verdicts)
+        limits = f", {_l('limits', lang)}: {limits_text(st, 0)}" if st.limits and n == 1 else ""
+        s += f" [{_l('conformity', lang)}: {words}{limits}]"
     return s
 
 

@@ -451,7 +451,7 @@ def _verify(
     if ts_el is not None:
         try:
             token, tsa_cert = parse_timestamp_token(_b64(ts_el))
-            if token.hash_algorithm != "sha256" or token.message_imprint != signature_value_digest(sig):
+            if token.message_imprint != signature_value_digest(sig, token.hash_algorithm):
                 raise DccError("the timestamp does not cover this signature value")
             path, why = _path(
                 tsa_cert, anchors, list(token.tsa_certificates) + embedded, token.gen_time, _issued_by
