@@ -18,6 +18,7 @@ from jiliang.dcc.errors import DccError
 __all__ = [
     "CONFORMITY_VALUES",
     "IDENTIFICATION_ISSUERS",
+    "LIMIT_KINDS",
     "Certificate",
     "Contact",
     "CoreData",
@@ -28,7 +29,6 @@ __all__ = [
     "Hybrid",
     "Identification",
     "InfluenceCondition",
-    "LIMIT_KINDS",
     "Item",
     "Laboratory",
     "Limit",
