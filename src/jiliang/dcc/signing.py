@@ -160,14 +160,7 @@ class EcdsaSigner:
         signer.signing_time = signing_time
         # Only the signer's certificate goes into KeyInfo and SigningCertificateV2 (signxml checks
         # every listed digest against the KeyInfo certificate); the chain goes into the B-LT values.
-        # signxml cannot match a ds:KeyValue against the certificate for RSA-PSS methods: those
-        # signatures carry the certificate only.
-        return signer.sign(
-            root,
-            key=self.key,
-            cert=[self.cert.public_bytes(Encoding.PEM).decode()],
-            always_add_key_value="rsa-MGF1" not in self.signature_method,
-        )
+        return signer.sign(root, key=self.key, cert=[self.cert.public_bytes(Encoding.PEM).decode()])
 
 
 @dataclass
@@ -209,7 +202,10 @@ class EcdsaVerifier:
             raise DccError(f"the signer certificate cannot be read: {exc}") from None
         import dataclasses
 
-        options: dict[str, Any] = {"expect_references": True}
+        # The signature is checked with the certificate's key (the one the chain validates); a
+        # ds:KeyValue beside it is redundant and not compared (signxml cannot compare RSA-PSS keys,
+        # and its EC comparison is not reliable), so it is ignored.
+        options: dict[str, Any] = {"expect_references": True, "ignore_ambiguous_key_info": True}
         if "verification_time" in {f.name for f in dataclasses.fields(XAdESSignatureConfiguration)}:
             options["verification_time"] = at  # signxml >= 5 checks the validity period itself
         config = XAdESSignatureConfiguration(**options)
