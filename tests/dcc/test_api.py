@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
+
+import pytest
 
 from tests.dcc.conftest import NOW, SIGNED_PTB, make_record
 
@@ -230,3 +233,37 @@ def test_web_list_for_the_lab(client, seeded):
     )
     pdf = client.get("/api/certificates/BJJL-2026-00001/pdf")  # the console cookie authenticates the download
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def _pdf_text(pdf: bytes, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    import subprocess
+
+    path = tmp_path / "c.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_pdf_links_follow_the_served_address_and_name_the_signer(client, auth_headers, tmp_path):
+    lab = auth_headers("institute")
+    assert (
+        client.post("/api/certificates", json={"record": _record_json("URL-1")}, headers=lab).status_code
+        == 201
+    )
+    text = _pdf_text(client.get("/api/certificates/URL-1/pdf", headers=lab).content, tmp_path)
+    assert "http://testserver/verify/URL-1" in text and "127.0.0.1:8000" not in text
+    assert "签名有效" in text and "签名证书" in text
+    html = client.get("/api/certificates/URL-1/html?lang=en", headers=lab).text
+    assert 'href="http://testserver/verify/URL-1"' in html and "valid signature" in html
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_pdf_links_use_the_configured_public_base_url(client, auth_headers, app, tmp_path):
+    app.state.settings = app.state.settings.model_copy(update={"public_base_url": "https://jl.example.cn/"})
+    lab = auth_headers("institute")
+    assert (
+        client.post("/api/certificates", json={"record": _record_json("URL-2")}, headers=lab).status_code
+        == 201
+    )
+    text = _pdf_text(client.get("/api/certificates/URL-2/pdf", headers=lab).content, tmp_path)
+    assert "https://jl.example.cn/verify/URL-2" in text and "testserver" not in text

@@ -183,7 +183,7 @@ def test_per_point_conformity_is_rendered(record):
     cert = _with_point_conformity(dcc.build_certificate(record))
     html = dcc.render_html(cert, lang="zh", base_url="https://jiliang.example")
     assert "符合性" in html and "合格" in html
-    assert "−0.15 … 0.15" in html or "-0.15 … 0.15" in html
+    assert "-0.15 ~ 0.15 ℃" in html
     english = dcc.render_html(cert, lang="en", base_url="https://jiliang.example")
     assert "Conformity" in english and "pass" in english
 

@@ -417,9 +417,17 @@ def download_pdf(
 ) -> Response:
     from jiliang.dcc.reader import from_xml
     from jiliang.dcc.render import render_pdf
+    from jiliang.dcc.service import base_url, signature_of
 
     row = _visible_certificate(session, caller, number)
-    pdf = render_pdf(from_xml(row.signed_xml), lang=lang, base_url=settings_of(request).public_base_url)
+    settings = settings_of(request)
+    pdf = render_pdf(
+        from_xml(row.signed_xml),
+        lang=lang,
+        base_url=base_url(settings.public_base_url, str(request.base_url)),
+        signature=signature_of(row.signed_xml, settings, now=datetime.now(UTC)),
+        font=settings.dcc_pdf_font,
+    )
     return Response(
         pdf,
         media_type="application/pdf",
@@ -443,9 +451,16 @@ def view_html(
 ) -> Response:
     from jiliang.dcc.reader import from_xml
     from jiliang.dcc.render import render_html
+    from jiliang.dcc.service import base_url, signature_of
 
     row = _visible_certificate(session, caller, number)
-    page = render_html(from_xml(row.signed_xml), lang=lang, base_url=settings_of(request).public_base_url)
+    settings = settings_of(request)
+    page = render_html(
+        from_xml(row.signed_xml),
+        lang=lang,
+        base_url=base_url(settings.public_base_url, str(request.base_url)),
+        signature=signature_of(row.signed_xml, settings, now=datetime.now(UTC)),
+    )
     return Response(
         page,
         media_type="text/html; charset=utf-8",

@@ -27,8 +27,12 @@ __all__ = [
     "check_parties",
     "get_certificate",
     "issue",
+    "base_url",
+    "find_number",
     "list_certificates",
+    "normalise_number",
     "public_status",
+    "signature_of",
     "revoke",
     "supersede",
 ]
@@ -161,6 +165,21 @@ def supersede(session: Session, number: str, by: str, reason: str, *, now: datet
     row.status_changed_at = now
     session.flush()
     return row
+
+
+def base_url(configured: str | None, request_base: str) -> str:
+    """The base of public links and QR codes: ``public_base_url`` when set, else the address the
+    request came to (scheme, host and port the server is reached at)."""
+    return (configured or request_base).rstrip("/")
+
+
+def signature_of(signed_xml: bytes, settings: Any, *, now: datetime) -> Any:
+    """The signature block of a stored certificate: verified with the platform's trust context."""
+    from jiliang.dcc.render import signature_info
+    from jiliang.dcc.trust import trust_context
+    from jiliang.dcc.verify import verify_with
+
+    return signature_info(verify_with(signed_xml, trust_context(settings), now=now))
 
 
 def public_status(session: Session, number: str) -> dict[str, Any]:

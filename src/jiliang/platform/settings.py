@@ -54,10 +54,11 @@ class Settings(BaseSettings):
         le=86_400,
         description="Longest age of the dashboard figures (0: compute on every request).",
     )
-    public_base_url: str = Field(
-        default="http://127.0.0.1:8000", description="Base URL printed in QR codes and links."
+    public_base_url: str | None = Field(
+        default=None,
+        description="Base URL printed in QR codes and links; unset: the address the server is reached at.",
     )
-    # Certificates (DCC): demo mode, trust anchors, signature policy
+    # Certificates (DCC): demo mode, trust anchors, PDF font, signature policy
     demo_mode: bool = Field(
         default=False,
         description="Demo mode: trust and sign with the demo CA made by `jiliang demo seed` (never in production).",
@@ -65,6 +66,10 @@ class Settings(BaseSettings):
     trust_anchors: Path | None = Field(
         default=None,
         description="PEM bundle of trusted CA certificates for verifying certificates (besides the platform CA).",
+    )
+    dcc_pdf_font: Path | None = Field(
+        default=None,
+        description="CJK font file (TTF/OTF/TTC) embedded in certificate PDFs; unset: a system font (Noto Sans CJK).",
     )
     signature_policy: Literal["B-LT", "B-T", "B-B"] = Field(
         default="B-LT",
