@@ -267,3 +267,58 @@ def test_pdf_links_use_the_configured_public_base_url(client, auth_headers, app,
     )
     text = _pdf_text(client.get("/api/certificates/URL-2/pdf", headers=lab).content, tmp_path)
     assert "https://jl.example.cn/verify/URL-2" in text and "testserver" not in text
+
+
+def test_public_number_search_tolerates_case_and_spaces(client, seeded):
+    for typed in ("bjjl-2026-00001", " BJJL - 2026 - 00001 ", "ｂｊｊｌ－２０２６－００００１"):
+        r = client.get("/verify", params={"number": typed}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/verify/BJJL-2026-00001", typed
+    r = client.get("/verify/bjjl-2026-00001", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/verify/BJJL-2026-00001"
+    assert client.get("/api/certificates/verify/bjjl-2026-00001").json()["number"] == "BJJL-2026-00001"
+    missing = client.get("/verify", params={"number": "bjjl-2026-99999"})
+    assert missing.status_code == 404 and "未找到" in missing.text and "verdict-not_found" in missing.text
+
+
+def test_public_status_shows_a_verdict_and_the_instrument(client, seeded):
+    page = client.get("/verify/BJJL-2026-00001").text
+    assert "verdict verdict-valid" in page
+    info = client.get("/api/certificates/verify/BJJL-2026-00001").json()["instrument"]
+    assert info["name_zh"] and info["serial_number"] and info["owner_zh"]
+    assert info["name_zh"] in page and info["serial_number"] in page and info["owner_zh"] in page
+    assert "jiliang dcc verify" not in page and "/api/certificates/verify" not in page
+    english = client.get("/verify/BJJL-2026-00004?lang=en").text
+    assert "verdict-revoked" in english and "Revoked" in english and "Calibrated instrument" in english
+
+
+def test_public_file_check_uses_the_verify_service(client, auth_headers):
+    lab = auth_headers("institute")
+    assert (
+        client.post("/api/certificates", json={"record": _record_json("UP-1")}, headers=lab).status_code
+        == 201
+    )
+    xml = client.get("/api/certificates/UP-1/xml", headers=lab).content
+    ok = client.post("/verify/file", files={"file": ("UP-1.xml", xml, "application/xml")})
+    assert ok.status_code == 200 and "verdict-valid" in ok.text and "签名有效，证书有效" in ok.text
+    changed = client.post(
+        "/verify/file",
+        files={
+            "file": (
+                "x.xml",
+                xml.replace(b'<dcc:content lang="en">', b'<dcc:content lang="en">X', 1),
+                "text/xml",
+            )
+        },
+    )
+    assert changed.status_code == 200 and "verdict-invalid" in changed.text and "签名无效" in changed.text
+    api = client.post("/api/certificates/verify", content=xml).json()
+    assert api["valid"] and api["register"] == {"status": "valid", "same_bytes": True, "superseded_by": None}
+    assert client.post("/verify/file", files={"file": ("e.xml", b"", "text/xml")}).status_code == 422
+    big = client.post(
+        "/verify/file", files={"file": ("b.xml", b"<a>" + b"x" * (5 * 1024 * 1024) + b"</a>", "text/xml")}
+    )
+    assert big.status_code == 413 and "5 MB" in big.text
+    english = client.post(
+        "/verify/file?lang=en", files={"file": ("p.xml", SIGNED_PTB.read_bytes(), "text/xml")}
+    )
+    assert english.status_code == 200 and "Signature not valid" in english.text

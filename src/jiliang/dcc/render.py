@@ -561,10 +561,8 @@ def _kv_flowables(title: str, rows: list[tuple[str, str]], st: dict[str, Any], w
 
 def _result_flowables(body: Any, st: dict[str, Any], width: float) -> list[Any]:
     from reportlab.lib import colors
-    from reportlab.platypus import Paragraph, Table
-
     from reportlab.lib.units import mm
-    from reportlab.platypus import CondPageBreak
+    from reportlab.platypus import CondPageBreak, Paragraph, Table
 
     title, sub, header, rows = body
     # headings stay with the table's first rows: a new page unless ~4 rows fit below them (a
