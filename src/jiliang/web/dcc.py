@@ -91,9 +91,11 @@ def verify_file_upload(
 
 
 def _file_verdict(result: dict[str, Any]) -> str:
-    """One word for the uploaded file: valid, revoked, superseded, unregistered, modified or invalid."""
+    """One word for the uploaded file: valid, revoked, superseded, unregistered, modified, invalid,
+    or unchecked (the platform has no trust anchors to check signatures with)."""
     if not result["valid"]:
-        return "invalid"
+        trust_failed = any(c["name"] == "trust" and c["status"] == "failed" for c in result["checks"])
+        return "unchecked" if trust_failed else "invalid"
     register = result["register"]
     if register is None:
         return "unregistered"
