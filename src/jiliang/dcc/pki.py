@@ -576,7 +576,8 @@ def _hash(name: str) -> Any:
 
     if name not in _HASHES:
         raise DccError(f"timestamp hash algorithm {name} is not supported")
-    return {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}[name]()
+    found: dict[str, Any] = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}
+    return found[name]
 
 
 def verify_cms_signature(public_key: Any, signer_info: Any, signed: bytes) -> None:

@@ -434,8 +434,8 @@ Block = tuple[str, Any]
 
 def _blocks(cert: Certificate, lang: Lang, url: str, signature: SignatureInfo | None) -> list[Block]:
     blocks: list[Block] = []
-    for title, rows in _sections(cert, lang):
-        blocks.append(("kv", (title, rows)))
+    for title, pairs in _sections(cert, lang):
+        blocks.append(("kv", (title, pairs)))
     results_title = _l("results", lang)
     first = True
     for mr in cert.measurement_results:
