@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
+
+import pytest
 
 from tests.dcc.conftest import NOW, SIGNED_PTB, make_record
 
@@ -230,3 +233,92 @@ def test_web_list_for_the_lab(client, seeded):
     )
     pdf = client.get("/api/certificates/BJJL-2026-00001/pdf")  # the console cookie authenticates the download
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def _pdf_text(pdf: bytes, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    import subprocess
+
+    path = tmp_path / "c.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_pdf_links_follow_the_served_address_and_name_the_signer(client, auth_headers, tmp_path):
+    lab = auth_headers("institute")
+    assert (
+        client.post("/api/certificates", json={"record": _record_json("URL-1")}, headers=lab).status_code
+        == 201
+    )
+    text = _pdf_text(client.get("/api/certificates/URL-1/pdf", headers=lab).content, tmp_path)
+    assert "http://testserver/verify/URL-1" in text and "127.0.0.1:8000" not in text
+    assert "签名有效" in text and "签名证书" in text
+    html = client.get("/api/certificates/URL-1/html?lang=en", headers=lab).text
+    assert 'href="http://testserver/verify/URL-1"' in html and "valid signature" in html
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_pdf_links_use_the_configured_public_base_url(client, auth_headers, app, tmp_path):
+    app.state.settings = app.state.settings.model_copy(update={"public_base_url": "https://jl.example.cn/"})
+    lab = auth_headers("institute")
+    assert (
+        client.post("/api/certificates", json={"record": _record_json("URL-2")}, headers=lab).status_code
+        == 201
+    )
+    text = _pdf_text(client.get("/api/certificates/URL-2/pdf", headers=lab).content, tmp_path)
+    assert "https://jl.example.cn/verify/URL-2" in text and "testserver" not in text
+
+
+def test_public_number_search_tolerates_case_and_spaces(client, seeded):
+    for typed in ("bjjl-2026-00001", " BJJL - 2026 - 00001 ", "ｂｊｊｌ－２０２６－００００１"):
+        r = client.get("/verify", params={"number": typed}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/verify/BJJL-2026-00001", typed
+    r = client.get("/verify/bjjl-2026-00001", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/verify/BJJL-2026-00001"
+    assert client.get("/api/certificates/verify/bjjl-2026-00001").json()["number"] == "BJJL-2026-00001"
+    missing = client.get("/verify", params={"number": "bjjl-2026-99999"})
+    assert missing.status_code == 404 and "未找到" in missing.text and "verdict-not_found" in missing.text
+
+
+def test_public_status_shows_a_verdict_and_the_instrument(client, seeded):
+    page = client.get("/verify/BJJL-2026-00001").text
+    assert "verdict verdict-valid" in page
+    info = client.get("/api/certificates/verify/BJJL-2026-00001").json()["instrument"]
+    assert info["name_zh"] and info["serial_number"] and info["owner_zh"]
+    assert info["name_zh"] in page and info["serial_number"] in page and info["owner_zh"] in page
+    assert "jiliang dcc verify" not in page and "/api/certificates/verify" not in page
+    english = client.get("/verify/BJJL-2026-00004?lang=en").text
+    assert "verdict-revoked" in english and "Revoked" in english and "Calibrated instrument" in english
+
+
+def test_public_file_check_uses_the_verify_service(client, auth_headers):
+    lab = auth_headers("institute")
+    assert (
+        client.post("/api/certificates", json={"record": _record_json("UP-1")}, headers=lab).status_code
+        == 201
+    )
+    xml = client.get("/api/certificates/UP-1/xml", headers=lab).content
+    ok = client.post("/verify/file", files={"file": ("UP-1.xml", xml, "application/xml")})
+    assert ok.status_code == 200 and "verdict-valid" in ok.text and "签名有效，证书有效" in ok.text
+    changed = client.post(
+        "/verify/file",
+        files={
+            "file": (
+                "x.xml",
+                xml.replace(b'<dcc:content lang="en">', b'<dcc:content lang="en">X', 1),
+                "text/xml",
+            )
+        },
+    )
+    assert changed.status_code == 200 and "verdict-invalid" in changed.text and "签名无效" in changed.text
+    api = client.post("/api/certificates/verify", content=xml).json()
+    assert api["valid"] and api["register"] == {"status": "valid", "same_bytes": True, "superseded_by": None}
+    assert client.post("/verify/file", files={"file": ("e.xml", b"", "text/xml")}).status_code == 422
+    big = client.post(
+        "/verify/file", files={"file": ("b.xml", b"<a>" + b"x" * (5 * 1024 * 1024) + b"</a>", "text/xml")}
+    )
+    assert big.status_code == 413 and "5 MB" in big.text
+    english = client.post(
+        "/verify/file?lang=en", files={"file": ("p.xml", SIGNED_PTB.read_bytes(), "text/xml")}
+    )
+    assert english.status_code == 200 and "Signature not valid" in english.text

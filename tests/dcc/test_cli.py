@@ -178,6 +178,29 @@ def test_render_pdf_has_chinese_text(tmp_path, unsigned_xml):
     html = (tmp_path / "c.html").read_text("utf-8")
     assert "工业铂电阻温度计" in html and "https://dcc.example/verify/BJ-2026-000001" in html
     assert "--lang" in assert_one_error(run("render", str(src), "--pdf", str(pdf), "--lang", "fr"))
+    assert "--base-url" in assert_one_error(run("render", str(src), "--pdf", str(pdf)))
+
+
+def test_render_with_trust_names_who_signed(tmp_path):
+    from tests.dcc.golden import make
+
+    html = tmp_path / "g.html"
+    r = run(
+        "render",
+        str(make.SIGNED),
+        "--html",
+        str(html),
+        "--lang",
+        "en",
+        "--base-url",
+        "https://dcc.example",
+        "--trust",
+        str(make.PKI_DIR / "trust.pem"),
+    )
+    assert r.returncode == 0, r.stderr
+    page = html.read_text("utf-8")
+    assert "CN=Binjiang Institute of Metrology" in page and "2026-03-05 08:00:00 UTC" in page
+    assert "valid signature" in page
 
 
 def test_migrate(tmp_path):

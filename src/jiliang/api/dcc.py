@@ -16,12 +16,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from jiliang.api.deps import Caller, DbId, PageDep, SessionDep, settings_of
+from jiliang.dcc.service import UPLOAD_MAX_BYTES as SERVICE_UPLOAD_MAX_BYTES
 from jiliang.errors import InputError, PermissionDeniedError, TooLargeError
 from jiliang.platform.models import Role
 
 router = APIRouter(prefix="/certificates", tags=["certificates"])
 
-UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+UPLOAD_MAX_BYTES = SERVICE_UPLOAD_MAX_BYTES
 """Largest certificate accepted by the upload endpoints (5 MiB)."""
 
 Number = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
@@ -140,6 +141,18 @@ class SupersedeIn(ReasonIn):
     by: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
 
 
+class PublishedInstrumentOut(BaseModel):
+    """The calibrated instrument as the certificate publishes it."""
+
+    name_zh: str | None = None
+    name_en: str | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+    serial_number: str | None = None
+    owner_zh: str | None = None
+    owner_en: str | None = None
+
+
 class PublicStatusOut(BaseModel):
     number: str
     status: Literal["valid", "revoked", "superseded"]
@@ -151,6 +164,7 @@ class PublicStatusOut(BaseModel):
     reason: str | None
     superseded_by: str | None
     sha256: str
+    instrument: PublishedInstrumentOut
 
 
 def _out(row: Any) -> CertificateOut:
@@ -343,44 +357,19 @@ async def verify_upload(
     request: Request,
     at: Annotated[date | None, Query(description="Validation date (default: timestamp, else now)")] = None,
 ) -> dict[str, Any]:
-    import hashlib
-
     from starlette.concurrency import run_in_threadpool
 
-    from jiliang.dcc.trust import trust_context
-    from jiliang.dcc.verify import verify_with
+    from jiliang.api.deps import get_db
+    from jiliang.dcc.service import verify_file
 
     data = await _upload(request)
-    trust = trust_context(settings_of(request))
     when = datetime(at.year, at.month, at.day, 12, tzinfo=UTC) if at else None
-    report = await run_in_threadpool(
-        lambda: verify_with(data, trust, now=datetime.now(UTC), at=when, max_bytes=UPLOAD_MAX_BYTES)
-    )
-    out = report.as_dict()
-    registered = None
-    if report.certificate_number:
-        registered = await run_in_threadpool(
-            _registered, request, report.certificate_number, hashlib.sha256(data).hexdigest()
-        )
-    out["register"] = registered
-    return out
 
+    def run() -> dict[str, Any]:
+        with get_db(request).sessionmaker() as session:
+            return verify_file(session, data, settings_of(request), now=datetime.now(UTC), at=when)
 
-def _registered(request: Request, number: str, sha256: str) -> dict[str, Any] | None:
-    from jiliang.api.deps import get_db
-    from jiliang.dcc.service import public_status as run
-    from jiliang.errors import NotFoundError
-
-    with get_db(request).sessionmaker() as session:
-        try:
-            status = run(session, number)
-        except NotFoundError:
-            return None
-    return {
-        "status": status["status"],
-        "same_bytes": status["sha256"] == sha256,
-        "superseded_by": status["superseded_by"],
-    }
+    return await run_in_threadpool(run)
 
 
 @router.get("/{number}", name="get", summary="One certificate's register entry")
@@ -421,9 +410,17 @@ def download_pdf(
 ) -> Response:
     from jiliang.dcc.reader import from_xml
     from jiliang.dcc.render import render_pdf
+    from jiliang.dcc.service import base_url, signature_of
 
     row = _visible_certificate(session, caller, number)
-    pdf = render_pdf(from_xml(row.signed_xml), lang=lang, base_url=settings_of(request).public_base_url)
+    settings = settings_of(request)
+    pdf = render_pdf(
+        from_xml(row.signed_xml),
+        lang=lang,
+        base_url=base_url(settings.public_base_url, str(request.base_url)),
+        signature=signature_of(row.signed_xml, settings, now=datetime.now(UTC)),
+        font=settings.dcc_pdf_font,
+    )
     return Response(
         pdf,
         media_type="application/pdf",
@@ -447,9 +444,16 @@ def view_html(
 ) -> Response:
     from jiliang.dcc.reader import from_xml
     from jiliang.dcc.render import render_html
+    from jiliang.dcc.service import base_url, signature_of
 
     row = _visible_certificate(session, caller, number)
-    page = render_html(from_xml(row.signed_xml), lang=lang, base_url=settings_of(request).public_base_url)
+    settings = settings_of(request)
+    page = render_html(
+        from_xml(row.signed_xml),
+        lang=lang,
+        base_url=base_url(settings.public_base_url, str(request.base_url)),
+        signature=signature_of(row.signed_xml, settings, now=datetime.now(UTC)),
+    )
     return Response(
         page,
         media_type="text/html; charset=utf-8",

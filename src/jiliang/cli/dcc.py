@@ -193,26 +193,42 @@ def render_cmd(
     pdf: Path | None = typer.Option(None, "--pdf", help="Write a PDF here."),
     html: Path | None = typer.Option(None, "--html", help="Write an HTML page here."),
     lang: str = typer.Option("zh", "--lang", help="zh or en."),
-    base_url: str | None = typer.Option(None, "--base-url", help="Public base URL for the QR code."),
+    base_url: str | None = typer.Option(
+        None, "--base-url", help="Public base URL for the QR code (default: JILIANG_PUBLIC_BASE_URL)."
+    ),
+    trust: Path | None = typer.Option(
+        None, "--trust", help="Verify the signature against this PEM bundle and show who signed."
+    ),
 ) -> None:
-    """Render a human-readable PDF and/or HTML with a QR code to the verification page."""
+    """Render a print-ready PDF and/or HTML with a signature block and a QR code to the verification page."""
+    from datetime import UTC, datetime
+
+    from jiliang.cli.common import settings
     from jiliang.dcc.reader import from_xml
-    from jiliang.dcc.render import render_html, render_pdf
+    from jiliang.dcc.render import render_html, render_pdf, signature_info
+    from jiliang.dcc.verify import verify
 
     if pdf is None and html is None:
         fail("give --pdf OUT and/or --html OUT")
     if lang not in ("zh", "en"):
         fail(f"--lang {lang!r} is not zh or en")
-    if base_url is None:
-        from jiliang.cli.common import settings
-
-        base_url = settings().public_base_url
-    cert = from_xml(_read(file))
+    config = settings()
+    base_url = base_url or config.public_base_url
+    if not base_url:
+        fail("give --base-url URL or set JILIANG_PUBLIC_BASE_URL (the address of the public check page)")
+    data = _read(file)
+    cert = from_xml(data)
+    signature = (
+        signature_info(verify(data, _read(trust), now=datetime.now(UTC), policy=config.signature_policy))
+        if trust is not None
+        else None
+    )
     if pdf is not None:
-        _write(pdf, render_pdf(cert, lang=lang, base_url=base_url))  # type: ignore[arg-type]
+        out = render_pdf(cert, lang=lang, base_url=base_url, signature=signature, font=config.dcc_pdf_font)  # type: ignore[arg-type]
+        _write(pdf, out)
         console.print(f"PDF -> {pdf}", markup=False, highlight=False)
     if html is not None:
-        _write(html, render_html(cert, lang=lang, base_url=base_url).encode())  # type: ignore[arg-type]
+        _write(html, render_html(cert, lang=lang, base_url=base_url, signature=signature).encode())  # type: ignore[arg-type]
         console.print(f"HTML -> {html}", markup=False, highlight=False)
 
 

@@ -18,6 +18,7 @@ from jiliang.dcc.errors import DccError
 __all__ = [
     "CONFORMITY_VALUES",
     "IDENTIFICATION_ISSUERS",
+    "LIMIT_KINDS",
     "Certificate",
     "Contact",
     "CoreData",
@@ -30,6 +31,7 @@ __all__ = [
     "InfluenceCondition",
     "Item",
     "Laboratory",
+    "Limit",
     "Location",
     "MeasurementResult",
     "Method",
@@ -202,6 +204,40 @@ class Hybrid:
         _need(len(kinds) == 1, "a si:hybrid holds only si:real or only si:realListXMLList")
 
 
+LIMIT_KINDS = ("lower", "upper", "limit")
+"""How a :class:`Limit` bounds the value: from below, from above, or as a stated limit."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """A tolerance or acceptance limit from ``dcc:measurementMetaData/dcc:metaData/dcc:data``.
+
+    ``value`` is one ``si:real`` (the same limit for every point) or a ``si:realListXMLList`` (one
+    limit per point); ``kind`` is read from the quantity's ``refType`` (``…Lower``/``…Min`` →
+    ``lower``, ``…Upper``/``…Max`` → ``upper``).
+    """
+
+    kind: str
+    value: Real | RealList
+    name: Text | None = None
+    ref_type: str | None = None
+
+    def __post_init__(self) -> None:
+        _need(self.kind in LIMIT_KINDS, f"limit kind {self.kind!r} is not one of {LIMIT_KINDS}")
+
+    def at(self, index: int) -> tuple[Decimal, str] | None:
+        """The limit for point ``index`` (0-based) with its unit, or None past the list's end."""
+        if isinstance(self.value, Real):
+            return self.value.value, self.value.unit
+        values, units = self.value.values, self.value.units
+        if not values:
+            return None
+        i = 0 if len(values) == 1 else index
+        if i >= len(values):
+            return None
+        return values[i], units[0] if len(units) == 1 else units[i]
+
+
 @dataclass(frozen=True, slots=True)
 class Statement:
     """``dcc:statement`` / ``dcc:metaData`` (statementMetaDataType).
@@ -219,18 +255,31 @@ class Statement:
     conformity: str | None = None
     decision_rule: str | None = None
     date: date | None = None
+    conformity_list: tuple[str, ...] = ()
+    limits: tuple[Limit, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.conformity is not None:
-            _need(
-                self.conformity in CONFORMITY_VALUES,
-                f"conformity {self.conformity!r} is not one of {CONFORMITY_VALUES}",
-            )
+        for value in (self.conformity, *self.conformity_list):
+            if value is not None:
+                _need(value in CONFORMITY_VALUES, f"conformity {value!r} is not one of {CONFORMITY_VALUES}")
+        _need(
+            self.conformity is None or not self.conformity_list,
+            "a statement has either one conformity or a per-point conformity list, not both",
+        )
         _need(
             any(x is not None for x in (self.declaration, self.name, self.traceable, self.conformity))
-            or bool(self.norms),
+            or bool(self.norms or self.conformity_list or self.limits),
             "an empty statement",
         )
+
+    def point_conformity(self, index: int) -> str | None:
+        """The conformity of point ``index`` (0-based): its own entry of the per-point list, the one
+        entry of a single-element list, or the statement's single ``conformity``."""
+        if self.conformity_list:
+            if len(self.conformity_list) == 1:
+                return self.conformity_list[0]
+            return self.conformity_list[index] if index < len(self.conformity_list) else None
+        return self.conformity
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,8 @@ Not for production: keys are stored unencrypted. Layout of a CA folder written b
     tsa.pem      time-stamping certificate (EKU timeStamping)  tsa.key
     sub.crl      CRL of the issuing CA (DER)                 root.crl  CRL of the root (DER)
 
-Every key is ECDSA P-256; every signature ECDSA with SHA-256.
+Every key of this hierarchy is ECDSA P-256 (signatures ECDSA with SHA-256);
+:meth:`TestPki.issue_tsa` adds time-stamping authorities with RSA keys (PKCS#1 v1.5 or PSS).
 """
 
 from __future__ import annotations
@@ -194,15 +195,20 @@ class TestPki:
         days: int = 3 * 365,
         subject: x509.Name | None = None,
         crl_url: str | None = None,
+        key_type: str = "ec",
     ) -> tuple[Any, Any]:
         """A further signing key and certificate from the issuing CA: ``(key, cert)``.
 
         ``subject`` replaces the test-PKI name built from ``cn``; ``crl_url`` adds a CRL
-        distribution point.
+        distribution point; ``key_type`` is ``ec`` (P-256) or ``rsa`` (2048 bits).
         """
-        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-        key = ec.generate_private_key(ec.SECP256R1())
+        key: Any = (
+            rsa.generate_private_key(65537, 2048)
+            if key_type == "rsa"
+            else ec.generate_private_key(ec.SECP256R1())
+        )
         cert = _cert(
             cn,
             key,
@@ -215,6 +221,33 @@ class TestPki:
             crl_url=crl_url,
         )
         return key, cert
+
+    def issue_tsa(
+        self, cn: str, *, not_before: datetime, key_type: str = "rsa", rsa_padding: str = "pkcs1v15"
+    ) -> TimeStampAuthority:
+        """A further time-stamping authority from the issuing CA, with an ``rsa`` (2048-bit) or
+        ``ec`` (P-256) key; ``rsa_padding`` ``pkcs1v15`` or ``pss`` — as public TSAs sign."""
+        from cryptography.hazmat.primitives.asymmetric import ec, rsa
+        from cryptography.x509.oid import ExtendedKeyUsageOID
+
+        if key_type not in ("rsa", "ec") or rsa_padding not in ("pkcs1v15", "pss"):
+            raise SigningError(f"unsupported TSA key {key_type!r} / padding {rsa_padding!r}")
+        key: Any = (
+            rsa.generate_private_key(65537, 2048)
+            if key_type == "rsa"
+            else ec.generate_private_key(ec.SECP256R1())
+        )
+        cert = _cert(
+            cn,
+            key,
+            self.sub,
+            self.sub_key,
+            ca=False,
+            not_before=not_before,
+            days=365 * 5,
+            eku=ExtendedKeyUsageOID.TIME_STAMPING,
+        )
+        return TimeStampAuthority(key, cert, (self.sub,), rsa_padding=rsa_padding)
 
     def revoke(self, cert: x509.Certificate, when: datetime) -> TestPki:
         """A copy whose issuing-CA CRL lists ``cert`` as revoked since ``when``."""
@@ -339,11 +372,13 @@ class TimeStampToken:
 
 @dataclass
 class TimeStampAuthority:
-    """An RFC 3161 TSA signing with an ECDSA key (in-process; :func:`serve_tsa` puts it on HTTP)."""
+    """An RFC 3161 TSA signing with an ECDSA or RSA key (in-process; :func:`serve_tsa` puts it on
+    HTTP). ``rsa_padding`` is ``pkcs1v15`` or ``pss`` for an RSA key."""
 
     key: Any
     cert: Any
     chain: tuple[Any, ...] = ()
+    rsa_padding: str = "pkcs1v15"
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def stamp(
@@ -352,8 +387,6 @@ class TimeStampAuthority:
         """A DER ``ContentInfo`` (SignedData over TSTInfo) for ``digest`` at time ``at``."""
         from asn1crypto import cms, core, tsp
         from asn1crypto import x509 as ax509
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.asymmetric import ec
         from cryptography.hazmat.primitives.serialization import Encoding
 
         cert_der = self.cert.public_bytes(Encoding.DER)
@@ -383,7 +416,7 @@ class TimeStampAuthority:
                 ),
             ]
         )
-        signature = self.key.sign(signed_attrs.dump(), ec.ECDSA(hashes.SHA256()))
+        signature, algorithm = self._sign(signed_attrs.dump())
         signer_info = cms.SignerInfo(
             {
                 "version": "v1",
@@ -396,7 +429,7 @@ class TimeStampAuthority:
                 ),
                 "digest_algorithm": {"algorithm": "sha256"},
                 "signed_attrs": signed_attrs,
-                "signature_algorithm": {"algorithm": "sha256_ecdsa"},
+                "signature_algorithm": algorithm,
                 "signature": signature,
             }
         )
@@ -414,6 +447,29 @@ class TimeStampAuthority:
             }
         )
         return bytes(cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump())
+
+    def _sign(self, data: bytes) -> tuple[bytes, dict[str, Any]]:
+        """Sign the DER of the signed attributes with the TSA key: the signature and its
+        ``signatureAlgorithm`` (ECDSA-SHA256, RSA PKCS#1 v1.5 or RSA-PSS with SHA-256)."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+        if isinstance(self.key, rsa.RSAPrivateKey):
+            if self.rsa_padding == "pss":
+                pss = padding.PSS(padding.MGF1(hashes.SHA256()), 32)
+                params = {
+                    "hash_algorithm": {"algorithm": "sha256"},
+                    "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": {"algorithm": "sha256"}},
+                    "salt_length": 32,
+                }
+                return self.key.sign(data, pss, hashes.SHA256()), {
+                    "algorithm": "rsassa_pss",
+                    "parameters": params,
+                }
+            return self.key.sign(data, padding.PKCS1v15(), hashes.SHA256()), {"algorithm": "sha256_rsa"}
+        if isinstance(self.key, ec.EllipticCurvePrivateKey):
+            return self.key.sign(data, ec.ECDSA(hashes.SHA256())), {"algorithm": "sha256_ecdsa"}
+        raise SigningError(f"a TSA key of type {type(self.key).__name__} is not supported")
 
     def respond(self, request_der: bytes, *, at: datetime) -> bytes:
         """Answer a DER ``TimeStampReq`` with a DER ``TimeStampResp`` (RFC 3161 §2.4.2)."""
@@ -511,6 +567,54 @@ def request_timestamp_http(url: str, digest: bytes, *, timeout: float = 10.0) ->
     return token_from_response(body, nonce=nonce)
 
 
+_HASHES = ("sha256", "sha384", "sha512")
+"""Digest algorithms accepted in timestamp tokens (SHA-1 and MD5 are not)."""
+
+
+def _hash(name: str) -> Any:
+    from cryptography.hazmat.primitives import hashes
+
+    if name not in _HASHES:
+        raise DccError(f"timestamp hash algorithm {name} is not supported")
+    found: dict[str, Any] = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}
+    return found[name]
+
+
+def verify_cms_signature(public_key: Any, signer_info: Any, signed: bytes) -> None:
+    """Check a CMS ``SignerInfo`` signature over ``signed`` (the DER of the signed attributes).
+
+    ECDSA, RSA PKCS#1 v1.5 and RSA-PSS (RFC 4056 parameters) with SHA-256/384/512, as used by
+    time-stamping authorities (RFC 3161 tokens). Raises ``InvalidSignature`` or DccError.
+    """
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+    algo = signer_info["signature_algorithm"]
+    name = algo["algorithm"].native
+    digest = _hash(signer_info["digest_algorithm"]["algorithm"].native)
+    signature = signer_info["signature"].native
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        if name not in ("ecdsa", "sha256_ecdsa", "sha384_ecdsa", "sha512_ecdsa"):
+            raise DccError(f"timestamp signature algorithm {name} does not match the TSA's ECDSA key")
+        if name != "ecdsa":
+            digest = _hash(name.split("_")[0])
+        public_key.verify(signature, signed, ec.ECDSA(digest))
+    elif isinstance(public_key, rsa.RSAPublicKey):
+        if name == "rsassa_pss":
+            params = algo["parameters"]
+            digest = _hash(params["hash_algorithm"]["algorithm"].native)
+            mgf_hash = _hash(params["mask_gen_algorithm"]["parameters"]["algorithm"].native)
+            pad: Any = padding.PSS(padding.MGF1(mgf_hash), int(params["salt_length"].native))
+        elif name in ("rsassa_pkcs1v15", "rsa", "sha256_rsa", "sha384_rsa", "sha512_rsa"):
+            if name.endswith("_rsa"):
+                digest = _hash(name.split("_")[0])
+            pad = padding.PKCS1v15()
+        else:
+            raise DccError(f"timestamp signature algorithm {name} is not supported for an RSA key")
+        public_key.verify(signature, signed, pad, digest)
+    else:
+        raise DccError(f"timestamp signature algorithm {name} is not supported ({type(public_key).__name__})")
+
+
 def parse_timestamp_token(token_der: bytes) -> tuple[TimeStampToken, Any]:
     """Parse a token and check its CMS signature with the TSA certificate it carries.
 
@@ -520,8 +624,6 @@ def parse_timestamp_token(token_der: bytes) -> tuple[TimeStampToken, Any]:
     from asn1crypto import cms, tsp  # importing tsp registers the TSTInfo content type with cms
     from cryptography import x509
     from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec
 
     try:
         info = cms.ContentInfo.load(token_der)
@@ -548,16 +650,13 @@ def parse_timestamp_token(token_der: bytes) -> tuple[TimeStampToken, Any]:
         tsa_cert = x509.load_der_x509_certificate(tsa_acert.dump())
         attrs = si["signed_attrs"]
         digest_attr = next(a for a in attrs if a["type"].native == "message_digest")["values"][0].native
-        if digest_attr != hashlib.sha256(tst_der).digest():
+        digest_name = si["digest_algorithm"]["algorithm"].native
+        if digest_name not in _HASHES:
+            raise DccError(f"timestamp digest algorithm {digest_name} is not supported")
+        if digest_attr != hashlib.new(digest_name, tst_der).digest():
             raise DccError("the timestamp token's message digest does not match its TSTInfo")
         signed = b"\x31" + attrs.dump()[1:]
-        algo = si["signature_algorithm"]["algorithm"].native
-        if algo not in ("sha256_ecdsa", "ecdsa"):
-            raise DccError(f"timestamp signature algorithm {algo} is not supported")
-        public_key = tsa_cert.public_key()
-        if not isinstance(public_key, ec.EllipticCurvePublicKey):
-            raise DccError("the TSA key is not an ECDSA key")
-        public_key.verify(si["signature"].native, signed, ec.ECDSA(hashes.SHA256()))
+        verify_cms_signature(tsa_cert.public_key(), si, signed)
         token = TimeStampToken(
             gen_time=tst["gen_time"].native.astimezone(UTC),
             hash_algorithm=tst["message_imprint"]["hash_algorithm"]["algorithm"].native,

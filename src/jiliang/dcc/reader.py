@@ -26,6 +26,7 @@ from jiliang.dcc.model import (
     InfluenceCondition,
     Item,
     Laboratory,
+    Limit,
     Location,
     MeasurementResult,
     Method,
@@ -182,12 +183,40 @@ def _real_list(el: Any) -> RealList:
     )
 
 
+def _limit_kind(ref_type: str | None) -> str:
+    tail = (ref_type or "").lower()
+    if tail.endswith(("lower", "min")):
+        return "lower"
+    if tail.endswith(("upper", "max")):
+        return "upper"
+    return "limit"
+
+
+def _limits(data: Any) -> tuple[Limit, ...]:
+    """The limits held in a statement's ``dcc:data``: each quantity with one real or one list."""
+    out: list[Limit] = []
+    for q in _cs(data, "quantity"):
+        real, rl = q.find(_S + "real"), q.find(_S + "realListXMLList")
+        if real is None and rl is None:
+            hy = q.find(_S + "hybrid")  # a hybrid limit: its first member stands for it
+            if hy is not None:
+                real, rl = hy.find(_S + "real"), hy.find(_S + "realListXMLList")
+        value: Real | RealList | None = (
+            _real(real) if real is not None else _real_list(rl) if rl is not None else None
+        )
+        if value is not None:
+            out.append(Limit(_limit_kind(q.get("refType")), value, _text(_c(q, "name")), q.get("refType")))
+    return tuple(out)
+
+
 def _statement(el: Any) -> Statement | None:
     conformity = _t(el, "conformity")
+    per_point = tuple((_t(el, "conformityXMLList") or "").split())
     st_date = _date(_t(el, "date"), "statement date")
     norms = tuple(str(n.text.strip()) for n in _cs(el, "norm") if n.text and n.text.strip())
     name, decl, traceable = _text(_c(el, "name")), _text(_c(el, "declaration")), _bool(_t(el, "traceable"))
-    if not any(x is not None for x in (name, decl, traceable, conformity)) and not norms:
+    limits = _limits(_c(el, "data")) if (conformity or per_point) else ()
+    if not any(x is not None for x in (name, decl, traceable, conformity)) and not (norms or per_point):
         return None
     return Statement(
         declaration=decl,
@@ -198,10 +227,12 @@ def _statement(el: Any) -> Statement | None:
         conformity=conformity,
         decision_rule=_t(el, "convention"),
         date=st_date,
+        conformity_list=per_point,
+        limits=limits,
     )
 
 
-def _quantity(el: Any) -> Quantity | None:
+def _quantity(el: Any, inherited: Text | None = None) -> Quantity | None:
     value: Real | RealList | Hybrid | None = None
     real, rl, hy = el.find(_S + "real"), el.find(_S + "realListXMLList"), el.find(_S + "hybrid")
     if real is not None:
@@ -217,12 +248,12 @@ def _quantity(el: Any) -> Quantity | None:
         return None
     conf = None
     for md in _cs(_c(el, "measurementMetaData"), "metaData"):
-        if _t(md, "conformity") is not None:
+        if _t(md, "conformity") is not None or _t(md, "conformityXMLList") is not None:
             conf = _statement(md)
             break
     return Quantity(
         value,
-        _text(_c(el, "name")),
+        _text(_c(el, "name")) or inherited,
         el.get("refType"),
         id=el.get("id"),
         ref_id=el.get("refId"),
@@ -230,17 +261,19 @@ def _quantity(el: Any) -> Quantity | None:
     )
 
 
-def _quantities(container: Any) -> list[Quantity]:
+def _quantities(container: Any, inherited: Text | None = None) -> list[Quantity]:
+    """The quantities of a ``dcc:data`` or ``dcc:list``; a quantity without a name of its own is
+    named by its nearest enclosing ``dcc:list`` that has one."""
     out: list[Quantity] = []
     if container is None:
         return out
     for child in container:
         if child.tag == _D + "quantity":
-            q = _quantity(child)
+            q = _quantity(child, inherited)
             if q is not None:
                 out.append(q)
         elif child.tag == _D + "list":
-            out.extend(_quantities(child))
+            out.extend(_quantities(child, _text(_c(child, "name")) or inherited))
     return out
 
 

@@ -1,8 +1,9 @@
 """Human-readable views of a certificate: PDF (reportlab) and HTML, in Chinese or English.
 
-Both carry a QR code to the public verification page ``{base_url}/verify/{number}``. Chinese text
-in the PDF uses reportlab's built-in CID font ``STSong-Light`` (Adobe-GB1), so no font file is
-needed; the PDF viewer supplies the glyphs.
+Both carry a QR code to the public verification page ``{base_url}/verify/{number}`` and a
+signature block: who signed (the laboratory and its signing certificate), when (the trusted
+timestamp) and how to verify. The PDF embeds its CJK font as a subset (:mod:`jiliang.dcc.pdffont`),
+so it prints and displays the same everywhere.
 """
 
 from __future__ import annotations
@@ -10,15 +11,28 @@ from __future__ import annotations
 import html
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
 from jiliang.dcc.errors import DccError
 from jiliang.dcc.model import Certificate, Hybrid, Quantity, Real, RealList, Result, Statement, Text
 
-__all__ = ["LABELS", "render_html", "render_pdf", "result_rows", "unit_text", "verify_url"]
+__all__ = [
+    "LABELS",
+    "SignatureInfo",
+    "limits_text",
+    "render_html",
+    "render_pdf",
+    "result_rows",
+    "signature_info",
+    "unit_text",
+    "verify_url",
+]
 
 Lang = Literal["zh", "en"]
 
@@ -53,7 +67,73 @@ LABELS: dict[str, dict[str, str]] = {
     "noPass": {"zh": "未判定合格", "en": "no pass"},
     "noFail": {"zh": "未判定不合格", "en": "no fail"},
     "traceable": {"zh": "可溯源", "en": "traceable"},
+    "limits": {"zh": "允许范围", "en": "Limits"},
+    "name": {"zh": "名称", "en": "Name"},
+    "signature": {"zh": "签名与核验", "en": "Signature and verification"},
+    "signed_by": {"zh": "签名机构", "en": "Signed by"},
+    "signer_certificate": {"zh": "签名证书", "en": "Signing certificate"},
+    "signed_at": {"zh": "签名时间（可信时间戳）", "en": "Signed at (trusted timestamp)"},
+    "signature_status": {"zh": "签名核验", "en": "Signature check"},
+    "signature_ok": {"zh": "签名有效", "en": "valid signature"},
+    "signature_not_ok": {"zh": "签名未通过核验：", "en": "signature not verified: "},
+    "no_timestamp": {"zh": "无可信时间戳", "en": "no trusted timestamp"},
+    "not_signed": {"zh": "本视图未核验签名", "en": "signature not checked in this view"},
+    "how_to_verify": {"zh": "如何核验", "en": "How to verify"},
+    "how_to_verify_text": {
+        "zh": "扫描二维码或打开 {url} 查看证书状态；在该页面还可上传本证书的签名 XML 文件，核验签名与内容。"
+        "本 PDF 是签名 XML 文件的可读视图，以签名文件为准。",
+        "en": "Scan the QR code or open {url} to see the certificate's status; on that page you can also "
+        "upload the signed XML file of this certificate to check its signature and content. This PDF "
+        "is a readable view of the signed XML file, which prevails.",
+    },
 }
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureInfo:
+    """What the signature block says: the signing certificate's subject, the trusted time, and
+    whether the signature verified (``problem`` says why not)."""
+
+    signer_subject: str | None
+    timestamp: datetime | None
+    valid: bool
+    problem: str | None = None
+
+
+def signature_info(report: Any) -> SignatureInfo:
+    """The signature block's facts from a :class:`~jiliang.dcc.verify.VerificationReport`."""
+    failures = getattr(report, "failures", ())
+    return SignatureInfo(
+        report.signer_subject,
+        report.timestamp_time,
+        bool(report.valid),
+        failures[0].detail if failures else None,
+    )
+
+
+def _signature_rows(
+    cert: Certificate, lang: Lang, url: str, signature: SignatureInfo | None
+) -> list[tuple[str, str]]:
+    rows = [(_l("signed_by", lang), _t(cert.laboratory.contact.name, lang))]
+    if signature is None:
+        rows.append((_l("signature_status", lang), _l("not_signed", lang)))
+    else:
+        rows.append((_l("signer_certificate", lang), signature.signer_subject or "—"))
+        when = signature.timestamp
+        rows.append(
+            (
+                _l("signed_at", lang),
+                when.strftime("%Y-%m-%d %H:%M:%S UTC") if when else _l("no_timestamp", lang),
+            )
+        )
+        status = (
+            _l("signature_ok", lang)
+            if signature.valid
+            else _l("signature_not_ok", lang) + (signature.problem or "")[:200]
+        )
+        rows.append((_l("signature_status", lang), status))
+    rows.append((_l("how_to_verify", lang), _l("how_to_verify_text", lang).format(url=url)))
+    return rows
 
 
 def _l(key: str, lang: Lang) -> str:
@@ -130,12 +210,38 @@ def result_rows(result: Result, lang: Lang) -> tuple[list[str], list[list[str]]]
                         for i in range(len(rl.values))
                     ]
                 )
+            if q.conformity is not None:
+                header += [_l("conformity", lang), _l("limits", lang)]
+                cols += _conformity_columns(q.conformity, len(rl.values), lang)
         rows = [list(r) for r in zip(*cols, strict=True)]
         return header, rows
     rows = []
     for q in result.quantities:
         rows.append([_t(q.name, lang) or (q.ref_type or ""), _quantity_text(q, lang)])
     return ["", ""], rows
+
+
+def limits_text(st: Statement, index: int) -> str:
+    """The limits of point ``index`` as text: ``lower ~ upper unit``, ``≥ lower``, ``≤ upper``."""
+    found: dict[str, tuple[Decimal, str]] = {}
+    for limit in st.limits:
+        value = limit.at(index)
+        if value is not None:
+            found.setdefault(limit.kind, value)
+    lo, hi = found.get("lower"), found.get("upper")
+    if lo and hi:
+        return f"{_num(lo[0])} ~ {_num(hi[0])} {unit_text(hi[1])}"
+    if lo:
+        return f"≥ {_num(lo[0])} {unit_text(lo[1])}"
+    if hi:
+        return f"≤ {_num(hi[0])} {unit_text(hi[1])}"
+    other = found.get("limit")
+    return f"{_num(other[0])} {unit_text(other[1])}" if other else "—"
+
+
+def _conformity_columns(st: Statement, n: int, lang: Lang) -> list[list[str]]:
+    verdicts = [st.point_conformity(i) for i in range(n)]
+    return [[_l(v, lang) if v else "—" for v in verdicts], [limits_text(st, i) for i in range(n)]]
 
 
 def _first_list(q: Quantity) -> RealList:
@@ -154,8 +260,13 @@ def _quantity_text(q: Quantity, lang: Lang) -> str:
         s = "; ".join(_value(v, i) for i in range(len(v.values)))
     else:
         s = _value(v)
-    if q.conformity is not None and q.conformity.conformity:
-        s += f" [{_l('conformity', lang)}: {_l(q.conformity.conformity, lang)}]"
+    st = q.conformity
+    if st is not None and (st.conformity or st.conformity_list):
+        n = len(v.values) if isinstance(v, RealList) else 1
+        verdicts = [st.point_conformity(i) for i in range(n)]
+        words = "; ".join(_l(x, lang) if x else "—" for x in verdicts)
+        limits = f", {_l('limits', lang)}: {limits_text(st, 0)}" if st.limits and n == 1 else ""
+        s += f" [{_l('conformity', lang)}: {words}{limits}]"
     return s
 
 
@@ -200,7 +311,7 @@ def _sections(cert: Certificate, lang: Lang) -> Iterator[tuple[str, list[tuple[s
         ],
     )
     for it in cert.items:
-        rows = [(_l("item", lang), _t(it.name, lang))]
+        rows = [(_l("name", lang), _t(it.name, lang))]
         if it.manufacturer:
             rows.append((_l("manufacturer", lang), it.manufacturer))
         if it.model:
@@ -258,7 +369,9 @@ def _qr_svg(data: str, size: int = 140) -> str:
     )
 
 
-def render_html(cert: Certificate, *, lang: Lang = "zh", base_url: str) -> str:
+def render_html(
+    cert: Certificate, *, lang: Lang = "zh", base_url: str, signature: SignatureInfo | None = None
+) -> str:
     """A self-contained HTML page (inline SVG QR code, no script)."""
     if lang not in ("zh", "en"):
         raise DccError(f"language {lang!r} is not zh or en")
@@ -287,7 +400,11 @@ def render_html(cert: Certificate, *, lang: Lang = "zh", base_url: str) -> str:
                 out.append("<tr>" + "".join(f"<th>{e(h)}</th>" for h in header) + "</tr>")
             out.extend("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in table_rows)
             out.append("</table>")
-    out.append(f'<p><a href="{e(url)}">{e(url)}</a></p></body></html>')
+    out.append(f"<h2>{e(_l('signature', lang))}</h2><table>")
+    out.extend(
+        f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _signature_rows(cert, lang, url, signature)
+    )
+    out.append(f'</table><p><a href="{e(url)}">{e(url)}</a></p></body></html>')
     return "".join(out)
 
 
@@ -295,7 +412,7 @@ _SUPER = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 
 
 def _pdf_text(s: str) -> str:
-    """Escape for reportlab's mini-markup; superscripts (absent from STSong) become <super>."""
+    """Escape for reportlab's mini-markup; superscripts become <super> (sharper in small type)."""
     out = []
     buf = ""
     for ch in s:
@@ -311,82 +428,256 @@ def _pdf_text(s: str) -> str:
     return "".join(out)
 
 
-def render_pdf(cert: Certificate, *, lang: Lang = "zh", base_url: str) -> bytes:
-    """A PDF (A4) with every section, the results tables and the QR code to the verification page."""
+# Blocks: what the PDF shows, as plain data, so the font can be built from every character first.
+Block = tuple[str, Any]
+
+
+def _blocks(cert: Certificate, lang: Lang, url: str, signature: SignatureInfo | None) -> list[Block]:
+    blocks: list[Block] = []
+    for title, pairs in _sections(cert, lang):
+        blocks.append(("kv", (title, pairs)))
+    results_title = _l("results", lang)
+    first = True
+    for mr in cert.measurement_results:
+        for r in mr.results:
+            header, rows = result_rows(r, lang)
+            name = _t(r.name, lang)
+            # one heading when the result is named like the section: never the same words twice
+            sub = "" if name in ("", results_title) else name
+            if not any(header) and len(rows) == 1 and rows[0][0] == name:
+                sub = ""  # the single row already carries the result's name
+            blocks.append(("table", (results_title if first else "", sub, header, rows)))
+            first = False
+    blocks.append(("signature", _signature_rows(cert, lang, url, signature)))
+    return blocks
+
+
+def _block_text(blocks: list[Block]) -> str:
+    parts: list[str] = []
+    for kind, body in blocks:
+        if kind == "kv":
+            parts += [body[0], *(k + v for k, v in body[1])]
+        elif kind == "table":
+            parts += [body[0], body[1], *body[2], *("".join(r) for r in body[3])]
+        else:
+            parts += [k + v for k, v in body]
+    return "".join(parts)
+
+
+def _page_canvas(font: str, footer: str, lang: Lang) -> Any:
+    """A canvas class that writes "page x of y" once the number of pages is known."""
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen.canvas import Canvas
+
+    class _Numbered(Canvas):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self._footer(total)
+                super().showPage()
+            super().save()
+
+        def _footer(self, total: int) -> None:
+            number = self._pageNumber
+            text = f"第 {number} 页 / 共 {total} 页" if lang == "zh" else f"Page {number} of {total}"
+            width = self._pagesize[0]
+            self.setFont(font, 8)
+            self.setFillGray(0.35)
+            self.drawString(18 * mm, 10 * mm, footer)
+            self.drawRightString(width - 18 * mm, 10 * mm, text)
+
+    return _Numbered
+
+
+def _qr_drawing(url: str, side: float, font: str) -> Any:
     from reportlab.graphics.barcode.qr import QrCodeWidget
     from reportlab.graphics.shapes import Drawing
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
+
+    qr = QrCodeWidget(url)
+    x0, y0, x1, y1 = qr.getBounds()
+    # the drawing's font is the document's, so no unembedded standard font is referenced
+    drawing = Drawing(
+        side, side, transform=[side / (x1 - x0), 0, 0, side / (y1 - y0), 0, 0], initialFontName=font
+    )
+    drawing.add(qr)
+    return drawing
+
+
+def _styles(font: str) -> dict[str, Any]:
     from reportlab.lib.styles import ParagraphStyle
+
+    body = ParagraphStyle("b", fontName=font, fontSize=9, leading=12.5, wordWrap="CJK")
+    return {
+        "body": body,
+        "h1": ParagraphStyle("h1", parent=body, fontSize=17, leading=22, spaceAfter=4),
+        "h2": ParagraphStyle(
+            "h2", parent=body, fontSize=11.5, leading=15, spaceBefore=8, spaceAfter=3, keepWithNext=1
+        ),
+        "h3": ParagraphStyle("h3", parent=body, fontSize=10, leading=13, spaceBefore=4, spaceAfter=2),
+        "h2_table": ParagraphStyle(
+            "h2t", parent=body, fontSize=11.5, leading=15, spaceBefore=8, spaceAfter=3
+        ),
+        "small": ParagraphStyle("s", parent=body, fontSize=7.5, leading=9.5),
+        "head": ParagraphStyle("th", parent=body, textColor="#1f2d3d"),
+    }
+
+
+def _grid(first_column: bool, font: str) -> Any:
+    from reportlab.lib import colors
+    from reportlab.platypus import TableStyle
+
+    style = [
+        ("FONTNAME", (0, 0), (-1, -1), font),  # cells name a font even when they hold paragraphs
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa5b1")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+    ]
+    if first_column:
+        style.append(("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f1f4f7")))
+    return TableStyle(style)
+
+
+def _kv_flowables(title: str, rows: list[tuple[str, str]], st: dict[str, Any], width: float) -> list[Any]:
+    from reportlab.platypus import KeepTogether, Paragraph, Table
+
+    table = Table(
+        [[Paragraph(_pdf_text(k), st["body"]), Paragraph(_pdf_text(v), st["body"])] for k, v in rows],
+        colWidths=[width * 0.28, width * 0.72],
+    )
+    table.setStyle(_grid(True, st["body"].fontName))
+    head = [Paragraph(_pdf_text(title), st["h2"])] if title else []
+    return [KeepTogether([*head, table])]
+
+
+def _result_flowables(body: Any, st: dict[str, Any], width: float) -> list[Any]:
+    from reportlab.lib import colors
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import CondPageBreak, Paragraph, Table
+
+    title, sub, header, rows = body
+    # headings stay with the table's first rows: a new page unless ~4 rows fit below them (a
+    # keep-with-next would move a long table, heading and all, to the next page)
+    out: list[Any] = [CondPageBreak(45 * mm)]
+    if title:
+        out.append(Paragraph(_pdf_text(title), st["h2_table"]))
+    if sub:
+        out.append(Paragraph(_pdf_text(sub), st["h3"]))
+    has_header = any(header)
+    data = ([[Paragraph(_pdf_text(h), st["head"]) for h in header]] if has_header else []) + [
+        [Paragraph(_pdf_text(c), st["body"]) for c in row] for row in rows
+    ]
+    ncol = max(len(x) for x in data)
+    table = Table(data, colWidths=[width / ncol] * ncol, repeatRows=1 if has_header else 0)
+    style = _grid(not has_header, st["body"].fontName)
+    if has_header:
+        style.add("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e3e9ef"))
+    # no orphan or widow row: the header keeps two rows with it and the last two rows stay together
+    last = len(data) - 1
+    style.add("NOSPLIT", (0, 0), (-1, min(2 if has_header else 1, last)))
+    style.add("NOSPLIT", (0, max(0, last - 1)), (-1, last))
+    table.setStyle(style)
+    out.append(table)
+    return out
+
+
+def _signature_flowables(
+    rows: list[tuple[str, str]], url: str, st: dict[str, Any], width: float, lang: Lang
+) -> list[Any]:
+    from reportlab.lib.units import mm
+    from reportlab.platypus import KeepTogether, Paragraph, Table
+
+    table = Table(
+        [[Paragraph(_pdf_text(k), st["body"]), Paragraph(_pdf_text(v), st["body"])] for k, v in rows],
+        colWidths=[width * 0.22, width * 0.78 - 34 * mm],
+    )
+    table.setStyle(_grid(True, st["body"].fontName))
+    qr = [
+        _qr_drawing(url, 28 * mm, st["body"].fontName),
+        Paragraph(_pdf_text(_l("verify", lang)), st["small"]),
+    ]
+    frame = Table([[table, qr]], colWidths=[width - 34 * mm, 34 * mm])
+    frame.setStyle(
+        [
+            ("FONTNAME", (0, 0), (-1, -1), st["body"].fontName),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ]
+    )
+    return [KeepTogether([Paragraph(_pdf_text(_l("signature", lang)), st["h2"]), frame])]
+
+
+def render_pdf(
+    cert: Certificate,
+    *,
+    lang: Lang = "zh",
+    base_url: str,
+    signature: SignatureInfo | None = None,
+    font: Path | None = None,
+) -> bytes:
+    """A print-ready PDF (A4): every section, the results tables, a signature block and the QR code.
+
+    The CJK font is embedded as a subset (:mod:`jiliang.dcc.pdffont`; ``font`` names the file,
+    else a known system font is used). Pages are numbered "page x of y"; headings stay with what
+    follows; tables repeat their header and never leave a single row on a page. ``signature``
+    (from :func:`signature_info`) names who signed and when; without it the block says the PDF
+    is a view and where to verify the signed file.
+    """
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+
+    from jiliang.dcc.pdffont import register_font
 
     if lang not in ("zh", "en"):
         raise DccError(f"language {lang!r} is not zh or en")
-    font = "STSong-Light"
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
-    body = ParagraphStyle("b", fontName=font, fontSize=9, leading=12, wordWrap="CJK")
-    h1 = ParagraphStyle("h1", parent=body, fontSize=16, leading=20, spaceAfter=6)
-    h2 = ParagraphStyle("h2", parent=body, fontSize=11, leading=15, spaceBefore=6, spaceAfter=3)
-    small = ParagraphStyle("s", parent=body, fontSize=7, leading=9)
     url = verify_url(base_url, cert.number)
-
-    def P(s: str, style: Any = body) -> Any:
-        return Paragraph(_pdf_text(s), style)
-
-    grid = TableStyle(
-        [
-            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
-        ]
-    )
+    blocks = _blocks(cert, lang, url, signature)
+    lab = _t(cert.laboratory.contact.name, lang)
+    footer = f"{_l('title', lang)} {cert.number} · {lab}"
+    head_text = [_l("title", lang), f"{_l('number', lang)}: {cert.number}", url, _l("verify", lang)]
+    page_words = "第页共 Page of 0123456789/"
+    font_name = register_font(_block_text(blocks) + "".join(head_text) + footer + page_words, font)
+    st = _styles(font_name)
     width = A4[0] - 36 * mm
-    qr = QrCodeWidget(url)
-    x0, y0, x1, y1 = qr.getBounds()
-    side = 32 * mm
-    drawing = Drawing(side, side, transform=[side / (x1 - x0), 0, 0, side / (y1 - y0), 0, 0])
-    drawing.add(qr)
     head = Table(
         [
             [
-                [P(_l("title", lang), h1), P(f"{_l('number', lang)}: {cert.number}"), P(url, small)],
-                [drawing, P(_l("verify", lang), small)],
+                [
+                    Paragraph(_pdf_text(head_text[0]), st["h1"]),
+                    Paragraph(_pdf_text(head_text[1]), st["body"]),
+                    Paragraph(_pdf_text(lab), st["body"]),
+                    Paragraph(_pdf_text(url), st["small"]),
+                ],
+                [_qr_drawing(url, 30 * mm, font_name), Paragraph(_pdf_text(head_text[3]), st["small"])],
             ]
         ],
-        colWidths=[width - 40 * mm, 40 * mm],
+        colWidths=[width - 36 * mm, 36 * mm],
     )
-    story: list[Any] = [head, Spacer(1, 4 * mm)]
-    for title, rows in _sections(cert, lang):
-        if title:
-            story.append(P(title, h2))
-        t = Table([[P(k), P(v)] for k, v in rows], colWidths=[width * 0.3, width * 0.7])
-        t.setStyle(grid)
-        story.append(t)
-    story.append(P(_l("results", lang), h2))
-    for mr in cert.measurement_results:
-        for r in mr.results:
-            story.append(
-                P(
-                    _t(r.name, lang),
-                    ParagraphStyle("h3", parent=body, fontSize=10, spaceBefore=4, spaceAfter=2),
-                )
-            )
-            header, table_rows = result_rows(r, lang)
-            data = ([[P(h) for h in header]] if any(header) else []) + [
-                [P(c) for c in row] for row in table_rows
-            ]
-            ncol = max(len(x) for x in data)
-            t = Table(data, colWidths=[width / ncol] * ncol, repeatRows=1 if any(header) else 0)
-            t.setStyle(
-                TableStyle(
-                    [("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]
-                )
-            )
-            story.append(t)
+    head.setStyle(
+        [
+            ("FONTNAME", (0, 0), (-1, -1), font_name),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (0, 0), 0),
+        ]
+    )
+    story: list[Any] = [head, Spacer(1, 3 * mm)]
+    for kind, body in blocks:
+        if kind == "kv":
+            story += _kv_flowables(body[0], body[1], st, width)
+        elif kind == "table":
+            story += _result_flowables(body, st, width)
+        else:
+            story += _signature_flowables(body, url, st, width, lang)
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf,
@@ -394,10 +685,12 @@ def render_pdf(cert: Certificate, *, lang: Lang = "zh", base_url: str) -> bytes:
         leftMargin=18 * mm,
         rightMargin=18 * mm,
         topMargin=16 * mm,
-        bottomMargin=16 * mm,
+        bottomMargin=18 * mm,
         title=f"{_l('title', lang)} {cert.number}",
-        author=cert.laboratory.contact.name.get(lang),
+        author=lab,
         invariant=1,
+        initialFontName=font_name,
+        initialFontSize=8,
     )
-    doc.build(story)
+    doc.build(story, canvasmaker=_page_canvas(font_name, footer, lang))
     return buf.getvalue()

@@ -23,14 +23,20 @@ from jiliang.errors import ConflictError, NotFoundError, PermissionDeniedError
 
 __all__ = [
     "NUMBER_PATTERN",
+    "UPLOAD_MAX_BYTES",
     "Parties",
+    "base_url",
     "check_parties",
+    "find_number",
     "get_certificate",
     "issue",
     "list_certificates",
+    "normalise_number",
     "public_status",
     "revoke",
+    "signature_of",
     "supersede",
+    "verify_file",
 ]
 
 NUMBER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
@@ -89,6 +95,40 @@ def issue(
     session.add(row)
     session.flush()
     return row
+
+
+UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+"""Largest certificate file accepted for upload verification."""
+
+
+def normalise_number(raw: str) -> str:
+    """A number as people type or copy it: full-width forms folded (NFKC), every space removed.
+
+    >>> normalise_number(" bjjl - 2026 - 00001 ")
+    'bjjl-2026-00001'
+    >>> normalise_number("ＢＪＪＬ－２０２６　０１")
+    'BJJL-202601'
+    """
+    import unicodedata
+
+    return "".join(unicodedata.normalize("NFKC", raw).split())
+
+
+def find_number(session: Session, raw: str) -> str | None:
+    """The registered number ``raw`` means, tolerant of case and spaces; None when there is none
+    (or, in case, when two numbers differ only in case and neither matches exactly)."""
+    wanted = normalise_number(raw)
+    if not NUMBER_PATTERN.match(wanted):
+        return None
+    exact = session.scalar(select(DccCertificate.number).where(DccCertificate.number == wanted))
+    if exact is not None:
+        return exact
+    found = list(
+        session.scalars(
+            select(DccCertificate.number).where(func.upper(DccCertificate.number) == wanted.upper()).limit(2)
+        )
+    )
+    return found[0] if len(found) == 1 else None
 
 
 def get_certificate(session: Session, number: str) -> DccCertificate:
@@ -163,11 +203,56 @@ def supersede(session: Session, number: str, by: str, reason: str, *, now: datet
     return row
 
 
+def base_url(configured: str | None, request_base: str) -> str:
+    """The base of public links and QR codes: ``public_base_url`` when set, else the address the
+    request came to (scheme, host and port the server is reached at)."""
+    return (configured or request_base).rstrip("/")
+
+
+def signature_of(signed_xml: bytes, settings: Any, *, now: datetime) -> Any:
+    """The signature block of a stored certificate: verified with the platform's trust context."""
+    from jiliang.dcc.render import signature_info
+    from jiliang.dcc.trust import trust_context
+    from jiliang.dcc.verify import verify_with
+
+    return signature_info(verify_with(signed_xml, trust_context(settings), now=now))
+
+
+def _published_instrument(signed_xml: bytes) -> dict[str, str | None]:
+    """The calibrated instrument as the certificate itself publishes it: name, model, serial
+    number and the customer (the owner named in the certificate)."""
+    from jiliang.dcc.reader import from_xml
+
+    try:
+        cert = from_xml(signed_xml)
+    except DccError:
+        return {}
+    item = cert.items[0] if cert.items else None
+    serial = next(
+        (
+            i.value
+            for i in (item.identifications if item else ())
+            if "serial" in (i.name.get("en") if i.name else "").lower()
+        ),
+        item.identifications[0].value if item and item.identifications else None,
+    )
+    return {
+        "name_zh": item.name.get("zh") if item else None,
+        "name_en": item.name.get("en") if item else None,
+        "manufacturer": item.manufacturer if item else None,
+        "model": item.model if item else None,
+        "serial_number": serial,
+        "owner_zh": cert.customer.name.get("zh"),
+        "owner_en": cert.customer.name.get("en"),
+    }
+
+
 def public_status(session: Session, number: str) -> dict[str, Any]:
-    """What anyone may know about a certificate number: status, signer, dates, hash."""
+    """What anyone may know about a certificate number: status, signer, dates, hash, and the
+    instrument as the certificate publishes it. The number is matched tolerant of case and spaces."""
     from jiliang.platform.models import Organization
 
-    row = get_certificate(session, number)
+    row = get_certificate(session, find_number(session, number) or number)
     lab = session.get(Organization, row.lab_org_id)
     by = session.get(DccCertificate, row.superseded_by) if row.superseded_by else None
     return {
@@ -181,7 +266,35 @@ def public_status(session: Session, number: str) -> dict[str, Any]:
         "reason": row.reason if row.status != CertificateStatus.VALID.value else None,
         "superseded_by": by.number if by else None,
         "sha256": row.sha256,
+        "instrument": _published_instrument(row.signed_xml),
     }
+
+
+def verify_file(
+    session: Session, data: bytes, settings: Any, *, now: datetime, at: datetime | None = None
+) -> dict[str, Any]:
+    """Verify an uploaded signed certificate with the platform's trust context, and say what the
+    register holds for its number (status, whether these are the very bytes issued).
+
+    The one service behind the API's ``POST /api/certificates/verify`` and the public page's upload.
+    """
+    from jiliang.dcc.trust import trust_context
+    from jiliang.dcc.verify import verify_with
+
+    report = verify_with(data, trust_context(settings), now=now, at=at, max_bytes=UPLOAD_MAX_BYTES)
+    out = report.as_dict()
+    out["register"] = None
+    if report.certificate_number:
+        try:
+            status = public_status(session, report.certificate_number)
+        except NotFoundError:
+            return out
+        out["register"] = {
+            "status": status["status"],
+            "same_bytes": status["sha256"] == hashlib.sha256(data).hexdigest(),
+            "superseded_by": status["superseded_by"],
+        }
+    return out
 
 
 @dataclass(frozen=True, slots=True)

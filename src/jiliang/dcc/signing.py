@@ -34,10 +34,13 @@ from jiliang.dcc.xmlsafe import parse_xml
 __all__ = [
     "ECDSA_SHA256",
     "PLUGIN_MODULES",
+    "RSA_PSS_SHA256",
+    "RSA_SHA256",
     "VERIFIERS",
     "XADES_NS",
     "EcdsaSigner",
     "EcdsaVerifier",
+    "RsaSigner",
     "SignatureVerifier",
     "Signer",
     "TimestampSource",
@@ -49,6 +52,8 @@ __all__ = [
 
 XADES_NS = "http://uri.etsi.org/01903/v1.3.2#"
 ECDSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+RSA_PSS_SHA256 = "http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1"
 EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 
 TimestampSource = Callable[[bytes], bytes]
@@ -149,13 +154,28 @@ class EcdsaSigner:
         timed, _ = _signxml_classes()
         signer = timed(
             method=methods.enveloped,
-            signature_algorithm=SignatureMethod.ECDSA_SHA256,
+            signature_algorithm=SignatureMethod(self.signature_method),
             digest_algorithm=DigestAlgorithm.SHA256,
         )
         signer.signing_time = signing_time
         # Only the signer's certificate goes into KeyInfo and SigningCertificateV2 (signxml checks
         # every listed digest against the KeyInfo certificate); the chain goes into the B-LT values.
         return signer.sign(root, key=self.key, cert=[self.cert.public_bytes(Encoding.PEM).decode()])
+
+
+@dataclass
+class RsaSigner(EcdsaSigner):
+    """RSA (2048 bits or more) with SHA-256, PKCS#1 v1.5 (``rsa-sha256``) or, with ``pss=True``,
+    RSASSA-PSS (``sha256-rsa-MGF1``, RFC 6931) — for laboratories whose CA issues RSA keys."""
+
+    pss: bool = False
+
+    def __post_init__(self) -> None:
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        if not isinstance(self.key, rsa.RSAPrivateKey) or self.key.key_size < 2048:
+            raise SigningError("the private key must be RSA with at least 2048 bits for this signer")
+        self.signature_method = RSA_PSS_SHA256 if self.pss else RSA_SHA256
 
 
 class EcdsaVerifier:
@@ -182,7 +202,10 @@ class EcdsaVerifier:
             raise DccError(f"the signer certificate cannot be read: {exc}") from None
         import dataclasses
 
-        options: dict[str, Any] = {"expect_references": True}
+        # The signature is checked with the certificate's key (the one the chain validates); a
+        # ds:KeyValue beside it is redundant and not compared (signxml cannot compare RSA-PSS keys,
+        # and its EC comparison is not reliable), so it is ignored.
+        options: dict[str, Any] = {"expect_references": True, "ignore_ambiguous_key_info": True}
         if "verification_time" in {f.name for f in dataclasses.fields(XAdESSignatureConfiguration)}:
             options["verification_time"] = at  # signxml >= 5 checks the validity period itself
         config = XAdESSignatureConfiguration(**options)
@@ -221,7 +244,13 @@ class EcdsaVerifier:
 VERIFIERS: dict[str, SignatureVerifier] = {
     ECDSA_SHA256: EcdsaVerifier(),
     "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384": EcdsaVerifier(),
-    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256": EcdsaVerifier(),
+    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512": EcdsaVerifier(),
+    RSA_SHA256: EcdsaVerifier(),
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384": EcdsaVerifier(),
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512": EcdsaVerifier(),
+    RSA_PSS_SHA256: EcdsaVerifier(),
+    "http://www.w3.org/2007/05/xmldsig-more#sha384-rsa-MGF1": EcdsaVerifier(),
+    "http://www.w3.org/2007/05/xmldsig-more#sha512-rsa-MGF1": EcdsaVerifier(),
 }
 """SignatureMethod URI → verifier. Register e.g. an SM2/SM3 verifier under its URI."""
 
@@ -246,14 +275,17 @@ def _x(tag: str) -> str:
     return "{" + XADES_NS + "}" + tag
 
 
-def signature_value_digest(signature: Any) -> bytes:
-    """SHA-256 of the exclusive-C14N of ``ds:SignatureValue`` (what the signature timestamp covers)."""
+def signature_value_digest(signature: Any, algorithm: str = "sha256") -> bytes:
+    """The digest (SHA-256 by default; SHA-384/512 as a TSA may use) of the exclusive-C14N of
+    ``ds:SignatureValue``: what the signature timestamp covers."""
     from lxml import etree
 
     value = signature.find(f"{{{DS_NS}}}SignatureValue")
     if value is None:
         raise DccError("ds:SignatureValue is missing")
-    return hashlib.sha256(etree.tostring(value, method="c14n", exclusive=True)).digest()
+    if algorithm not in ("sha256", "sha384", "sha512"):
+        raise DccError(f"timestamp message imprint algorithm {algorithm} is not supported")
+    return hashlib.new(algorithm, etree.tostring(value, method="c14n", exclusive=True)).digest()
 
 
 def add_long_term_data(

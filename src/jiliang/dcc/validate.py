@@ -27,7 +27,15 @@ from jiliang.dcc.xmlsafe import MAX_XML_BYTES, content_root, parse_xml
 if TYPE_CHECKING:
     from lxml import etree
 
-__all__ = ["Problem", "ValidationReport", "unit_problem", "validate", "validate_tree", "xpath_of"]
+__all__ = [
+    "Problem",
+    "ValidationReport",
+    "schema_set_for",
+    "unit_problem",
+    "validate",
+    "validate_tree",
+    "xpath_of",
+]
 
 _PREFIX = {DCC_NS: "dcc", SI_NS: "si", DS_NS: "ds", "http://uri.etsi.org/01903/v1.3.2#": "xades"}
 
@@ -201,6 +209,45 @@ def _rules(root: etree._Element) -> list[Problem]:
     return problems
 
 
+def schema_set_for(version: str) -> tuple[str | None, str | None]:
+    """The shipped XSD set a file of ``version`` is checked against, and a note when it is not its own.
+
+    A version with its own set uses it. A 3.x patch release without one (3.1.0) is checked against
+    the newest shipped set of the same minor release (patch releases only add optional parts);
+    any other 3.x version without a set (3.2.x) is read but not schema-checked. Both are warnings;
+    a version outside 3.x is an error.
+    """
+    if version in SUPPORTED_VERSIONS:
+        return version, None
+    parts = version.split(".")
+    if len(parts) != 3 or parts[0] != "3" or not all(p.isdigit() for p in parts):
+        return None, (
+            f"unknown schemaVersion {version[:40]!r}; supported: {', '.join(SUPPORTED_VERSIONS)} "
+            "(other 3.x versions are read with a warning)"
+        )
+    same_minor = [v for v in SUPPORTED_VERSIONS if v.split(".")[:2] == parts[:2]]
+    if same_minor:
+        newest = max(same_minor, key=lambda v: int(v.split(".")[2]))
+        return newest, f"no XSD ships for schemaVersion {version}; checked against the {newest} schema"
+    return None, f"no XSD ships for schemaVersion {version}; schema not checked"
+
+
+def _schema_problems(root: etree._Element, version: str, engine: str) -> list[Problem]:
+    problems: list[Problem] = []
+    if engine == "lxml":
+        schema = lxml_schema(version)
+        if not schema.validate(root):
+            for entry in schema.error_log:
+                problems.append(Problem("schema", entry.path or "/", f"line {entry.line}: {entry.message}"))
+    elif engine == "xmlschema":
+        for err in xmlschema_schema(version).iter_errors(root):
+            path = xpath_of(err.elem) if err.elem is not None else "/"
+            problems.append(Problem("schema", path, err.reason or str(err)))
+    else:
+        raise DccError(f"unknown validation engine {engine!r}; use lxml or xmlschema")
+    return problems
+
+
 def validate_tree(tree: etree._ElementTree | etree._Element, *, engine: str = "lxml") -> ValidationReport:
     """Validate a parsed certificate: namespace, ``schemaVersion``, XSD, then business rules.
 
@@ -225,38 +272,20 @@ def validate_tree(tree: etree._ElementTree | etree._Element, *, engine: str = "l
             None, (Problem("version", xpath_of(root), "schemaVersion attribute is missing"),)
         )
     problems: list[Problem] = []
-    if version in SUPPORTED_VERSIONS:
-        if engine == "lxml":
-            schema = lxml_schema(version)
-            if not schema.validate(root):
-                for entry in schema.error_log:
-                    problems.append(
-                        Problem("schema", entry.path or "/", f"line {entry.line}: {entry.message}")
-                    )
-        elif engine == "xmlschema":
-            for err in xmlschema_schema(version).iter_errors(root):
-                path = xpath_of(err.elem) if err.elem is not None else "/"
-                problems.append(Problem("schema", path, err.reason or str(err)))
-        else:
-            raise DccError(f"unknown validation engine {engine!r}; use lxml or xmlschema")
-    elif version.startswith("3.2."):
-        problems.append(
-            Problem(
-                "version",
-                xpath_of(root) + "/@schemaVersion",
-                f"no XSD for schemaVersion {version} is available; schema not checked",
-                "warning",
-            )
-        )
-    else:
-        problems.append(
-            Problem(
-                "version",
-                xpath_of(root) + "/@schemaVersion",
-                f"unknown schemaVersion {version!r}; supported: {', '.join(SUPPORTED_VERSIONS)} (3.2.x read only)",
-            )
-        )
-        return ValidationReport(version, tuple(problems))
+    schema_set, note = schema_set_for(version)
+    if note is not None:
+        severity: Literal["error", "warning"] = "error" if note.startswith("unknown") else "warning"
+        problems.append(Problem("version", xpath_of(root) + "/@schemaVersion", note, severity))
+        if severity == "error":
+            return ValidationReport(version, tuple(problems))
+    if schema_set is not None:
+        checked = root
+        if schema_set != version:  # each XSD pins its own version: check a copy carrying that pin
+            import copy
+
+            checked = copy.deepcopy(root)
+            checked.set("schemaVersion", schema_set)
+        problems.extend(_schema_problems(checked, schema_set, engine))
     problems.extend(_rules(root))
     return ValidationReport(version, tuple(problems))
 

@@ -103,48 +103,11 @@ def _b64(el: Any) -> bytes:
 def _path(
     cert: Any, anchors: list[Any], pool: list[Any], at: datetime, issued_by: Any
 ) -> tuple[list[Any] | None, str]:
-    """A chain cert → … → anchor, every certificate valid at ``at``; or None with the reason."""
-    from cryptography import x509
+    """A validated chain cert → … → anchor at ``at`` (:func:`jiliang.dcc.chain.validate_path`)."""
+    from jiliang.dcc.chain import validate_path
 
-    anchor_set = set(anchors)
-    named = [(c.subject, c) for c in anchors + pool]
-    chain = [cert]
-    current = cert
-    for _ in range(8):
-        if not (current.not_valid_before_utc <= at <= current.not_valid_after_utc):
-            return None, (
-                f"certificate {current.subject.rfc4514_string()} is not valid at {at.isoformat()} "
-                f"(valid {current.not_valid_before_utc.isoformat()} to {current.not_valid_after_utc.isoformat()})"
-            )
-        if current in anchor_set:
-            return chain, "ok"
-        wanted = current.issuer
-        candidates = [c for name, c in named if name == wanted and c is not current]
-        issuer = None
-        for cand in candidates:
-            if issued_by(current, cand):
-                try:
-                    bc = cand.extensions.get_extension_for_class(x509.BasicConstraints).value
-                    is_ca = bc.ca
-                except x509.ExtensionNotFound:
-                    is_ca = False
-                if not is_ca:
-                    return None, f"issuer {cand.subject.rfc4514_string()} is not a CA certificate"
-                issuer = cand
-                break
-        if issuer is None:
-            if current.issuer == current.subject:
-                return (
-                    None,
-                    f"self-signed certificate {current.subject.rfc4514_string()} is not in the trust bundle",
-                )
-            return (
-                None,
-                f"no trusted issuer for {current.subject.rfc4514_string()} (issuer {current.issuer.rfc4514_string()})",
-            )
-        chain.append(issuer)
-        current = issuer
-    return None, "certificate chain is too long"
+    result = validate_path(cert, anchors, pool, at, issued_by)
+    return (list(result.chain) if result.chain is not None else None), result.reason
 
 
 def _issued_by(cert: Any, issuer: Any) -> bool:
@@ -451,7 +414,7 @@ def _verify(
     if ts_el is not None:
         try:
             token, tsa_cert = parse_timestamp_token(_b64(ts_el))
-            if token.hash_algorithm != "sha256" or token.message_imprint != signature_value_digest(sig):
+            if token.message_imprint != signature_value_digest(sig, token.hash_algorithm):
                 raise DccError("the timestamp does not cover this signature value")
             path, why = _path(
                 tsa_cert, anchors, list(token.tsa_certificates) + embedded, token.gen_time, _issued_by

@@ -13,6 +13,7 @@ from jiliang.dcc.model import (
     Hybrid,
     Identification,
     InfluenceCondition,
+    Limit,
     Location,
     MeasurementResult,
     Method,
@@ -119,6 +120,21 @@ class _W:
             self.d(el, "date", st.date.isoformat())
         if st.conformity is not None:
             self.d(el, "conformity", st.conformity)
+        elif st.conformity_list:
+            self.d(el, "conformityXMLList", " ".join(st.conformity_list))
+        if st.limits:
+            data = self.d(el, "data")
+            for limit in st.limits:
+                self.limit(data, limit)
+
+    def limit(self, parent: Any, limit: Limit) -> None:
+        el = self.d(parent, "quantity", refType=limit.ref_type)
+        if limit.name is not None:
+            self.text(el, "name", limit.name)
+        if isinstance(limit.value, Real):
+            self.real(el, limit.value)
+        else:
+            self.real_list(el, limit.value)
 
     def real(self, parent: Any, r: Real) -> None:
         el = self.s(parent, "real")

@@ -61,10 +61,11 @@ class Settings(BaseSettings):
         le=10_080,
         description="Minutes between audit checkpoints written by the server (0: only at start and stop).",
     )
-    public_base_url: str = Field(
-        default="http://127.0.0.1:8000", description="Base URL printed in QR codes and links."
+    public_base_url: str | None = Field(
+        default=None,
+        description="Base URL printed in QR codes and links; unset: the address the server is reached at.",
     )
-    # Certificates (DCC): demo mode, trust anchors, signature policy
+    # Certificates (DCC): demo mode, trust anchors, PDF font, signature policy
     demo_mode: bool = Field(
         default=False,
         description="Demo mode: trust and sign with the demo CA made by `jiliang demo seed` (never in production).",
@@ -72,6 +73,10 @@ class Settings(BaseSettings):
     trust_anchors: Path | None = Field(
         default=None,
         description="PEM bundle of trusted CA certificates for verifying certificates (besides the platform CA).",
+    )
+    dcc_pdf_font: Path | None = Field(
+        default=None,
+        description="CJK font file (TTF/OTF/TTC) embedded in certificate PDFs; unset: a system font (Noto Sans CJK).",
     )
     signature_policy: Literal["B-LT", "B-T", "B-B"] = Field(
         default="B-LT",
