@@ -318,8 +318,12 @@ ALGORITHM_A_MAX_ITER = 1000
 ALGORITHM_A_TOL = 1e-12
 
 
-def _sig3(v: float) -> float:
-    return float(f"{v:.3g}")
+def _iso_unchanged(x0: float, s0: float, x1: float, s1: float) -> bool:
+    """No change in the 3rd significant figure of s* and the same decimal place of x* (§C.3.1)."""
+    if s1 <= 0:
+        return True
+    place = 2 - math.floor(math.log10(s1))
+    return round(s0, place) == round(s1, place) and round(x0, place) == round(x1, place)
 
 
 def algorithm_a(data: LabResults, stopping: str = "converged") -> ReferenceValue:
@@ -327,7 +331,8 @@ def algorithm_a(data: LabResults, stopping: str = "converged") -> ReferenceValue
 
     x* = median, s* = 1.483·median|x_i − x*|; repeat δ = 1.5 s*, winsorise to x* ± δ, x* = mean,
     s* = 1.134·sd. ``stopping`` is ``"converged"`` (changes below 1e-12·s*) or ``"iso"`` (no change
-    in the 3rd significant figure of x* and s*, §C.3.1 NOTE). u(x*) = 1.25 s*/√p (§7.7.3).
+    in the 3rd significant figure of s* and in the same decimal place of x*, §C.3.1).
+    u(x*) = 1.25 s*/√p (§7.7.3).
     """
     if stopping not in {"converged", "iso"}:
         raise ComparisonError(f"algorithm_a: stopping must be 'converged' or 'iso', got {stopping!r}")
@@ -346,13 +351,13 @@ def algorithm_a(data: LabResults, stopping: str = "converged") -> ReferenceValue
         w = np.clip(x, xs - delta, xs + delta)
         nx, ns = float(w.mean()), 1.134 * float(w.std(ddof=1))
         if stopping == "iso":
-            done = _sig3(nx) == _sig3(xs) and _sig3(ns) == _sig3(ss)
+            done = _iso_unchanged(xs, ss, nx, ns)
         else:
             done = abs(nx - xs) <= ALGORITHM_A_TOL * ns and abs(ns - ss) <= ALGORITHM_A_TOL * ns
         xs, ss = nx, ns
         if done:
             break
-    rule = ("no change in the 3rd significant figure of x* and s* (ISO 13528:2022 §C.3.1)" if stopping == "iso"
+    rule = ("no change in the 3rd significant figure of s* and the same decimal place of x* (ISO 13528:2022 §C.3.1)" if stopping == "iso"
             else f"changes of x* and s* below {ALGORITHM_A_TOL:g}·s*")
     return _result(
         data, "algorithm_a", xs, 1.25 * ss / math.sqrt(p),
