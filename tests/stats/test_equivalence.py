@@ -60,7 +60,7 @@ def test_model_choice_heterogeneous_data():
     x = 5 + rng.normal(0, 1, 12)
     data = LabResults.of([str(i) for i in range(12)], x, [0.05] * 12)
     choice = choose_model(data)
-    assert [t.name for t in choice.tests][0] == "Cochran's Q homogeneity"
+    assert choice.tests[0].name == "Cochran's Q homogeneity"
     assert not choice.tests[0].passed
     assert choice.estimator in {"hierarchical_gauss", "median", "linear_pool"}
 

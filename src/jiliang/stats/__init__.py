@@ -1,4 +1,5 @@
-"""Statistics for supervision: comparison reference values, degrees of equivalence, PT scores.
+"""Statistics for supervision: comparison reference values, degrees of equivalence, PT scores,
+calibration intervals.
 
 Pure: no I/O, no clock, no global random state (generators are passed in).
 """
@@ -12,6 +13,16 @@ from jiliang.stats.equivalence import (
     evaluate_comparison,
     reference_value,
     unilateral_does,
+)
+from jiliang.stats.intervals import (
+    A3Result,
+    IntervalError,
+    ReliabilityFit,
+    S2Result,
+    VariablesResult,
+    method_a3,
+    method_s2,
+    variables_interval,
 )
 from jiliang.stats.model_choice import ModelChoice, TestResult, choose_model, symmetry_test
 from jiliang.stats.pt_scores import (
@@ -49,21 +60,25 @@ from jiliang.stats.reference_value import (
 )
 
 __all__ = [
-    # comparisons and proficiency testing
     "COVERAGE_K",
     "ESTIMATORS",
+    "A3Result",
     "BilateralDoE",
     "CochranQ",
     "ComparisonError",
     "ComparisonEvaluation",
     "HomogeneityCheck",
+    "IntervalError",
     "LabResults",
     "ModelChoice",
     "PTScore",
     "ReferenceValue",
+    "ReliabilityFit",
+    "S2Result",
     "StabilityCheck",
     "TestResult",
     "UnilateralDoE",
+    "VariablesResult",
     "algorithm_a",
     "arithmetic_mean",
     "bilateral_does",
@@ -77,6 +92,8 @@ __all__ = [
     "largest_consistent_subset",
     "linear_pool",
     "median_value",
+    "method_a3",
+    "method_s2",
     "paule_mandel",
     "pt_scores",
     "reference_value",
@@ -87,6 +104,7 @@ __all__ = [
     "tau2_paule_mandel",
     "tau2_reml",
     "unilateral_does",
+    "variables_interval",
     "weighted_mean",
     "z_class",
 ]
