@@ -44,6 +44,7 @@ SEEDERS: list[str] = [
     "jiliang.dcc.demo",
     "jiliang.meters.demo",
     "jiliang.supervision.demo",
+    "jiliang.comparisons.demo",
 ]
 
 
