@@ -32,6 +32,7 @@ __all__ = [
     "evaluate_round",
     "get_round",
     "lab_results",
+    "list_labs",
     "list_rounds",
     "publish_round",
     "round_view",
@@ -99,6 +100,12 @@ def create_round(
         session.add(ComparisonParticipant(round_id=rnd.id, org_id=org_id))
     session.flush()
     return rnd
+
+
+def list_labs(session: Session) -> list[tuple[int, str]]:
+    """Labs and institutes that may take part in a round: (organization id, name)."""
+    stmt = select(Organization.id, Organization.name).where(Organization.kind.in_(LAB_KINDS)).order_by(Organization.name)
+    return [(int(i), str(n)) for i, n in session.execute(stmt)]
 
 
 def _participants(session: Session, round_id: int) -> list[int]:
