@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize
+from scipy import optimize, special
 from scipy import stats as sps
 
 from jiliang.stats.reference_value import (
@@ -173,11 +173,13 @@ def _tau_prior_scale(x: Floats, u: Floats) -> float:
 
 
 def _mixture_quantile(p: float, means: Floats, sds: Floats, probs: Floats) -> float:
+    keep = probs > 1e-16 * float(probs.max())
+    means, sds, probs = means[keep], sds[keep], probs[keep]
     lo = float(np.min(means - 12 * sds))
     hi = float(np.max(means + 12 * sds))
 
     def cdf(v: float) -> float:
-        return float(np.sum(probs * sps.norm.cdf((v - means) / sds))) - p
+        return float(np.sum(probs * special.ndtr((v - means) / sds))) - p
 
     return float(optimize.brentq(cdf, lo, hi, xtol=1e-14 * max(1.0, abs(hi)), rtol=1e-14))
 

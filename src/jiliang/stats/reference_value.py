@@ -224,7 +224,7 @@ def _result(
         birge_ratio=check.birge_ratio,
         included=data.included_labs,
         convention=convention,
-        weights=tuple(float(c) for c in weights) if weights is not None else (),
+        weights=tuple(weights.tolist()) if weights is not None else (),
         iterations=iterations,
         tau_in_u=tau_in_u,
         extra=dict(extra or {}),
