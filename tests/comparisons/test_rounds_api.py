@@ -55,6 +55,10 @@ def test_round_life(client, app, auth_headers):
     assert report["estimator"] == "weighted_mean" and len(report["labs"]) == 2
     svg = client.get(f"/api/comparisons/rounds/{rid}/report.svg", headers=lab)
     assert svg.status_code == 200 and svg.text.startswith("<svg")
+    for lang in ("zh", "en"):
+        pdf = client.get(f"/api/comparisons/rounds/{rid}/report.pdf?lang={lang}", headers=lab)
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert client.get(f"/api/comparisons/rounds/{rid}/report.pdf?lang=fr", headers=lab).status_code == 422
     r = client.post(f"/api/comparisons/rounds/{rid}/publish", json={"estimator": "mean"}, headers=institute)
     assert r.status_code == 409
 

@@ -6,7 +6,7 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -120,3 +120,14 @@ def report_svg(round_id: int, caller: Caller, session: SessionDep) -> Response:
     if v.report is None:
         raise NotFoundError(f"round {round_id} has no published report")
     return Response(svc.doe_svg(v.report, v.round.code), media_type="image/svg+xml")
+
+
+@router.get("/{round_id}/report.pdf", name="report_pdf", summary="The published report as PDF (zh or en)")
+def report_pdf(
+    round_id: int, caller: Caller, session: SessionDep, lang: str = Query("zh", pattern="^(zh|en)$")
+) -> Response:
+    from jiliang.comparisons.report import report_pdf as render
+
+    v = svc.round_view(session, caller, round_id)
+    return Response(render(v, lang), media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{v.round.code}.pdf"'})
