@@ -32,6 +32,25 @@ _L = {
 }
 
 
+_SUP = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻²³½", ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "-", "2", "3", "1/2"], strict=True))
+_SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉", "0123456789", strict=True))
+#: Characters STSong-Light lacks, written in plain ASCII instead.
+_PLAIN = {"−": "-", "√": "sqrt", "∓": "-/+", "′": "'", "∞": "inf", "→": "->", "–": "-"}
+
+
+def _pdf_text(s: str) -> str:
+    """Escape for reportlab's mini-markup; super/subscripts and a few symbols the CID font lacks."""
+    out = []
+    for ch in s:
+        if ch in _SUP:
+            out.append(f"<super>{_SUP[ch]}</super>")
+        elif ch in _SUB:
+            out.append(f"<sub>{_SUB[ch]}</sub>")
+        else:
+            out.append(html.escape(_PLAIN.get(ch, ch), quote=False))
+    return "".join(out)
+
+
 def _l(key: str, lang: str) -> str:
     return _L[key][0 if lang == "zh" else 1]
 
@@ -87,7 +106,7 @@ def report_pdf(view: RoundView, lang: str = "zh") -> bytes:
     h2 = ParagraphStyle("h2", parent=body, fontSize=11, leading=15, spaceBefore=6, spaceAfter=3)
 
     def p(s: str, style: Any = body) -> Any:
-        return Paragraph(html.escape(s, quote=False), style)
+        return Paragraph(_pdf_text(s), style)
 
     width = A4[0] - 36 * mm
     grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")])
