@@ -51,8 +51,9 @@ def test_excluded_labs_get_does_with_the_plus_sign():
     ev = evaluate_comparison(_pb(), "mean")
     by = {d.lab: d for d in ev.labs}
     assert not by["INMETRO"].included and not by["INM"].included
-    u_ref = ev.reference.u
-    assert by["INM"].u_d == pytest.approx(np.hypot(1.98 / 2, u_ref), rel=EXACT)
+    # u²(d) = u_i² + Σ c_j² u_j² with c_j = 1/9 (the mean's uncertainty propagated from the labs' u).
+    inc = _pb().u[1:10]
+    assert by["INM"].u_d == pytest.approx(np.sqrt((1.98 / 2) ** 2 + sum(u**2 for u in inc) / 81), rel=EXACT)
     assert by["INMETRO"].d == pytest.approx(1.62 - 2.99, abs=EXACT)
 
 

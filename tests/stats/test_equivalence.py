@@ -44,7 +44,16 @@ def test_tau_included_or_not_is_stated_and_changes_u_d():
     assert "included in u(d_i)" in with_tau.convention and "not included" in without.convention
     a = {d.lab: d for d in with_tau.labs}["A"]
     b = {d.lab: d for d in without.labs}["A"]
-    assert a.u_d**2 - b.u_d**2 == pytest.approx(tau**2)
+    c = dict(zip(with_tau.reference.included, with_tau.reference.weights))
+    u = dict(zip(DATA.labs, DATA.u))
+    assert a.u_d**2 == pytest.approx(0.2**2 + tau**2 - with_tau.reference.u**2)
+    assert b.u_d**2 == pytest.approx(0.2**2 * (1 - c["A"]) ** 2 + sum(c[k] ** 2 * u[k] ** 2 for k in c if k != "A"))
+
+
+def test_mean_of_two_equal_values_has_positive_u_d():
+    data = LabResults.of(["A", "B"], [1.0, 1.0], [0.1, 0.1])
+    ev = evaluate_comparison(data, "mean")
+    assert all(d.u_d == pytest.approx(0.1 / 2**0.5) for d in ev.labs)
 
 
 def test_bilateral():

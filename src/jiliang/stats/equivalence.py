@@ -1,9 +1,10 @@
 """Degrees of equivalence and the evaluation of a comparison with a named estimator.
 
 Unilateral DoE d_i = x_i − y. For a linear estimator y = Σc_j x_j over the included labs,
-u²(d_i) = σ_i² − 2c_iσ_i² + u²(y) with σ_i² = u_i² (+ τ² when τ is included): for the weighted
-mean (c_i = w_i/Σw) this is σ_i² − u²(y) (Cox 2002 eq. 9); for an excluded lab (c_i = 0) it is
-σ_i² + u²(y). For non-linear estimators (median, Algorithm A, hierarchical model, linear pool) y is
+u²(d_i) = σ_i² − 2c_iσ_i² + u_p²(y) with σ_i² = u_i² (+ τ² when τ is included) and
+u_p²(y) = Σc_j²σ_j² the uncertainty of y propagated from the same σ_j: for the weighted mean
+(c_i = w_i/Σw, τ included) this is σ_i² − u²(y) (Cox 2002 eq. 9); for an excluded lab (c_i = 0)
+it is σ_i² + u_p²(y). For non-linear estimators (median, Algorithm A, hierarchical model, linear pool) y is
 treated as independent of x_i: u²(d_i) = σ_i² + u²(y). U(d_i) = 2u(d_i); En = d_i/U(d_i);
 ζ = d_i/u(d_i). Bilateral: d_ij = x_i − x_j, u²(d_ij) = σ_i² + σ_j².
 """
@@ -115,16 +116,12 @@ def unilateral_does(data: LabResults, ref: ReferenceValue, include_tau: bool = T
     tau2 = ref.tau**2 if include_tau else 0.0
     inc = set(ref.included)
     coef = dict(zip(ref.included, ref.weights, strict=True)) if ref.weights else {}
+    sigma2 = {lab: u**2 + tau2 for lab, u in zip(data.labs, data.u, strict=True)}
+    u2y = sum(c**2 * sigma2[lab] for lab, c in coef.items()) if coef else ref.u**2
     out = []
-    for lab, x, u in zip(data.labs, data.x, data.u, strict=True):
-        var = u**2 + tau2
+    for lab, x in zip(data.labs, data.x, strict=True):
         c = coef.get(lab, 0.0)
-        if coef and lab in inc:
-            u2 = var - 2 * c * var + ref.u**2
-            if ref.tau_in_u and not include_tau:
-                u2 = var - 2 * c * (var + ref.tau**2) + ref.u**2
-        else:
-            u2 = var + ref.u**2
+        u2 = sigma2[lab] * (1 - 2 * c) + u2y if lab in inc else sigma2[lab] + u2y
         if u2 <= 0:
             raise ComparisonError(f"lab {lab}: u²(d) = {u2:.3g} is not positive under this convention")
         ud = math.sqrt(u2)
@@ -164,8 +161,9 @@ def evaluate_comparison(
     labs = unilateral_does(data, ref, include_tau)
     tau_note = (f"τ = {ref.tau:.6g} {'included in' if include_tau else 'not included in'} u(d_i)"
                 if ref.tau > 0 else "τ = 0")
-    kind = ("linear estimator: u²(d_i) = σ_i² − 2c_iσ_i² + u²(y) for included labs (σ_i² − u²(y) for the "
-            "weighted mean), σ_i² + u²(y) for excluded labs" if ref.weights
+    kind = ("linear estimator y = Σc_j x_j: u²(d_i) = σ_i² − 2c_iσ_i² + Σc_j²σ_j² for included labs "
+            "(σ_i² − u²(y) for the weighted mean), σ_i² + Σc_j²σ_j² for excluded labs, σ_j² = u_j² (+ τ²)"
+            if ref.weights
             else "non-linear estimator: u²(d_i) = σ_i² + u²(y) for every lab")
     conv = f"{ref.convention}. DoE: d_i = x_i − y; {kind}; {tau_note}; U(d_i) = 2u(d_i); En = d_i/U(d_i); ζ = d_i/u(d_i)"
     return ComparisonEvaluation(ref, labs, conv)
