@@ -23,6 +23,7 @@ from itertools import combinations
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import special
 from scipy import stats as sps
 
 from jiliang.errors import InputError
@@ -70,6 +71,9 @@ class LabResults:
     u: tuple[float, ...]
     dof: tuple[float, ...] = ()
     included: tuple[bool, ...] = ()
+    _x_in: Floats = field(init=False, repr=False, compare=False)
+    _u_in: Floats = field(init=False, repr=False, compare=False)
+    _labs_in: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         n = len(self.labs)
@@ -95,6 +99,10 @@ class LabResults:
                 raise ComparisonError(f"lab {lab}: degrees of freedom {nu} must be positive")
         if sum(self.included) < 2:
             raise ComparisonError(f"need at least 2 included labs, got {sum(self.included)}")
+        mask = np.asarray(self.included, dtype=bool)
+        object.__setattr__(self, "_x_in", np.asarray(self.x, dtype=float)[mask])
+        object.__setattr__(self, "_u_in", np.asarray(self.u, dtype=float)[mask])
+        object.__setattr__(self, "_labs_in", tuple(lab for lab, ok in zip(self.labs, self.included, strict=True) if ok))
 
     @classmethod
     def of(
@@ -123,13 +131,12 @@ class LabResults:
         return LabResults(self.labs, self.x, self.u, self.dof, inc)
 
     def arrays(self) -> tuple[Floats, Floats]:
-        """x and u of the included labs."""
-        mask = np.asarray(self.included, dtype=bool)
-        return np.asarray(self.x, dtype=float)[mask], np.asarray(self.u, dtype=float)[mask]
+        """x and u of the included labs (computed once; copies, so callers may change them)."""
+        return self._x_in.copy(), self._u_in.copy()
 
     @property
     def included_labs(self) -> tuple[str, ...]:
-        return tuple(lab for lab, ok in zip(self.labs, self.included, strict=True) if ok)
+        return self._labs_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +195,7 @@ def cochran_q(x: Floats, u: Floats) -> CochranQ:
     y = float(np.sum(w * x) / np.sum(w))
     q = float(np.sum(w * (x - y) ** 2))
     dof = x.size - 1
-    return CochranQ(q, dof, float(sps.chi2.sf(q, dof)), math.sqrt(q / dof), y, float(np.sum(w) ** -0.5))
+    return CochranQ(q, dof, float(special.chdtrc(dof, q)), math.sqrt(q / dof), y, float(np.sum(w) ** -0.5))
 
 
 def _result(
