@@ -51,6 +51,7 @@ NAV: list[NavItem] = [
     NavItem("nav.standards", "/registry/standards", _USERS),
     NavItem("nav.uncertainty", "/uncertainty", _ALL),
     NavItem("nav.certificates", "/certificates", _USERS),
+    NavItem("nav.comparisons", "/comparisons", (Role.REGULATOR, Role.LAB)),
     NavItem("nav.meters", "/meters", (Role.REGULATOR, Role.ENTERPRISE), kinds=(OrgKind.UTILITY,)),
     NavItem("nav.verify", "/verify", _ALL),
     NavItem("nav.audit", "/audit", (Role.REGULATOR,)),
