@@ -56,7 +56,9 @@ from jiliang.errors import InputError
 __all__ = [
     "ALGORITHM",
     "CREDIT_CLASSES",
+    "INSPECTOR_COLUMNS",
     "MIN_SEED_BYTES",
+    "TARGET_COLUMNS",
     "DrawImpossibleError",
     "DrawRecord",
     "Inspector",
