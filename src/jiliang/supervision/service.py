@@ -185,6 +185,7 @@ def create_plan(
     inspectors = parse_inspectors_csv(inspectors_csv) if inspectors_csv else _default_inspectors(session)
     if not targets:
         raise InputError(f"no organization in scope {scope} to draw from")
+    digest_targets(targets), digest_inspectors(inspectors)  # refuse duplicated ids now
     missing = sorted({t.credit_class for t in targets} - set(parsed.ratios))
     if missing:
         raise InputError(f"no ratio for credit class {', '.join(missing)}")
