@@ -39,6 +39,7 @@ NAV: list[NavItem] = [
     NavItem("nav.uncertainty", "/uncertainty", _ALL),
     NavItem("nav.certificates", "/certificates", _USERS),
     NavItem("nav.meters", "/meters", (Role.REGULATOR, Role.ENTERPRISE)),
+    NavItem("nav.inspections", "/inspections", _ALL),
     NavItem("nav.verify", "/verify", _ALL),
     NavItem("nav.audit", "/audit", (Role.REGULATOR,)),
 ]
