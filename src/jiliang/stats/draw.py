@@ -112,7 +112,10 @@ class Target:
             )
 
     def as_row(self) -> dict[str, str]:
-        return {c: getattr(self, c) for c in TARGET_COLUMNS}
+        return dict(zip(TARGET_COLUMNS, self.as_list(), strict=True))
+
+    def as_list(self) -> list[str]:
+        return [self.id, self.name, self.credit_class, self.district, self.category, self.owner_id]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,12 +131,10 @@ class Inspector:
         _check_id(self.id, "inspector")
 
     def as_row(self) -> dict[str, str]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "district": self.district,
-            "conflicts": ";".join(sorted(self.conflicts)),
-        }
+        return dict(zip(INSPECTOR_COLUMNS, self.as_list(), strict=True))
+
+    def as_list(self) -> list[str]:
+        return [self.id, self.name, self.district, ";".join(sorted(self.conflicts))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +260,18 @@ def rank_key(key: bytes, stratum: str, item_id: str) -> bytes:
     return hashlib.sha256(key + b"\x00" + stratum.encode() + b"\x00" + item_id.encode()).digest()
 
 
+def _ranked(key: bytes, stratum: str, items: Iterable[Any]) -> list[Any]:
+    """``items`` sorted by :func:`rank_key` (the prefix is hashed once and copied)."""
+    prefix = hashlib.sha256(key + b"\x00" + stratum.encode() + b"\x00")
+
+    def k(item: Any) -> bytes:
+        h = prefix.copy()
+        h.update(item.id.encode())
+        return h.digest()
+
+    return sorted(items, key=k)
+
+
 def stratum_size(ratio: str, eligible: int) -> int:
     """``⌈ratio · eligible⌉`` computed exactly on the decimal ratio.
 
@@ -276,14 +289,18 @@ def _unique(items: Iterable[Any], what: str) -> list[Any]:
     return rows
 
 
+def _digest_rows(rows: list[Any]) -> str:
+    return hashlib.sha256(canonical_json([r.as_list() for r in rows])).hexdigest()
+
+
 def digest_targets(targets: Iterable[Target]) -> str:
-    rows = _unique(targets, "target")
-    return hashlib.sha256(canonical_json([t.as_row() for t in rows])).hexdigest()
+    """SHA-256 of the canonical JSON of the rows sorted by id, each an array in column order."""
+    return _digest_rows(_unique(targets, "target"))
 
 
 def digest_inspectors(inspectors: Iterable[Inspector]) -> str:
-    rows = _unique(inspectors, "inspector")
-    return hashlib.sha256(canonical_json([i.as_row() for i in rows])).hexdigest()
+    """As :func:`digest_targets`; conflicts sorted and joined by ``;``."""
+    return _digest_rows(_unique(inspectors, "inspector"))
 
 
 def digest_policy(policy: Policy) -> str:
@@ -312,7 +329,7 @@ def _select(
     for cls in sorted(policy.ratios):
         members = by_class.get(cls, [])
         n = stratum_size(policy.ratios[cls], len(members))
-        ranked = sorted(members, key=lambda t: rank_key(key, cls, t.id))[:n]
+        ranked = _ranked(key, cls, members)[:n]
         strata[cls] = {"eligible": len(members), "drawn": n}
         chosen.extend(ranked)
     return strata, chosen
@@ -321,7 +338,7 @@ def _select(
 def _assign(
     chosen: list[Target], inspectors: list[Inspector], policy: Policy, key: bytes
 ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
-    ring = sorted(inspectors, key=lambda i: rank_key(key, "inspectors", i.id))
+    ring = _ranked(key, "inspectors", inspectors)
     if chosen and len(ring) < policy.team_size:
         raise InputError(f"team_size {policy.team_size} exceeds the {len(ring)} inspectors given")
     selected: list[dict[str, Any]] = []
@@ -376,8 +393,8 @@ def draw(
         public_value=public_value,
         policy=policy.as_dict(),
         inputs_sha256={
-            "targets": hashlib.sha256(canonical_json([t.as_row() for t in target_rows])).hexdigest(),
-            "inspectors": hashlib.sha256(canonical_json([i.as_row() for i in inspector_rows])).hexdigest(),
+            "targets": _digest_rows(target_rows),
+            "inspectors": _digest_rows(inspector_rows),
             "policy": digest_policy(policy),
         },
         strata=strata,
@@ -436,30 +453,35 @@ def replay(
     return ReplayResult(not problems, tuple(problems), True)
 
 
-def _read_csv(text: str, columns: Sequence[str], what: str) -> list[dict[str, str]]:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), skipinitialspace=True)
-    header = [h.strip() for h in (reader.fieldnames or [])]
+def _read_csv(text: str, columns: Sequence[str], what: str) -> list[list[str]]:
+    """Rows of ``columns`` (in that order, stripped) from CSV text with a header naming them."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip() for h in next(reader, [])]
     missing = [c for c in columns if c not in header]
     if missing:
         raise InputError(f"{what} CSV lacks column(s) {', '.join(missing)}")
-    reader.fieldnames = header
+    pos = [header.index(c) for c in columns]
+    width = len(header)
     rows = []
     for n, row in enumerate(reader, start=2):
-        if None in row:
+        if not row:
+            continue
+        if len(row) > width:
             raise InputError(f"{what} CSV line {n}: more fields than columns")
-        rows.append({c: (row.get(c) or "").strip() for c in columns})
+        row += [""] * (width - len(row))
+        rows.append([row[p].strip() for p in pos])
     return rows
 
 
 def parse_targets_csv(text: str) -> list[Target]:
     """Targets from CSV text with columns ``id, name, credit_class, district, category, owner_id``."""
-    return [Target(**row) for row in _read_csv(text, TARGET_COLUMNS, "targets")]
+    return [Target(*row) for row in _read_csv(text, TARGET_COLUMNS, "targets")]
 
 
 def parse_inspectors_csv(text: str) -> list[Inspector]:
     """Inspectors from CSV text with columns ``id, name, district, conflicts`` (owner ids by ``;``)."""
     out = []
-    for row in _read_csv(text, INSPECTOR_COLUMNS, "inspectors"):
-        conflicts = frozenset(c.strip() for c in row["conflicts"].split(";") if c.strip())
-        out.append(Inspector(row["id"], row["name"], row["district"], conflicts))
+    for iid, name, district, raw in _read_csv(text, INSPECTOR_COLUMNS, "inspectors"):
+        conflicts = frozenset(c.strip() for c in raw.split(";") if c.strip())
+        out.append(Inspector(iid, name, district, conflicts))
     return out
