@@ -59,8 +59,12 @@ def main() -> None:
     args = ap.parse_args()
     rng = random.Random(1)
     t_csv, i_csv = lists(args.targets, args.inspectors, rng)
-    policy = Policy(edition="bench", ratios={"A": "0.02", "B": "0.05", "C": "0.2", "D": "1"},
-                    team_size=2, exclude_same_district=True)
+    policy = Policy(
+        edition="bench",
+        ratios={"A": "0.02", "B": "0.05", "C": "0.2", "D": "1"},
+        team_size=2,
+        exclude_same_district=True,
+    )
 
     def run_draw() -> bytes:
         return draw(parse_targets_csv(t_csv), parse_inspectors_csv(i_csv), policy, SEED).to_json()
@@ -73,9 +77,16 @@ def main() -> None:
     assert result.matches  # type: ignore[attr-defined]
 
     rules, _ = load_rules()
-    weights = {"overdue_instrument": 0.3, "error_found": 0.05, "seal_broken": 0.01, "cheating": 0.002,
-               "failed_inspection": 0.03, "passed_inspection": 0.1, "commitment_broken": 0.01,
-               "commitment_kept": 0.3}
+    weights = {
+        "overdue_instrument": 0.3,
+        "error_found": 0.05,
+        "seal_broken": 0.01,
+        "cheating": 0.002,
+        "failed_inspection": 0.03,
+        "passed_inspection": 0.1,
+        "commitment_broken": 0.01,
+        "commitment_kept": 0.3,
+    }
     evidence = [
         Evidence(f"O{i}", {f: rng.randint(1, 4) for f in FACTS if rng.random() < weights[f]})
         for i in range(args.enterprises)

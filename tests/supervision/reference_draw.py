@@ -51,5 +51,11 @@ def reference_draw(targets, inspectors, ratios, team_size, same_district, seed_h
     }
 
 
+def digest(rows, columns):
+    """SHA-256 of the canonical JSON of the rows sorted by id, each an array in column order."""
+    arrays = [[r[c] for c in columns] for r in sorted(rows, key=lambda r: r["id"])]
+    return hashlib.sha256(canonical(arrays)).hexdigest()
+
+
 def canonical(value):
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()

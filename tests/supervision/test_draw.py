@@ -24,7 +24,7 @@ from jiliang.stats.draw import (
     replay,
     stratum_size,
 )
-from tests.supervision.reference_draw import canonical, reference_draw
+from tests.supervision.reference_draw import canonical, digest, reference_draw
 
 SEED = "5eed" * 8
 CLASSES = "ABCD"
@@ -67,6 +67,9 @@ def test_matches_the_independent_reference():
     ref = reference_draw(t_rows, i_rows, dict(POLICY.ratios), 2, True, SEED)
     for name in ("seed_commitment", "strata", "selected", "excluded_pairs"):
         assert canonical(record[name]) == canonical(ref[name]), name
+    columns_t = ["id", "name", "credit_class", "district", "category", "owner_id"]
+    assert record["inputs_sha256"]["targets"] == digest(t_rows, columns_t)
+    assert record["inputs_sha256"]["inspectors"] == digest(i_rows, ["id", "name", "district", "conflicts"])
 
 
 def test_reference_with_a_public_value():
