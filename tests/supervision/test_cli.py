@@ -102,3 +102,15 @@ def test_duplicated_target_id(plan):
     (plan / "targets.csv").write_text(TARGETS + "T1,Again,A,D1,scale,O9\n")
     proc = run_cli(["inspections", "draw", str(plan / "plan.yaml"), "--seed", SEED], plan)
     assert "duplicated target id 'T1'" in one_line_error(proc)
+
+
+def test_seed_and_commitment(tmp_path):
+    import hashlib
+
+    made = run_cli(["inspections", "seed", "--json"], tmp_path)
+    out = json.loads(made.stdout)
+    assert len(out["seed"]) == 64
+    assert out["seed_commitment"] == hashlib.sha256(bytes.fromhex(out["seed"])).hexdigest()
+    given = json.loads(run_cli(["inspections", "seed", "--seed", SEED, "--json"], tmp_path).stdout)
+    assert given["seed"] == SEED
+    assert "at least 128" in one_line_error(run_cli(["inspections", "seed", "--seed", "abcd"], tmp_path))

@@ -70,3 +70,22 @@ def replay_cmd(
         if not json_out:
             fail("does not match: " + "; ".join(result.problems), 1)
         raise typer.Exit(1)
+
+
+@app.command("seed")
+def seed_cmd(
+    seed: str | None = typer.Option(None, "--seed", help="A seed you already have (hex); default: a new one."),
+    json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Make a 256-bit seed (or take yours) and print its commitment SHA-256(seed) to publish first."""
+    import secrets
+
+    from jiliang.stats.draw import parse_seed, seed_commitment
+
+    value = parse_seed(seed).hex() if seed else secrets.token_hex(32)
+    commitment = seed_commitment(value)
+    if json_out:
+        emit_json({"seed": value, "seed_commitment": commitment})
+        return
+    console.print(f"seed (keep secret until the draw): {value}")
+    console.print(f"seed_commitment (publish now):      {commitment}")
