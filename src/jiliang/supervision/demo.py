@@ -26,12 +26,12 @@ __all__ = ["INSPECTORS", "seed"]
 DEMO_PASSWORD = "jiliang-demo"  # noqa: S105 - the documented demo password
 #: username, display name, district code (inspectors are regulator users).
 INSPECTORS: list[tuple[str, str, str]] = [
-    ("inspector1", "执法员 刘明", DISTRICTS[0][0]),
-    ("inspector2", "执法员 陈静", DISTRICTS[1][0]),
-    ("inspector3", "执法员 周强", DISTRICTS[2][0]),
-    ("inspector4", "执法员 吴芳", DISTRICTS[3][0]),
-    ("inspector5", "执法员 郑伟", DISTRICTS[4][0]),
-    ("inspector6", "执法员 孙丽", DISTRICTS[5][0]),
+    ("zhifa1", "执法员 刘明", DISTRICTS[0][0]),
+    ("zhifa2", "执法员 陈静", DISTRICTS[1][0]),
+    ("zhifa3", "执法员 周强", DISTRICTS[2][0]),
+    ("zhifa4", "执法员 吴芳", DISTRICTS[3][0]),
+    ("zhifa5", "执法员 郑伟", DISTRICTS[4][0]),
+    ("zhifa6", "执法员 孙丽", DISTRICTS[5][0]),
 ]
 
 
