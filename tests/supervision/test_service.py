@@ -81,13 +81,16 @@ def test_plan_commit_draw_discard_redraw_and_record(city):
         service.run_draw(s, reg, plan_id, NOW, SEED)
     with db.session(actor="insp0") as s:
         service.discard_draw(s, reg, plan_id, "清单有误")
-        service.commit_plan(s, reg, plan_id, NOW)
-        service.run_draw(s, reg, plan_id, NOW)
+        s.add(Organization(name="新开加油站", kind="fuel_station"))
+        s.flush()
+        service.commit_plan(s, reg, plan_id, NOW)  # the lists are taken again at commit
+        second = json.loads(service.run_draw(s, reg, plan_id, NOW).record_json)
+    assert second["strata"]["B"] == {"eligible": 13, "drawn": 7}
     with db.session(actor="insp0") as s:
         draws = list(s.scalars(select(DrawRow).where(DrawRow.plan_id == plan_id).order_by(DrawRow.id)))
         assert [(d.discarded, d.discard_reason) for d in draws] == [(True, "清单有误"), (False, None)]
         tasks = list(s.scalars(select(InspectionTask).where(InspectionTask.plan_id == plan_id)))
-        assert len(tasks) == 6 and {t.draw_id for t in tasks} == {draws[1].id}
+        assert len(tasks) == 7 and {t.draw_id for t in tasks} == {draws[1].id}
         audited = s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.entity == "sv_draw"))
         assert audited >= 3  # two inserts and the discard
         task = tasks[0]

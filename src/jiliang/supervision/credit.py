@@ -33,6 +33,7 @@ from jiliang.supervision.planfile import parse_yaml_strict
 __all__ = [
     "COMMITMENT_TEMPLATES",
     "RULES_FILE",
+    "class_counts",
     "credit_of",
     "draw_ratios",
     "gather_evidence",
@@ -125,6 +126,24 @@ def recompute_classes(session: Session, principal: Principal, today: date) -> di
         counts[result.credit_class] += 1
     session.flush()
     return dict(sorted(counts.items()))
+
+
+def class_counts(session: Session) -> dict[str, int]:
+    """How many organizations are in each class, and on each list."""
+    from sqlalchemy import func
+
+    out: dict[str, int] = {}
+    for cls, n in session.execute(
+        select(CreditClass.credit_class, func.count()).group_by(CreditClass.credit_class)
+    ):
+        out[cls] = int(n)
+    for listing, n in session.execute(
+        select(CreditClass.listing, func.count())
+        .where(CreditClass.listing.is_not(None))
+        .group_by(CreditClass.listing)
+    ):
+        out[f"list_{listing}"] = int(n)
+    return out
 
 
 def credit_of(session: Session, principal: Principal, org_id: int) -> CreditClass | None:

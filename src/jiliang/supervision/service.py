@@ -148,6 +148,21 @@ def _targets_for(session: Session, scope: str) -> list[Target]:
     ]
 
 
+def _targets_csv(targets: list[Target]) -> str:
+    return _to_csv([t.as_row() for t in sorted(targets, key=lambda t: t.id)], TARGET_COLUMNS)
+
+
+def _refresh_targets(session: Session, plan: InspectionPlan) -> None:
+    """Take the scope's organizations and their classes as they are now (at commit)."""
+    targets = _targets_for(session, plan.scope)
+    if not targets:
+        raise InputError(f"no organization in scope {plan.scope} to draw from")
+    missing = sorted({t.credit_class for t in targets} - set(plan.policy.get("ratios", {})))
+    if missing:
+        raise InputError(f"no ratio for credit class {', '.join(missing)}")
+    plan.targets_csv = _targets_csv(targets)
+
+
 def _default_inspectors(session: Session) -> list[Inspector]:
     districts = dict(session.execute(select(District.id, District.code)).tuples().all())
     org_district = dict(session.execute(select(Organization.id, Organization.district_id)).tuples().all())
@@ -196,7 +211,7 @@ def create_plan(
         scope=scope,
         year=year,
         policy=parsed.as_dict(),
-        targets_csv=_to_csv([t.as_row() for t in sorted(targets, key=lambda t: t.id)], TARGET_COLUMNS),
+        targets_csv=_targets_csv(targets),
         inspectors_csv=_to_csv(
             [i.as_row() for i in sorted(inspectors, key=lambda i: i.id)], INSPECTOR_COLUMNS
         ),
@@ -232,12 +247,16 @@ def commit_plan(
 ) -> InspectionPlan:
     """Freeze the lists and publish the seed commitment.
 
+    The targets are taken again from the registry at this moment, with their current credit
+    classes, so that a plan sent back to draft by a discarded draw is committed on fresh lists.
+
     With ``seed_commitment`` the regulator keeps the seed outside the platform and reveals it at
     the draw; without, the platform draws a 256-bit secret seed and keeps it until the draw.
     """
     _require_regulator(principal)
     plan = get_plan(session, principal, plan_id)
     plan.status = _move(plan.status, PlanStatus.COMMITTED, PLAN_TRANSITIONS, f"plan {plan_id}")
+    _refresh_targets(session, plan)
     if seed_commitment is not None:
         text = seed_commitment.strip().lower()
         if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):

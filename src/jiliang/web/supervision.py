@@ -49,6 +49,7 @@ def _index(
         ctx["my_tasks"] = service.my_tasks(session, principal)
         ctx["commitments"] = credit.list_commitments(session, principal)
         ctx["edition"] = credit.load_rules()[0].edition
+        ctx["class_counts"] = credit.class_counts(session)
     else:
         ctx["my_tasks"] = service.my_tasks(session, principal)
         ctx["commitments"] = credit.list_commitments(session, principal)
