@@ -73,8 +73,11 @@ def test_full_workflow_and_public_replay(client, auth_headers):
     )
     assert bad.status_code == 409
 
-    # not yet public
-    assert client.get(f"/api/supervision/plans/{plan_id}").status_code == 404
+    # before publication anyone sees the commitment and the frozen lists, not the seed or the draw
+    early = client.get(f"/api/supervision/plans/{plan_id}").json()
+    assert early["seed_commitment"] == commitment and early["inputs_sha256"] == record["inputs_sha256"]
+    assert early["record"] is None and early["tasks"] == [] and SEED not in json.dumps(early)
+    assert client.get(f"/api/supervision/plans/{plan_id}/record.json").status_code == 404
     assert client.post(f"/api/supervision/plans/{plan_id}/publish", headers=h).status_code == 200
     public = client.get(f"/api/supervision/plans/{plan_id}").json()
     assert public["record"] == record

@@ -52,6 +52,7 @@ from jiliang.supervision.planfile import policy_from_mapping
 __all__ = [
     "FINDING_KINDS",
     "PLAN_TRANSITIONS",
+    "PUBLIC_STATES",
     "SCOPES",
     "TASK_TRANSITIONS",
     "PlanView",
@@ -222,10 +223,14 @@ def create_plan(
     return plan
 
 
+#: States in which anyone sees a plan: from the published commitment on (a draft is internal).
+PUBLIC_STATES = (PlanStatus.COMMITTED.value, PlanStatus.DRAWN.value, PlanStatus.PUBLISHED.value)
+
+
 def get_plan(session: Session, principal: Principal, plan_id: int) -> InspectionPlan:
-    """A plan; anyone sees a published plan, the regulator sees every plan."""
+    """A plan; anyone sees it once its commitment is published, the regulator sees every plan."""
     plan = session.get(InspectionPlan, plan_id)
-    if plan is None or (plan.status != PlanStatus.PUBLISHED and not principal.is_regulator):
+    if plan is None or (plan.status not in PUBLIC_STATES and not principal.is_regulator):
         raise NotFoundError(f"plan {plan_id} not found")
     return plan
 
@@ -233,7 +238,7 @@ def get_plan(session: Session, principal: Principal, plan_id: int) -> Inspection
 def list_plans(session: Session, principal: Principal, limit: int = 200) -> list[InspectionPlan]:
     stmt = select(InspectionPlan).order_by(InspectionPlan.id.desc()).limit(limit)
     if not principal.is_regulator:
-        stmt = stmt.where(InspectionPlan.status == PlanStatus.PUBLISHED.value)
+        stmt = stmt.where(InspectionPlan.status.in_(PUBLIC_STATES))
     return list(session.scalars(stmt))
 
 
@@ -364,7 +369,11 @@ def publish_plan(session: Session, principal: Principal, plan_id: int) -> Inspec
 
 
 def plan_view(session: Session, principal: Principal, plan_id: int) -> PlanView:
+    """The plan with its record, discarded draws and tasks. Before publication others see only
+    the plan, its commitment and its frozen lists: the seed and the draw come out with the results."""
     plan = get_plan(session, principal, plan_id)
+    if plan.status != PlanStatus.PUBLISHED and not principal.is_regulator:
+        return PlanView(plan, None, [], [])
     draws = list(session.scalars(select(DrawRow).where(DrawRow.plan_id == plan_id).order_by(DrawRow.id)))
     current = next((d for d in reversed(draws) if not d.discarded), None)
     discarded = [
