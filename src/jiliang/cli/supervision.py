@@ -74,7 +74,9 @@ def replay_cmd(
 
 @app.command("seed")
 def seed_cmd(
-    seed: str | None = typer.Option(None, "--seed", help="A seed you already have (hex); default: a new one."),
+    seed: str | None = typer.Option(
+        None, "--seed", help="A seed you already have (hex); default: a new one."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Make a 256-bit seed (or take yours) and print its commitment SHA-256(seed) to publish first."""
