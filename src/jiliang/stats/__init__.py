@@ -1,9 +1,10 @@
 """Statistics for supervision: comparison reference values, degrees of equivalence, PT scores,
-calibration intervals.
+calibration intervals, verifiable random draws.
 
 Pure: no I/O, no clock, no global random state (generators are passed in).
 """
 
+from jiliang.stats.draw import DrawRecord, Inspector, Policy, Target, draw, replay
 from jiliang.stats.equivalence import (
     ESTIMATORS,
     BilateralDoE,
@@ -67,15 +68,19 @@ __all__ = [
     "CochranQ",
     "ComparisonError",
     "ComparisonEvaluation",
+    "DrawRecord",
     "HomogeneityCheck",
+    "Inspector",
     "IntervalError",
     "LabResults",
     "ModelChoice",
     "PTScore",
+    "Policy",
     "ReferenceValue",
     "ReliabilityFit",
     "S2Result",
     "StabilityCheck",
+    "Target",
     "TestResult",
     "UnilateralDoE",
     "VariablesResult",
@@ -85,6 +90,7 @@ __all__ = [
     "choose_model",
     "cochran_q",
     "dersimonian_laird",
+    "draw",
     "en_class",
     "evaluate_comparison",
     "hierarchical_gauss",
@@ -98,6 +104,7 @@ __all__ = [
     "pt_scores",
     "reference_value",
     "reml",
+    "replay",
     "stability_check",
     "symmetry_test",
     "tau2_dersimonian_laird",

@@ -1,0 +1,14 @@
+"""The examples in the pure draw and credit modules run."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+
+@pytest.mark.parametrize("name", ["jiliang.stats.draw", "jiliang.stats.credit"])
+def test_docstring_examples(name):
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0 and result.failed == 0
