@@ -219,7 +219,9 @@ class Store:
     # --- one batch -----------------------------------------------------------------------------
     def commit(self, messages: list[tuple[str, bytes, Parsed]], now: float, client: str = "") -> BatchReport:
         """Make a batch of parsed messages durable (see the module doc); the report counts it."""
-        report = BatchReport(batch=f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime(now))}-{uuid.uuid4().hex[:12]}")
+        report = BatchReport(
+            batch=f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime(now))}-{uuid.uuid4().hex[:12]}"
+        )
         report.messages = len(messages)
         staging = self.meta / "staging" / report.batch
         with self._locked():
@@ -343,7 +345,9 @@ class Store:
                 body = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in side[kind])
                 _write_durable(staging / rel, body.encode("utf-8"))
                 files.append(str(rel))
-        for d in sorted({p for f in staging.rglob("*") if f.is_file() for p in f.relative_to(staging).parents}):
+        for d in sorted(
+            {p for f in staging.rglob("*") if f.is_file() for p in f.relative_to(staging).parents}
+        ):
             _fsync_dir(staging / d)
         return files
 
