@@ -57,7 +57,7 @@ def broker(tmp_path: Path) -> Iterator[int]:
         f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
         f"persistence_location {data}/\nmax_queued_messages 0\n"
     )
-    log = open(data / "log", "w")  # noqa: SIM115
+    log = open(data / "log", "w")
     proc = subprocess.Popen([MOSQUITTO, "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 20
     while True:
