@@ -320,7 +320,7 @@ def test_a_crash_after_the_commit_record_is_finished_and_the_redelivery_is_a_dup
     store = Store(tmp_path)
     store.open()
 
-    def crash(self: Store, staged: Path) -> list[str]:
+    def crash(self: Store, staged: Path, files: list[str]) -> None:
         raise KeyboardInterrupt  # the process dies between the commit record and the renames
 
     monkeypatch.setattr(Store, "_publish", crash)

@@ -4,7 +4,8 @@ Store layout (what :func:`jiliang.meters.engine.run_local` and the Spark engine 
 
     STORE/area_id=<area>/date=<YYYY-MM-DD>/part-<batch>.parquet   readings (meter_id, ts, register_kwh, current_a)
     STORE/_ingest/manifest.jsonl       one line per committed batch: the commit record
-    STORE/_ingest/staging/<batch>/     files of a batch before its commit record (write-ahead)
+    STORE/_ingest/staging/<batch>/     files of a batch (0, 1, … in the order of the commit record's
+                                       ``files``) before they are moved into place (write-ahead)
     STORE/_ingest/quarantine/<batch>.jsonl   refused messages and readings, with the reason
     STORE/_ingest/conflicts/<batch>.jsonl    readings that conflict with the one stored for (meter_id, ts)
 
@@ -143,10 +144,10 @@ class Store:
             d.mkdir(parents=True, exist_ok=True)
         with self._locked():
             self._repair_manifest()
-            committed = {r.get("batch") for r in read_jsonl(self.meta / "manifest.jsonl")}
+            committed = {r.get("batch"): r.get("files", []) for r in read_jsonl(self.meta / "manifest.jsonl")}
             for staged in sorted((self.meta / "staging").iterdir()):
                 if staged.name in committed:
-                    self._publish(staged)
+                    self._publish(staged, committed[staged.name])
                 shutil.rmtree(staged, ignore_errors=True)
             _fsync_dir(self.meta / "staging")
 
@@ -170,23 +171,21 @@ class Store:
                 f.truncate(data.rfind(b"\n") + 1)
                 os.fsync(f.fileno())
 
-    def _publish(self, staged: Path) -> list[str]:
-        """Move a committed batch's files into place (idempotent: redone after a crash)."""
-        moved = []
-        for f in sorted(staged.rglob("*")):
-            if not f.is_file():
-                continue
-            rel = f.relative_to(staged)
-            target = self.root / rel
-            created = not target.parent.exists()
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(f, target)
-            _fsync_dir(target.parent)
-            if created:
-                for d in list(target.parents)[1:3]:
-                    _fsync_dir(d)
-            moved.append(str(rel))
-        return moved
+    def _publish(self, staged: Path, files: list[str]) -> None:
+        """Move a committed batch's files (staged as ``0``, ``1``, … in the order of ``files``) into
+        place, then make the renames durable. Idempotent: redone after a crash."""
+        dirs: set[Path] = set()
+        for i, rel in enumerate(files):
+            source, target = staged / str(i), self.root / rel
+            if not source.exists():
+                continue  # moved before the crash
+            if not target.parent.exists():
+                target.parent.mkdir(parents=True)
+                dirs.update(list(target.parents)[1:3])
+            os.replace(source, target)
+            dirs.add(target.parent)
+        for d in sorted(dirs, key=lambda p: -len(p.parts)):
+            _fsync_dir(d)
 
     # --- the index -----------------------------------------------------------------------------
     def _partition(self, key: tuple[str, str]) -> _Partition:
@@ -263,12 +262,12 @@ class Store:
             report.stored, report.areas = record["stored"], record["areas"]
             if files:
                 self._append_manifest(record)
-                self._publish(staging)
+                self._publish(staging, files)
             shutil.rmtree(staging, ignore_errors=True)
             for key, rows in tables.items():
                 part = self._parts[key]
                 part.files.add(f"part-{report.batch}.parquet")
-                part.known.update((r.key, r.value) for r in rows)
+                part.known.update(((r[0], r[1]), (r[2], r[3])) for r in rows)
                 self._entries += len(rows)
             for kind in ("quarantine", "conflicts"):
                 if side[kind]:
@@ -334,21 +333,15 @@ class Store:
         files: list[str] = []
         staging.mkdir(parents=True)
         for (area, day), rows in tables.items():
-            rel = Path(f"area_id={area}") / f"date={day}" / f"part-{batch}.parquet"
-            (staging / rel.parent).mkdir(parents=True, exist_ok=True)
-            _write_durable(staging / rel, _parquet_bytes(rows))
-            files.append(str(rel))
+            _write_durable(staging / str(len(files)), _parquet_bytes(rows))
+            files.append(f"area_id={area}/date={day}/part-{batch}.parquet")
         for kind in ("quarantine", "conflicts"):
             if side[kind]:
-                rel = Path("_ingest") / kind / f"{batch}.jsonl"
-                (staging / rel.parent).mkdir(parents=True, exist_ok=True)
                 body = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in side[kind])
-                _write_durable(staging / rel, body.encode("utf-8"))
-                files.append(str(rel))
-        for d in sorted(
-            {p for f in staging.rglob("*") if f.is_file() for p in f.relative_to(staging).parents}
-        ):
-            _fsync_dir(staging / d)
+                _write_durable(staging / str(len(files)), body.encode("utf-8"))
+                files.append(f"_ingest/{kind}/{batch}.jsonl")
+        _fsync_dir(staging)
+        _fsync_dir(staging.parent)
         return files
 
     def _append_manifest(self, record: dict[str, Any]) -> None:
