@@ -272,6 +272,9 @@ def ingest_cmd(
     until_idle: float | None = typer.Option(
         None, "--until-idle", help="Stop after SECONDS without a message."
     ),
+    index_entries: int = typer.Option(
+        1_000_000, "--index-entries", help="(meter_id, ts) keys kept in memory for de-duplication."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the totals as JSON at the end."),
 ) -> None:
     """Collect readings from MQTT into the store; a message is acknowledged once durable."""
@@ -294,6 +297,7 @@ def ingest_cmd(
         session_expiry=session_expiry,
         max_inflight=max_inflight,
         topic_prefix=prefix,
+        index_entries=index_entries,
     )
     totals = run_ingest(config, log=lambda line: print(line, file=sys.stderr, flush=True))
     if json_out:

@@ -63,6 +63,7 @@ class IngestConfig:
     session_expiry: int = 86_400
     max_inflight: int = 100
     topic_prefix: str = "jiliang/readings"
+    index_entries: int = 1_000_000
 
 
 @dataclass(slots=True)
@@ -129,7 +130,7 @@ class _Partition:
 class Store:
     """The readings store with its write-ahead commit protocol and a bounded (meter_id, ts) index."""
 
-    def __init__(self, root: Path, index_entries: int = 2_000_000) -> None:
+    def __init__(self, root: Path, index_entries: int = 1_000_000) -> None:
         self.root = Path(root)
         self.meta = self.root / "_ingest"
         self.index_entries = index_entries
@@ -418,7 +419,9 @@ def run_ingest(
     host, port = broker_address(config.broker)
     if config.batch < 1 or config.flush_seconds <= 0 or config.max_inflight < 1:
         raise MeterError("--batch and --max-inflight must be ≥ 1, --flush-seconds > 0")
-    store = Store(config.store)
+    import pyarrow.parquet  # noqa: F401  (loaded now, not inside the first batch's latency)
+
+    store = Store(config.store, config.index_entries)
     store.open()
     inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
     subscribed = threading.Event()
@@ -470,26 +473,34 @@ def _consume(
     log: Callable[[str], None],
     clock: Callable[[], float],
 ) -> dict[str, int]:
+    """Parse messages as they come; a writer thread makes each batch durable, then acknowledges
+    it (so parsing the next batch overlaps the fsyncs of the previous one)."""
     totals = _Totals()
+    batches: queue.Queue[list[tuple[Any, tuple[str, bytes, Parsed]]] | None] = queue.Queue(maxsize=1)
+    failed: list[BaseException] = []
+
+    def writer() -> None:
+        while (batch := batches.get()) is not None:
+            try:
+                report = store.commit([p for _, p in batch], clock(), config.client_id)
+            except BaseException as exc:  # e.g. disk full: stop; nothing of this batch is acknowledged
+                failed.append(exc)
+                stop.set()
+                return
+            for msg, _ in batch:  # acknowledged only now that the batch is durable, in arrival order
+                client.ack(msg.mid, msg.qos)
+            totals.add(report)
+            log(
+                f"batch {report.batch}: {report.messages} messages, {report.stored} stored, "
+                f"{report.duplicates} duplicates, {report.conflicts} conflicts, {report.quarantined} quarantined"
+            )
+
+    thread = threading.Thread(target=writer, name="jiliang-ingest-writer", daemon=True)
+    thread.start()
     pending: list[tuple[Any, tuple[str, bytes, Parsed]]] = []
-    readings = 0
+    readings = handed = 0
     first_at = 0.0
     last_message = time.monotonic()
-
-    def flush() -> None:
-        nonlocal pending, readings
-        if not pending:
-            return
-        report = store.commit([p for _, p in pending], clock(), config.client_id)
-        for msg, _ in pending:  # acknowledged only now that the batch is durable, in arrival order
-            client.ack(msg.mid, msg.qos)
-        totals.add(report)
-        log(
-            f"batch {report.batch}: {report.messages} messages, {report.stored} stored, "
-            f"{report.duplicates} duplicates, {report.conflicts} conflicts, {report.quarantined} quarantined"
-        )
-        pending, readings = [], 0
-
     while not stop.is_set():
         try:
             msg = inbox.get(timeout=0.05)
@@ -503,19 +514,27 @@ def _consume(
             parsed = parse_message(msg.topic, msg.payload, clock(), config.max_bytes, config.topic_prefix)
             pending.append((msg, (msg.topic, bytes(msg.payload), parsed)))
             readings += len(parsed.readings)
-        done = config.max_messages is not None and totals.messages + len(pending) >= config.max_messages
+        done = config.max_messages is not None and handed + len(pending) >= config.max_messages
         if pending and (
             done
             or readings >= config.batch
-            or len(pending) >= config.max_inflight
+            or len(pending) >= max(1, config.max_inflight // 2)
             or now - first_at >= config.flush_seconds
         ):
-            flush()
+            _hand_over(batches, pending, thread)
+            handed += len(pending)
+            pending, readings = [], 0
         if done:
             break
-        if config.until_idle is not None and not pending and now - last_message >= config.until_idle:
+        idle = config.until_idle is not None and now - last_message >= config.until_idle
+        if idle and not pending and batches.empty():
             break
-    flush()
+    if pending:
+        _hand_over(batches, pending, thread)
+    _hand_over(batches, None, thread)
+    thread.join()
+    if failed:
+        raise MeterError(f"cannot write to the store: {type(failed[0]).__name__}: {failed[0]}") from failed[0]
     return {
         "messages": totals.messages,
         "stored": totals.stored,
@@ -524,3 +543,17 @@ def _consume(
         "quarantined": totals.quarantined,
         "batches": totals.batches,
     }
+
+
+def _hand_over(
+    batches: queue.Queue[list[tuple[Any, tuple[str, bytes, Parsed]]] | None],
+    batch: list[tuple[Any, tuple[str, bytes, Parsed]]] | None,
+    writer: threading.Thread,
+) -> None:
+    """Queue a batch for the writer (waits while it is busy); gives up if the writer has stopped."""
+    while writer.is_alive():
+        try:
+            batches.put(batch, timeout=0.1)
+            return
+        except queue.Full:
+            continue
