@@ -246,21 +246,21 @@ class Store:
             report.quarantined = len(side["quarantine"])
             report.conflicts = len(side["conflicts"])
             files = self._stage(staging, report.batch, tables, side)
-            record = {
+            for (area, _day), rows in tables.items():
+                report.areas[area] = report.areas.get(area, 0) + len(rows)
+            report.stored = sum(report.areas.values())
+            record: dict[str, Any] = {
                 "batch": report.batch,
                 "at": _now_iso(now),
                 "client": client,
                 "messages": report.messages,
-                "stored": sum(len(v) for v in tables.values()),
-                "areas": {},
+                "stored": report.stored,
+                "areas": report.areas,
                 "duplicates": report.duplicates,
                 "conflicts": report.conflicts,
                 "quarantined": report.quarantined,
                 "files": files,
             }
-            for (area, _day), rows in tables.items():
-                record["areas"][area] = record["areas"].get(area, 0) + len(rows)
-            report.stored, report.areas = record["stored"], record["areas"]
             if files:
                 self._append_manifest(record)
                 self._publish(staging, files)
@@ -359,12 +359,13 @@ def _parquet_bytes(rows: list[Reading]) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    mids, ts, reg, cur = zip(*rows, strict=True)  # columns in one pass (readings are tuples)
     table = pa.table(
         {
-            "meter_id": pa.array([r.meter_id for r in rows], pa.string()).dictionary_encode(),
-            "ts": pa.array([r.ts_us for r in rows], pa.int64()).cast(pa.timestamp("us", tz="UTC")),
-            "register_kwh": pa.array([r.register_kwh for r in rows], pa.float64()),
-            "current_a": pa.array([r.current_a for r in rows], pa.float64()),
+            "meter_id": pa.array(mids, pa.string()).dictionary_encode(),
+            "ts": pa.array(ts, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+            "register_kwh": pa.array(reg, pa.float64()),
+            "current_a": pa.array(cur, pa.float64()),
         }
     )
     sink = pa.BufferOutputStream()
@@ -447,7 +448,7 @@ def run_ingest(
     client.on_connect = on_connect
     client.on_subscribe = on_subscribe
     client.on_message = lambda _c, _u, msg: inbox.put(msg)
-    props = Properties(PacketTypes.CONNECT)
+    props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
     props.SessionExpiryInterval = config.session_expiry
     props.ReceiveMaximum = config.max_inflight
     try:
