@@ -70,7 +70,7 @@ def test_whole_message_rejections() -> None:
 
 def test_classify_drops_identical_duplicates_and_sets_conflicts_aside() -> None:
     a = Reading("M1", 1, 1.0)
-    known = {a.key: a.value}
+    known = {"M1": {a.ts_us: a.value}}
     new = Reading("M1", 2, 2.0)
     c = classify([a, new, new, Reading("M1", 1, 1.5), Reading("M1", 2, 2.5)], known)
     assert c.new == (new,)

@@ -29,11 +29,12 @@ import os
 import queue
 import shutil
 import signal
+import sys
 import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -123,8 +124,23 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
 
 @dataclass(slots=True)
 class _Partition:
+    """The stored keys of one area-day: meter id (interned) → ts → (register, current)."""
+
     files: set[str] = field(default_factory=set)
-    known: dict[tuple[str, int], tuple[float, float | None]] = field(default_factory=dict)
+    known: dict[str, dict[int, tuple[float, float | None]]] = field(default_factory=dict)
+    entries: int = 0
+
+    def add(self, rows: Iterable[tuple[str, int, float, float | None]]) -> int:
+        before = self.entries
+        known = self.known
+        for mid, ts, reg, cur in rows:
+            per_meter = known.get(mid)
+            if per_meter is None:
+                per_meter = known[sys.intern(mid)] = {}
+            if ts not in per_meter:
+                per_meter[ts] = (reg, cur)
+                self.entries += 1
+        return self.entries - before
 
 
 class Store:
@@ -196,9 +212,7 @@ class Store:
         if folder.is_dir():
             for f in sorted(folder.glob("*.parquet")):
                 if f.name not in part.files:
-                    before = len(part.known)
-                    part.known.update(_stored_values(f))
-                    self._entries += len(part.known) - before
+                    self._entries += part.add(_stored_values(f))
                     part.files.add(f.name)
         return part
 
@@ -207,7 +221,7 @@ class Store:
             if self._entries <= self.index_entries:
                 return
             if key not in keep:
-                self._entries -= len(self._parts.pop(key).known)
+                self._entries -= self._parts.pop(key).entries
 
     def _refresh_side(self) -> None:
         for sub in ("quarantine", "conflicts"):
@@ -268,8 +282,7 @@ class Store:
             for key, rows in tables.items():
                 part = self._parts[key]
                 part.files.add(f"part-{report.batch}.parquet")
-                part.known.update(((r[0], r[1]), (r[2], r[3])) for r in rows)
-                self._entries += len(rows)
+                self._entries += part.add(rows)
             for kind in ("quarantine", "conflicts"):
                 if side[kind]:
                     self._side_files.add(f"{report.batch}.jsonl")
@@ -373,7 +386,7 @@ def _parquet_bytes(rows: list[Reading]) -> bytes:
     return bytes(sink.getvalue().to_pybytes())
 
 
-def _stored_values(path: Path) -> Iterator[tuple[tuple[str, int], tuple[float, float | None]]]:
+def _stored_values(path: Path) -> Iterator[tuple[str, int, float, float | None]]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -382,8 +395,7 @@ def _stored_values(path: Path) -> Iterator[tuple[tuple[str, int], tuple[float, f
     ts = t["ts"].cast(pa.int64()).to_pylist()
     reg = t["register_kwh"].to_pylist()
     cur = t["current_a"].to_pylist()
-    for m, s, r, c in zip(mids, ts, reg, cur, strict=True):
-        yield (m, s), (r, c)
+    yield from zip(mids, ts, reg, cur, strict=True)
 
 
 # --- the MQTT loop -------------------------------------------------------------------------------

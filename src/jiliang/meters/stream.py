@@ -210,22 +210,23 @@ class Classified:
 
 
 def classify(
-    readings: Iterable[Reading], known: Mapping[tuple[str, int], tuple[float, float | None]]
+    readings: Iterable[Reading], known: Mapping[str, Mapping[int, tuple[float, float | None]]]
 ) -> Classified:
     """Split readings into new ones, identical duplicates (counted) and conflicts (with the value
-    already kept). Readings earlier in ``readings`` count as known for later ones."""
+    already kept). ``known`` maps meter id → ts → (register, current). Readings earlier in
+    ``readings`` count as known for later ones."""
     seen: dict[tuple[str, int], tuple[float, float | None]] = {}
     new: list[Reading] = []
     conflicts: list[tuple[Reading, tuple[float, float | None]]] = []
     dups = 0
+    empty: Mapping[int, tuple[float, float | None]] = {}
     for r in readings:
-        k = (r[0], r[1])
         v = (r[2], r[3])
-        kept = known.get(k)
+        kept = known.get(r[0], empty).get(r[1])
         if kept is None:
-            kept = seen.get(k)
+            kept = seen.get((r[0], r[1]))
         if kept is None:
-            seen[k] = v
+            seen[(r[0], r[1])] = v
             new.append(r)
         elif kept == v:
             dups += 1
