@@ -161,9 +161,9 @@ def durable_times(store: Path, msgs: list[tuple[str, bytes]], sent: list[float])
         for m, s in zip(
             t["meter_id"].cast(pa.string()).to_pylist(), t["ts"].cast(pa.int64()).to_pylist(), strict=True
         ):
-            i = first.get((m, s))
-            if i is not None:
-                lat[i] = commit[batch] - sent[i]
+            idx = first.get((m, s))
+            if idx is not None:
+                lat[idx] = commit[batch] - sent[idx]
     return lat
 
 
