@@ -77,6 +77,11 @@ class Settings(BaseSettings):
         default="B-LT",
         description="Signature level a certificate must meet to verify: B-LT (timestamp, chain, revocation data).",
     )
+    # Meters: streaming collection (jiliang meters ingest)
+    meters_ingest_store: Path | None = Field(
+        default=None,
+        description="Store of `jiliang meters ingest` whose live collection rates per area the meters page shows.",
+    )
 
     @field_validator("database_url")
     @classmethod
