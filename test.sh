@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/bootstrap.sh "all,dev"
 bash scripts/browser.sh
+bash scripts/services.sh
 echo "== ruff"
 .venv/bin/ruff check src tests bench
 echo "== mypy (strict on the pure core)"

@@ -248,3 +248,59 @@ def track_cmd(
             )
     write_rows(rows, out, ["day", "meter_id", "error_pct", "u_error_pct", "drift_pct_per_day"])
     typer.echo(f"{len(tr.meter_ids)} meters × {len(tr.days)} days → {out}")
+
+
+@app.command("ingest")
+def ingest_cmd(
+    broker: str = typer.Option(..., "--broker", help="MQTT 5 broker, mqtt://HOST:PORT."),
+    topic: str = typer.Option("jiliang/readings/#", "--topic", help="Topic filter (QoS 1)."),
+    store: Path = typer.Option(..., "--store", help="Folder of the Parquet store (area_id=…/date=…)."),
+    client_id: str = typer.Option(
+        "jiliang-ingest", "--client-id", help="Client id of the persistent session (one per ingestor)."
+    ),
+    shared_group: str | None = typer.Option(
+        None, "--shared-group", help="Subscribe as $share/NAME/…: ingestors of one group split the load."
+    ),
+    batch: int = typer.Option(20_000, "--batch", help="Readings per durable write."),
+    flush_seconds: float = typer.Option(1.0, "--flush-seconds", help="Longest wait before a write (s)."),
+    max_inflight: int = typer.Option(
+        100, "--max-inflight", help="Unacknowledged messages the broker may send (bounds memory)."
+    ),
+    max_bytes: int = typer.Option(1 << 20, "--max-bytes", help="Larger payloads go to the quarantine."),
+    session_expiry: int = typer.Option(86_400, "--session-expiry", help="Session kept by the broker (s)."),
+    max_messages: int | None = typer.Option(None, "--max-messages", help="Stop after N messages."),
+    until_idle: float | None = typer.Option(
+        None, "--until-idle", help="Stop after SECONDS without a message."
+    ),
+    index_entries: int = typer.Option(
+        1_000_000, "--index-entries", help="(meter_id, ts) keys kept in memory for de-duplication."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print the totals as JSON at the end."),
+) -> None:
+    """Collect readings from MQTT into the store; a message is acknowledged once durable."""
+    from jiliang.meters.ingest import IngestConfig, run_ingest
+
+    if "/" not in topic or topic.startswith("$"):
+        fail(f"--topic must be PREFIX/# or PREFIX/<area_id>, e.g. 'jiliang/readings/#', got {topic!r}")
+    prefix = topic.rsplit("/", 1)[0]  # messages arrive on PREFIX/<area_id>
+    config = IngestConfig(
+        broker=broker,
+        topic=topic,
+        store=store,
+        client_id=client_id,
+        shared_group=shared_group,
+        batch=batch,
+        flush_seconds=flush_seconds,
+        max_messages=max_messages,
+        until_idle=until_idle,
+        max_bytes=max_bytes,
+        session_expiry=session_expiry,
+        max_inflight=max_inflight,
+        topic_prefix=prefix,
+        index_entries=index_entries,
+    )
+    totals = run_ingest(config, log=lambda line: print(line, file=sys.stderr, flush=True))
+    if json_out:
+        emit_json(totals)
+    else:
+        typer.echo(", ".join(f"{k}: {v}" for k, v in totals.items()))

@@ -230,12 +230,13 @@ def _process(files: list[Path]) -> tuple[list[dict[str, Any]], list[dict[str, An
 
 
 def _file_groups(path: Path) -> list[list[Path]]:
-    """Files grouped so that each group holds complete areas: one ``area_id=…`` partition, or one file."""
+    """Files grouped so that each group holds complete areas: one ``area_id=…`` partition (with
+    every sub-partition below it, e.g. the ingest store's ``date=…``), or one file."""
     files = readings_files(path)
     groups: dict[str, list[Path]] = defaultdict(list)
     for f in files:
-        part = next((p for p in reversed(f.parts[:-1]) if p.startswith("area_id=")), None)
-        key = str(f.parent) + "/" + part if part else str(f)
+        at = next((i for i in range(len(f.parts) - 2, -1, -1) if f.parts[i].startswith("area_id=")), None)
+        key = str(Path(*f.parts[: at + 1])) if at is not None else str(f)
         groups[key].append(f)
     return [groups[k] for k in sorted(groups)]
 
@@ -334,7 +335,7 @@ def estimate_one_area(
     if area_id not in areas:
         raise MeterError(f"no area {area_id!r} in the meters file")
     groups = _file_groups(Path(readings_path))
-    mine = [g for g in groups if any(f"area_id={area_id}" in part for f in g for part in f.parts)]
+    mine = [g for g in groups if any(part == f"area_id={area_id}" for f in g for part in f.parts)]
     files = mine[0] if mine else [f for g in groups for f in g]
     chunks = [load_readings(f) for f in files]
     mid = pa.chunked_array([_dict_array(c.meter_id) for c in chunks]).unify_dictionaries().combine_chunks()

@@ -4,7 +4,8 @@
 optional ``phase``. ``readings``: ``meter_id, ts, register_kwh``, optional ``current_a``; ``ts`` is
 an ISO 8601 timestamp (UTC unless it carries an offset), a Parquet timestamp, or integer epoch
 seconds. Readings may be one file or a directory of Parquet/CSV files partitioned by area
-(``area_id=<id>/…``), which the local engine streams area by area.
+(``area_id=<id>/…``, possibly with sub-partitions such as the ingest store's ``date=…/``), which
+the local engine streams area by area.
 
 Uses Polars and PyArrow (the ``files`` extra).
 """
@@ -252,12 +253,20 @@ def _load_parquet_fast(path: Path) -> ReadingsChunk | None:
 
 
 def readings_files(path: Path) -> list[Path]:
-    """The files of a readings source: the file itself, or every Parquet/CSV file of a directory."""
+    """The files of a readings source: the file itself, or every Parquet/CSV file of a directory
+    (names starting with ``_`` or ``.`` are hidden, as in Spark and Hive: the ingest store keeps its
+    staging, manifest, quarantine and conflicts under ``_ingest/``)."""
     path = Path(path)
     if path.is_file():
         return [path]
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".parquet", ".csv"))
+        files = sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file()
+            and p.suffix.lower() in (".parquet", ".csv")
+            and not any(part.startswith(("_", ".")) for part in p.relative_to(path).parts)
+        )
         if not files:
             raise MeterError(f"{path}: no .parquet or .csv files")
         return files

@@ -82,6 +82,11 @@ class Settings(BaseSettings):
         default="B-LT",
         description="Signature level a certificate must meet to verify: B-LT (timestamp, chain, revocation data).",
     )
+    # Meters: streaming collection (jiliang meters ingest)
+    meters_ingest_store: Path | None = Field(
+        default=None,
+        description="Store of `jiliang meters ingest` whose live collection rates per area the meters page shows.",
+    )
 
     # Security and concurrency of the server (see docs/guide/platform.md, "Security")
     server_threads: int = Field(

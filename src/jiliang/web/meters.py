@@ -4,6 +4,7 @@ with the evidence chart (estimated error ± U against the limits), the replaceme
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -128,7 +129,13 @@ def evidence_view(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
 @router.get("/meters", name="meters_runs")
 def meters_runs(request: Request, principal: LoggedIn, session: PageSession) -> Response:
     runs = runs_for(session, principal)
-    return page(request, "meters/runs.html", principal, runs=runs)
+    store = request.app.state.settings.meters_ingest_store
+    live = None
+    if store is not None and principal.is_regulator:  # the store is not split by organisation
+        from jiliang.meters.collection import collection_rates
+
+        live = collection_rates(store, time.time())
+    return page(request, "meters/runs.html", principal, runs=runs, live=live)
 
 
 @router.get("/meters/runs/{run_id}", name="meters_run")
