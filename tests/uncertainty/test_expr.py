@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from jiliang.uncertainty import UncertaintyModelError
 from jiliang.uncertainty.expr import (
     MAX_EXPRESSION_CHARS,
+    Tape,
     compile_array,
     compile_scalar,
     derivative,
@@ -150,3 +152,37 @@ def test_derivatives_are_cached():
 def test_undefined_symbol_in_compile():
     with pytest.raises(UncertaintyModelError, match="undefined symbol 'q'"):
         compile_scalar(parse("q + 1"), ("x",))
+
+
+# ------------------------------------------------------------------ long sums and products (flat)
+
+
+def test_long_sum_is_one_flat_node_and_keeps_left_to_right_order():
+    text = " + ".join(f"x{i}" for i in range(200)) + " - x0"
+    node = parse(text)
+    assert node.op == "sum" and len(node.args) == 201
+    names = [f"x{i}" for i in range(200)]
+    assert compile_scalar(node, names)([1.0] * 200) == 199.0
+    # a - b + c keeps its order: (1e16 - 1e16) + 1 is 1, not (1e16 + 1) - 1e16 = 0
+    f = compile_scalar(parse("a - b + c"), ("a", "b", "c"))
+    assert f((1e16, 1e16, 1.0)) == 1.0
+    g = Tape([parse("a - b + c")], ("a", "b", "c"))
+    assert g((1e16, 1e16, 1.0)) == [1.0]
+
+
+def test_derivative_of_a_flat_sum():
+    node = parse("x + 2 * y - x * y + z")
+    names = ("x", "y", "z")
+    assert compile_scalar(derivative(node, "x"), names)((1.0, 3.0, 0.0)) == -2.0
+    assert compile_scalar(derivative(node, "y"), names)((4.0, 3.0, 0.0)) == -2.0
+    assert compile_scalar(derivative(node, "z"), names)((4.0, 3.0, 0.0)) == 1.0
+    arr = compile_array(node, names)((np.array([1.0, 2.0]), np.array([3.0, 3.0]), 0.5))
+    assert arr.tolist() == [1 + 6 - 3 + 0.5, 2 + 6 - 6 + 0.5]
+
+
+def test_long_product_is_balanced():
+    text = " * ".join(f"x{i}" for i in range(150)) + " / x0"
+    node = parse(text)
+    names = [f"x{i}" for i in range(150)]
+    assert compile_scalar(node, names)([2.0] + [1.0] * 149) == 1.0
+    assert compile_scalar(derivative(node, "x1"), names)([2.0] * 150) == pytest.approx(2.0**148)

@@ -137,3 +137,23 @@ def test_second_order_higher_derivative_not_defined():
     )
     with pytest.raises(UncertaintyModelError, match="a"):
         gum(m)
+
+
+def test_sum_and_product_of_200_inputs_evaluate():
+    """The model file allows 200 inputs; a plain sum or product of all of them evaluates."""
+    n = 200
+    inputs = {f"x{i}": {"dist": "normal", "mean": 1.0, "sd": 0.01} for i in range(n)}
+    m = model_from_dict(
+        {
+            "model": {
+                "S": " + ".join(f"x{i}" for i in range(n)),
+                "P": " * ".join(f"x{i}" for i in range(n)),
+            },
+            "inputs": inputs,
+            "method": {"montecarlo": False},
+        }
+    )
+    r = gum(m)
+    assert r["S"].y == pytest.approx(200.0, rel=1e-15)
+    assert r["S"].u == pytest.approx(math.sqrt(n) * 0.01, rel=1e-12)
+    assert r["P"].u == pytest.approx(math.sqrt(n) * 0.01, rel=1e-12)
