@@ -109,6 +109,8 @@ class Method:
     coverage: float = 0.95
     interval: str = "symmetric"
     validation_digits: int = 2
+    #: Run a Monte Carlo for the §8 validation when the GUM result carries warnings and none is asked.
+    validate_warnings: bool = True
 
     def __post_init__(self) -> None:
         _integer("method.gum_order", self.gum_order, 1, 2)
@@ -255,7 +257,17 @@ def _mapping(where: str, value: object) -> Mapping[str, Any]:
 def _method(raw: object) -> Method:
     m = _mapping("method", raw if raw is not None else {})
     extra = sorted(
-        set(m) - {"gum", "gum_order", "montecarlo", "seed", "coverage", "interval", "validation_digits"}
+        set(m)
+        - {
+            "gum",
+            "gum_order",
+            "montecarlo",
+            "seed",
+            "coverage",
+            "interval",
+            "validation_digits",
+            "validate_warnings",
+        }
     )
     if extra:
         raise _bad(f"method: unknown key(s) {extra}")
@@ -284,6 +296,9 @@ def _method(raw: object) -> Method:
     if not isinstance(gum, bool):
         raise _bad(f"method.gum must be true or false, got {gum!r}")
     cov = _number("method.coverage", m.get("coverage", 0.95))
+    check = m.get("validate_warnings", True)
+    if not isinstance(check, bool):
+        raise _bad(f"method.validate_warnings must be true or false, got {check!r}")
     return Method(
         gum=gum,
         gum_order=m.get("gum_order", 1),
@@ -292,6 +307,7 @@ def _method(raw: object) -> Method:
         coverage=cov,
         interval=m.get("interval", "symmetric"),
         validation_digits=m.get("validation_digits", 2),
+        validate_warnings=check,
     )
 
 
