@@ -352,8 +352,9 @@ def coverage_factor(p: float, dof: float) -> float:
     return float(stdtrit(max(math.floor(dof), 1), q))
 
 
-def _ensembles(model: Model) -> list[list[int]]:
-    """Groups of inputs linked by non-zero correlations (connected components)."""
+def _ensembles(model: Model, shared: bool = True) -> list[list[int]]:
+    """Groups of inputs linked by non-zero correlations (connected components), joined with the
+    declared ensembles of one shared variance estimate when ``shared``."""
     n = len(model.inputs)
     parent = list(range(n))
 
@@ -367,6 +368,10 @@ def _ensembles(model: Model) -> list[list[int]]:
     for a, b, r in model.correlations:
         if r != 0:
             parent[find(index[a])] = find(index[b])
+    if shared:
+        for group in model.ensembles:
+            for a in group[1:]:
+                parent[find(index[a])] = find(index[group[0]])
     groups: dict[int, list[int]] = {}
     for i in range(n):
         groups.setdefault(find(i), []).append(i)
@@ -465,6 +470,8 @@ def gum(model: Model) -> GumResult:
                 continue
             if len(g) == 1:
                 vg = cu[k][g[0]] ** 2
+            elif not model.correlations:  # a declared ensemble of uncorrelated inputs
+                vg = math.fsum(cu[k][i] ** 2 for i in g)
             else:  # an ensemble (Willink): its whole variance is one term
                 sub = np.array([cu[k][i] for i in g])
                 vg = float(sub @ model.correlation_matrix[np.ix_(g, g)] @ sub)

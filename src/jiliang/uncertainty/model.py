@@ -45,7 +45,18 @@ MAX_TRIALS = 1_000_000_000
 MAX_MODEL_BYTES = 2_000_000
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 _TOP = frozenset(
-    {"name", "description", "model", "units", "constants", "inputs", "correlations", "conformity", "method"}
+    {
+        "name",
+        "description",
+        "model",
+        "units",
+        "constants",
+        "inputs",
+        "correlations",
+        "ensembles",
+        "conformity",
+        "method",
+    }
 )
 _RULES = ("simple", "guard_band", "non_binary")
 
@@ -165,6 +176,9 @@ class Model:
     method: Method = field(default_factory=Method)
     conformity: ConformitySpec | None = None
     units: tuple[tuple[str, str], ...] = ()
+    #: Groups of inputs whose uncertainties come from one variance estimate (one common ν): each
+    #: group counts as one term in Welch–Satterthwaite (Willink 2007), correlated or not.
+    ensembles: tuple[tuple[str, ...], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.outputs:
@@ -215,9 +229,26 @@ class Model:
                     f"correlations: the matrix of {', '.join(involved)} is not positive "
                     f"semi-definite (smallest eigenvalue {low:.3g})"
                 )
+        self._check_ensembles(index)
         c = self.conformity
         if c is not None and c.output not in outs:
             raise _bad(f"conformity: unknown output {c.output!r}")
+
+    def _check_ensembles(self, index: Mapping[str, int]) -> None:
+        member: dict[str, int] = {}
+        for k, group in enumerate(self.ensembles):
+            if len(group) < 2:
+                raise _bad(f"ensembles[{k}]: an ensemble needs at least two inputs")
+            for n in group:
+                if n not in index:
+                    raise _bad(f"ensembles[{k}]: unknown input {n!r}")
+                if n in member:
+                    raise _bad(f"ensembles[{k}]: input {n!r} is already in ensembles[{member[n]}]")
+                member[n] = k
+            nus = {self.inputs[index[n]].dof for n in group}
+            if len(nus) > 1 or math.isinf(next(iter(nus))):
+                shown = ", ".join(f"{n}: {self.inputs[index[n]].dof}" for n in group)
+                raise _bad(f"ensembles[{k}]: the inputs must share one finite dof ({shown})")
 
     @cached_property
     def nodes(self) -> tuple[expr.Node, ...]:
@@ -404,6 +435,11 @@ def model_from_dict(data: Mapping[str, Any]) -> Model:
         if r == "data":
             r = _data_correlation(i, a, b, inputs)
         corrs.append((a, b, _number(f"correlations[{i}] r", r)))
+    ens_raw = d.get("ensembles", []) or []
+    if not isinstance(ens_raw, list) or not all(
+        isinstance(g, list) and all(isinstance(n, str) for n in g) for g in ens_raw
+    ):
+        raise _bad("ensembles must be a list of lists of input names")
     name = d.get("name", "model")
     if not isinstance(name, str):
         raise _bad(f"name must be text, got {name!r}")
@@ -416,6 +452,7 @@ def model_from_dict(data: Mapping[str, Any]) -> Model:
         method=_method(d.get("method")),
         conformity=_conformity(d.get("conformity")),
         units=units,
+        ensembles=tuple(tuple(g) for g in ens_raw),
     )
 
 
