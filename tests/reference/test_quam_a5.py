@@ -133,3 +133,29 @@ def test_a5_model_file_matches_the_schema():
     from jiliang.uncertainty import model_schema
 
     jsonschema.Draft202012Validator(model_schema()).validate(a5_model())
+
+
+def test_intermediate_results_as_gtc_result():
+    """GTC CITAC_A5 with ``result()``: V_L = 0.3303(18) L, a_V = 5.73(15) dm², c₀ from
+    ``x_from_y`` = 0.2601659751037 ± 0.01784461112558 (ν = 13), and c₀'s line of the budget
+    of r, 0.00102956; r itself and its ν_eff are those of the inlined model."""
+    r = gum(model_from_dict(a5_model(intermediates=True)))
+    c0, v_l, a_v, out = r["c0"], r["V_L"], r["a_V"], r["r"]
+    assert c0.y == pytest.approx(0.2601659751037, rel=REL_GTC)
+    assert c0.u == pytest.approx(0.01784461112558, rel=REL_GTC)
+    assert c0.dof == pytest.approx(13.0, rel=1e-12)
+    assert v_l.y == pytest.approx(0.3303, abs=0.00005)
+    assert v_l.u == pytest.approx(0.0018, abs=0.00005)
+    assert a_v.y == pytest.approx(5.73, abs=0.005)
+    assert a_v.u == pytest.approx(0.15, abs=0.005)
+    assert out.y / c0.y * c0.u == pytest.approx(0.00102956, abs=0.000000005)
+    flat = gum(model_from_dict(a5_model()))["r"]
+    assert out.y == pytest.approx(flat.y, rel=1e-14)
+    assert out.u == pytest.approx(flat.u, rel=1e-12)
+    assert out.dof == pytest.approx(45.2, abs=HALF_UNIT_DOF)
+    # the outputs stay correlated through their common inputs: r grows with c0, falls with a_V
+    names = [o.name for o in r.outputs]
+    corr = r.correlation
+    assert corr[names.index("c0")][names.index("r")] > 0.7
+    assert corr[names.index("a_V")][names.index("r")] < -0.2
+    assert corr[names.index("c0")][names.index("a_V")] == 0.0

@@ -39,6 +39,7 @@ __all__ = [
     "compile_array",
     "compile_scalar",
     "derivative",
+    "inline",
     "parse",
     "substitute",
     "symbols",
@@ -431,6 +432,27 @@ def substitute(node: Node, values: Mapping[str, float]) -> Node:
     if not node.args:
         return node
     return _make(node.op, *(substitute(a, values) for a in node.args))
+
+
+def inline(node: Node, definitions: Mapping[str, Node]) -> Node:
+    """Replace the quantities named in ``definitions`` by their expression trees (shared, not
+    copied: a definition used twice is one subtree of the resulting DAG)."""
+    memo: dict[int, Node] = {}
+
+    def walk(n: Node) -> Node:
+        if id(n) in memo:
+            return memo[id(n)]
+        if n.op == "var":
+            out = definitions.get(n.name, n)
+        elif not n.args:
+            out = n
+        else:
+            args = [walk(a) for a in n.args]
+            out = n if all(a is b for a, b in zip(args, n.args, strict=True)) else _make(n.op, *args)
+        memo[id(n)] = out
+        return out
+
+    return walk(node)
 
 
 # ------------------------------------------------------------------------------------ derivatives

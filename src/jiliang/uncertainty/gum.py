@@ -333,9 +333,9 @@ def compiled(model: Model) -> CompiledModel:
 def _compiled(
     outputs: tuple[tuple[str, str], ...], constants: tuple[tuple[str, float], ...], names: tuple[str, ...]
 ) -> CompiledModel:
-    from jiliang.uncertainty.model import _prepared
+    from jiliang.uncertainty.model import _resolved
 
-    return CompiledModel(tuple(_prepared(text, constants) for _, text in outputs), names)
+    return CompiledModel(_resolved(outputs, constants), names)
 
 
 def coverage_factor(p: float, dof: float) -> float:

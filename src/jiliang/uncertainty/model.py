@@ -202,11 +202,12 @@ class Model:
             _check_name("output", o)
             if o in consts or o in names:
                 raise _bad(f"output {o!r} has the name of an input or constant")
-        known = set(names)
-        for o, node in zip(outs, self.nodes, strict=True):
-            unknown = sorted(expr.symbols(node) - known)
+        known = set(names) | set(outs)
+        for o, text in self.outputs:
+            unknown = sorted(expr.symbols(_prepared(text, self.constants)) - known)
             if unknown:
                 raise _bad(f"output {o!r}: undefined symbol(s) {', '.join(unknown)}")
+        _resolved(self.outputs, self.constants)  # refuses circular definitions
         index = {n: i for i, n in enumerate(names)}
         seen: set[frozenset[str]] = set()
         for a, b, r in self.correlations:
@@ -252,8 +253,9 @@ class Model:
 
     @cached_property
     def nodes(self) -> tuple[expr.Node, ...]:
-        """The parsed output expressions with the constants substituted."""
-        return tuple(_prepared(text, self.constants) for _, text in self.outputs)
+        """The parsed output expressions with the constants substituted and the outputs they
+        refer to (intermediate results) written out, so each is a function of the inputs."""
+        return _resolved(self.outputs, self.constants)
 
     @cached_property
     def input_names(self) -> tuple[str, ...]:
@@ -277,6 +279,31 @@ class Model:
 def _prepared(text: str, constants: tuple[tuple[str, float], ...]) -> expr.Node:
     """Parse ``text`` and substitute the constants (cached per expression and constants)."""
     return expr.substitute(expr.parse(text), dict(constants))
+
+
+@lru_cache(maxsize=256)
+def _resolved(
+    outputs: tuple[tuple[str, str], ...], constants: tuple[tuple[str, float], ...]
+) -> tuple[expr.Node, ...]:
+    """Each output as a function of the inputs: outputs used in other outputs' expressions
+    (intermediate results, like GTC's ``result()``) are inlined, in dependency order."""
+    parsed = {o: _prepared(text, constants) for o, text in outputs}
+    done: dict[str, expr.Node] = {}
+    visiting: list[str] = []
+
+    def resolve(o: str) -> expr.Node:
+        if o in done:
+            return done[o]
+        if o in visiting:
+            cycle = " -> ".join([*visiting[visiting.index(o) :], o])
+            raise _bad(f"model: outputs are defined in a circle ({cycle})")
+        visiting.append(o)
+        deps = {d: resolve(d) for d in sorted(expr.symbols(parsed[o]) & parsed.keys())}
+        visiting.pop()
+        done[o] = expr.inline(parsed[o], deps) if deps else parsed[o]
+        return done[o]
+
+    return tuple(resolve(o) for o, _ in outputs)
 
 
 def _mapping(where: str, value: object) -> Mapping[str, Any]:
