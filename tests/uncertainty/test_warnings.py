@@ -77,3 +77,27 @@ def test_validation_can_be_switched_off_and_is_not_run_without_warnings():
     assert ev.mc is None
     ev = evaluate(_model("x + 1", {"x": _n(0.0, 1.0)}))
     assert ev.mc is None and not ev.mc_for_warnings
+
+
+def test_where_near_its_switching_point_warns_and_the_monte_carlo_handles_it():
+    ev = evaluate(_model("where(x > 0, 2 * x, -x)", {"x": _n(0.1, 1.0)}, seed=4))
+    g = ev.gum["y"]
+    assert [w.code for w in g.warnings] == ["condition_near_boundary"]
+    assert g.u == pytest.approx(2.0)  # one-sided first order
+    assert ev.mc_for_warnings and ev.mc["y"].u < 1.5  # the Monte Carlo sees both branches
+    assert _codes("where(x > 0, 2 * x, -x)", {"x": _n(5.0, 1.0)}) == []
+
+
+def test_piecewise_model_whose_other_branch_leaves_its_domain_in_the_monte_carlo():
+    from jiliang.uncertainty import montecarlo
+
+    m = model_from_dict(
+        {
+            "model": {"y": "where(x > 0, sqrt(x), 0)"},
+            "inputs": {"x": _n(1.0, 1.0)},
+            "method": {"montecarlo": {"trials": 100_000}, "seed": 1},
+        }
+    )
+    r = montecarlo(m)["y"]
+    assert r.interval[0] == 0.0  # ~16 % of the trials take the zero branch
+    assert "condition_near_boundary" in [w.code for w in gum(m)["y"].warnings]

@@ -32,6 +32,7 @@ from jiliang.uncertainty.errors import UncertaintyModelError
 
 __all__ = [
     "FUNCTIONS",
+    "INTERNAL",
     "MAX_EXPRESSION_CHARS",
     "MAX_TAPE",
     "Node",
@@ -61,11 +62,16 @@ FUNCTIONS: Mapping[str, int] = {
     "abs": 1,
     "min": 2,
     "max": 2,
+    "where": 3,
+    "ellipk": 1,
+    "ellipe": 1,
 }
 #: Longest expression accepted (characters).
 MAX_EXPRESSION_CHARS = 4000
 _MAX_DEPTH = 100
-_RESERVED = frozenset(FUNCTIONS) | {"pi", "sign", "le"}
+#: Internal operations (derivatives, comparisons) that are not names a model may use.
+INTERNAL = frozenset({"pi", "sign", "le", "lt"})
+_RESERVED = frozenset(FUNCTIONS) | INTERNAL
 
 ScalarFn = Callable[[Sequence[float]], float]
 ArrayFn = Callable[[Sequence[Any]], Any]
@@ -160,6 +166,14 @@ def _array_sum(*xs: Any) -> Any:
     return acc
 
 
+def _special(name: str) -> Callable[..., Any]:
+    """A function of :mod:`scipy.special` (imported when first used)."""
+    import scipy.special
+
+    fn: Callable[..., Any] = getattr(scipy.special, name)
+    return fn
+
+
 _SCALAR: dict[str, Callable[..., float]] = {
     "sum": _scalar_sum,
     "add": lambda a, b: a + b,
@@ -184,6 +198,10 @@ _SCALAR: dict[str, Callable[..., float]] = {
     "max": max,
     "sign": lambda a: (a > 0) - (a < 0),
     "le": lambda a, b: 1.0 if a <= b else 0.0,
+    "lt": lambda a, b: 1.0 if a < b else 0.0,
+    "where": lambda c, a, b: a if c else b,
+    "ellipk": lambda m: float(_special("ellipk")(m)),
+    "ellipe": lambda m: float(_special("ellipe")(m)),
 }
 _ARRAY: dict[str, Callable[..., Any]] = {
     "sum": _array_sum,
@@ -209,6 +227,10 @@ _ARRAY: dict[str, Callable[..., Any]] = {
     "max": np.maximum,
     "sign": np.sign,
     "le": lambda a, b: np.less_equal(a, b).astype(np.float64),
+    "lt": lambda a, b: np.less(a, b).astype(np.float64),
+    "where": lambda c, a, b: np.where(np.asarray(c) != 0, a, b),
+    "ellipk": lambda m: _special("ellipk")(m),
+    "ellipe": lambda m: _special("ellipe")(m),
 }
 
 
@@ -337,7 +359,12 @@ def _convert(node: ast.AST, text: str, depth: int) -> Node:
             raise _fail(text, f"{name}() takes positional arguments only")
         if len(node.args) != FUNCTIONS[name]:
             raise _fail(text, f"{name}() takes {FUNCTIONS[name]} argument(s), got {len(node.args)}")
+        if name == "where":
+            cond = _condition(node.args[0], text, depth + 1)
+            return _make("where", cond, *(_convert(a, text, depth + 1) for a in node.args[1:]))
         return _make(name, *(_convert(a, text, depth + 1) for a in node.args))
+    if isinstance(node, ast.Compare):
+        raise _fail(text, "a comparison is allowed only as the condition of where(condition, a, b)")
     raise _fail(text, f"{type(node).__name__} is not allowed")
 
 
@@ -357,6 +384,24 @@ def _chain(node: ast.BinOp, text: str, depth: int) -> Node:
         term = _convert(right, text, depth + 1)
         terms.append(_make("neg", term) if neg else term)
     return _make_sum(terms)
+
+
+def _condition(node: ast.AST, text: str, depth: int) -> Node:
+    """``a < b``, ``a <= b``, ``a > b`` or ``a >= b`` as an internal 0/1 node ``lt``/``le``."""
+    if not isinstance(node, ast.Compare) or len(node.ops) != 1:
+        raise _fail(text, "the condition of where() must be one comparison: a < b, a <= b, a > b or a >= b")
+    op = node.ops[0]
+    a = _convert(node.left, text, depth + 1)
+    b = _convert(node.comparators[0], text, depth + 1)
+    if isinstance(op, ast.Lt):
+        return _make("lt", a, b)
+    if isinstance(op, ast.LtE):
+        return _make("le", a, b)
+    if isinstance(op, ast.Gt):
+        return _make("lt", b, a)
+    if isinstance(op, ast.GtE):
+        return _make("le", b, a)
+    raise _fail(text, f"comparison {type(op).__name__} is not allowed in where() (use <, <=, >, >=)")
 
 
 #: Product chains longer than this are regrouped as a balanced tree (numerator / denominator).
@@ -484,7 +529,7 @@ def _diff(root: Node, name: str, memo: dict[Node, Node]) -> Node:
 
 def _diff1(node: Node, name: str, memo: dict[Node, Node]) -> Node:
     op, args = node.op, node.args
-    if op == "const" or op in ("sign", "le"):
+    if op == "const" or op in ("sign", "le", "lt"):
         return _ZERO
     if op == "var":
         return _ONE if node.name == name else _ZERO
@@ -534,6 +579,16 @@ def _diff1(node: Node, name: str, memo: dict[Node, Node]) -> Node:
         return m("div", num, m("add", m("mul", x, x), m("mul", y, y)))
     if op == "abs":
         return m("mul", m("sign", a), d[0])
+    if op == "where":
+        if all(_is(x, 0.0) for x in d[1:]):
+            return _ZERO
+        return m("where", args[0], d[1], d[2])
+    if op == "ellipk":  # dK/dm = (E − (1 − m) K) / (2 m (1 − m))
+        one_m = m("sub", _ONE, a)
+        num = m("sub", m("ellipe", a), m("mul", one_m, node))
+        return m("mul", m("div", num, m("mul", _const(2.0), m("mul", a, one_m))), d[0])
+    if op == "ellipe":  # dE/dm = (E − K) / (2 m)
+        return m("mul", m("div", m("sub", node, m("ellipk", a)), m("mul", _const(2.0), a)), d[0])
     if op in ("min", "max"):
         # 1 where the result is args[0]: args[0] ≤ args[1] for min, args[1] ≤ args[0] for max
         pick = m("le", args[0], args[1]) if op == "min" else m("le", args[1], args[0])
@@ -586,8 +641,8 @@ class Tape:
                         if node.name not in index:
                             raise UncertaintyModelError(f"undefined symbol {node.name!r}")
                         loads.append((k, index[node.name]))
-                    elif node.op == "sum":
-                        code.append((k, _scalar_sum, -2 - len(many), 0))
+                    elif node.op == "sum" or len(node.args) > 2:
+                        code.append((k, _SCALAR[node.op], -2 - len(many), 0))
                         many.append((k, tuple(slot[a] for a in node.args)))
                     elif node.op != "const":
                         a = slot[node.args[0]]
@@ -636,7 +691,7 @@ def _compile(node: Node, index: Mapping[str, int], table: Mapping[str, Callable[
         return lambda env: env[i]
     fn = table[op]
     parts = [_compile(a, index, table) for a in node.args]
-    if op == "sum":
+    if op == "sum" or len(parts) > 2:
         return lambda env: fn(*[p(env) for p in parts])
     if len(parts) == 1:
         (p,) = parts

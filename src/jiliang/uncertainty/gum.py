@@ -223,6 +223,8 @@ class _Checks:
                 kinks.append(("abs", n.args[0]))
             elif n.op in ("min", "max"):
                 kinks.append((n.op, expr.Node("sub", n.args)))
+            elif n.op == "where" and n.args[0].op in ("le", "lt"):
+                kinks.append(("where", expr.Node("sub", n.args[0].args)))
             stack.extend(n.args)
         roots: list[expr.Node] = []
         #: per kink: (kind, text, position of its value, [(input, position of its derivative)])
@@ -274,6 +276,14 @@ def _warnings(
                             "abs_at_kink",
                             f"abs({text}) is not differentiable at 0; its argument is {g:.6g} "
                             f"with standard uncertainty {ug:.3g}",
+                        )
+                    )
+                elif kind == "where":
+                    found.append(
+                        GumWarning(
+                            "condition_near_boundary",
+                            f"where(): the two sides of its condition differ by {g:.6g} with standard "
+                            f"uncertainty {ug:.3g}; the model switches branch there",
                         )
                     )
                 else:

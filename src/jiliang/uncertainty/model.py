@@ -68,7 +68,7 @@ def _bad(message: str) -> UncertaintyModelError:
 def _check_name(kind: str, name: object) -> str:
     if not isinstance(name, str) or not _NAME.match(name):
         raise _bad(f"{kind} name {name!r} is not a valid name (letter, then letters, digits, _)")
-    if name in expr.FUNCTIONS or name in ("pi", "sign", "le"):
+    if name in expr.FUNCTIONS or name in expr.INTERNAL:
         raise _bad(f"{kind} name {name!r} is reserved")
     return name
 
