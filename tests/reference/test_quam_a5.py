@@ -159,3 +159,24 @@ def test_intermediate_results_as_gtc_result():
     assert corr[names.index("c0")][names.index("r")] > 0.7
     assert corr[names.index("a_V")][names.index("r")] < -0.2
     assert corr[names.index("c0")][names.index("a_V")] == 0.0
+
+
+def test_calibration_line_fitted_inside_the_model_file():
+    """The same evaluation with the line fitted by the model file itself (``fits``): cal_a, cal_b
+    and cal_y (the mean of the two sample absorbances) form the ensemble automatically."""
+    data = a5_model(intermediates=True)
+    for name in ("B0", "B1", "A0"):
+        del data["inputs"][name]
+    del data["correlations"], data["ensembles"]
+    data["fits"] = {"cal": {"x": X, "y": Y, "responses": SAMPLE}}
+    data["model"]["c0"] = "(cal_y - cal_a) / cal_b"
+    m = model_from_dict(data)
+    assert m.ensembles == (("cal_a", "cal_b", "cal_y"),)
+    r = gum(m)
+    assert r["c0"].y == pytest.approx(0.2601659751037, rel=REL_GTC)
+    assert r["c0"].u == pytest.approx(0.01784461112558, rel=REL_GTC)
+    assert r["r"].dof == pytest.approx(45.2, abs=HALF_UNIT_DOF)
+    jsonschema = pytest.importorskip("jsonschema")
+    from jiliang.uncertainty import model_schema
+
+    jsonschema.Draft202012Validator(model_schema()).validate(data)

@@ -54,6 +54,7 @@ _TOP = frozenset(
         "inputs",
         "correlations",
         "ensembles",
+        "fits",
         "conformity",
         "method",
     }
@@ -428,6 +429,54 @@ def _output_units(data: Any, outputs: Mapping[str, Any]) -> tuple[tuple[str, str
     return tuple((o, str(u)[:64]) for o, u in units.items())
 
 
+def _fits(
+    raw: object, taken: set[str]
+) -> tuple[list[Distribution], list[tuple[str, str, float]], list[tuple[str, ...]]]:
+    """``fits: {NAME: {x: [...], y: [...], responses: [...]}}``: a straight line y = a + b·x fitted
+    by least squares (GUM H.3) gives the inputs NAME_a (intercept) and NAME_b (slope), correlated,
+    with ν = n − 2; ``responses`` (new observations of y) add NAME_y, their mean with
+    u = s/√p (GTC's ``x_from_y``). All of them form one ensemble: they share the residual s."""
+    from jiliang.uncertainty.typea import straight_line_fit
+
+    fits = _mapping("fits", raw if raw is not None else {})
+    dists: list[Distribution] = []
+    corrs: list[tuple[str, str, float]] = []
+    groups: list[tuple[str, ...]] = []
+    for name, spec in fits.items():
+        _check_name("fit", name)
+        f = _mapping(f"fits.{name}", spec)
+        extra = sorted(set(f) - {"x", "y", "responses"})
+        if extra or "x" not in f or "y" not in f:
+            raise _bad(f"fits.{name}: needs x and y (and optionally responses); unknown key(s) {extra}")
+        for key in ("x", "y", "responses"):
+            if key in f and (not isinstance(f[key], list) or len(f[key]) > MAX_INPUTS * 500):
+                raise _bad(f"fits.{name}.{key} must be a list of at most {MAX_INPUTS * 500} numbers")
+        xs = [_number(f"fits.{name}.x[{i}]", v) for i, v in enumerate(f["x"])]
+        ys = [_number(f"fits.{name}.y[{i}]", v) for i, v in enumerate(f["y"])]
+        if len(xs) != len(ys):
+            raise _bad(f"fits.{name}: x and y differ in length ({len(xs)} and {len(ys)})")
+        try:
+            line = straight_line_fit(xs, ys)
+        except UncertaintyModelError as exc:  # its arguments are called t and b
+            why = str(exc).replace("t:", "x:", 1).replace("b:", "y:", 1)
+            raise _bad(f"fits.{name}: {why}") from None
+        nu = float(line.dof)
+        made = [(f"{name}_a", line.y1, line.u_y1), (f"{name}_b", line.y2, line.u_y2)]
+        if "responses" in f:
+            resp = [_number(f"fits.{name}.responses[{i}]", v) for i, v in enumerate(f["responses"])]
+            if not resp:
+                raise _bad(f"fits.{name}.responses: give at least one observation")
+            made.append((f"{name}_y", math.fsum(resp) / len(resp), line.s / math.sqrt(len(resp))))
+        for n, mean, u in made:
+            if n in taken:
+                raise _bad(f"fits.{name}: input {n!r} is defined twice")
+            taken.add(n)
+            dists.append(Distribution.of(n, {"dist": "t", "mean": mean, "scale": u, "dof": nu}))
+        corrs.append((f"{name}_a", f"{name}_b", line.r))
+        groups.append(tuple(n for n, _, _ in made))
+    return dists, corrs, groups
+
+
 def model_from_dict(data: Mapping[str, Any]) -> Model:
     """Build and validate a :class:`Model` from the parsed model file."""
     d = _mapping("model file", data)
@@ -462,6 +511,9 @@ def model_from_dict(data: Mapping[str, Any]) -> Model:
         if r == "data":
             r = _data_correlation(i, a, b, inputs)
         corrs.append((a, b, _number(f"correlations[{i}] r", r)))
+    fit_inputs, fit_corrs, fit_groups = _fits(d.get("fits"), {x.name for x in dists})
+    dists += tuple(fit_inputs)
+    corrs.extend(fit_corrs)
     ens_raw = d.get("ensembles", []) or []
     if not isinstance(ens_raw, list) or not all(
         isinstance(g, list) and all(isinstance(n, str) for n in g) for g in ens_raw
@@ -479,7 +531,7 @@ def model_from_dict(data: Mapping[str, Any]) -> Model:
         method=_method(d.get("method")),
         conformity=_conformity(d.get("conformity")),
         units=units,
-        ensembles=tuple(tuple(g) for g in ens_raw),
+        ensembles=tuple(tuple(g) for g in ens_raw) + tuple(fit_groups),
     )
 
 
