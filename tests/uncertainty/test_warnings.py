@@ -101,3 +101,8 @@ def test_piecewise_model_whose_other_branch_leaves_its_domain_in_the_monte_carlo
     r = montecarlo(m)["y"]
     assert r.interval[0] == 0.0  # ~16 % of the trials take the zero branch
     assert "condition_near_boundary" in [w.code for w in gum(m)["y"].warnings]
+
+
+def test_second_derivative_undefined_at_the_estimate():
+    codes = _codes("x**1.5", {"x": _n(0.0, 0.1)})
+    assert "not_smooth" in codes and "zero_uncertainty" in codes

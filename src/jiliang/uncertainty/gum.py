@@ -26,6 +26,7 @@ runs it when the model asks for no Monte Carlo):
 * ``second_order_significant`` — ½ Σᵢ (∂²f/∂xᵢ²)² u⁴(xᵢ) exceeds :data:`SECOND_ORDER_SHARE` of
   the first-order u²(y) (the diagonal second-order terms of §5.1.2, a screen only);
 * ``zero_uncertainty`` — u(y) = 0 although y depends on an input with u(xᵢ) > 0.
+* ``not_smooth`` — the second derivatives cannot be evaluated at the estimates (e.g. x**1.5 at 0).
 
 Derivatives are symbolic (:func:`jiliang.uncertainty.expr.derivative`) and compiled once per
 model; re-evaluating a model with new estimates costs closure calls only.
@@ -263,8 +264,15 @@ def _warnings(
     if ch.tape is not None:
         try:
             values = ch.tape(x)
-        except (ArithmeticError, ValueError):
+        except (ArithmeticError, ValueError) as exc:
             values = []
+            found.append(
+                GumWarning(
+                    "not_smooth",
+                    f"second derivatives are not defined at the estimates ({exc}): "
+                    "the model is not smooth there",
+                )
+            )
     if values:
         for kind, text, at, grads in ch.kinks:
             g = values[at]
