@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from jiliang.uncertainty import UncertaintyModelError
 from jiliang.uncertainty.expr import (
     MAX_EXPRESSION_CHARS,
+    Tape,
     compile_array,
     compile_scalar,
     derivative,
@@ -150,3 +152,98 @@ def test_derivatives_are_cached():
 def test_undefined_symbol_in_compile():
     with pytest.raises(UncertaintyModelError, match="undefined symbol 'q'"):
         compile_scalar(parse("q + 1"), ("x",))
+
+
+# ------------------------------------------------------------------ long sums and products (flat)
+
+
+def test_long_sum_is_one_flat_node_and_keeps_left_to_right_order():
+    text = " + ".join(f"x{i}" for i in range(200)) + " - x0"
+    node = parse(text)
+    assert node.op == "sum" and len(node.args) == 201
+    names = [f"x{i}" for i in range(200)]
+    assert compile_scalar(node, names)([1.0] * 200) == 199.0
+    # a - b + c keeps its order: (1e16 - 1e16) + 1 is 1, not (1e16 + 1) - 1e16 = 0
+    f = compile_scalar(parse("a - b + c"), ("a", "b", "c"))
+    assert f((1e16, 1e16, 1.0)) == 1.0
+    g = Tape([parse("a - b + c")], ("a", "b", "c"))
+    assert g((1e16, 1e16, 1.0)) == [1.0]
+
+
+def test_derivative_of_a_flat_sum():
+    node = parse("x + 2 * y - x * y + z")
+    names = ("x", "y", "z")
+    assert compile_scalar(derivative(node, "x"), names)((1.0, 3.0, 0.0)) == -2.0
+    assert compile_scalar(derivative(node, "y"), names)((4.0, 3.0, 0.0)) == -2.0
+    assert compile_scalar(derivative(node, "z"), names)((4.0, 3.0, 0.0)) == 1.0
+    arr = compile_array(node, names)((np.array([1.0, 2.0]), np.array([3.0, 3.0]), 0.5))
+    assert arr.tolist() == [1 + 6 - 3 + 0.5, 2 + 6 - 6 + 0.5]
+
+
+def test_long_product_is_balanced():
+    text = " * ".join(f"x{i}" for i in range(150)) + " / x0"
+    node = parse(text)
+    names = [f"x{i}" for i in range(150)]
+    assert compile_scalar(node, names)([2.0] + [1.0] * 149) == 1.0
+    assert compile_scalar(derivative(node, "x1"), names)([2.0] * 150) == pytest.approx(2.0**148)
+
+
+# ---------------------------------------------------------- conditionals and special functions
+
+#: Central finite differences with h = 1e-6 on O(1) values: error ~ h² f''' + ε/h ≈ 1e-9.
+FD_STEP = 1e-6
+FD_TOL = 1e-7
+
+
+def _fd(text: str, names: tuple[str, ...], x: list[float], i: int) -> float:
+    f = compile_scalar(parse(text), names)
+    up, down = list(x), list(x)
+    up[i] += FD_STEP
+    down[i] -= FD_STEP
+    return (f(up) - f(down)) / (2 * FD_STEP)
+
+
+@pytest.mark.parametrize(
+    ("text", "x", "expected"),
+    [
+        ("where(x > 0, 2 * x, -x)", 3.0, 6.0),
+        ("where(x > 0, 2 * x, -x)", -3.0, 3.0),
+        ("where(x >= 1, 1, 0)", 1.0, 1.0),
+        ("where(x < 1, 1, 0)", 1.0, 0.0),
+        ("where(x <= 1, 1, 0)", 1.0, 1.0),
+    ],
+)
+def test_where_selects_by_its_condition(text, x, expected):
+    node = parse(text)
+    assert compile_scalar(node, ("x",))((x,)) == expected
+    assert compile_array(node, ("x",))((np.array([x]),)).tolist() == [expected]
+    assert Tape([node], ("x",))((x,)) == [expected]
+
+
+def test_where_derivative_follows_the_branch():
+    d = derivative(parse("where(x > 0, x**2, -x)"), "x")
+    f = compile_scalar(d, ("x",))
+    assert f((3.0,)) == 6.0 and f((-3.0,)) == -1.0
+
+
+@pytest.mark.parametrize("text", ["ellipk(m) * x", "ellipe(m) * x", "ellipk(m**2) + ellipe(m / 2)"])
+def test_elliptic_integral_derivatives_match_finite_differences(text):
+    names = ("m", "x")
+    x = [0.4, 1.3]
+    for i, name in enumerate(names):
+        exact = compile_scalar(derivative(parse(text), name), names)(x)
+        assert exact == pytest.approx(_fd(text, names, x, i), abs=FD_TOL)
+
+
+def test_elliptic_integrals_known_values():
+    """K(0) = E(0) = π/2 (DLMF 19.6.1); K(m) on arrays as scipy.special."""
+    assert compile_scalar(parse("ellipk(m)"), ("m",))((0.0,)) == pytest.approx(math.pi / 2, rel=1e-15)
+    assert compile_scalar(parse("ellipe(m)"), ("m",))((0.0,)) == pytest.approx(math.pi / 2, rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    "text", ["x < 1", "where(x == 1, 1, 0)", "where(0 < x < 1, 1, 0)", "where(x, 1, 0)", "lt + 1"]
+)
+def test_comparisons_only_as_the_condition_of_where(text):
+    with pytest.raises(UncertaintyModelError):
+        parse(text)

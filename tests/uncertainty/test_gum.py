@@ -137,3 +137,76 @@ def test_second_order_higher_derivative_not_defined():
     )
     with pytest.raises(UncertaintyModelError, match="a"):
         gum(m)
+
+
+def test_sum_and_product_of_200_inputs_evaluate():
+    """The model file allows 200 inputs; a plain sum or product of all of them evaluates."""
+    n = 200
+    inputs = {f"x{i}": {"dist": "normal", "mean": 1.0, "sd": 0.01} for i in range(n)}
+    m = model_from_dict(
+        {
+            "model": {
+                "S": " + ".join(f"x{i}" for i in range(n)),
+                "P": " * ".join(f"x{i}" for i in range(n)),
+            },
+            "inputs": inputs,
+            "method": {"montecarlo": False},
+        }
+    )
+    r = gum(m)
+    assert r["S"].y == pytest.approx(200.0, rel=1e-15)
+    assert r["S"].u == pytest.approx(math.sqrt(n) * 0.01, rel=1e-12)
+    assert r["P"].u == pytest.approx(math.sqrt(n) * 0.01, rel=1e-12)
+
+
+def test_one_output_defined_from_another_keeps_their_correlation():
+    """Intermediate results (GTC's result()): y2 uses y1; u and the output covariance are those
+    of the inlined model, so r(y1, y2) = 1 for y2 = 2·y1."""
+    m = model_from_dict(
+        {
+            "model": {"y2": "2 * y1 + 0 * c", "y1": "a + b", "y3": "y2 - y1"},
+            "inputs": {
+                "a": {"dist": "normal", "mean": 1.0, "sd": 0.3},
+                "b": {"dist": "normal", "mean": 2.0, "sd": 0.4},
+                "c": {"dist": "normal", "mean": 0.0, "sd": 1.0},
+            },
+            "method": {"montecarlo": False},
+        }
+    )
+    r = gum(m)
+    assert r["y1"].u == pytest.approx(0.5, rel=1e-15)
+    assert r["y2"].y == 6.0 and r["y2"].u == pytest.approx(1.0, rel=1e-15)
+    assert r["y3"].y == 3.0 and r["y3"].u == pytest.approx(0.5, rel=1e-15)
+    names = [o.name for o in r.outputs]
+    assert r.correlation[names.index("y1")][names.index("y2")] == pytest.approx(1.0, rel=1e-12)
+
+
+def test_circular_output_definitions_are_refused():
+    spec = {
+        "model": {"y1": "y2 + a", "y2": "y1 * 2"},
+        "inputs": {"a": {"dist": "normal", "mean": 1.0, "sd": 0.1}},
+    }
+    with pytest.raises(UncertaintyModelError, match="circle"):
+        model_from_dict(spec)
+    spec["model"] = {"y1": "y1 + a"}
+    with pytest.raises(UncertaintyModelError, match="circle"):
+        model_from_dict(spec)
+
+
+def test_intermediate_results_in_the_monte_carlo():
+    from jiliang.uncertainty import montecarlo
+
+    m = model_from_dict(
+        {
+            "model": {"s": "a + b", "t": "s * s"},
+            "inputs": {
+                "a": {"dist": "normal", "mean": 1.0, "sd": 0.1},
+                "b": {"dist": "normal", "mean": 1.0, "sd": 0.1},
+            },
+            "method": {"montecarlo": {"trials": 100_000}, "seed": 7},
+        }
+    )
+    r = montecarlo(m)
+    # E[s²] = E[s]² + u²(s) = 4 + 0.02; the MC standard error of the mean is ~0.0018
+    assert r["t"].y == pytest.approx(4.02, abs=0.01)
+    assert r.correlation[0][1] == pytest.approx(1.0, abs=0.01)

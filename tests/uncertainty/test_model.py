@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -323,3 +324,52 @@ def test_schema_and_loader_both_refuse(bad):
     assert not jsonschema.Draft202012Validator(model_schema()).is_valid(data)
     with pytest.raises(UncertaintyModelError):
         model_from_dict(data)
+
+
+@pytest.mark.parametrize(
+    ("fits", "message"),
+    [
+        ({"c": {"x": [1, 2], "y": [1, 2]}}, "at least 3"),
+        ({"c": {"x": [1, 2, 3], "y": [1, 2]}}, "differ in length"),
+        ({"c": {"x": [1, 1, 1], "y": [1, 2, 3]}}, "all values are equal"),
+        ({"c": {"x": [1, 2, 3]}}, "needs x and y"),
+        ({"c": {"x": [1, 2, 3], "y": [1, 2, 4], "w": 1}}, "unknown key"),
+        ({"c": {"x": [1, 2, 3], "y": [1, 2, 4], "responses": []}}, "at least one"),
+        ({"c": {"x": [1, 2, 3], "y": [1, "a", 4]}}, "finite number"),
+        ({"v": {"x": [1, 2, 3], "y": [1, 2, 4]}}, None),
+    ],
+)
+def test_fits_are_checked(fits, message):
+    data = {
+        "model": {"Y": "v_a + 1"},
+        "inputs": {"v_a": {"dist": "normal", "mean": 1, "sd": 1}},
+        "fits": fits,
+    }
+    if message is None:
+        with pytest.raises(UncertaintyModelError, match="defined twice"):
+            model_from_dict(data)
+        return
+    with pytest.raises(UncertaintyModelError, match=message):
+        model_from_dict(data)
+
+
+def test_fit_gives_intercept_and_slope_with_their_correlation():
+    """GUM H.3 straight line inside the model file: ŷ(x0) = a + b·x0 and its uncertainty."""
+    x = [0.0, 1.0, 2.0, 3.0, 4.0]
+    y = [0.1, 0.9, 2.1, 3.0, 3.9]
+    m = model_from_dict(
+        {
+            "model": {"Y": "c_a + c_b * 2"},
+            "inputs": {"z": {"dist": "normal", "mean": 0, "sd": 1}},
+            "fits": {"c": {"x": x, "y": y}},
+            "method": {"montecarlo": False},
+        }
+    )
+    from jiliang.uncertainty import gum, straight_line_fit
+
+    line = straight_line_fit(x, y)
+    r = gum(m)["Y"]
+    expected = math.sqrt(line.u_y1**2 + 4 * line.u_y2**2 + 4 * line.r * line.u_y1 * line.u_y2)
+    assert r.u == pytest.approx(expected, rel=1e-12)
+    assert r.u == pytest.approx(line.s / math.sqrt(5), rel=1e-12)  # at the centroid: s/√n
+    assert r.dof == pytest.approx(3.0, rel=1e-12)

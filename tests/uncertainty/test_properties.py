@@ -75,3 +75,28 @@ def test_results_are_reproducible_for_a_seed(seed):
         }
     )
     assert montecarlo(model).outputs == montecarlo(model).outputs
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    a=st.floats(0.1, 10) | st.floats(-10, -0.1),
+    c=st.floats(-5, 5),
+    x0=st.floats(-5, 5),
+    u=st.floats(0.01, 3),
+)
+def test_sign_change_warning_agrees_with_the_derivative_at_x_plus_minus_u(a, c, x0, u):
+    """Independent route: the derivative 2a(x − c) evaluated directly at x0 ± u changes sign
+    exactly when the GUM reports ``sensitivity_sign_change`` (or ``zero_sensitivity`` at c)."""
+    lo, hi = 2 * a * (x0 - u - c), 2 * a * (x0 + u - c)
+    if min(abs(lo), abs(hi)) < 1e-9 * max(1.0, abs(a)):
+        return  # on the boundary: either answer is right
+    m = model_from_dict(
+        {
+            "model": {"y": f"{a!r} * (x - {c!r})**2"},
+            "inputs": {"x": {"dist": "normal", "mean": x0, "sd": u}},
+            "method": {"montecarlo": False},
+        }
+    )
+    codes = {w.code for w in gum(m)["y"].warnings}
+    changes = (lo < 0) != (hi < 0)
+    assert changes == bool(codes & {"sensitivity_sign_change", "zero_sensitivity"})

@@ -28,7 +28,7 @@ from jiliang.uncertainty.conformity import Decision, GlobalRisk, decide, global_
 from jiliang.uncertainty.distributions import Distribution
 from jiliang.uncertainty.errors import UncertaintyModelError
 from jiliang.uncertainty.evaluate import Evaluation, Validation, evaluate, validate
-from jiliang.uncertainty.gum import BudgetLine, GumOutput, GumResult, coverage_factor, gum
+from jiliang.uncertainty.gum import BudgetLine, GumOutput, GumResult, GumWarning, coverage_factor, gum
 from jiliang.uncertainty.model import (
     ConformitySpec,
     Method,
@@ -60,6 +60,7 @@ __all__ = [
     "GlobalRisk",
     "GumOutput",
     "GumResult",
+    "GumWarning",
     "McOutput",
     "McResult",
     "Method",

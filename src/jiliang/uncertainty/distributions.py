@@ -15,7 +15,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from jiliang.uncertainty.errors import UncertaintyModelError
 
-__all__ = ["KINDS", "MAX_OBSERVATIONS", "Distribution"]
+__all__ = ["KINDS", "MAX_BINOMIAL_N", "MAX_OBSERVATIONS", "Distribution"]
 
 Array = npt.NDArray[np.float64]
 
@@ -38,8 +38,17 @@ KINDS: Mapping[str, tuple[frozenset[str], ...]] = {
     "arcsine": (frozenset({"low", "high"}),),
     "t": (frozenset({"mean", "sd", "dof"}), frozenset({"mean", "scale", "dof"})),
     "exponential": (frozenset({"mean"}),),
-    "gamma": (frozenset({"mean", "sd"}),),
+    "gamma": (frozenset({"mean", "sd"}), frozenset({"shape", "scale"})),
+    "lognormal": (frozenset({"mean", "sd"}), frozenset({"mu", "sigma"})),
+    "beta": (frozenset({"alpha", "beta"}), frozenset({"alpha", "beta", "low", "high"})),
+    "weibull": (frozenset({"shape", "scale"}), frozenset({"shape", "scale", "loc"})),
+    "truncnormal": (frozenset({"mean", "sd", "low", "high"}),),
+    "poisson": (frozenset({"mean"}),),
+    "binomial": (frozenset({"n", "p"}),),
+    "empirical": (frozenset({"sample"}),),
 }
+#: Largest n of a binomial input.
+MAX_BINOMIAL_N = 10**9
 #: Most observations accepted for one Type A input.
 MAX_OBSERVATIONS = 100_000
 _EXTRA = frozenset({"dist", "dof", "unit", "data"})
@@ -77,6 +86,8 @@ class Distribution:
     x: float
     u: float
     dof: float
+    #: The values of an ``empirical`` input (resampled with replacement by the Monte Carlo).
+    values: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -99,6 +110,8 @@ class Distribution:
             raise UncertaintyModelError(
                 f"input {name!r}: unknown distribution {kind!r}; known: {', '.join(KINDS)}"
             )
+        if kind == "empirical":
+            return cls._empirical(name, spec)
         given = frozenset(k for k in spec if k not in {"dist", "unit"})
         if kind != "t":
             given = given - {"dof"}
@@ -114,6 +127,27 @@ class Distribution:
         if kind != "t" and "dof" in spec:
             dof = _num(name, "dof", spec["dof"])
         return cls._build(name, kind, p, dof)
+
+    @classmethod
+    def _empirical(cls, name: str, spec: Mapping[str, Any]) -> Distribution:
+        extra = sorted(set(spec) - {"dist", "sample", "unit", "dof"})
+        if extra:
+            raise UncertaintyModelError(
+                f"input {name!r}: unknown parameter(s) {extra}; empirical needs {{sample}}"
+            )
+        data = spec.get("sample")
+        if not isinstance(data, list | tuple):
+            raise UncertaintyModelError(f"input {name!r}: sample must be a list of numbers")
+        if not 2 <= len(data) <= MAX_OBSERVATIONS:
+            raise UncertaintyModelError(
+                f"input {name!r}: sample needs 2 to {MAX_OBSERVATIONS} values, got {len(data)}"
+            )
+        values = np.array([_num(name, f"sample[{i}]", v) for i, v in enumerate(data)], dtype=float)
+        dof = _num(name, "dof", spec["dof"]) if "dof" in spec else math.inf
+        # the distribution resampled is the sample's own: its standard deviation has divisor n
+        return cls(
+            name, "empirical", (), float(values.mean()), float(values.std()), dof, tuple(values.tolist())
+        )
 
     @classmethod
     def _from_data(cls, name: str, spec: Mapping[str, Any]) -> Distribution:
@@ -187,10 +221,8 @@ class Distribution:
         elif kind == "exponential":
             need(p["mean"] > 0, f"mean must be > 0, got {p['mean']}")
             x, u = p["mean"], p["mean"]
-        else:  # gamma
-            need(p["mean"] > 0, f"mean must be > 0, got {p['mean']}")
-            need(p["sd"] > 0, f"sd must be > 0, got {p['sd']}")
-            x, u = p["mean"], p["sd"]
+        else:
+            x, u = _moments(kind, p, need)
         return cls(name, kind, tuple(sorted(p.items())), x, u, dof)
 
     # ---------------------------------------------------------------------------- properties
@@ -239,8 +271,28 @@ class Distribution:
         if k == "exponential":
             return rng.exponential(p["mean"], n)
         if k == "gamma":
-            shape = (p["mean"] / p["sd"]) ** 2
-            return rng.gamma(shape, p["sd"] ** 2 / p["mean"], n)
+            shape, scale = _gamma(p)
+            return rng.gamma(shape, scale, n)
+        if k == "lognormal":
+            mu, sigma = _lognormal(p)
+            return rng.lognormal(mu, sigma, n)
+        if k == "beta":
+            lo, hi = p.get("low", 0.0), p.get("high", 1.0)
+            out = rng.beta(p["alpha"], p["beta"], n)
+            out *= hi - lo
+            out += lo
+            return out
+        if k == "weibull":
+            out = rng.weibull(p["shape"], n)
+            out *= p["scale"]
+            out += p.get("loc", 0.0)
+            return out
+        if k == "poisson":
+            return rng.poisson(p["mean"], n).astype(np.float64)
+        if k == "binomial":
+            return rng.binomial(int(p["n"]), p["p"], n).astype(np.float64)
+        if k == "empirical":  # bootstrap: resample the values with replacement
+            return np.asarray(self.values, dtype=float)[rng.integers(0, len(self.values), n)]
         return self.ppf(rng.random(n)) if k != "ctrap" else self._ctrap(rng, n)
 
     def _ctrap(self, rng: np.random.Generator, n: int) -> Array:
@@ -269,8 +321,10 @@ class Distribution:
         if k == "gamma":
             from scipy.special import gammaincinv
 
-            shape = (p["mean"] / p["sd"]) ** 2
-            return np.asarray(gammaincinv(shape, q) * p["sd"] ** 2 / p["mean"], dtype=float)
+            shape, scale = _gamma(p)
+            return np.asarray(gammaincinv(shape, q) * scale, dtype=float)
+        if k in _OTHER_PPF:
+            return _OTHER_PPF[k](self, p, q)
         lo, hi = p["low"], p["high"]
         w = hi - lo
         if k == "uniform":
@@ -303,4 +357,126 @@ class Distribution:
 
     def as_dict(self) -> dict[str, Any]:
         """The distribution as a model-file entry (data inputs become their t distribution)."""
+        if self.kind == "empirical":
+            return {"dist": "empirical", "sample": list(self.values)}
         return {"dist": self.kind, **dict(self.params)}
+
+
+def _gamma(p: Mapping[str, float]) -> tuple[float, float]:
+    if "shape" in p:
+        return p["shape"], p["scale"]
+    return (p["mean"] / p["sd"]) ** 2, p["sd"] ** 2 / p["mean"]
+
+
+def _lognormal(p: Mapping[str, float]) -> tuple[float, float]:
+    """(μ, σ) of ln X; from the mean and sd of X: σ² = ln(1 + (sd/mean)²), μ = ln mean − σ²/2."""
+    if "mu" in p:
+        return p["mu"], p["sigma"]
+    s2 = math.log1p((p["sd"] / p["mean"]) ** 2)
+    return math.log(p["mean"]) - s2 / 2, math.sqrt(s2)
+
+
+def _truncnormal(p: Mapping[str, float]) -> tuple[float, float]:
+    """Standardised bounds (a, b) of a truncated normal."""
+    return (p["low"] - p["mean"]) / p["sd"], (p["high"] - p["mean"]) / p["sd"]
+
+
+def _moments(kind: str, p: Mapping[str, float], need: Callable[[bool, str], None]) -> tuple[float, float]:
+    """Check the parameters of the distributions added in model schema 1.1; give mean and sd."""
+    positive = {
+        "gamma": ("mean", "sd", "shape", "scale"),
+        "lognormal": ("mean", "sd", "sigma"),
+        "beta": ("alpha", "beta"),
+        "weibull": ("shape", "scale"),
+        "truncnormal": ("sd",),
+        "poisson": ("mean",),
+    }.get(kind, ())
+    for key in positive:
+        if key in p:
+            need(p[key] > 0, f"{key} must be > 0, got {p[key]}")
+    if "low" in p and "high" in p:
+        need(p["high"] > p["low"], f"high ({p['high']}) must be greater than low ({p['low']})")
+    if kind == "gamma":
+        shape, scale = _gamma(p)
+        return shape * scale, math.sqrt(shape) * scale
+    if kind == "lognormal":
+        mu, sigma = _lognormal(p)
+        need(sigma < 20, f"sigma must be < 20, got {sigma}")
+        mean = math.exp(mu + sigma**2 / 2)
+        return mean, mean * math.sqrt(math.expm1(sigma**2))
+    if kind == "beta":
+        a, b = p["alpha"], p["beta"]
+        w = p.get("high", 1.0) - p.get("low", 0.0)
+        return p.get("low", 0.0) + w * a / (a + b), w * math.sqrt(a * b / (a + b + 1)) / (a + b)
+    if kind == "weibull":
+        k, lam = p["shape"], p["scale"]
+        g1, g2 = math.gamma(1 + 1 / k), math.gamma(1 + 2 / k)
+        return p.get("loc", 0.0) + lam * g1, lam * math.sqrt(max(g2 - g1 * g1, 0.0))
+    if kind == "truncnormal":
+        from scipy.stats import truncnorm
+
+        a, b = _truncnormal(p)
+        mean, var = (float(v) for v in truncnorm.stats(a, b, loc=p["mean"], scale=p["sd"], moments="mv"))
+        need(math.isfinite(mean) and math.isfinite(var) and var > 0, "[low, high] holds no probability")
+        return mean, math.sqrt(var)
+    if kind == "poisson":
+        return p["mean"], math.sqrt(p["mean"])
+    # binomial
+    n, prob = p["n"], p["p"]
+    need(
+        n.is_integer() and 1 <= n <= MAX_BINOMIAL_N, f"n must be an integer in [1, {MAX_BINOMIAL_N}], got {n}"
+    )
+    need(0 <= prob <= 1, f"p must be in [0, 1], got {prob}")
+    return n * prob, math.sqrt(n * prob * (1 - prob))
+
+
+def _ppf_lognormal(d: Distribution, p: Mapping[str, float], q: Array) -> Array:
+    from scipy.special import ndtri
+
+    mu, sigma = _lognormal(p)
+    return np.asarray(np.exp(mu + sigma * ndtri(q)), dtype=float)
+
+
+def _ppf_beta(d: Distribution, p: Mapping[str, float], q: Array) -> Array:
+    from scipy.special import betaincinv
+
+    lo, hi = p.get("low", 0.0), p.get("high", 1.0)
+    return np.asarray(lo + (hi - lo) * betaincinv(p["alpha"], p["beta"], q), dtype=float)
+
+
+def _ppf_weibull(d: Distribution, p: Mapping[str, float], q: Array) -> Array:
+    return np.asarray(p.get("loc", 0.0) + p["scale"] * (-np.log1p(-q)) ** (1 / p["shape"]), dtype=float)
+
+
+def _ppf_truncnormal(d: Distribution, p: Mapping[str, float], q: Array) -> Array:
+    from scipy.stats import truncnorm
+
+    a, b = _truncnormal(p)
+    return np.asarray(truncnorm.ppf(q, a, b, loc=p["mean"], scale=p["sd"]), dtype=float)
+
+
+def _ppf_poisson(d: Distribution, p: Mapping[str, float], q: Array) -> Array:
+    from scipy.stats import poisson
+
+    return np.asarray(poisson.ppf(q, p["mean"]), dtype=float)
+
+
+def _ppf_binomial(d: Distribution, p: Mapping[str, float], q: Array) -> Array:
+    from scipy.stats import binom
+
+    return np.asarray(binom.ppf(q, int(p["n"]), p["p"]), dtype=float)
+
+
+def _ppf_empirical(d: Distribution, p: Mapping[str, float], q: Array) -> Array:
+    return np.asarray(np.quantile(np.asarray(d.values), q, method="inverted_cdf"), dtype=float)
+
+
+_OTHER_PPF: Mapping[str, Callable[[Distribution, Mapping[str, float], Array], Array]] = {
+    "lognormal": _ppf_lognormal,
+    "beta": _ppf_beta,
+    "weibull": _ppf_weibull,
+    "truncnormal": _ppf_truncnormal,
+    "poisson": _ppf_poisson,
+    "binomial": _ppf_binomial,
+    "empirical": _ppf_empirical,
+}

@@ -7,6 +7,7 @@ the conformity decision (JCGM 106); :meth:`Evaluation.as_dict` gives the documen
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,11 +18,14 @@ import numpy as np
 from jiliang.uncertainty.conformity import Decision, GlobalRisk, decide, global_risks
 from jiliang.uncertainty.errors import UncertaintyModelError
 from jiliang.uncertainty.gum import GumOutput, GumResult, gum
-from jiliang.uncertainty.model import Model
+from jiliang.uncertainty.model import Model, MonteCarloSpec
 from jiliang.uncertainty.montecarlo import DEFAULT_STORE, McOutput, McResult, montecarlo, numerical_tolerance
 from jiliang.uncertainty.regions import CoverageRegion, coverage_region
 
-__all__ = ["Evaluation", "Validation", "evaluate", "validate"]
+__all__ = ["VALIDATION_TRIALS", "Evaluation", "Validation", "evaluate", "validate"]
+
+#: Trials of the Monte Carlo run to validate a GUM result that carries warnings (JCGM 101 §8).
+VALIDATION_TRIALS = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,8 @@ class Evaluation:
     decision: Decision | None
     global_risk: GlobalRisk | None
     p_c_mc: float | None
+    #: True when the Monte Carlo was run only to validate a GUM result carrying warnings.
+    mc_for_warnings: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON output (see ``docs/guide/uncertainty.md``); infinite dof is ``null``."""
@@ -93,6 +99,19 @@ def evaluate(
             )
     g = gum(model) if method.gum else None
     mc = montecarlo(model, seed=seed, store=store, progress=progress) if spec is not None else None
+    for_warnings = False
+    if (
+        mc is None
+        and g is not None
+        and method.validate_warnings
+        and any(o.warnings for o in g.outputs)
+        and (max_trials is None or max_trials >= VALIDATION_TRIALS)
+    ):
+        checked = dataclasses.replace(
+            model, method=dataclasses.replace(method, montecarlo=MonteCarloSpec(trials=VALIDATION_TRIALS))
+        )
+        mc = montecarlo(checked, seed=seed, store=store, progress=progress)
+        for_warnings = True
     validations: tuple[Validation, ...] = ()
     if g is not None and mc is not None:
         validations = tuple(
@@ -128,7 +147,7 @@ def evaluate(
             s = mc.samples[k]
             lo, hi = decision.tolerance
             p_mc = float(np.count_nonzero((s >= lo) & (s <= hi)) / s.size)
-    return Evaluation(model, g, mc, validations, tuple(regions), decision, risk, p_mc)
+    return Evaluation(model, g, mc, validations, tuple(regions), decision, risk, p_mc, for_warnings)
 
 
 def _f(value: float) -> float | None:
@@ -157,6 +176,15 @@ def _as_dict(ev: Evaluation) -> dict[str, Any]:
                 "interval": _pair(g.interval),
                 "p": g.p,
                 "order": g.order,
+                "warnings": [
+                    {
+                        "code": w.code,
+                        "message": w.message,
+                        "input": w.input or None,
+                        "recommendation": w.recommendation,
+                    }
+                    for w in g.warnings
+                ],
             }
             budget[name] = [
                 {
@@ -237,6 +265,7 @@ def _as_dict(ev: Evaluation) -> dict[str, Any]:
             "blocks": ev.mc.blocks,
             "intervals_from": ev.mc.intervals_from,
             "seed": ev.mc.seed,
+            "reason": "validation of GUM warnings" if ev.mc_for_warnings else "requested",
         }
     d = ev.decision
     if d is not None and model.conformity is not None:

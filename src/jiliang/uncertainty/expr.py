@@ -32,6 +32,7 @@ from jiliang.uncertainty.errors import UncertaintyModelError
 
 __all__ = [
     "FUNCTIONS",
+    "INTERNAL",
     "MAX_EXPRESSION_CHARS",
     "MAX_TAPE",
     "Node",
@@ -39,6 +40,7 @@ __all__ = [
     "compile_array",
     "compile_scalar",
     "derivative",
+    "inline",
     "parse",
     "substitute",
     "symbols",
@@ -60,11 +62,16 @@ FUNCTIONS: Mapping[str, int] = {
     "abs": 1,
     "min": 2,
     "max": 2,
+    "where": 3,
+    "ellipk": 1,
+    "ellipe": 1,
 }
 #: Longest expression accepted (characters).
 MAX_EXPRESSION_CHARS = 4000
 _MAX_DEPTH = 100
-_RESERVED = frozenset(FUNCTIONS) | {"pi", "sign", "le"}
+#: Internal operations (derivatives, comparisons) that are not names a model may use.
+INTERNAL = frozenset({"pi", "sign", "le", "lt"})
+_RESERVED = frozenset(FUNCTIONS) | INTERNAL
 
 ScalarFn = Callable[[Sequence[float]], float]
 ArrayFn = Callable[[Sequence[Any]], Any]
@@ -74,8 +81,9 @@ ArrayFn = Callable[[Sequence[Any]], Any]
 class Node:
     """One node of an expression tree.
 
-    ``op`` is ``const`` (``value``), ``var`` (``name``), one of ``add sub mul div pow neg``, a
-    function of :data:`FUNCTIONS`, or the internal ``sign`` / ``le`` used by derivatives.
+    ``op`` is ``const`` (``value``), ``var`` (``name``), one of ``add sub mul div pow neg``, the
+    n-ary ``sum`` (a chain of three or more terms, added left to right), a function of
+    :data:`FUNCTIONS`, or the internal ``sign`` / ``le`` used by derivatives.
     """
 
     op: str
@@ -121,6 +129,8 @@ class Node:
             return self.name
         if self.op == "neg":
             return f"(-{self.args[0]})"
+        if self.op == "sum":
+            return "(" + " + ".join(str(a) for a in self.args) + ")"
         sym = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}.get(self.op)
         if sym is not None:
             return f"({self.args[0]} {sym} {self.args[1]})"
@@ -139,7 +149,33 @@ def _is(node: Node, value: float) -> bool:
     return node.op == "const" and node.value == value
 
 
+def _scalar_sum(*xs: float) -> float:
+    acc = xs[0]
+    for v in xs[1:]:
+        acc += v
+    return acc
+
+
+def _array_sum(*xs: Any) -> Any:
+    acc = np.add(xs[0], xs[1])
+    for v in xs[2:]:
+        if isinstance(acc, np.ndarray):
+            np.add(acc, v, out=acc, casting="unsafe")
+        else:
+            acc = np.add(acc, v)
+    return acc
+
+
+def _special(name: str) -> Callable[..., Any]:
+    """A function of :mod:`scipy.special` (imported when first used)."""
+    import scipy.special
+
+    fn: Callable[..., Any] = getattr(scipy.special, name)
+    return fn
+
+
 _SCALAR: dict[str, Callable[..., float]] = {
+    "sum": _scalar_sum,
     "add": lambda a, b: a + b,
     "sub": lambda a, b: a - b,
     "mul": lambda a, b: a * b,
@@ -162,8 +198,13 @@ _SCALAR: dict[str, Callable[..., float]] = {
     "max": max,
     "sign": lambda a: (a > 0) - (a < 0),
     "le": lambda a, b: 1.0 if a <= b else 0.0,
+    "lt": lambda a, b: 1.0 if a < b else 0.0,
+    "where": lambda c, a, b: a if c else b,
+    "ellipk": lambda m: float(_special("ellipk")(m)),
+    "ellipe": lambda m: float(_special("ellipe")(m)),
 }
 _ARRAY: dict[str, Callable[..., Any]] = {
+    "sum": _array_sum,
     "add": np.add,
     "sub": np.subtract,
     "mul": np.multiply,
@@ -186,11 +227,17 @@ _ARRAY: dict[str, Callable[..., Any]] = {
     "max": np.maximum,
     "sign": np.sign,
     "le": lambda a, b: np.less_equal(a, b).astype(np.float64),
+    "lt": lambda a, b: np.less(a, b).astype(np.float64),
+    "where": lambda c, a, b: np.where(np.asarray(c) != 0, a, b),
+    "ellipk": lambda m: _special("ellipk")(m),
+    "ellipe": lambda m: _special("ellipe")(m),
 }
 
 
 def _make(op: str, *args: Node) -> Node:
     """Build a node, folding constants and applying the identities 0 + a, 1 * a, a ** 1 …"""
+    if op == "sum":
+        return _make_sum(args)
     if all(a.op == "const" for a in args):
         try:
             value = float(_SCALAR[op](*(a.value for a in args)))
@@ -239,6 +286,23 @@ def _make(op: str, *args: Node) -> Node:
     return Node(op, tuple(args))
 
 
+def _make_sum(args: Sequence[Node]) -> Node:
+    """An n-ary sum: zero terms dropped; two terms become ``add``/``sub``, one the term itself."""
+    terms = [a for a in args if not _is(a, 0.0)]
+    if terms and all(a.op == "const" for a in terms):
+        value = _scalar_sum(*(a.value for a in terms))
+        if math.isfinite(value):
+            return _const(value)
+    if not terms:
+        return _ZERO
+    if len(terms) == 1:
+        return terms[0]
+    if len(terms) == 2:
+        a, b = terms
+        return _make("sub", a, b.args[0]) if b.op == "neg" else _make("add", a, b)
+    return Node("sum", tuple(terms))
+
+
 # ---------------------------------------------------------------------------------------- parsing
 
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
@@ -270,6 +334,10 @@ def _convert(node: ast.AST, text: str, depth: int) -> Node:
         if node.id.startswith("_"):
             raise _fail(text, f"name {node.id!r} may not start with '_'")
         return Node("var", name=node.id)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
+        return _chain(node, text, depth)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult | ast.Div):
+        return _product(node, text, depth)
     if isinstance(node, ast.BinOp):
         op = _BINARY.get(type(node.op))
         if op is None:
@@ -291,8 +359,83 @@ def _convert(node: ast.AST, text: str, depth: int) -> Node:
             raise _fail(text, f"{name}() takes positional arguments only")
         if len(node.args) != FUNCTIONS[name]:
             raise _fail(text, f"{name}() takes {FUNCTIONS[name]} argument(s), got {len(node.args)}")
+        if name == "where":
+            cond = _condition(node.args[0], text, depth + 1)
+            return _make("where", cond, *(_convert(a, text, depth + 1) for a in node.args[1:]))
         return _make(name, *(_convert(a, text, depth + 1) for a in node.args))
+    if isinstance(node, ast.Compare):
+        raise _fail(text, "a comparison is allowed only as the condition of where(condition, a, b)")
     raise _fail(text, f"{type(node).__name__} is not allowed")
+
+
+def _chain(node: ast.BinOp, text: str, depth: int) -> Node:
+    """``a ± b ± c …`` as one flat n-ary ``sum`` (walked iteratively: any length is fine)."""
+    rights: list[tuple[bool, ast.AST]] = []
+    left: ast.AST = node
+    while isinstance(left, ast.BinOp) and isinstance(left.op, ast.Add | ast.Sub):
+        rights.append((isinstance(left.op, ast.Sub), left.right))
+        left = left.left
+    if len(rights) == 1:
+        neg, right = rights[0]
+        a, b = _convert(left, text, depth + 1), _convert(right, text, depth + 1)
+        return _make("sub" if neg else "add", a, b)
+    terms = [_convert(left, text, depth + 1)]
+    for neg, right in reversed(rights):
+        term = _convert(right, text, depth + 1)
+        terms.append(_make("neg", term) if neg else term)
+    return _make_sum(terms)
+
+
+def _condition(node: ast.AST, text: str, depth: int) -> Node:
+    """``a < b``, ``a <= b``, ``a > b`` or ``a >= b`` as an internal 0/1 node ``lt``/``le``."""
+    if not isinstance(node, ast.Compare) or len(node.ops) != 1:
+        raise _fail(text, "the condition of where() must be one comparison: a < b, a <= b, a > b or a >= b")
+    op = node.ops[0]
+    a = _convert(node.left, text, depth + 1)
+    b = _convert(node.comparators[0], text, depth + 1)
+    if isinstance(op, ast.Lt):
+        return _make("lt", a, b)
+    if isinstance(op, ast.LtE):
+        return _make("le", a, b)
+    if isinstance(op, ast.Gt):
+        return _make("lt", b, a)
+    if isinstance(op, ast.GtE):
+        return _make("le", b, a)
+    raise _fail(text, f"comparison {type(op).__name__} is not allowed in where() (use <, <=, >, >=)")
+
+
+#: Product chains longer than this are regrouped as a balanced tree (numerator / denominator).
+_SHORT_PRODUCT = 16
+
+
+def _balanced(op: str, nodes: Sequence[Node]) -> Node:
+    if len(nodes) == 1:
+        return nodes[0]
+    half = len(nodes) // 2
+    return _make(op, _balanced(op, nodes[:half]), _balanced(op, nodes[half:]))
+
+
+def _product(node: ast.BinOp, text: str, depth: int) -> Node:
+    """``a * b / c …``: left to right when short; a long chain as Π numerators / Π denominators
+    built as balanced trees (depth log n), so its length is limited by the input count only."""
+    rights: list[tuple[bool, ast.AST]] = []
+    left: ast.AST = node
+    while isinstance(left, ast.BinOp) and isinstance(left.op, ast.Mult | ast.Div):
+        rights.append((isinstance(left.op, ast.Div), left.right))
+        left = left.left
+    if len(rights) < 2 and depth + len(rights) > _MAX_DEPTH:
+        raise _fail(text, f"nested deeper than {_MAX_DEPTH} levels")
+    first = _convert(left, text, depth + 1)
+    factors = [(div, _convert(right, text, depth + 1)) for div, right in reversed(rights)]
+    if len(factors) <= _SHORT_PRODUCT:
+        out = first
+        for div, f in factors:
+            out = _make("div" if div else "mul", out, f)
+        return out
+    num = [first] + [f for div, f in factors if not div]
+    den = [f for div, f in factors if div]
+    top = _balanced("mul", num)
+    return _make("div", top, _balanced("mul", den)) if den else top
 
 
 @lru_cache(maxsize=1024)
@@ -336,6 +479,27 @@ def substitute(node: Node, values: Mapping[str, float]) -> Node:
     return _make(node.op, *(substitute(a, values) for a in node.args))
 
 
+def inline(node: Node, definitions: Mapping[str, Node]) -> Node:
+    """Replace the quantities named in ``definitions`` by their expression trees (shared, not
+    copied: a definition used twice is one subtree of the resulting DAG)."""
+    memo: dict[int, Node] = {}
+
+    def walk(n: Node) -> Node:
+        if id(n) in memo:
+            return memo[id(n)]
+        if n.op == "var":
+            out = definitions.get(n.name, n)
+        elif not n.args:
+            out = n
+        else:
+            args = [walk(a) for a in n.args]
+            out = n if all(a is b for a, b in zip(args, n.args, strict=True)) else _make(n.op, *args)
+        memo[id(n)] = out
+        return out
+
+    return walk(node)
+
+
 # ------------------------------------------------------------------------------------ derivatives
 
 
@@ -365,7 +529,7 @@ def _diff(root: Node, name: str, memo: dict[Node, Node]) -> Node:
 
 def _diff1(node: Node, name: str, memo: dict[Node, Node]) -> Node:
     op, args = node.op, node.args
-    if op == "const" or op in ("sign", "le"):
+    if op == "const" or op in ("sign", "le", "lt"):
         return _ZERO
     if op == "var":
         return _ONE if node.name == name else _ZERO
@@ -373,6 +537,8 @@ def _diff1(node: Node, name: str, memo: dict[Node, Node]) -> Node:
     if all(_is(x, 0.0) for x in d):
         return _ZERO
     m = _make
+    if op == "sum":
+        return _make_sum(d)
     if op in ("add", "sub"):
         return m(op, d[0], d[1])
     if op == "neg":
@@ -413,6 +579,16 @@ def _diff1(node: Node, name: str, memo: dict[Node, Node]) -> Node:
         return m("div", num, m("add", m("mul", x, x), m("mul", y, y)))
     if op == "abs":
         return m("mul", m("sign", a), d[0])
+    if op == "where":
+        if all(_is(x, 0.0) for x in d[1:]):
+            return _ZERO
+        return m("where", args[0], d[1], d[2])
+    if op == "ellipk":  # dK/dm = (E − (1 − m) K) / (2 m (1 − m))
+        one_m = m("sub", _ONE, a)
+        num = m("sub", m("ellipe", a), m("mul", one_m, node))
+        return m("mul", m("div", num, m("mul", _const(2.0), m("mul", a, one_m))), d[0])
+    if op == "ellipe":  # dE/dm = (E − K) / (2 m)
+        return m("mul", m("div", m("sub", node, m("ellipk", a)), m("mul", _const(2.0), a)), d[0])
     if op in ("min", "max"):
         # 1 where the result is args[0]: args[0] ≤ args[1] for min, args[1] ≤ args[0] for max
         pick = m("le", args[0], args[1]) if op == "min" else m("le", args[1], args[0])
@@ -451,6 +627,7 @@ class Tape:
         template: list[float] = []
         loads: list[tuple[int, int]] = []
         code: list[tuple[int, Callable[..., float], int, int]] = []
+        many: list[tuple[int, tuple[int, ...]]] = []  # n-ary sums: (slot, argument slots)
         for root in roots:
             stack: list[tuple[Node, bool]] = [(root, False)]
             while stack:
@@ -464,6 +641,9 @@ class Tape:
                         if node.name not in index:
                             raise UncertaintyModelError(f"undefined symbol {node.name!r}")
                         loads.append((k, index[node.name]))
+                    elif node.op == "sum" or len(node.args) > 2:
+                        code.append((k, _SCALAR[node.op], -2 - len(many), 0))
+                        many.append((k, tuple(slot[a] for a in node.args)))
                     elif node.op != "const":
                         a = slot[node.args[0]]
                         b = slot[node.args[1]] if len(node.args) > 1 else -1
@@ -476,15 +656,19 @@ class Tape:
                 stack.append((node, True))
                 stack.extend((a, False) for a in reversed(node.args) if a not in slot)
         self.outputs = [slot[r] for r in roots]
-        self._template, self._loads, self._code = template, loads, code
+        self._template, self._loads, self._code, self._many = template, loads, code, many
 
     def __call__(self, x: Sequence[float]) -> list[float]:
         """Values of all roots at ``x`` (raises as ``math`` does: ZeroDivisionError, ValueError…)."""
         v = list(self._template)
         for k, i in self._loads:
             v[k] = x[i]
+        many = self._many
         for k, fn, a, b in self._code:
-            v[k] = fn(v[a]) if b < 0 else fn(v[a], v[b])
+            if a < -1:
+                v[k] = fn(*[v[j] for j in many[-2 - a][1]])
+            else:
+                v[k] = fn(v[a]) if b < 0 else fn(v[a], v[b])
         return [v[k] for k in self.outputs]
 
 
@@ -507,6 +691,8 @@ def _compile(node: Node, index: Mapping[str, int], table: Mapping[str, Callable[
         return lambda env: env[i]
     fn = table[op]
     parts = [_compile(a, index, table) for a in node.args]
+    if op == "sum" or len(parts) > 2:
+        return lambda env: fn(*[p(env) for p in parts])
     if len(parts) == 1:
         (p,) = parts
         return lambda env: fn(p(env))

@@ -11,6 +11,23 @@
 * Coverage factor k = t_p(ν), with ν_eff truncated to the next lower integer (§G.6.4); k = z_p for
   ν = ∞ (§G.6.6).
 
+Checks of the first-order result (each gives a :class:`GumWarning` in ``GumOutput.warnings``;
+the §8 validation by Monte Carlo is then recommended, and :func:`~jiliang.uncertainty.evaluate`
+runs it when the model asks for no Monte Carlo):
+
+* ``abs_at_kink`` — the argument of ``abs`` is within :data:`KINK_SIGMAS` standard uncertainties
+  of zero (where the derivative jumps from −1 to +1; at exactly zero it is taken as 0);
+* ``min_max_tie`` — the two arguments of ``min``/``max`` differ by at most :data:`KINK_SIGMAS`
+  standard uncertainties of their difference (the derivative taken is one-sided);
+* ``zero_sensitivity`` — ∂f/∂xᵢ = 0 at the estimate but ∂²f/∂xᵢ² ≠ 0 (u(xᵢ) > 0): the first
+  order ignores xᵢ entirely (GUM §5.1.2 note);
+* ``sensitivity_sign_change`` — |∂f/∂xᵢ| ≤ |∂²f/∂xᵢ²| u(xᵢ): the derivative changes sign within
+  ±u(xᵢ) of the estimate;
+* ``second_order_significant`` — ½ Σᵢ (∂²f/∂xᵢ²)² u⁴(xᵢ) exceeds :data:`SECOND_ORDER_SHARE` of
+  the first-order u²(y) (the diagonal second-order terms of §5.1.2, a screen only);
+* ``zero_uncertainty`` — u(y) = 0 although y depends on an input with u(xᵢ) > 0.
+* ``not_smooth`` — the second derivatives cannot be evaluated at the estimates (e.g. x**1.5 at 0).
+
 Derivatives are symbolic (:func:`jiliang.uncertainty.expr.derivative`) and compiled once per
 model; re-evaluating a model with new estimates costs closure calls only.
 """
@@ -28,7 +45,37 @@ from jiliang.uncertainty import expr
 from jiliang.uncertainty.errors import UncertaintyModelError
 from jiliang.uncertainty.model import Model
 
-__all__ = ["BudgetLine", "CompiledModel", "GumOutput", "GumResult", "compiled", "coverage_factor", "gum"]
+__all__ = [
+    "KINK_SIGMAS",
+    "SECOND_ORDER_SHARE",
+    "BudgetLine",
+    "CompiledModel",
+    "GumOutput",
+    "GumResult",
+    "GumWarning",
+    "compiled",
+    "coverage_factor",
+    "gum",
+]
+
+#: A kink (abs at 0, a tie in min/max) closer than this many standard uncertainties is reported.
+KINK_SIGMAS = 2.0
+#: Diagonal second-order variance above this share of the first-order u²(y) is reported.
+SECOND_ORDER_SHARE = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class GumWarning:
+    """Why the first-order GUM result may misrepresent the model (codes in the module notes).
+
+    ``input`` names the input concerned (or is empty), ``recommendation`` is ``montecarlo`` or
+    ``second_order``.
+    """
+
+    code: str
+    message: str
+    input: str = ""
+    recommendation: str = "montecarlo"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +110,7 @@ class GumOutput:
     interval: tuple[float, float]
     budget: tuple[BudgetLine, ...]
     order: int
+    warnings: tuple[GumWarning, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +159,16 @@ class CompiledModel:
             raise UncertaintyModelError("model nested too deeply to differentiate") from None
         self.roots = roots
         self._second: dict[int, tuple[list[tuple[int, int]], expr.Tape]] = {}
+        self._checks: dict[int, _Checks] = {}
+
+    def checks(self, out: int) -> _Checks:
+        """The kinks and the diagonal second derivatives of output ``out`` (built once)."""
+        if out not in self._checks:
+            try:
+                self._checks[out] = _Checks(self.nodes[out], self.names)
+            except RecursionError:
+                raise UncertaintyModelError("model nested too deeply to differentiate") from None
+        return self._checks[out]
 
     def second_order(self, out: int) -> tuple[list[tuple[int, int]], expr.Tape]:
         """For output ``out``: the pairs (i, j) with a non-zero term, and a tape giving
@@ -149,6 +207,141 @@ class CompiledModel:
         return 0
 
 
+class _Checks:
+    """For one output: each kink (abs argument, or min/max difference) with its gradient, and
+    ∂²f/∂xᵢ² for every input, in one tape."""
+
+    def __init__(self, node: expr.Node, names: tuple[str, ...]) -> None:
+        kinks: list[tuple[str, expr.Node]] = []
+        seen: set[int] = set()
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if id(n) in seen:
+                continue
+            seen.add(id(n))
+            if n.op == "abs":
+                kinks.append(("abs", n.args[0]))
+            elif n.op in ("min", "max"):
+                kinks.append((n.op, expr.Node("sub", n.args)))
+            elif n.op == "where" and n.args[0].op in ("le", "lt"):
+                kinks.append(("where", expr.Node("sub", n.args[0].args)))
+            stack.extend(n.args)
+        roots: list[expr.Node] = []
+        #: per kink: (kind, text, position of its value, [(input, position of its derivative)])
+        self.kinks: list[tuple[str, str, int, list[tuple[int, int]]]] = []
+        for kind, arg in kinks:
+            at = len(roots)
+            roots.append(arg)
+            grads = []
+            for i, name in enumerate(names):
+                d = expr.derivative(arg, name)
+                if not (d.op == "const" and d.value == 0.0):
+                    grads.append((i, len(roots)))
+                    roots.append(d)
+            self.kinks.append((kind, str(arg), at, grads))
+        #: (input, position of ∂²f/∂xᵢ²) for inputs whose first derivative is not constant
+        self.diagonal: list[tuple[int, int]] = []
+        for i, name in enumerate(names):
+            d1 = expr.derivative(node, name)
+            if d1.op == "const":
+                continue
+            d2 = expr.derivative(d1, name)
+            if not (d2.op == "const" and d2.value == 0.0):
+                self.diagonal.append((i, len(roots)))
+                roots.append(d2)
+        self.tape = expr.Tape(roots, names) if roots else None
+
+
+def _warnings(
+    cm: CompiledModel, out: int, x: Sequence[float], u: Sequence[float], c: Sequence[float], var: float
+) -> tuple[GumWarning, ...]:
+    """The checks of the module notes for output ``out`` (first-order variance ``var``)."""
+    ch = cm.checks(out)
+    names = cm.names
+    found: list[GumWarning] = []
+    values: list[float] = []
+    if ch.tape is not None:
+        try:
+            values = ch.tape(x)
+        except (ArithmeticError, ValueError) as exc:
+            values = []
+            found.append(
+                GumWarning(
+                    "not_smooth",
+                    f"second derivatives are not defined at the estimates ({exc}): "
+                    "the model is not smooth there",
+                )
+            )
+    if values:
+        for kind, text, at, grads in ch.kinks:
+            g = values[at]
+            ug = math.sqrt(math.fsum((values[pos] * u[i]) ** 2 for i, pos in grads))
+            if abs(g) <= KINK_SIGMAS * ug or g == 0.0:
+                if kind == "abs":
+                    found.append(
+                        GumWarning(
+                            "abs_at_kink",
+                            f"abs({text}) is not differentiable at 0; its argument is {g:.6g} "
+                            f"with standard uncertainty {ug:.3g}",
+                        )
+                    )
+                elif kind == "where":
+                    found.append(
+                        GumWarning(
+                            "condition_near_boundary",
+                            f"where(): the two sides of its condition differ by {g:.6g} with standard "
+                            f"uncertainty {ug:.3g}; the model switches branch there",
+                        )
+                    )
+                else:
+                    found.append(
+                        GumWarning(
+                            "min_max_tie",
+                            f"{kind}(): the arguments differ by {g:.6g} with standard uncertainty "
+                            f"{ug:.3g}; the derivative taken is one-sided",
+                        )
+                    )
+        second = 0.0
+        for i, pos in ch.diagonal:
+            h = values[pos]
+            if not math.isfinite(h) or h == 0.0 or u[i] == 0.0:
+                continue
+            second += 0.5 * (h * u[i] ** 2) ** 2
+            if c[i] == 0.0:
+                found.append(
+                    GumWarning(
+                        "zero_sensitivity",
+                        f"∂f/∂{names[i]} = 0 at the estimate but ∂²f/∂{names[i]}² = {h:.6g}: "
+                        "the first order ignores this input",
+                        names[i],
+                        "second_order",
+                    )
+                )
+            elif abs(c[i]) <= abs(h) * u[i]:
+                found.append(
+                    GumWarning(
+                        "sensitivity_sign_change",
+                        f"∂f/∂{names[i]} = {c[i]:.6g} changes sign within ±u({names[i]}) of the estimate",
+                        names[i],
+                    )
+                )
+        if second > SECOND_ORDER_SHARE * var:
+            found.append(
+                GumWarning(
+                    "second_order_significant",
+                    f"second-order terms ({second:.3g}) are not negligible against the first-order "
+                    f"variance ({var:.3g})",
+                    recommendation="second_order",
+                )
+            )
+    if var == 0.0:
+        used = expr.symbols(cm.nodes[out])
+        if any(u[i] > 0 and names[i] in used for i in range(len(names))):
+            found.append(GumWarning("zero_uncertainty", "u(y) = 0 although y depends on uncertain inputs"))
+    return tuple(found)
+
+
 def compiled(model: Model) -> CompiledModel:
     """The :class:`CompiledModel` of ``model`` (cached by its expressions, constants and inputs)."""
     return _compiled(model.outputs, model.constants, model.input_names)
@@ -158,9 +351,9 @@ def compiled(model: Model) -> CompiledModel:
 def _compiled(
     outputs: tuple[tuple[str, str], ...], constants: tuple[tuple[str, float], ...], names: tuple[str, ...]
 ) -> CompiledModel:
-    from jiliang.uncertainty.model import _prepared
+    from jiliang.uncertainty.model import _resolved
 
-    return CompiledModel(tuple(_prepared(text, constants) for _, text in outputs), names)
+    return CompiledModel(_resolved(outputs, constants), names)
 
 
 def coverage_factor(p: float, dof: float) -> float:
@@ -177,8 +370,9 @@ def coverage_factor(p: float, dof: float) -> float:
     return float(stdtrit(max(math.floor(dof), 1), q))
 
 
-def _ensembles(model: Model) -> list[list[int]]:
-    """Groups of inputs linked by non-zero correlations (connected components)."""
+def _ensembles(model: Model, shared: bool = True) -> list[list[int]]:
+    """Groups of inputs linked by non-zero correlations (connected components), joined with the
+    declared ensembles of one shared variance estimate when ``shared``."""
     n = len(model.inputs)
     parent = list(range(n))
 
@@ -192,6 +386,10 @@ def _ensembles(model: Model) -> list[list[int]]:
     for a, b, r in model.correlations:
         if r != 0:
             parent[find(index[a])] = find(index[b])
+    if shared:
+        for group in model.ensembles:
+            for a in group[1:]:
+                parent[find(index[a])] = find(index[group[0]])
     groups: dict[int, list[int]] = {}
     for i in range(n):
         groups.setdefault(find(i), []).append(i)
@@ -264,6 +462,7 @@ def gum(model: Model) -> GumResult:
             [math.fsum(a * b for a, b in zip(cu[k], cu[j], strict=True)) for j in range(m)] for k in range(m)
         ]
     p = model.method.coverage
+    first = [cov[k][k] for k in range(m)]
     outs = []
     for k, name in enumerate(names_out):
         var = cov[k][k]
@@ -289,6 +488,8 @@ def gum(model: Model) -> GumResult:
                 continue
             if len(g) == 1:
                 vg = cu[k][g[0]] ** 2
+            elif not model.correlations:  # a declared ensemble of uncorrelated inputs
+                vg = math.fsum(cu[k][i] ** 2 for i in g)
             else:  # an ensemble (Willink): its whole variance is one term
                 sub = np.array([cu[k][i] for i in g])
                 vg = float(sub @ model.correlation_matrix[np.ix_(g, g)] @ sub)
@@ -309,7 +510,10 @@ def gum(model: Model) -> GumResult:
         )
         big_u = kp * uy
         yk = y[k]
-        outs.append(GumOutput(name, yk, uy, dof, kp, big_u, p, (yk - big_u, yk + big_u), budget, order))
+        found = _warnings(cm, k, x, u, c[k], first[k])
+        outs.append(
+            GumOutput(name, yk, uy, dof, kp, big_u, p, (yk - big_u, yk + big_u), budget, order, found)
+        )
     sd = [math.sqrt(cov[k][k]) for k in range(m)]
     corr = [
         [1.0 if i == j else (cov[i][j] / (sd[i] * sd[j]) if sd[i] * sd[j] > 0 else 0.0) for j in range(m)]

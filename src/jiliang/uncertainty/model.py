@@ -45,7 +45,19 @@ MAX_TRIALS = 1_000_000_000
 MAX_MODEL_BYTES = 2_000_000
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 _TOP = frozenset(
-    {"name", "description", "model", "units", "constants", "inputs", "correlations", "conformity", "method"}
+    {
+        "name",
+        "description",
+        "model",
+        "units",
+        "constants",
+        "inputs",
+        "correlations",
+        "ensembles",
+        "fits",
+        "conformity",
+        "method",
+    }
 )
 _RULES = ("simple", "guard_band", "non_binary")
 
@@ -57,7 +69,7 @@ def _bad(message: str) -> UncertaintyModelError:
 def _check_name(kind: str, name: object) -> str:
     if not isinstance(name, str) or not _NAME.match(name):
         raise _bad(f"{kind} name {name!r} is not a valid name (letter, then letters, digits, _)")
-    if name in expr.FUNCTIONS or name in ("pi", "sign", "le"):
+    if name in expr.FUNCTIONS or name in expr.INTERNAL:
         raise _bad(f"{kind} name {name!r} is reserved")
     return name
 
@@ -109,6 +121,8 @@ class Method:
     coverage: float = 0.95
     interval: str = "symmetric"
     validation_digits: int = 2
+    #: Run a Monte Carlo for the §8 validation when the GUM result carries warnings and none is asked.
+    validate_warnings: bool = True
 
     def __post_init__(self) -> None:
         _integer("method.gum_order", self.gum_order, 1, 2)
@@ -163,6 +177,9 @@ class Model:
     method: Method = field(default_factory=Method)
     conformity: ConformitySpec | None = None
     units: tuple[tuple[str, str], ...] = ()
+    #: Groups of inputs whose uncertainties come from one variance estimate (one common ν): each
+    #: group counts as one term in Welch–Satterthwaite (Willink 2007), correlated or not.
+    ensembles: tuple[tuple[str, ...], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.outputs:
@@ -186,11 +203,12 @@ class Model:
             _check_name("output", o)
             if o in consts or o in names:
                 raise _bad(f"output {o!r} has the name of an input or constant")
-        known = set(names)
-        for o, node in zip(outs, self.nodes, strict=True):
-            unknown = sorted(expr.symbols(node) - known)
+        known = set(names) | set(outs)
+        for o, text in self.outputs:
+            unknown = sorted(expr.symbols(_prepared(text, self.constants)) - known)
             if unknown:
                 raise _bad(f"output {o!r}: undefined symbol(s) {', '.join(unknown)}")
+        _resolved(self.outputs, self.constants)  # refuses circular definitions
         index = {n: i for i, n in enumerate(names)}
         seen: set[frozenset[str]] = set()
         for a, b, r in self.correlations:
@@ -213,14 +231,32 @@ class Model:
                     f"correlations: the matrix of {', '.join(involved)} is not positive "
                     f"semi-definite (smallest eigenvalue {low:.3g})"
                 )
+        self._check_ensembles(index)
         c = self.conformity
         if c is not None and c.output not in outs:
             raise _bad(f"conformity: unknown output {c.output!r}")
 
+    def _check_ensembles(self, index: Mapping[str, int]) -> None:
+        member: dict[str, int] = {}
+        for k, group in enumerate(self.ensembles):
+            if len(group) < 2:
+                raise _bad(f"ensembles[{k}]: an ensemble needs at least two inputs")
+            for n in group:
+                if n not in index:
+                    raise _bad(f"ensembles[{k}]: unknown input {n!r}")
+                if n in member:
+                    raise _bad(f"ensembles[{k}]: input {n!r} is already in ensembles[{member[n]}]")
+                member[n] = k
+            nus = {self.inputs[index[n]].dof for n in group}
+            if len(nus) > 1 or math.isinf(next(iter(nus))):
+                shown = ", ".join(f"{n}: {self.inputs[index[n]].dof}" for n in group)
+                raise _bad(f"ensembles[{k}]: the inputs must share one finite dof ({shown})")
+
     @cached_property
     def nodes(self) -> tuple[expr.Node, ...]:
-        """The parsed output expressions with the constants substituted."""
-        return tuple(_prepared(text, self.constants) for _, text in self.outputs)
+        """The parsed output expressions with the constants substituted and the outputs they
+        refer to (intermediate results) written out, so each is a function of the inputs."""
+        return _resolved(self.outputs, self.constants)
 
     @cached_property
     def input_names(self) -> tuple[str, ...]:
@@ -246,6 +282,31 @@ def _prepared(text: str, constants: tuple[tuple[str, float], ...]) -> expr.Node:
     return expr.substitute(expr.parse(text), dict(constants))
 
 
+@lru_cache(maxsize=256)
+def _resolved(
+    outputs: tuple[tuple[str, str], ...], constants: tuple[tuple[str, float], ...]
+) -> tuple[expr.Node, ...]:
+    """Each output as a function of the inputs: outputs used in other outputs' expressions
+    (intermediate results, like GTC's ``result()``) are inlined, in dependency order."""
+    parsed = {o: _prepared(text, constants) for o, text in outputs}
+    done: dict[str, expr.Node] = {}
+    visiting: list[str] = []
+
+    def resolve(o: str) -> expr.Node:
+        if o in done:
+            return done[o]
+        if o in visiting:
+            cycle = " -> ".join([*visiting[visiting.index(o) :], o])
+            raise _bad(f"model: outputs are defined in a circle ({cycle})")
+        visiting.append(o)
+        deps = {d: resolve(d) for d in sorted(expr.symbols(parsed[o]) & parsed.keys())}
+        visiting.pop()
+        done[o] = expr.inline(parsed[o], deps) if deps else parsed[o]
+        return done[o]
+
+    return tuple(resolve(o) for o, _ in outputs)
+
+
 def _mapping(where: str, value: object) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise _bad(f"{where} must be a mapping, got {type(value).__name__}")
@@ -255,7 +316,17 @@ def _mapping(where: str, value: object) -> Mapping[str, Any]:
 def _method(raw: object) -> Method:
     m = _mapping("method", raw if raw is not None else {})
     extra = sorted(
-        set(m) - {"gum", "gum_order", "montecarlo", "seed", "coverage", "interval", "validation_digits"}
+        set(m)
+        - {
+            "gum",
+            "gum_order",
+            "montecarlo",
+            "seed",
+            "coverage",
+            "interval",
+            "validation_digits",
+            "validate_warnings",
+        }
     )
     if extra:
         raise _bad(f"method: unknown key(s) {extra}")
@@ -284,6 +355,9 @@ def _method(raw: object) -> Method:
     if not isinstance(gum, bool):
         raise _bad(f"method.gum must be true or false, got {gum!r}")
     cov = _number("method.coverage", m.get("coverage", 0.95))
+    check = m.get("validate_warnings", True)
+    if not isinstance(check, bool):
+        raise _bad(f"method.validate_warnings must be true or false, got {check!r}")
     return Method(
         gum=gum,
         gum_order=m.get("gum_order", 1),
@@ -292,6 +366,7 @@ def _method(raw: object) -> Method:
         coverage=cov,
         interval=m.get("interval", "symmetric"),
         validation_digits=m.get("validation_digits", 2),
+        validate_warnings=check,
     )
 
 
@@ -354,6 +429,54 @@ def _output_units(data: Any, outputs: Mapping[str, Any]) -> tuple[tuple[str, str
     return tuple((o, str(u)[:64]) for o, u in units.items())
 
 
+def _fits(
+    raw: object, taken: set[str]
+) -> tuple[list[Distribution], list[tuple[str, str, float]], list[tuple[str, ...]]]:
+    """``fits: {NAME: {x: [...], y: [...], responses: [...]}}``: a straight line y = a + b·x fitted
+    by least squares (GUM H.3) gives the inputs NAME_a (intercept) and NAME_b (slope), correlated,
+    with ν = n − 2; ``responses`` (new observations of y) add NAME_y, their mean with
+    u = s/√p (GTC's ``x_from_y``). All of them form one ensemble: they share the residual s."""
+    from jiliang.uncertainty.typea import straight_line_fit
+
+    fits = _mapping("fits", raw if raw is not None else {})
+    dists: list[Distribution] = []
+    corrs: list[tuple[str, str, float]] = []
+    groups: list[tuple[str, ...]] = []
+    for name, spec in fits.items():
+        _check_name("fit", name)
+        f = _mapping(f"fits.{name}", spec)
+        extra = sorted(set(f) - {"x", "y", "responses"})
+        if extra or "x" not in f or "y" not in f:
+            raise _bad(f"fits.{name}: needs x and y (and optionally responses); unknown key(s) {extra}")
+        for key in ("x", "y", "responses"):
+            if key in f and (not isinstance(f[key], list) or len(f[key]) > MAX_INPUTS * 500):
+                raise _bad(f"fits.{name}.{key} must be a list of at most {MAX_INPUTS * 500} numbers")
+        xs = [_number(f"fits.{name}.x[{i}]", v) for i, v in enumerate(f["x"])]
+        ys = [_number(f"fits.{name}.y[{i}]", v) for i, v in enumerate(f["y"])]
+        if len(xs) != len(ys):
+            raise _bad(f"fits.{name}: x and y differ in length ({len(xs)} and {len(ys)})")
+        try:
+            line = straight_line_fit(xs, ys)
+        except UncertaintyModelError as exc:  # its arguments are called t and b
+            why = str(exc).replace("t:", "x:", 1).replace("b:", "y:", 1)
+            raise _bad(f"fits.{name}: {why}") from None
+        nu = float(line.dof)
+        made = [(f"{name}_a", line.y1, line.u_y1), (f"{name}_b", line.y2, line.u_y2)]
+        if "responses" in f:
+            resp = [_number(f"fits.{name}.responses[{i}]", v) for i, v in enumerate(f["responses"])]
+            if not resp:
+                raise _bad(f"fits.{name}.responses: give at least one observation")
+            made.append((f"{name}_y", math.fsum(resp) / len(resp), line.s / math.sqrt(len(resp))))
+        for n, mean, u in made:
+            if n in taken:
+                raise _bad(f"fits.{name}: input {n!r} is defined twice")
+            taken.add(n)
+            dists.append(Distribution.of(n, {"dist": "t", "mean": mean, "scale": u, "dof": nu}))
+        corrs.append((f"{name}_a", f"{name}_b", line.r))
+        groups.append(tuple(n for n, _, _ in made))
+    return dists, corrs, groups
+
+
 def model_from_dict(data: Mapping[str, Any]) -> Model:
     """Build and validate a :class:`Model` from the parsed model file."""
     d = _mapping("model file", data)
@@ -388,6 +511,14 @@ def model_from_dict(data: Mapping[str, Any]) -> Model:
         if r == "data":
             r = _data_correlation(i, a, b, inputs)
         corrs.append((a, b, _number(f"correlations[{i}] r", r)))
+    fit_inputs, fit_corrs, fit_groups = _fits(d.get("fits"), {x.name for x in dists})
+    dists += tuple(fit_inputs)
+    corrs.extend(fit_corrs)
+    ens_raw = d.get("ensembles", []) or []
+    if not isinstance(ens_raw, list) or not all(
+        isinstance(g, list) and all(isinstance(n, str) for n in g) for g in ens_raw
+    ):
+        raise _bad("ensembles must be a list of lists of input names")
     name = d.get("name", "model")
     if not isinstance(name, str):
         raise _bad(f"name must be text, got {name!r}")
@@ -400,6 +531,7 @@ def model_from_dict(data: Mapping[str, Any]) -> Model:
         method=_method(d.get("method")),
         conformity=_conformity(d.get("conformity")),
         units=units,
+        ensembles=tuple(tuple(g) for g in ens_raw) + tuple(fit_groups),
     )
 
 

@@ -171,7 +171,7 @@ def _sampler(model: Model) -> Callable[[np.random.Generator, int], list[Any]]:
     from jiliang.uncertainty.gum import _ensembles
 
     dists = model.inputs
-    groups = [g for g in _ensembles(model) if len(g) > 1]
+    groups = [g for g in _ensembles(model, shared=False) if len(g) > 1]
     correlated = {i for g in groups for i in g}
     r = model.correlation_matrix
     factors = []
