@@ -162,6 +162,19 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path, _migrated_template:
     return Settings(data_dir=data, secret_key="test-secret-key-0123456789", login_attempts=5)
 
 
+@pytest.fixture(scope="session")
+def platform_ca():  # type: ignore[no-untyped-def]
+    """A platform CA as `jiliang dcc ca init` makes it (random keys, valid from now).
+
+    Certificate-issuing tests put it in ``<data_dir>/dcc-ca`` by overriding ``settings``.
+    """
+    from datetime import UTC, datetime
+
+    from jiliang.dcc import create_test_pki
+
+    return create_test_pki(now=datetime.now(UTC))
+
+
 @pytest.fixture
 def app(settings):  # type: ignore[no-untyped-def]
     from jiliang.app import create_app
@@ -193,6 +206,18 @@ def csrf(client, path: str = "/login") -> str:  # type: ignore[no-untyped-def]
     found = re.search(r'name="csrf_token" value="([0-9a-f]+)"', r.text)
     assert found, f"no CSRF field on {path}"
     return found.group(1)
+
+
+def forms_carry_csrf(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Make ``client.post`` to console pages send the CSRF token, as the browser's form does."""
+    post = client.post
+
+    def with_token(url, *args, data=None, **kwargs):  # type: ignore[no-untyped-def]
+        if not str(url).startswith("/api/") and (data is None or isinstance(data, dict)):
+            data = {**(data or {}), "csrf_token": csrf(client)}
+        return post(url, *args, data=data, **kwargs)
+
+    monkeypatch.setattr(client, "post", with_token)
 
 
 def login(client, username: str, password: str = "jiliang-demo") -> dict[str, str]:  # type: ignore[no-untyped-def]

@@ -132,14 +132,6 @@ def signed_xml(unsigned_xml, pki) -> bytes:  # type: ignore[no-untyped-def]
     return sign_blt(unsigned_xml, pki)
 
 
-@pytest.fixture(scope="session")
-def platform_ca():  # type: ignore[no-untyped-def]
-    """A platform CA as `jiliang dcc ca init` makes it (random keys, valid from now)."""
-    from jiliang.dcc import create_test_pki
-
-    return create_test_pki(now=datetime.now(UTC))
-
-
 @pytest.fixture
 def settings(settings, platform_ca):  # type: ignore[no-untyped-def]
     """The app's settings, with the platform CA in ``<data_dir>/dcc-ca`` (the certificate tests issue)."""

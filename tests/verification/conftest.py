@@ -12,6 +12,13 @@ INSTITUTE_ORG = 2
 VERIFIED_ON = "2026-11-01"
 
 
+@pytest.fixture
+def settings(settings, platform_ca):  # type: ignore[no-untyped-def]
+    """The app's settings, with the platform CA in ``<data_dir>/dcc-ca``: passing results are certified."""
+    platform_ca.save(settings.data_dir / "dcc-ca")
+    return settings
+
+
 def soon(days: int = 7) -> str:
     return (date.today() + timedelta(days=days)).isoformat()
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from tests.conftest import forms_carry_csrf
 from tests.verification.conftest import LAB_ORG, VERIFIED_ON, instruments_of, soon
+
+
+@pytest.fixture(autouse=True)
+def _forms(client, monkeypatch):  # type: ignore[no-untyped-def]
+    forms_carry_csrf(client, monkeypatch)
 
 
 def _login(client, username: str) -> None:  # type: ignore[no-untyped-def]
@@ -99,6 +107,7 @@ def test_lab_records_a_result_through_the_form(client, auth_headers, booked):
 
 
 def test_work_order_buttons_move_it_to_done(client, auth_headers):
+    api = auth_headers("regulator")  # before the console login: the API is called with a bearer token
     _login(client, "regulator")
     listing = client.get("/verification/work-orders", params={"state": "open", "lang": "en"})
     wo = int(re.search(r'action="/verification/work-orders/(\d+)/action"', listing.text).group(1))
@@ -109,8 +118,6 @@ def test_work_order_buttons_move_it_to_done(client, auth_headers):
     assert client.post(url, data={"action": "start"}).status_code == 200
     done = client.post(url, data={"action": "finish", "confirmed": "no", "measured_error": "0.6"})
     assert done.status_code == 200
-    got = client.get(
-        "/api/verification/work-orders", params={"state": "done"}, headers=auth_headers("regulator")
-    )
+    got = client.get("/api/verification/work-orders", params={"state": "done"}, headers=api)
     row = next(w for w in got.json()["items"] if w["id"] == wo)
     assert (row["outcome"], row["measured_error"]) == ("closed", 0.6)
