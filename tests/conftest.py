@@ -220,6 +220,13 @@ def forms_carry_csrf(client, monkeypatch) -> None:  # type: ignore[no-untyped-de
     monkeypatch.setattr(client, "post", with_token)
 
 
+@pytest.fixture
+def csrf_forms(client, monkeypatch):  # type: ignore[no-untyped-def]
+    """``client`` posting console forms with their CSRF token (see :func:`forms_carry_csrf`)."""
+    forms_carry_csrf(client, monkeypatch)
+    return client
+
+
 def login(client, username: str, password: str = "jiliang-demo") -> dict[str, str]:  # type: ignore[no-untyped-def]
     """Log in through the API and return the Authorization header."""
     r = client.post("/api/auth/login", json={"username": username, "password": password})

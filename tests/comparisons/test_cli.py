@@ -24,19 +24,54 @@ def run(argv, capsys):
 
 
 def test_evaluate_json_fields(capsys):
-    code, out, err = run(["comparisons", "evaluate", str(PB), "--estimator", "weighted_mean", "--json"], capsys)
+    code, out, err = run(
+        ["comparisons", "evaluate", str(PB), "--estimator", "weighted_mean", "--json"], capsys
+    )
     assert code == 0, err
     doc = json.loads(out)
-    assert set(doc["reference"]) >= {"value", "u", "U", "k", "interval", "tau", "chi2", "dof", "p_value",
-                                     "consistent", "included"}
+    assert set(doc["reference"]) >= {
+        "value",
+        "u",
+        "U",
+        "k",
+        "interval",
+        "tau",
+        "chi2",
+        "dof",
+        "p_value",
+        "consistent",
+        "included",
+    }
     assert set(doc["labs"][0]) == {"lab", "d", "u_d", "U_d", "En", "zeta", "included"}
     assert "weighted mean" in doc["convention"]
-    assert doc["reference"]["included"] == ["KRISS", "NMIJ", "IRMM", "PTB", "NMIA", "LGC", "CSIR", "NIM", "LNE"]
+    assert doc["reference"]["included"] == [
+        "KRISS",
+        "NMIJ",
+        "IRMM",
+        "PTB",
+        "NMIA",
+        "LGC",
+        "CSIR",
+        "NIM",
+        "LNE",
+    ]
 
 
 def test_evaluate_exclude_and_seed(capsys):
-    argv = ["comparisons", "evaluate", str(PB), "--estimator", "linear_pool", "--exclude", "LNE",
-            "--exclude", "NIM", "--seed", "9", "--json"]
+    argv = [
+        "comparisons",
+        "evaluate",
+        str(PB),
+        "--estimator",
+        "linear_pool",
+        "--exclude",
+        "LNE",
+        "--exclude",
+        "NIM",
+        "--seed",
+        "9",
+        "--json",
+    ]
     code, out, _ = run(argv, capsys)
     first = json.loads(out)
     code2, out2, _ = run(argv, capsys)
@@ -46,14 +81,29 @@ def test_evaluate_exclude_and_seed(capsys):
 
 
 def test_algorithm_a_stopping(capsys):
-    code, out, _ = run(["comparisons", "evaluate", str(PB), "--estimator", "algorithm_a", "--stopping", "iso",
-                        "--json"], capsys)
+    code, out, _ = run(
+        ["comparisons", "evaluate", str(PB), "--estimator", "algorithm_a", "--stopping", "iso", "--json"],
+        capsys,
+    )
     assert code == 0 and "3rd significant figure" in json.loads(out)["convention"]
 
 
 def test_scores_json(capsys):
-    code, out, err = run(["comparisons", "scores", str(PB), "--assigned", "2.99", "--u-assigned", "0.03",
-                          "--sigma-pt", "0.1", "--json"], capsys)
+    code, out, err = run(
+        [
+            "comparisons",
+            "scores",
+            str(PB),
+            "--assigned",
+            "2.99",
+            "--u-assigned",
+            "0.03",
+            "--sigma-pt",
+            "0.1",
+            "--json",
+        ],
+        capsys,
+    )
     assert code == 0, err
     doc = json.loads(out)
     kriss = next(r for r in doc["labs"] if r["lab"] == "KRISS")

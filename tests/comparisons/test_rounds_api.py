@@ -28,10 +28,18 @@ def test_round_life(client, app, auth_headers):
     rid = r.json()["id"]
     assert r.json()["state"] == "open"
 
-    assert client.post(f"/api/comparisons/rounds/{rid}/results", json={"value": 1.2, "U": 0.4},
-                       headers=lab).status_code == 200
-    assert client.post(f"/api/comparisons/rounds/{rid}/results", json={"value": 1.0, "U": 0.2, "k": 2},
-                       headers=institute).status_code == 200
+    assert (
+        client.post(
+            f"/api/comparisons/rounds/{rid}/results", json={"value": 1.2, "U": 0.4}, headers=lab
+        ).status_code
+        == 200
+    )
+    assert (
+        client.post(
+            f"/api/comparisons/rounds/{rid}/results", json={"value": 1.0, "U": 0.2, "k": 2}, headers=institute
+        ).status_code
+        == 200
+    )
     # While open, a lab sees only its own result.
     seen = client.get(f"/api/comparisons/rounds/{rid}", headers=lab).json()
     assert [x["org_id"] for x in seen["results"]] == [lab_org]
@@ -45,11 +53,14 @@ def test_round_life(client, app, auth_headers):
     r = client.post(f"/api/comparisons/rounds/{rid}/results", json={"value": 1.0, "U": 0.2}, headers=lab)
     assert r.status_code == 409
 
-    r = client.post(f"/api/comparisons/rounds/{rid}/evaluate", json={"estimator": "weighted_mean"},
-                    headers=institute)
+    r = client.post(
+        f"/api/comparisons/rounds/{rid}/evaluate", json={"estimator": "weighted_mean"}, headers=institute
+    )
     assert r.status_code == 200, r.text
     assert r.json()["reference"]["value"] == pytest.approx((1.2 / 0.04 + 1.0 / 0.01) / (1 / 0.04 + 1 / 0.01))
-    r = client.post(f"/api/comparisons/rounds/{rid}/publish", json={"estimator": "weighted_mean"}, headers=institute)
+    r = client.post(
+        f"/api/comparisons/rounds/{rid}/publish", json={"estimator": "weighted_mean"}, headers=institute
+    )
     assert r.json()["state"] == "published" and r.json()["estimator"] == "weighted_mean"
     report = client.get(f"/api/comparisons/rounds/{rid}", headers=lab).json()["report"]
     assert report["estimator"] == "weighted_mean" and len(report["labs"]) == 2
@@ -68,12 +79,18 @@ def test_bad_input_is_one_error_and_nothing_is_stored(client, app, auth_headers)
     labs = sorted(_org_ids(app, "lab", "institute").values())
     before = client.get("/api/comparisons/rounds", headers=institute).json()
     others = sorted(_org_ids(app, "fuel_station").values())[:1]
-    r = client.post("/api/comparisons/rounds", json={"code": "T-2", "measurand": "m", "unit": "g",
-                                                     "participants": labs + others}, headers=institute)
+    r = client.post(
+        "/api/comparisons/rounds",
+        json={"code": "T-2", "measurand": "m", "unit": "g", "participants": labs + others},
+        headers=institute,
+    )
     assert r.status_code == 422 and "not a lab" in r.json()["message"]
     assert client.get("/api/comparisons/rounds", headers=institute).json() == before
-    r = client.post("/api/comparisons/rounds", json={"code": "T-3", "measurand": "m", "unit": "g",
-                                                     "participants": labs}, headers=institute)
+    r = client.post(
+        "/api/comparisons/rounds",
+        json={"code": "T-3", "measurand": "m", "unit": "g", "participants": labs},
+        headers=institute,
+    )
     rid = r.json()["id"]
     r = client.post(f"/api/comparisons/rounds/{rid}/results", json={"value": 1.0, "U": -1}, headers=institute)
     assert r.status_code == 422 and "message" in r.json()
@@ -83,12 +100,17 @@ def test_bad_input_is_one_error_and_nothing_is_stored(client, app, auth_headers)
     assert r.status_code == 422 and "at least 2 labs" in r.json()["message"]
     r = client.post(f"/api/comparisons/rounds/{rid}/publish", json={"estimator": "mean"}, headers=institute)
     assert r.status_code == 422
-    assert client.get(f"/api/comparisons/rounds/{rid}", headers=institute).json()["round"]["state"] == "closed"
+    assert (
+        client.get(f"/api/comparisons/rounds/{rid}", headers=institute).json()["round"]["state"] == "closed"
+    )
 
 
 def test_enterprise_cannot_create_and_anonymous_sees_nothing(client, auth_headers):
-    r = client.post("/api/comparisons/rounds", json={"code": "X", "measurand": "m", "unit": "g",
-                                                     "participants": [1, 2]}, headers=auth_headers("fuel"))
+    r = client.post(
+        "/api/comparisons/rounds",
+        json={"code": "X", "measurand": "m", "unit": "g", "participants": [1, 2]},
+        headers=auth_headers("fuel"),
+    )
     assert r.status_code == 403
     assert client.get("/api/comparisons/rounds").json() == []
 

@@ -21,19 +21,24 @@ def _setup(db):
         orgs.append(Organization(name="Fuel", kind="fuel_station"))
         s.add_all(orgs)
         s.flush()
-        users = [User(username=f"u{i}", display_name=f"u{i}", role="lab", org_id=o.id, password_hash="x")
-                 for i, o in enumerate(orgs[:3])]
+        users = [
+            User(username=f"u{i}", display_name=f"u{i}", role="lab", org_id=o.id, password_hash="x")
+            for i, o in enumerate(orgs[:3])
+        ]
         s.add_all(users)
         s.flush()
-        return ([o.id for o in orgs],
-                [Principal(user_id=u.id, username=u.username, role=Role.LAB, org_id=u.org_id) for u in users])
+        return (
+            [o.id for o in orgs],
+            [Principal(user_id=u.id, username=u.username, role=Role.LAB, org_id=u.org_id) for u in users],
+        )
 
 
 def test_round_life_and_audit(db):
     orgs, (p0, p1, p2) = _setup(db)
     with db.session(actor="u0") as s:
-        rid = svc.create_round(s, p0, code="C-1", measurand="m", unit="g", participant_org_ids=orgs[1:3],
-                               now=NOW).id
+        rid = svc.create_round(
+            s, p0, code="C-1", measurand="m", unit="g", participant_org_ids=orgs[1:3], now=NOW
+        ).id
     with db.session(actor="u1") as s:
         svc.submit_result(s, p1, rid, value=10.0, U=0.2, k=2, dof=None, now=NOW)
     with db.session(actor="u2") as s:
@@ -55,7 +60,9 @@ def test_round_life_and_audit(db):
         assert len(view.results) == 3
         with pytest.raises(ConflictError):
             svc.submit_result(s, p1, rid, value=1.0, U=0.1, k=2, dof=None, now=NOW)
-        audited = s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.entity.like("comparison_%")))
+        audited = s.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.entity.like("comparison_%"))
+        )
         assert audited >= 7
 
 
@@ -63,7 +70,9 @@ def test_bad_round_stores_nothing(db):
     orgs, (p0, _, _) = _setup(db)
     with pytest.raises(InputError, match="not a lab"):
         with db.session(actor="u0") as s:
-            svc.create_round(s, p0, code="C-2", measurand="m", unit="g", participant_org_ids=orgs[1:], now=NOW)
+            svc.create_round(
+                s, p0, code="C-2", measurand="m", unit="g", participant_org_ids=orgs[1:], now=NOW
+            )
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(svc.ComparisonRound)) == 0
         assert s.scalar(select(func.count()).select_from(svc.ComparisonParticipant)) == 0

@@ -220,6 +220,7 @@ def test_dates_in_demo_follow_as_of(client, auth_headers):
     assert NOW.year == 2026
 
 
+@pytest.mark.usefixtures("csrf_forms")
 def test_web_list_for_the_lab(client, seeded):
     r = client.post(
         "/login", data={"username": "institute", "password": "jiliang-demo"}, follow_redirects=False
@@ -291,6 +292,7 @@ def test_public_status_shows_a_verdict_and_the_instrument(client, seeded):
     assert "verdict-revoked" in english and "Revoked" in english and "Calibrated instrument" in english
 
 
+@pytest.mark.usefixtures("csrf_forms")
 def test_public_file_check_uses_the_verify_service(client, auth_headers):
     lab = auth_headers("institute")
     assert (

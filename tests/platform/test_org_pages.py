@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 HTML = {"Accept": "text/html"}
+
+pytestmark = pytest.mark.usefixtures("csrf_forms")
 
 
 def login(client, username: str) -> None:

@@ -20,8 +20,9 @@ from jiliang.stats import (
     z_class,
 )
 
-DATA = LabResults.of(["A", "B", "C", "D"], [10.0, 10.4, 9.7, 12.0], [0.2, 0.3, 0.25, 0.5],
-                     included=[True, True, True, False])
+DATA = LabResults.of(
+    ["A", "B", "C", "D"], [10.0, 10.4, 9.7, 12.0], [0.2, 0.3, 0.25, 0.5], included=[True, True, True, False]
+)
 
 
 def test_weighted_mean_does_use_minus_for_included_and_plus_for_excluded():
@@ -47,7 +48,9 @@ def test_tau_included_or_not_is_stated_and_changes_u_d():
     c = dict(zip(with_tau.reference.included, with_tau.reference.weights))
     u = dict(zip(DATA.labs, DATA.u))
     assert a.u_d**2 == pytest.approx(0.2**2 + tau**2 - with_tau.reference.u**2)
-    assert b.u_d**2 == pytest.approx(0.2**2 * (1 - c["A"]) ** 2 + sum(c[k] ** 2 * u[k] ** 2 for k in c if k != "A"))
+    assert b.u_d**2 == pytest.approx(
+        0.2**2 * (1 - c["A"]) ** 2 + sum(c[k] ** 2 * u[k] ** 2 for k in c if k != "A")
+    )
 
 
 def test_mean_of_two_equal_values_has_positive_u_d():
@@ -80,8 +83,9 @@ def test_symmetry_test_flags_a_skewed_sample():
 
 
 def test_pt_scores_and_classes():
-    s = pt_scores(["A", "B", "C"], [10.5, 10.7, 11.0], [0.1, 0.1, 0.1], assigned=10.0, u_assigned=0.05,
-                  sigma_pt=0.25)
+    s = pt_scores(
+        ["A", "B", "C"], [10.5, 10.7, 11.0], [0.1, 0.1, 0.1], assigned=10.0, u_assigned=0.05, sigma_pt=0.25
+    )
     assert [x.z_class for x in s] == ["satisfactory", "questionable", "unsatisfactory"]
     assert s[0].z_prime == pytest.approx(0.5 / math.hypot(0.25, 0.05))
     assert s[0].zeta == pytest.approx(0.5 / math.hypot(0.1, 0.05))

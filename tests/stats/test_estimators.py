@@ -71,8 +71,9 @@ def test_reml_maximises_the_restricted_likelihood(seed):
     data = _random_data(seed, 15)
     x, u = data.arrays()
     tau2, _ = tau2_reml(x, u)
-    direct = optimize.minimize_scalar(_neg_restricted_loglik, bounds=(0, 100), args=(x, u), method="bounded",
-                                      options={"xatol": 1e-12})
+    direct = optimize.minimize_scalar(
+        _neg_restricted_loglik, bounds=(0, 100), args=(x, u), method="bounded", options={"xatol": 1e-12}
+    )
     assert tau2 == pytest.approx(direct.x, rel=1e-5, abs=1e-9)
 
 
@@ -149,8 +150,9 @@ def test_algorithm_a_stopping_rules_agree_to_three_figures():
 
 
 def test_algorithm_a_winsorises_an_outlier():
-    data = LabResults.of([str(i) for i in range(8)], [10.1, 9.9, 10.0, 10.2, 9.8, 10.05, 9.95, 50.0],
-                         [0.1] * 8)
+    data = LabResults.of(
+        [str(i) for i in range(8)], [10.1, 9.9, 10.0, 10.2, 9.8, 10.05, 9.95, 50.0], [0.1] * 8
+    )
     r = reference_value(data, "algorithm_a")
     assert 9.9 < r.value < 10.2
 

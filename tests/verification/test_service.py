@@ -172,7 +172,9 @@ def test_a_pass_is_recorded_and_certified_in_one_transaction(world):
     db, ids = world
     booking_id, lab = _accepted(db, ids)
     with db.session(actor="lab") as s:
-        v = record_result(s, lab, booking_id, _result(ids, ids["std"]), now=NOW, keys=demo_keys(None, now=NOW))
+        v = record_result(
+            s, lab, booking_id, _result(ids, ids["std"]), now=NOW, keys=demo_keys(None, now=NOW)
+        )
     assert v.state == "completed" and v.items[0].result == "pass"
     with db.session(actor="reader") as s:
         cert = get_certificate(s, v.items[0].certificate_no or "")
@@ -189,7 +191,9 @@ def test_a_certificate_that_cannot_be_issued_leaves_nothing_stored(world):
     booking_id, lab = _accepted(db, ids)
     with pytest.raises(DccError, match="no calibration certificate"), db.session(actor="lab") as s:
         # the missing calibration is a warning the lab acknowledges; the certificate still cannot be made
-        record_result(s, lab, booking_id, _result(ids, ids["bare"], True), now=NOW, keys=demo_keys(None, now=NOW))
+        record_result(
+            s, lab, booking_id, _result(ids, ids["bare"], True), now=NOW, keys=demo_keys(None, now=NOW)
+        )
     with db.session(actor="reader") as s:
         assert s.scalar(select(Verification.id)) is None
         v = get_booking(s, lab, booking_id)

@@ -6,6 +6,8 @@ import pytest
 
 HTML = {"Accept": "text/html"}
 
+pytestmark = pytest.mark.usefixtures("csrf_forms")
+
 
 @pytest.mark.parametrize(
     ("path", "status", "zh", "en"),

@@ -7,7 +7,11 @@ import html
 import io
 import re
 
+import pytest
+
 HTML = {"Accept": "text/html"}
+
+pytestmark = pytest.mark.usefixtures("csrf_forms")
 
 
 def _export_links(text: str) -> list[str]:

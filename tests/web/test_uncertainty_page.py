@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import csrf
 
 HTML = {"Accept": "text/html"}
 MASS = (Path(__file__).resolve().parents[2] / "examples" / "uncertainty" / "jcgm101_9_3_mass.yaml").read_text(
     "utf-8"
 )
+
+pytestmark = pytest.mark.usefixtures("csrf_forms")
 
 
 def test_default_model_runs_for_the_public(client):

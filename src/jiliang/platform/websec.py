@@ -32,6 +32,7 @@ __all__ = [
     "CSRF_FIELD",
     "CSRF_HEADER",
     "UNSAFE_METHODS",
+    "CrossSiteError",
     "CsrfError",
     "SecurityHeaders",
     "check_origin",
@@ -58,6 +59,12 @@ class CsrfError(PermissionDeniedError):
     """An unsafe request without a valid CSRF token or from another origin."""
 
     code = "csrf_failed"
+
+
+class CrossSiteError(CsrfError):
+    """An unsafe request that the browser says comes from another site."""
+
+    code = "cross_site_request"
 
 
 @cache
@@ -117,7 +124,7 @@ def csrf_valid(secret_key: str, seed: str | None, token: str | None) -> bool:
     return hmac.compare_digest(csrf_token(secret_key, seed), token)
 
 
-def check_origin(conn: HTTPConnection, public_base_url: str) -> None:
+def check_origin(conn: HTTPConnection, public_base_url: str | None) -> None:
     """Refuse an unsafe request that the browser says comes from another site.
 
     ``Origin`` (else ``Referer``) must name this host (the ``Host`` header) or the host of
@@ -127,11 +134,13 @@ def check_origin(conn: HTTPConnection, public_base_url: str) -> None:
     if not source:
         return
     if source == "null":
-        raise CsrfError("request refused: it comes from an opaque origin")
+        raise CrossSiteError("request refused: it comes from an opaque origin")
     netloc = urlsplit(source).netloc.lower()
-    allowed = {conn.headers.get("host", "").lower(), urlsplit(public_base_url).netloc.lower()}
+    allowed = {conn.headers.get("host", "").lower()}
+    if public_base_url:
+        allowed.add(urlsplit(public_base_url).netloc.lower())
     if netloc not in allowed:
-        raise CsrfError(f"request refused: it comes from another site ({netloc or source[:80]})")
+        raise CrossSiteError(f"request refused: it comes from another site ({netloc or source[:80]})")
 
 
 class SecurityHeaders:
