@@ -230,9 +230,12 @@ def _ids(session: Any) -> dict[str, list[str]]:
     """Representative ids: items with work orders, broken chains, flagged meters, certificates."""
     from sqlalchemy import func, select
 
+    from jiliang.comparisons.models import ComparisonRound
     from jiliang.dcc.models import DccCertificate
     from jiliang.meters.models import MeterAreaResult, MeterEstimationRun, MeterResult
     from jiliang.registry.models import Instrument, MeasurementStandard, Verification, WorkOrder
+    from jiliang.supervision.models import InspectionPlan, InspectionTask
+    from jiliang.verification.models import Booking
 
     run = session.scalar(select(func.min(MeterEstimationRun.id)))
     flagged_area = session.scalar(
@@ -251,6 +254,12 @@ def _ids(session: Any) -> dict[str, list[str]]:
         "instrument_id": [str(i) for i in dict.fromkeys(instruments) if i],
         "standard_id": [str(s) for s in standards[::5] + standards[-3:]],  # every level, broken chains
         "number": [session.scalar(select(DccCertificate.number).limit(1)) or "NO-SUCH-1"],
+        "booking_id": [str(b) for b in session.scalars(select(Booking.id).order_by(Booking.id))],
+        "round_id": [
+            str(r) for r in session.scalars(select(ComparisonRound.id).order_by(ComparisonRound.id))
+        ],
+        "plan_id": [str(p) for p in session.scalars(select(InspectionPlan.id).order_by(InspectionPlan.id))],
+        "task_id": [str(session.scalar(select(func.min(InspectionTask.id))))],
     }
 
 
@@ -359,6 +368,20 @@ def _page_ids() -> list[str]:
         "/registry/coverage",
         "/organization",
         "/organization/requests",
+        "/comparisons",
+        "/comparisons/{round_id}",
+        "/inspections",
+        "/inspections/plans/{plan_id}",
+        "/inspections/tasks/{task_id}",
+        "/public/inspections",
+        "/public/inspections/{plan_id}",
+        "/verification",
+        "/verification/bookings",
+        "/verification/bookings/new",
+        "/verification/bookings/{booking_id}",
+        "/verification/bookings/{booking_id}/result",
+        "/verification/work-orders",
+        "/verification/flow",
     ]
 
 
