@@ -136,7 +136,8 @@ def _seeded_template(_migrated_template: Path, tmp_path_factory: pytest.TempPath
     path = tmp_path_factory.mktemp("seeded") / "seeded.sqlite3"
     shutil.copy(_migrated_template, path)
     database = Database(f"sqlite:///{path}")
-    counts = seed_city(database, "small", seed=DEMO_SEED, as_of=date(*DEMO_AS_OF))
+    # the demo CA (random keys) is kept beside it: a server in demo mode signs and trusts with it
+    counts = seed_city(database, "small", seed=DEMO_SEED, as_of=date(*DEMO_AS_OF), data_dir=path.parent)
     with database.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     database.dispose()

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from jiliang.dcc.trust import DEMO_CA_DIR
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
 CHROMIUM_ARGS = [
@@ -43,9 +45,11 @@ def live_server(_seeded_template, tmp_path_factory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("e2e") / "data"
     data.mkdir()
     shutil.copy(_seeded_template[0], data / "jiliang.sqlite3")
+    shutil.copytree(_seeded_template[0].parent / DEMO_CA_DIR, data / DEMO_CA_DIR)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("JILIANG_")}
     env["JILIANG_DATA_DIR"] = str(data)
+    env["JILIANG_DEMO_MODE"] = "true"  # as the quick start runs the demo city
     log = open(data / "server.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "jiliang", "serve", "--port", str(port), "--log-level", "warning"],

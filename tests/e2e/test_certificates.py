@@ -40,7 +40,7 @@ def test_unknown_number_is_said_plainly(page):
 def _signed_file(page, number: str) -> bytes:  # type: ignore[no-untyped-def]
     login_as(page, "institute")
     data = page.request.get(f"/api/certificates/{number}/xml").body()
-    page.get_by_role("button", name="退出").click()
+    page.get_by_role("button", name="退出", exact=True).click()
     return data
 
 

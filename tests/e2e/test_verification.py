@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 
 def _logout(page) -> None:  # type: ignore[no-untyped-def]
-    page.get_by_role("button", name="退出").click()
+    page.get_by_role("button", name="退出", exact=True).click()
     page.wait_for_url(re.compile(r"/$|/login"))
 
 
