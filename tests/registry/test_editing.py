@@ -6,9 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from jiliang.errors import InputError, NotFoundError, PermissionDeniedError
-from jiliang.platform.models import AuditEntry
 from jiliang.platform.auth import Principal
-from jiliang.platform.models import Organization, OrgKind, Role
+from jiliang.platform.models import AuditEntry, Organization, OrgKind, Role
 from jiliang.registry import editing
 from jiliang.registry.importer import import_register
 from jiliang.registry.models import Instrument, Verification
@@ -53,7 +52,9 @@ def test_owner_creates_with_import_rules_and_serial_identity(session, owners):
     assert exc.value.fields[0].field == "serial"
     with pytest.raises(PermissionDeniedError):
         editing.create_instrument(session, pa, FIELDS, today=TODAY, owner_id=pa.org_id + 1)
-    audit = session.scalars(select(AuditEntry).where(AuditEntry.entity_id == str(iid), AuditEntry.entity == "reg_instrument")).all()
+    audit = session.scalars(
+        select(AuditEntry).where(AuditEntry.entity_id == str(iid), AuditEntry.entity == "reg_instrument")
+    ).all()
     assert [a.action for a in audit] == ["insert"]
 
 

@@ -161,7 +161,7 @@ def update_instrument(
         )
     inst = _editable(session, principal, instrument_id)
     org = session.get(Organization, inst.owner_id)
-    assert org is not None  # noqa: S101 - a foreign key
+    assert org is not None
     tname = session.scalar(select(InstrumentType.code).where(InstrumentType.id == inst.type_id))
     current = {
         "type": tname,
@@ -204,7 +204,9 @@ def retire_instrument(
     """Take an instrument out of use for good (报废/停用): it leaves due lists and bookings."""
     reason = reason.strip()
     if len(reason) > 200:
-        raise InputError("the reason is longer than 200 characters", fields=[FieldError("reason", "too long")])
+        raise InputError(
+            "the reason is longer than 200 characters", fields=[FieldError("reason", "too long")]
+        )
     inst = _editable(session, principal, instrument_id)
     before = inst.status
     inst.status = InstrumentStatus.RETIRED.value
