@@ -135,3 +135,38 @@ def test_no_address_no_message_and_mail_off_keeps_the_outbox(app, client, auth_h
     with app.state.db.session() as s:
         assert s.scalars(select(MailMessage)).all() == []  # nobody at the lab gave an address
     assert send_pending(app.state.db, None, utcnow()).pending == 0
+
+
+def test_users_set_their_own_email_and_the_regulator_anyones(app, client, auth_headers, seeded):
+    from tests.conftest import csrf
+
+    with app.state.db.session() as s:
+        ids = dict(s.execute(select(User.username, User.id)).all())
+    market = auth_headers("market")
+    r = client.put(f"/api/users/{ids['market']}/email", json={"email": "m@city.test"}, headers=market)
+    assert r.status_code == 200 and r.json()["email"] == "m@city.test"
+    r = client.put(f"/api/users/{ids['lab']}/email", json={"email": "x@city.test"}, headers=market)
+    assert r.status_code == 403
+    r = client.put(f"/api/users/{ids['market']}/email", json={"email": "not-an-address"}, headers=market)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "email"
+    reg = auth_headers("regulator")
+    r = client.put(f"/api/users/{ids['lab']}/email", json={"email": "lab@city.test"}, headers=reg)
+    assert r.status_code == 200
+    # the console's profile section
+    token = csrf(client)
+    login = client.post(
+        "/login", data={"username": "lab", "password": "jiliang-demo", "next": "/", "csrf_token": token}
+    )
+    assert login.status_code == 200
+    page = client.get("/organization", headers={"Accept": "text/html"})
+    assert "通知邮箱" in page.text and 'value="lab@city.test"' in page.text
+    bad = client.post(
+        "/organization/email", data={"email": "a@b", "csrf_token": csrf(client, "/organization")}
+    )
+    assert bad.status_code == 422 and 'aria-invalid="true"' in bad.text
+    ok = client.post(
+        "/organization/email", data={"email": "lab2@city.test", "csrf_token": csrf(client, "/organization")}
+    )
+    assert ok.status_code == 200 and "邮箱已保存" in ok.text
+    with app.state.db.session() as s:
+        assert s.scalar(select(User.email).where(User.username == "lab")) == "lab2@city.test"
