@@ -22,6 +22,23 @@ def instruments_of(client, headers, status: str = "in_use") -> list[int]:  # typ
     return [i["id"] for i in r.json()["items"]]
 
 
+@pytest.fixture(scope="session")
+def platform_ca():  # type: ignore[no-untyped-def]
+    """A platform CA as `jiliang dcc ca init` makes it (random keys, valid from now)."""
+    from datetime import UTC, datetime
+
+    from jiliang.dcc import create_test_pki
+
+    return create_test_pki(now=datetime.now(UTC))
+
+
+@pytest.fixture
+def settings(settings, platform_ca):  # type: ignore[no-untyped-def]
+    """The app's settings, with the platform CA in ``<data_dir>/dcc-ca``: passing results are signed."""
+    platform_ca.save(settings.data_dir / "dcc-ca")
+    return settings
+
+
 @pytest.fixture
 def booked(client, auth_headers):  # type: ignore[no-untyped-def]
     """A booking by the market of its first in-use instrument with the lab; returns its JSON."""

@@ -32,7 +32,7 @@ def test_past_due_instrument_is_blocked_on_the_public_check(app, client, seeded)
     r = client.get(f"/api/certificates/verify/{number}")
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "valid"  # the certificate itself stays valid
-    assert r.json()["register"] == {"status": "blocked", "next_due_on": "2020-01-01"}
+    assert r.json()["in_register"] == {"status": "blocked", "next_due_on": "2020-01-01"}
     html = client.get(f"/verify/{number}", headers={"Accept": "text/html"})
     assert html.status_code == 200 and "停用" in html.text and "2020-01-01" in html.text
 
@@ -45,4 +45,4 @@ def test_instrument_in_date_is_in_use_on_the_public_check(app, client, seeded):
             .where(Instrument.id == iid)
             .values(next_due_on=date(2099, 1, 1), status="in_use", last_result="pass")
         )
-    assert client.get(f"/api/certificates/verify/{number}").json()["register"]["status"] == "in_use"
+    assert client.get(f"/api/certificates/verify/{number}").json()["in_register"]["status"] == "in_use"

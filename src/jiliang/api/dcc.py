@@ -170,7 +170,7 @@ class PublicStatusOut(BaseModel):
     superseded_by: str | None
     sha256: str
     instrument: PublishedInstrumentOut
-    register: RegisterStateOut | None = Field(
+    in_register: RegisterStateOut | None = Field(
         None, description="Whether the register lets the instrument be used today (blocked once past due)"
     )
 

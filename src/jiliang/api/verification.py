@@ -177,7 +177,7 @@ def notice_pdf(booking_id: int, instrument_id: int, caller: Caller, session: Ses
 def record_result(
     booking_id: int, body: ResultIn, caller: Caller, session: SessionDep, request: Request
 ) -> dict[str, Any]:
-    from jiliang.dcc.service import platform_keys
+    from jiliang.dcc.trust import issuing_keys
     from jiliang.verification import MeasuredPoint, ResultInput
     from jiliang.verification import record_result as run
 
@@ -193,7 +193,7 @@ def record_result(
         humidity_percent=body.humidity_percent,
         acknowledge_warnings=body.acknowledge_warnings,
     )
-    keys = platform_keys(settings_of(request).data_dir)
+    keys = issuing_keys(settings_of(request))
     return run(session, caller, booking_id, ri, now=_now(), keys=keys).as_dict()
 
 

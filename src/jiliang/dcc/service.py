@@ -270,7 +270,7 @@ def public_status(session: Session, number: str, today: date | None = None) -> d
     """What anyone may know about a certificate number: status, signer, dates, hash, and the
     instrument as the certificate publishes it. The number is matched tolerant of case and spaces.
 
-    With ``today``, ``register`` says whether the register lets the instrument be used that day
+    With ``today``, ``in_register`` says whether the register lets the instrument be used that day
     (``blocked`` once past its due date, ``retired``, ``in_use``…) and its due date."""
     from jiliang.platform.models import Organization
 
@@ -289,7 +289,7 @@ def public_status(session: Session, number: str, today: date | None = None) -> d
         "superseded_by": by.number if by else None,
         "sha256": row.sha256,
         "instrument": _published_instrument(row.signed_xml),
-        "register": _register_state(session, row.instrument_ref, today),
+        "in_register": _register_state(session, row.instrument_ref, today),
     }
 
 

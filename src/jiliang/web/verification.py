@@ -309,7 +309,7 @@ def _points(form: Any) -> tuple[Any, ...]:
 async def result_submit(
     request: Request, booking_id: int, principal: LoggedIn, session: PageSession
 ) -> Response:
-    from jiliang.dcc.service import platform_keys
+    from jiliang.dcc.trust import issuing_keys
     from jiliang.verification import ResultInput, record_result
 
     form = await request.form()
@@ -335,7 +335,7 @@ async def result_submit(
             booking_id,
             ri,
             now=_now(),
-            keys=platform_keys(request.app.state.settings.data_dir),
+            keys=issuing_keys(request.app.state.settings),
         )
     except JiliangError as exc:
         session.rollback()
