@@ -166,12 +166,15 @@ def _result(ids, standard: int, acknowledge: bool = False) -> ResultInput:  # ty
 
 
 def test_a_pass_is_recorded_and_certified_in_one_transaction(world):
-    from jiliang.dcc.service import get_certificate, platform_keys
+    from jiliang.dcc.service import get_certificate
+    from jiliang.dcc.trust import demo_keys
 
     db, ids = world
     booking_id, lab = _accepted(db, ids)
     with db.session(actor="lab") as s:
-        v = record_result(s, lab, booking_id, _result(ids, ids["std"]), now=NOW, keys=platform_keys(None))
+        v = record_result(
+            s, lab, booking_id, _result(ids, ids["std"]), now=NOW, keys=demo_keys(None, now=NOW)
+        )
     assert v.state == "completed" and v.items[0].result == "pass"
     with db.session(actor="reader") as s:
         cert = get_certificate(s, v.items[0].certificate_no or "")
@@ -182,13 +185,15 @@ def test_a_pass_is_recorded_and_certified_in_one_transaction(world):
 
 def test_a_certificate_that_cannot_be_issued_leaves_nothing_stored(world):
     from jiliang.dcc.errors import DccError
-    from jiliang.dcc.service import platform_keys
+    from jiliang.dcc.trust import demo_keys
 
     db, ids = world
     booking_id, lab = _accepted(db, ids)
     with pytest.raises(DccError, match="no calibration certificate"), db.session(actor="lab") as s:
         # the missing calibration is a warning the lab acknowledges; the certificate still cannot be made
-        record_result(s, lab, booking_id, _result(ids, ids["bare"], True), now=NOW, keys=platform_keys(None))
+        record_result(
+            s, lab, booking_id, _result(ids, ids["bare"], True), now=NOW, keys=demo_keys(None, now=NOW)
+        )
     with db.session(actor="reader") as s:
         assert s.scalar(select(Verification.id)) is None
         v = get_booking(s, lab, booking_id)
