@@ -13,6 +13,7 @@ import pkgutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import ModuleType
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -37,6 +38,31 @@ def delivery_modules(package: str) -> list[ModuleType]:
         if hasattr(module, "router"):
             found.append(module)
     return found
+
+
+class MailAfterCommit:
+    """After a request that may have changed a booking or work order has been answered (its
+    transaction committed), send what it put in the e-mail outbox; a failed send waits there."""
+
+    _PATHS = ("/api/verification", "/verification")
+
+    def __init__(self, app: Any, settings: Settings) -> None:
+        from jiliang.verification.mail import SmtpConfig
+
+        self.app, self.cfg = app, SmtpConfig.from_settings(settings)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            return
+        if not scope["path"].startswith(self._PATHS):
+            return
+        from starlette.concurrency import run_in_threadpool
+
+        from jiliang.platform.db import utcnow
+        from jiliang.verification.mail import send_pending
+
+        await run_in_threadpool(send_pending, scope["app"].state.db, self.cfg, utcnow())
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -79,6 +105,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.state.error_page = safe_error_page
     _install_login_redirect(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.smtp_host:
+        app.add_middleware(MailAfterCommit, settings=settings)
     app.add_middleware(NoStoreForCallers)
     app.add_middleware(SecurityHeaders, trusted_proxies=settings.trusted_proxies)
     for module in delivery_modules("jiliang.api"):

@@ -100,14 +100,20 @@ def test_import_report_and_idempotence(client, auth_headers):
     assert dry["accepted"] == 1 and dry["committed"] is False
 
 
-def test_import_is_for_the_regulator_and_refuses_bad_files(client, auth_headers):
+def test_import_is_for_the_regulator_and_owners_and_refuses_bad_files(client, auth_headers):
     data = to_csv([row("API1")])
     _error_shape(
         client.post(
-            "/api/registry/import", headers=auth_headers("power"), files={"file": ("r.csv", data, "text/csv")}
+            "/api/registry/import", headers=auth_headers("lab"), files={"file": ("r.csv", data, "text/csv")}
         ),
         403,
     )
+    # an owner imports only rows of its own organisation
+    own = client.post(
+        "/api/registry/import", headers=auth_headers("power"), files={"file": ("r.csv", data, "text/csv")}
+    )
+    assert own.status_code == 200 and own.json()["rejected"] == 1
+    assert "not your organisation" in own.json()["rows"][0]["reason"]
     _error_shape(client.post("/api/registry/import", files={"file": ("r.csv", data, "text/csv")}), 401)
     h = auth_headers("regulator")
     _error_shape(

@@ -158,5 +158,6 @@ def test_public_names_are_exactly_all():
         "dashboard",
         "demo",
         "access",
+        "editing",
     }
     assert set(registry.__all__) == public

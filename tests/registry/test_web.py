@@ -101,14 +101,14 @@ def test_import_preview_shows_rejected_rows_then_commits(client, seeded):
 
 
 def test_import_is_refused_to_others(client, seeded):
-    login(client, "power")
+    login(client, "lab")
     r = client.post(
         "/registry/import",
         files={"file": ("r.csv", to_csv([row("X")]), "text/csv")},
         data=tok(client),
         headers=HTML,
     )
-    assert r.status_code == 403 and "只有市场监管部门" in r.text
+    assert r.status_code == 403 and "只有市场监管部门和器具使用单位" in r.text
 
 
 def test_due_list_bulk_book_and_notify(client, seeded):

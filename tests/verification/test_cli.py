@@ -23,11 +23,12 @@ def test_bookings_and_flow_as_json(data):
     out = run_cli(["verification", "bookings", "--json"], data)
     assert out.returncode == 0, out.stderr
     listed = json.loads(out.stdout)
-    assert listed["total"] == len(listed["items"]) >= 1  # the demo city's bookings
+    assert listed["total"] == len(listed["items"])  # the demo city's own bookings
+    requested = sum(1 for b in listed["items"] if b["state"] == "requested")
     out = run_cli(["verification", "flow", "--days", "3", "--json"], data)
     assert out.returncode == 0, out.stderr
     body = json.loads(out.stdout)
-    assert body["days"] == 3 and body["open_by_state"]["requested"] >= 1
+    assert body["days"] == 3 and body["open_by_state"].get("requested", 0) == requested
 
 
 def test_unknown_state_is_a_one_line_error(data):

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
-from tests.conftest import forms_carry_csrf
 from tests.verification.conftest import LAB_ORG, VERIFIED_ON, instruments_of, soon
 
 
-@pytest.fixture(autouse=True)
-def _forms(client, monkeypatch):  # type: ignore[no-untyped-def]
-    forms_carry_csrf(client, monkeypatch)
+def _tok(client) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    from tests.conftest import csrf
+
+    return {"csrf_token": csrf(client)}
 
 
 def _login(client, username: str) -> None:  # type: ignore[no-untyped-def]
-    r = client.post("/login", data={"username": username, "password": "jiliang-demo"}, follow_redirects=False)
+    from tests.conftest import csrf
+
+    data = {"username": username, "password": "jiliang-demo", "csrf_token": csrf(client)}
+    r = client.post("/login", data=data | _tok(client), follow_redirects=False)
     assert r.status_code in (302, 303), r.text
 
 
@@ -47,8 +48,8 @@ def test_owner_books_through_the_form_once_and_lab_accepts(client, auth_headers)
         "preferred_on": soon(),
         "idempotency_key": key,
     }
-    first = client.post("/verification/bookings", data=form, follow_redirects=False)
-    second = client.post("/verification/bookings", data=form, follow_redirects=False)
+    first = client.post("/verification/bookings", data=form | _tok(client), follow_redirects=False)
+    second = client.post("/verification/bookings", data=form | _tok(client), follow_redirects=False)
     assert first.status_code == second.status_code == 303
     assert first.headers["location"] == second.headers["location"]
     booking = first.headers["location"].split("?")[0]
@@ -56,9 +57,9 @@ def test_owner_books_through_the_form_once_and_lab_accepts(client, auth_headers)
     _login(client, "lab")
     page = client.get(booking, params={"lang": "zh"})
     assert 'value="accept"' in page.text and 'value="decline"' in page.text
-    r = client.post(booking + "/action", data={"action": "accept"}, follow_redirects=True)
+    r = client.post(booking + "/action", data={**_tok(client), "action": "accept"}, follow_redirects=True)
     assert "受理回执" in r.text and "SL" in r.text
-    again = client.post(booking + "/action", data={"action": "accept"})
+    again = client.post(booking + "/action", data={**_tok(client), "action": "accept"})
     assert again.status_code == 409 and 'role="alert"' in again.text
 
 
@@ -72,7 +73,7 @@ def test_bad_booking_form_shows_the_reason_in_the_page(client, auth_headers):
         "preferred_on": soon(),
         "idempotency_key": "k" * 16,
     }
-    r = client.post("/verification/bookings", data=form, params={"lang": "en"})
+    r = client.post("/verification/bookings", data=form | _tok(client), params={"lang": "en"})
     assert r.status_code == 422 and 'role="alert"' in r.text and "authorised" in r.text
 
 
@@ -99,25 +100,30 @@ def test_lab_records_a_result_through_the_form(client, auth_headers, booked):
         "performer": "陈工",
         "approver": "周主任",
     }
-    bad = client.post(url, data=data)
+    bad = client.post(url, data=data | _tok(client))
     assert bad.status_code == 422 and "points.1" in bad.text and 'value="0.1"' in bad.text
     data["p1_U"] = "0.2"
-    ok = client.post(url, data=data, follow_redirects=True)
+    ok = client.post(url, data=data | _tok(client), follow_redirects=True)
     assert ok.status_code == 200 and "/verify/JD" in ok.text
 
 
 def test_work_order_buttons_move_it_to_done(client, auth_headers):
-    api = auth_headers("regulator")  # before the console login: the API is called with a bearer token
+    reg = auth_headers("regulator")  # the API login, before the console cookie is set
     _login(client, "regulator")
     listing = client.get("/verification/work-orders", params={"state": "open", "lang": "en"})
     wo = int(re.search(r'action="/verification/work-orders/(\d+)/action"', listing.text).group(1))
     url = f"/verification/work-orders/{wo}/action"
-    r = client.post(url, data={"action": "start"}, params={"lang": "en"})
+    r = client.post(url, data={**_tok(client), "action": "start"}, params={"lang": "en"})
     assert r.status_code == 409 and 'role="alert"' in r.text
-    assert client.post(url, data={"action": "assign", "assignee_org_id": LAB_ORG}).status_code == 200
-    assert client.post(url, data={"action": "start"}).status_code == 200
-    done = client.post(url, data={"action": "finish", "confirmed": "no", "measured_error": "0.6"})
+    assert (
+        client.post(url, data={**_tok(client), "action": "assign", "assignee_org_id": LAB_ORG}).status_code
+        == 200
+    )
+    assert client.post(url, data={**_tok(client), "action": "start"}).status_code == 200
+    done = client.post(
+        url, data={**_tok(client), "action": "finish", "confirmed": "no", "measured_error": "0.6"}
+    )
     assert done.status_code == 200
-    got = client.get("/api/verification/work-orders", params={"state": "done"}, headers=api)
+    got = client.get("/api/verification/work-orders", params={"state": "done"}, headers=reg)
     row = next(w for w in got.json()["items"] if w["id"] == wo)
     assert (row["outcome"], row["measured_error"]) == ("closed", 0.6)

@@ -153,6 +153,11 @@ class PublishedInstrumentOut(BaseModel):
     owner_en: str | None = None
 
 
+class RegisterStateOut(BaseModel):
+    status: Literal["in_use", "booked", "overdue", "blocked", "retired"]
+    next_due_on: str | None
+
+
 class PublicStatusOut(BaseModel):
     number: str
     status: Literal["valid", "revoked", "superseded"]
@@ -165,6 +170,9 @@ class PublicStatusOut(BaseModel):
     superseded_by: str | None
     sha256: str
     instrument: PublishedInstrumentOut
+    in_register: RegisterStateOut | None = Field(
+        None, description="Whether the register lets the instrument be used today (blocked once past due)"
+    )
 
 
 def _out(row: Any) -> CertificateOut:
@@ -324,7 +332,7 @@ def list_certificates(
 def public_status(number: Number, session: SessionDep) -> PublicStatusOut:
     from jiliang.dcc.service import public_status as run
 
-    return PublicStatusOut(**run(session, number))
+    return PublicStatusOut(**run(session, number, date.today()))
 
 
 async def _upload(request: Request) -> bytes:

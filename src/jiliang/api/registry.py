@@ -139,6 +139,73 @@ def list_instruments(
     return InstrumentPage(total=total, exact=exact, items=rows)
 
 
+class InstrumentIn(BaseModel):
+    """One instrument, with the import's columns and rules (Chinese or English names for type and use)."""
+
+    type: str = Field(max_length=100, description="Type: catalogue code, name or alias")
+    serial: str = Field(max_length=64)
+    use: str = Field(
+        max_length=24, description="贸易结算, 安全防护, 医疗卫生, 环境监测 or their English names"
+    )
+    model: str | None = Field(None, max_length=100)
+    manufacturer: str | None = Field(None, max_length=200)
+    accuracy_class: str | None = Field(None, max_length=32)
+    measuring_range: str | None = Field(None, max_length=100)
+    location: str | None = Field(None, max_length=200)
+    verification_period_months: int | None = Field(None, ge=1, le=240)
+    last_verified_on: date | None = None
+    verification_result: Literal["pass", "fail"] | None = None
+    certificate_no: str | None = Field(None, max_length=64)
+    owner_id: DbId | None = Field(None, description="The owner (regulator only; an owner registers its own)")
+
+
+class InstrumentPatch(BaseModel):
+    type: str | None = Field(None, max_length=100)
+    serial: str | None = Field(None, max_length=64)
+    use: str | None = Field(None, max_length=24)
+    model: str | None = Field(None, max_length=100)
+    manufacturer: str | None = Field(None, max_length=200)
+    accuracy_class: str | None = Field(None, max_length=32)
+    measuring_range: str | None = Field(None, max_length=100)
+    location: str | None = Field(None, max_length=200)
+    verification_period_months: int | None = Field(None, ge=1, le=240)
+
+
+class RetireIn(BaseModel):
+    reason: str = Field("", max_length=200)
+
+
+@router.post("/instruments", name="create_instrument", summary="Register one instrument", status_code=201)
+def create_instrument(body: InstrumentIn, caller: Caller, session: SessionDep) -> dict[str, Any]:
+    from jiliang.registry.editing import create_instrument as run
+    from jiliang.registry.service import instrument_detail
+
+    fields = body.model_dump(exclude={"owner_id"}, exclude_none=True)
+    fields = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in fields.items()}
+    iid = run(session, caller, fields, today=date.today(), owner_id=body.owner_id)
+    return instrument_detail(session, caller, iid)
+
+
+@router.patch("/instruments/{instrument_id}", name="update_instrument", summary="Change an instrument")
+def update_instrument(
+    instrument_id: DbId, body: InstrumentPatch, caller: Caller, session: SessionDep
+) -> dict[str, Any]:
+    from jiliang.registry.editing import update_instrument as run
+
+    return run(session, caller, instrument_id, body.model_dump(exclude_unset=True), today=date.today())
+
+
+@router.post("/instruments/{instrument_id}/retire", name="retire_instrument", summary="Retire an instrument")
+def retire_instrument(
+    instrument_id: DbId, body: RetireIn, caller: Caller, session: SessionDep
+) -> dict[str, Any]:
+    from jiliang.registry.editing import retire_instrument as run
+    from jiliang.registry.service import instrument_detail
+
+    run(session, caller, instrument_id, reason=body.reason)
+    return instrument_detail(session, caller, instrument_id)
+
+
 @router.get("/instruments/{instrument_id}", name="get_instrument", summary="One instrument with its history")
 def get_instrument(instrument_id: DbId, caller: Caller, session: SessionDep) -> dict[str, Any]:
     from jiliang.registry.service import instrument_detail
@@ -251,6 +318,18 @@ def trace_verification(
     return run(session, verification_id, settings_of(request).uncertainty_ratio_min).as_dict()
 
 
+def _importer_scope(caller: Any) -> int | None:
+    """Who may import: the regulator any register; an owner (enterprise) only its own rows."""
+    from jiliang.errors import PermissionDeniedError
+
+    if caller.is_regulator and not caller.is_anonymous:
+        return None
+    if caller.role is Role.ENTERPRISE and caller.org_id is not None:
+        return int(caller.org_id)
+    caller.require(Role.REGULATOR, Role.ENTERPRISE)
+    raise PermissionDeniedError(f"role {caller.role.value} may not import a register")
+
+
 async def _read_upload(upload: UploadFile, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
@@ -270,7 +349,7 @@ async def _read_upload(upload: UploadFile, limit: int) -> bytes:
 )
 async def import_instruments(
     request: Request,
-    caller: Regulator,
+    caller: Caller,
     file: Annotated[UploadFile, File(description="The register, .xlsx or .csv")],
     dry_run: bool = False,
 ) -> dict[str, Any]:
@@ -279,6 +358,7 @@ async def import_instruments(
     from jiliang.registry.importer import import_register
 
     cfg = settings_of(request)
+    owner_id = _importer_scope(caller)
     data = await _read_upload(file, cfg.import_max_bytes)
     db = request.app.state.db
 
@@ -291,6 +371,7 @@ async def import_instruments(
                 today=date.today(),
                 max_bytes=cfg.import_max_bytes,
                 commit=not dry_run,
+                owner_id=owner_id,
             )
             return report.as_dict()
 

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from jiliang.api.auth import UserOut, user_out
-from jiliang.api.deps import DbId, Regulator, SessionDep, settings_of
+from jiliang.api.deps import Caller, DbId, Regulator, SessionDep, settings_of
 from jiliang.platform import auth
 from jiliang.platform.models import Role, User
 
@@ -39,3 +39,19 @@ def create_user(body: UserIn, _: Regulator, session: SessionDep, request: Reques
         min_password_length=settings_of(request).password_min_length,
     )
     return user_out(user)
+
+
+class EmailIn(BaseModel):
+    email: str | None = Field(default=None, max_length=254, description="Empty or null clears it.")
+
+
+class EmailOut(BaseModel):
+    user_id: int
+    email: str | None
+
+
+@router.put(
+    "/{user_id}/email", name="set_email", summary="A user's e-mail for notifications (self or regulator)"
+)
+def set_email(user_id: DbId, body: EmailIn, caller: Caller, session: SessionDep) -> EmailOut:
+    return EmailOut(user_id=user_id, email=auth.set_email(session, caller, user_id, body.email))

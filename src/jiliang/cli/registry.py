@@ -145,7 +145,7 @@ def status_job(
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Move instruments past due to overdue, then blocked; send the 30- and 15-day reminders;
-    then write a signed audit checkpoint."""
+    then write a signed audit checkpoint and retry the e-mail outbox (when SMTP is configured)."""
     from jiliang.platform.checkpoint import write_checkpoint
     from jiliang.platform.db import utcnow
     from jiliang.registry.service import run_status_job
@@ -156,6 +156,9 @@ def status_job(
         result = run_status_job(session, _day(as_of))
     with db.session(actor="status-job") as session:
         write_checkpoint(session, cfg.data_dir, utcnow())  # the daily job also anchors the audit log
+    from jiliang.verification.mail import SmtpConfig, send_pending
+
+    send_pending(db, SmtpConfig.from_settings(cfg), utcnow())
     if json_out:
         emit_json(result.as_dict())
         return

@@ -52,6 +52,25 @@ def bookings(
     console.print(table)
 
 
+@app.command("send-mail")
+def send_mail(json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Send the e-mail notifications waiting in the outbox (retries those that failed)."""
+    from jiliang.cli.common import settings
+    from jiliang.platform.db import utcnow
+    from jiliang.verification.mail import SmtpConfig, send_pending
+
+    cfg = settings()
+    smtp = SmtpConfig.from_settings(cfg)
+    report = send_pending(open_db(cfg), smtp, utcnow())
+    if json_out:
+        emit_json(report.as_dict())
+        return
+    if smtp is None:
+        console.print(f"e-mail is off (no JILIANG_SMTP_HOST); {report.pending} waiting in the outbox")
+        return
+    console.print(f"{report.sent} sent, {report.failed} failed, {report.pending} waiting")
+
+
 @app.command("flow")
 def flow(
     days: int = typer.Option(7, min=0, max=365, help="Report bookings waiting longer than this many days."),

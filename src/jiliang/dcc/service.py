@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -247,9 +247,31 @@ def _published_instrument(signed_xml: bytes) -> dict[str, str | None]:
     }
 
 
-def public_status(session: Session, number: str) -> dict[str, Any]:
+def _register_state(
+    session: Session, instrument_ref: int | None, today: date | None
+) -> dict[str, Any] | None:
+    """The instrument's state in the register on ``today``: a certificate may be valid while the
+    instrument is past its due date, and then it may not be used (停用) whatever the certificate says."""
+    if instrument_ref is None or today is None:
+        return None
+    from jiliang.registry.models import Instrument
+    from jiliang.registry.status import status_for
+
+    inst = session.get(Instrument, instrument_ref)
+    if inst is None:
+        return None
+    state = inst.status
+    if state in ("in_use", "overdue"):  # the status job may not have run yet today
+        state = status_for(inst.next_due_on, inst.last_result, today)
+    return {"status": state, "next_due_on": inst.next_due_on.isoformat() if inst.next_due_on else None}
+
+
+def public_status(session: Session, number: str, today: date | None = None) -> dict[str, Any]:
     """What anyone may know about a certificate number: status, signer, dates, hash, and the
-    instrument as the certificate publishes it. The number is matched tolerant of case and spaces."""
+    instrument as the certificate publishes it. The number is matched tolerant of case and spaces.
+
+    With ``today``, ``in_register`` says whether the register lets the instrument be used that day
+    (``blocked`` once past its due date, ``retired``, ``in_use``…) and its due date."""
     from jiliang.platform.models import Organization
 
     row = get_certificate(session, find_number(session, number) or number)
@@ -267,6 +289,7 @@ def public_status(session: Session, number: str) -> dict[str, Any]:
         "superseded_by": by.number if by else None,
         "sha256": row.sha256,
         "instrument": _published_instrument(row.signed_xml),
+        "in_register": _register_state(session, row.instrument_ref, today),
     }
 
 

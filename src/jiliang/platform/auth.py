@@ -9,6 +9,7 @@ the password outside any database transaction, so a burst of logins holds no con
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from jiliang.errors import (
     ConflictError,
+    FieldError,
     InputError,
     NotFoundError,
     PermissionDeniedError,
@@ -50,6 +52,7 @@ __all__ = [
     "resolve_token",
     "revoke_all_tokens",
     "revoke_token",
+    "set_email",
     "set_password",
     "start_session",
 ]
@@ -365,3 +368,28 @@ def set_password(
     check_password(password, user.username, min_length=min_length)
     user.password_hash = hash_password(password)
     session.flush()
+
+
+_EMAIL = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]+$")
+
+
+def set_email(session: Session, principal: Principal, user_id: int, email: str | None) -> str | None:
+    """Set (or clear, with None or "") a user's e-mail address for notifications.
+
+    A user sets their own; the regulator anyone's. Returns the stored address.
+    """
+    if principal.is_anonymous:
+        raise UnauthenticatedError("login required")
+    if principal.user_id != user_id and not principal.is_regulator:
+        raise PermissionDeniedError("you may change only your own e-mail address")
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"user {user_id} not found")
+    text = (email or "").strip()
+    if text and (len(text) > 254 or not _EMAIL.match(text)):
+        raise InputError(
+            f"{text[:60]!r} is not an e-mail address", fields=[FieldError("email", "not an e-mail address")]
+        )
+    user.email = text or None
+    session.flush()  # audited by the ORM hook
+    return user.email

@@ -117,6 +117,7 @@ class User(Audited, Base):
     org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    email: Mapped[str | None] = mapped_column(String(254))  # for notifications (0004)
 
     organization: Mapped[Organization | None] = relationship(lazy="joined")
 

@@ -118,6 +118,16 @@ class Settings(BaseSettings):
         default="",
         description="Comma-separated proxy addresses/networks whose X-Forwarded-For/-Proto are trusted.",
     )
+    # E-mail notifications of the verification workflow (off while smtp_host is empty)
+    smtp_host: str = Field(default="", description="SMTP server for e-mail notifications; empty: none sent.")
+    smtp_port: int = Field(default=25, gt=0, lt=65536, description="Port of the SMTP server.")
+    smtp_from: str = Field(default="jiliang@localhost", description="Sender address of notifications.")
+    smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_user: str = Field(default="", description="SMTP login name; empty: no login.")
+    smtp_password: str = Field(default="", description="SMTP password (with smtp_user).")
+    smtp_max_attempts: int = Field(
+        default=10, gt=0, le=1000, description="Sends tried per message before it is left in the outbox."
+    )
 
     @field_validator("database_url")
     @classmethod

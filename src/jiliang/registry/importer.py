@@ -51,10 +51,12 @@ __all__ = [
     "MAX_XML_RATIO",
     "ImportReport",
     "RowError",
+    "ValidRow",
     "decode_text",
     "import_register",
     "read_table",
     "template_csv",
+    "validate_fields",
 ]
 
 # field, Chinese header, English header, required, max length
@@ -535,8 +537,13 @@ def import_register(
     today: date,
     max_bytes: int = 50 * 1024 * 1024,
     commit: bool = True,
+    owner_id: int | None = None,
 ) -> ImportReport:
     """Validate and store a register; with ``commit=False`` only report what would happen.
+
+    With ``owner_id`` (an owner importing its own register) every row must name that
+    organisation's credit code; a row naming another owner is rejected with a reason, and no
+    owner is ever created.
 
     Raises :class:`~jiliang.errors.InputError` / :class:`~jiliang.errors.TooLargeError` when the
     file as a whole is refused (nothing is stored then).
@@ -556,6 +563,7 @@ def import_register(
     titles = {f: str(header[i]).strip() for f, i in cols.items()}
     good: list[_Row] = []
     seen: dict[tuple[str, int, str], int] = {}
+    own_code = _own_code(session, owner_id)
     for line, row in enumerate(rows_iter, start=2):
         if line > MAX_ROWS + 1:
             raise TooLargeError(f"the register has more than {MAX_ROWS} rows")
@@ -567,6 +575,17 @@ def import_register(
             title = titles.get(rej.column)
             reason = f"column {title!r}: {rej.reason}" if rej.reason is _FORMULA_REASON else rej.reason
             report.rows.append(RowError(line, rej.column, reason, title))
+            continue
+        if own_code is not None and r.owner_code != own_code:
+            report.rows.append(
+                RowError(
+                    line,
+                    "owner_credit_code",
+                    f"the owner {r.owner_code} is not your organisation ({own_code}); "
+                    "you may import only your own instruments",
+                    titles.get("owner_credit_code"),
+                )
+            )
             continue
         ident = (r.owner_code, r.type_id, r.serial_key)
         first = seen.get(ident)
@@ -581,6 +600,72 @@ def import_register(
     _store(session, good, periods, today, report, commit)
     report.committed = commit
     return report
+
+
+def _own_code(session: Session, owner_id: int | None) -> str | None:
+    if owner_id is None:
+        return None
+    code = session.scalar(select(Organization.credit_code).where(Organization.id == owner_id))
+    if not code:
+        raise InputError("your organisation has no credit code on record; ask the regulator to add it")
+    return str(code)
+
+
+@dataclass(frozen=True, slots=True)
+class ValidRow:
+    """One instrument's fields as the importer accepted them (see :func:`validate_fields`)."""
+
+    type_id: int
+    serial: str
+    serial_key: str
+    use: str
+    model: str | None
+    manufacturer: str | None
+    accuracy_class: str | None
+    measuring_range: str | None
+    location: str | None
+    period_months: int | None
+    last_verified_on: date | None
+    result: str | None
+    certificate_no: str | None
+
+
+def validate_fields(
+    session: Session, fields: dict[str, Any], *, owner_name: str, owner_code: str, today: date
+) -> ValidRow:
+    """Check one instrument entered in a form with the import's row rules.
+
+    ``fields`` holds the import columns by field name (``type`` may be the type's name, an alias
+    or its catalogue code); the owner's columns come from the arguments. Raises
+    :class:`~jiliang.errors.InputError` whose ``fields`` name the offending column.
+    """
+    from jiliang.errors import FieldError
+
+    types = catalogue.resolver(session)
+    if not types:
+        catalogue.sync(session, today)
+        types = catalogue.resolver(session)
+    cells = dict(fields) | {"owner_name": owner_name, "owner_credit_code": owner_code}
+    row = [cells.get(f) for f in FIELDS]
+    try:
+        r = _validate(row, 1, _spec({f: i for i, f in enumerate(FIELDS)}), types, {}, today)
+    except _Reject as rej:
+        raise InputError(f"{rej.column}: {rej.reason}", fields=[FieldError(rej.column, rej.reason)]) from None
+    return ValidRow(
+        type_id=r.type_id,
+        serial=r.serial,
+        serial_key=r.serial_key,
+        use=r.use,
+        model=r.model,
+        manufacturer=r.manufacturer,
+        accuracy_class=r.accuracy_class,
+        measuring_range=r.measuring_range,
+        location=r.location,
+        period_months=r.period_months,
+        last_verified_on=r.last_verified_on,
+        result=r.result,
+        certificate_no=r.certificate_no,
+    )
 
 
 def _store(

@@ -23,6 +23,7 @@ from jiliang.platform.audit import AuditChange, record
 from jiliang.platform.auth import Principal
 from jiliang.platform.models import Organization, Role
 from jiliang.registry.models import Instrument, InstrumentType
+from jiliang.verification import mail
 from jiliang.verification.machines import BOOKING
 from jiliang.verification.models import Booking, BookingItem
 
@@ -347,6 +348,7 @@ def create_booking(session: Session, principal: Principal, req: BookingRequest, 
         session.add(BookingItem(booking_id=booking.id, instrument_id=i))
     session.flush()
     _audit(session, principal, booking, "submit", None, None)
+    mail.booking_event(session, booking, "submit", now)
     return _view(session, principal, booking)
 
 
@@ -446,6 +448,7 @@ def act(
     b.updated_at = now
     session.flush()
     _audit(session, principal, b, action, before, note)
+    mail.booking_event(session, b, action, now)
     return _view(session, principal, b)
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiliang.platform.db import Base, UTCDateTime, utcnow
 from jiliang.platform.models import Audited
 
-__all__ = ["Booking", "BookingItem", "WorkOrderProgress"]
+__all__ = ["Booking", "BookingItem", "MailMessage", "WorkOrderProgress"]
 
 
 class Booking(Audited, Base):
@@ -78,3 +78,22 @@ class WorkOrderProgress(Audited, Base):
     measured_error: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MailMessage(Base):
+    """One e-mail notification in the outbox: written in the transaction of the state change it
+    reports, sent after that transaction commits (``sent_at`` set once the server took it)."""
+
+    __tablename__ = "vf_mail_outbox"
+    __table_args__ = (Index("ix_vf_mail_outbox_pending", "sent_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event: Mapped[str] = mapped_column(String(32))
+    recipients: Mapped[list[str]] = mapped_column(JSON)
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)

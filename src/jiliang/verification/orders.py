@@ -22,6 +22,7 @@ from jiliang.platform.audit import AuditChange, record
 from jiliang.platform.auth import Principal
 from jiliang.platform.models import Organization, Role
 from jiliang.registry.models import Instrument, WorkOrder
+from jiliang.verification import mail
 from jiliang.verification.machines import WORK_ORDER
 from jiliang.verification.models import WorkOrderProgress
 
@@ -166,6 +167,8 @@ def act_work_order(
     wo.status = target
     p.updated_at = now
     session.flush()
+    if action == "assign":
+        mail.work_order_assigned(session, wo.id, p.assignee_org_id, inst.serial, now)
     record(
         session,
         [

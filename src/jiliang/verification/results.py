@@ -24,6 +24,7 @@ from jiliang.errors import ConflictError, FieldError, InputError, NotFoundError
 from jiliang.platform.audit import AuditChange, record
 from jiliang.platform.auth import Principal
 from jiliang.registry.models import MeasurementStandard, Verification
+from jiliang.verification import mail
 from jiliang.verification.bookings import BookingView, _audit, _load, _view, parties_of
 from jiliang.verification.machines import BOOKING
 from jiliang.verification.models import Booking, BookingItem
@@ -330,3 +331,4 @@ def _advance(session: Session, principal: Principal, b: Booking, now: datetime) 
         b.completed_at = now
     session.flush()
     _audit(session, principal, b, action, before, None)
+    mail.booking_event(session, b, action, now)

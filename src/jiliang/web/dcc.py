@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -53,7 +53,7 @@ def verify_status(number: str, request: Request, principal: PageCaller, session:
         return page(request, "dcc/verify.html", principal, status=status, error=error, number=number[:64])
     if found != number:
         return RedirectResponse(f"/verify/{quote(found, safe='')}", status_code=303)
-    info = public_status(session, found)
+    info = public_status(session, found, date.today())
     from jiliang.dcc.trust import trust_context
 
     policy = trust_context(request.app.state.settings).describe()

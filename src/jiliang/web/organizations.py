@@ -11,12 +11,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 
 from jiliang.errors import JiliangError, NotFoundError, PermissionDeniedError
 from jiliang.platform import orgs
 from jiliang.platform.auth import Principal
 from jiliang.platform.db import utcnow
-from jiliang.platform.models import Organization, Role
+from jiliang.platform.models import Organization, Role, User
 from jiliang.web.deps import LoggedIn, PageSession
 from jiliang.web.render import page
 
@@ -35,6 +36,7 @@ def _profile(
     error: str | None = None,
     done: str | None = None,
     form: dict[str, str] | None = None,
+    email_error: str | None = None,
 ) -> Response:
     if principal.org_id is None or principal.is_regulator:
         raise PermissionDeniedError("this page is for the users of an organization")
@@ -53,6 +55,8 @@ def _profile(
         error=error,
         done=done,
         form=form or {},
+        my_email=session.scalar(select(User.email).where(User.id == principal.user_id)),
+        email_error=email_error,
     )
 
 
@@ -60,7 +64,27 @@ def _profile(
 def profile(request: Request, principal: LoggedIn, session: PageSession, done: str | None = None) -> Response:
     if principal.is_regulator:
         return RedirectResponse("/organization/requests", status_code=303)
-    return _profile(request, principal, session, done="submitted" if done == "submitted" else None)
+    return _profile(request, principal, session, done=done if done in ("submitted", "email") else None)
+
+
+@router.post("/organization/email", name="organization_set_email")
+def set_email(
+    request: Request,
+    principal: LoggedIn,
+    session: PageSession,
+    email: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    """The user's own e-mail address for notifications."""
+    from jiliang.platform.auth import set_email as store
+
+    try:
+        if principal.user_id is None or principal.org_id is None:
+            raise PermissionDeniedError("this page is for the users of an organization")
+        store(session, principal, principal.user_id, email)
+    except JiliangError as exc:
+        session.rollback()
+        return _profile(request, principal, session, status=exc.status, email_error=exc.message)
+    return RedirectResponse("/organization?done=email#email-h", status_code=303)
 
 
 @router.post("/organization", name="organization_request_change")

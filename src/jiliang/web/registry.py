@@ -211,7 +211,9 @@ def _split_label(kind: str, label: str) -> tuple[str, str]:
 
 
 @router.get("/registry/instruments/{instrument_id}", name="registry_instrument")
-def instrument(request: Request, instrument_id: int, principal: LoggedIn, session: PageSession) -> Response:
+def instrument(
+    request: Request, instrument_id: int, principal: LoggedIn, session: PageSession, done: str | None = None
+) -> Response:
     from jiliang.registry.service import instrument_detail, trace_instrument
 
     try:
@@ -228,6 +230,8 @@ def instrument(request: Request, instrument_id: int, principal: LoggedIn, sessio
         item=item,
         trace=trace,
         chain=_graph(trace, language_of(request)),
+        done=done if done in ("created", "saved", "retired") else None,
+        may_edit=_may_keep_register(principal),
     )
 
 
@@ -469,6 +473,15 @@ def _import_page(
     )
 
 
+def _import_scope(principal: Any) -> int | bool | None:
+    """None: the regulator imports any register; an id: an owner imports its own rows; False: refused."""
+    if principal.is_regulator and not principal.is_anonymous:
+        return None
+    if principal.role is Role.ENTERPRISE and principal.org_id is not None:
+        return int(principal.org_id)
+    return False
+
+
 def _import_dir(request: Request) -> Path:
     folder = Path(request.app.state.settings.data_dir) / "imports"
     folder.mkdir(parents=True, exist_ok=True)
@@ -494,7 +507,8 @@ async def import_upload(
 
     from jiliang.registry.importer import import_register
 
-    if not principal.is_regulator:
+    owner_id = _import_scope(principal)
+    if owner_id is False:
         return _import_page(
             request,
             principal,
@@ -515,6 +529,7 @@ async def import_upload(
                     today=date.today(),
                     max_bytes=cfg.import_max_bytes,
                     commit=False,
+                    owner_id=owner_id or None,
                 )
 
         report = await run_in_threadpool(work)
@@ -548,7 +563,8 @@ def import_commit(
     """Step 2: store the previewed file."""
     from jiliang.registry.importer import import_register
 
-    if not principal.is_regulator:
+    owner_id = _import_scope(principal)
+    if owner_id is False:
         return _import_page(
             request,
             principal,
@@ -568,7 +584,13 @@ def import_commit(
     data = path.read_bytes()
     cfg = request.app.state.settings
     report = import_register(
-        session, data, name, today=date.today(), max_bytes=cfg.import_max_bytes, commit=True
+        session,
+        data,
+        name,
+        today=date.today(),
+        max_bytes=cfg.import_max_bytes,
+        commit=True,
+        owner_id=owner_id or None,
     )
     path.unlink(missing_ok=True)
     name_path.unlink(missing_ok=True)
@@ -601,3 +623,177 @@ def coverage(request: Request, principal: LoggedIn, session: PageSession) -> Res
 
     figures, computed = memo(request, ("registry-coverage", today), compute)
     return page(request, "registry/coverage.html", principal, computed=computed, **figures)
+
+
+# ---------------------------------------------------------------- owners keep their register
+
+FORM_FIELDS = (
+    "type",
+    "serial",
+    "use",
+    "model",
+    "manufacturer",
+    "accuracy_class",
+    "measuring_range",
+    "location",
+    "verification_period_months",
+    "last_verified_on",
+    "verification_result",
+    "certificate_no",
+)
+USES = ("trade_settlement", "safety", "medical", "environment")
+
+
+def _may_keep_register(principal: Any) -> bool:
+    return principal.role is Role.ENTERPRISE or (principal.is_regulator and not principal.is_anonymous)
+
+
+def _form_page(
+    request: Request,
+    principal: Any,
+    session: Any,
+    *,
+    values: dict[str, Any],
+    item: Any = None,
+    error: Any = None,
+    field_errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    return page(
+        request,
+        "registry/instrument_form.html",
+        principal,
+        status=status,
+        types=[t for t in _types(session) if t.compulsory],
+        uses=USES,
+        values=values,
+        item=item,
+        error=error,
+        field_errors=field_errors or {},
+    )
+
+
+async def _posted(request: Request, names: tuple[str, ...]) -> dict[str, str]:
+    form = await request.form()
+    out = {}
+    for n in names:
+        v = form.get(n)
+        if isinstance(v, str) and v.strip():
+            out[n] = v.strip()[:300]
+    return out
+
+
+def _failed(
+    request: Request,
+    principal: Any,
+    session: Any,
+    exc: JiliangError,
+    values: dict[str, Any],
+    item: Any = None,
+) -> Response:
+    session.rollback()
+    fields = {f.field: f.message for f in exc.fields}
+    return _form_page(
+        request,
+        principal,
+        session,
+        values=values,
+        item=item,
+        error=error_from(language_of(request), exc),
+        field_errors=fields,
+        status=exc.status,
+    )
+
+
+@router.get("/registry/new", name="registry_instrument_new")
+def instrument_new(request: Request, principal: LoggedIn, session: PageSession) -> Response:
+    if principal.role is not Role.ENTERPRISE:
+        return page(request, "registry/missing.html", principal, status=404)
+    return _form_page(request, principal, session, values={})
+
+
+@router.post("/registry/new", name="registry_instrument_create")
+async def instrument_create(request: Request, principal: LoggedIn, session: PageSession) -> Response:
+    from jiliang.registry.editing import create_instrument
+
+    if principal.role is not Role.ENTERPRISE:
+        return page(request, "registry/missing.html", principal, status=404)
+    values = await _posted(request, FORM_FIELDS)
+    try:
+        iid = create_instrument(session, principal, values, today=date.today())
+    except JiliangError as exc:
+        return _failed(request, principal, session, exc, values)
+    return RedirectResponse(f"/registry/instruments/{iid}?done=created", status_code=303)
+
+
+def _edit_values(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": item["type"]["code"],
+        "serial": item["serial"],
+        "use": item["use"],
+        "model": item.get("model"),
+        "manufacturer": item.get("manufacturer"),
+        "accuracy_class": item.get("accuracy_class"),
+        "measuring_range": item.get("measuring_range"),
+        "location": item.get("location"),
+        "verification_period_months": item.get("period_months"),
+    }
+
+
+@router.get("/registry/instruments/{instrument_id}/edit", name="registry_instrument_edit")
+def instrument_edit(
+    request: Request, instrument_id: int, principal: LoggedIn, session: PageSession
+) -> Response:
+    from jiliang.registry.service import instrument_detail
+
+    try:
+        if not _may_keep_register(principal):
+            raise NotFoundError("not found")
+        item = instrument_detail(session, principal, instrument_id)
+    except JiliangError:
+        return page(request, "registry/missing.html", principal, status=404)
+    return _form_page(request, principal, session, values=_edit_values(item), item=item)
+
+
+@router.post("/registry/instruments/{instrument_id}/edit", name="registry_instrument_update")
+async def instrument_update(
+    request: Request, instrument_id: int, principal: LoggedIn, session: PageSession
+) -> Response:
+    from jiliang.registry.editing import EDITABLE, update_instrument
+    from jiliang.registry.service import instrument_detail
+
+    try:
+        if not _may_keep_register(principal):
+            raise NotFoundError("not found")
+        item = instrument_detail(session, principal, instrument_id)
+    except JiliangError:
+        return page(request, "registry/missing.html", principal, status=404)
+    posted = await _posted(request, EDITABLE)
+    values = {k: posted.get(k) for k in EDITABLE}  # an emptied field is cleared
+    try:
+        update_instrument(session, principal, instrument_id, values, today=date.today())
+    except JiliangError as exc:
+        return _failed(request, principal, session, exc, values, item)
+    return RedirectResponse(f"/registry/instruments/{instrument_id}?done=saved", status_code=303)
+
+
+@router.post("/registry/instruments/{instrument_id}/retire", name="registry_instrument_retire")
+def instrument_retire(
+    request: Request,
+    instrument_id: int,
+    principal: LoggedIn,
+    session: PageSession,
+    reason: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    from jiliang.registry.editing import retire_instrument
+
+    try:
+        if not _may_keep_register(principal):
+            raise NotFoundError("not found")
+        retire_instrument(session, principal, instrument_id, reason=reason)
+    except NotFoundError:
+        return page(request, "registry/missing.html", principal, status=404)
+    except JiliangError as exc:
+        session.rollback()
+        return page(request, "registry/missing.html", principal, status=exc.status)
+    return RedirectResponse(f"/registry/instruments/{instrument_id}?done=retired", status_code=303)

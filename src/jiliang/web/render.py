@@ -61,7 +61,7 @@ NAV: list[NavItem] = [
     # tabs of the registry pages: the same rules as the registry services
     NavItem("reg.rms", "/registry/reference-materials", _ALL, menu=False),
     NavItem("reg.orgs", "/registry/organizations", _USERS, menu=False),
-    NavItem("reg.import", "/registry/import", (Role.REGULATOR,), menu=False),
+    NavItem("reg.import", "/registry/import", (Role.REGULATOR, Role.ENTERPRISE), menu=False),
     NavItem("reg.coverage", "/registry/coverage", (Role.REGULATOR,), menu=False),
 ]
 
