@@ -30,6 +30,7 @@ ALLOWED_WORDS = {
     "t",
     "m",
     "mm",
+    "nm",
     "cm",
     "km",
     "s",
@@ -125,6 +126,7 @@ ALLOWED_WORDS = {
     "JCGM",
     "ILAC",
     "PTB",
+    "NIST",
     "DCC",
     "SI",
     "D-SI",
@@ -285,8 +287,11 @@ def _names(session: Any) -> list[str]:
     """Names of the demo city's organisations, places, people and free-text register entries."""
     from sqlalchemy import select
 
+    from jiliang.comparisons.models import ComparisonRound
     from jiliang.platform.models import District, Organization, User
     from jiliang.registry.models import Instrument, InstrumentType, MeasurementStandard, ReferenceMaterial
+    from jiliang.supervision.models import DrawRow, InspectionPlan, IntegrityCommitment
+    from jiliang.verification.models import Booking
 
     names: list[str] = []
     for column in (
@@ -302,6 +307,16 @@ def _names(session: Any) -> list[str]:
         MeasurementStandard.approval_no,
         InstrumentType.regulation,
         ReferenceMaterial.producer,
+        # what people typed: the measurand of a comparison, the title of an inspection plan, the
+        # reason a draw was discarded, the words of an integrity commitment, reasons and notes on
+        # bookings
+        ComparisonRound.measurand,
+        InspectionPlan.title,
+        DrawRow.discard_reason,
+        IntegrityCommitment.text,
+        Booking.reason,
+        Booking.note,
+        Booking.contact,
     ):
         names.extend(v for v in session.scalars(select(column).distinct()) if v)
     return names
@@ -322,6 +337,8 @@ KNOWN = {
     ("/audit", "en"): "audit log page shows raw JSON diffs",
     ("/verify", "zh"): "public certificate check page (dcc) sends the public to a command and an API path",
     ("/verify/{number}", "zh"): "public certificate status page (dcc) shows the signer's English subject",
+    ("/registry/new", "en"): "instrument form's type picker shows the Chinese category names",
+    ("/registry/instruments/{instrument_id}/edit", "en"): "instrument form's type picker shows the Chinese category names",
 }
 
 
@@ -359,6 +376,8 @@ def _page_ids() -> list[str]:
         "/meters/runs/{run_id}/areas/{area_id}",
         "/registry",
         "/registry/instruments/{instrument_id}",
+        "/registry/instruments/{instrument_id}/edit",
+        "/registry/new",
         "/registry/standards",
         "/registry/standards/{standard_id}",
         "/registry/reference-materials",
@@ -412,10 +431,11 @@ def test_page_speaks_one_language(walk, route, lang, request):
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_calculator_result_speaks_one_language(walk, lang):
     from jiliang.web.uncertainty import DEFAULT_MODEL
+    from tests.conftest import csrf
 
     r = walk["client"].post(
         f"/uncertainty?lang={lang}",
-        data={"source": DEFAULT_MODEL, "action": "run"},
+        data={"source": DEFAULT_MODEL, "action": "run", "csrf_token": csrf(walk["client"])},
         headers={"Accept": "text/html"},
     )
     assert r.status_code == 200

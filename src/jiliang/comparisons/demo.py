@@ -39,11 +39,11 @@ def seed(session: Session, city: Any, rng: random.Random) -> dict[str, int]:
     if user is None:
         return {}
     start = datetime.combine(city.as_of, time(9), tzinfo=UTC) - timedelta(days=120)
-    published = ComparisonRound(code="BD-2026-01", measurand="量块长度偏差 gauge block 50 mm, deviation", unit="nm",
+    published = ComparisonRound(code="BD-2026-01", measurand="量块长度偏差（50 mm 量块）", unit="nm",
                                 pilot_org_id=orgs[0], state="published", estimator="paule_mandel", seed=1,
                                 excluded="", created_at=start, closed_at=start + timedelta(days=60),
                                 published_at=start + timedelta(days=75))
-    current = ComparisonRound(code="BD-2026-02", measurand="直流电压 10 V DC voltage", unit="µV",
+    current = ComparisonRound(code="BD-2026-02", measurand="直流电压 10 V", unit="µV",
                               pilot_org_id=orgs[0], state="open", excluded="", created_at=start + timedelta(days=90))
     session.add_all([published, current])
     session.flush()
