@@ -23,8 +23,8 @@ from jiliang.platform.websec import (
     request_scheme,
 )
 from jiliang.web.i18n import choose_language, translator
-from jiliang.web.textfit import fit_text, text_units
 from jiliang.web.phrases import code_text, phrase_text
+from jiliang.web.textfit import fit_text, text_units
 
 __all__ = ["NAV", "NavItem", "csrf_seed", "language_of", "may_use", "page", "with_csrf_fields"]
 
