@@ -399,10 +399,11 @@ def test_page_speaks_one_language(walk, route, lang, request):
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_calculator_result_speaks_one_language(walk, lang):
     from jiliang.web.uncertainty import DEFAULT_MODEL
+    from tests.conftest import csrf
 
     r = walk["client"].post(
         f"/uncertainty?lang={lang}",
-        data={"source": DEFAULT_MODEL, "action": "run"},
+        data={"source": DEFAULT_MODEL, "action": "run", "csrf_token": csrf(walk["client"])},
         headers={"Accept": "text/html"},
     )
     assert r.status_code == 200
