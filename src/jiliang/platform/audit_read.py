@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from jiliang.platform.models import AuditEntry, User
+from jiliang.platform.models import AuditEntry, AuditHead, User
 
-__all__ = ["AuditFilter", "AuditRow", "audit_choices", "audit_page", "audit_rows"]
+__all__ = ["AuditFilter", "AuditRow", "audit_choices", "audit_count", "audit_page", "audit_rows"]
 
 # fields of a snapshot that name the row, in order of preference
 LABEL_FIELDS = ("serial", "number", "code", "prefix", "name", "username", "receipt_no", "approval_no")
@@ -176,3 +176,8 @@ def audit_choices(session: Session) -> dict[str, list[tuple[str, str]]]:
             (a, a) for a in session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
         ],
     }
+
+
+def audit_count(session: Session) -> int:
+    """How many entries the log holds: the chain head's sequence number (one row, not a count)."""
+    return int(session.scalar(select(AuditHead.seq).where(AuditHead.id == 1)) or 0)
