@@ -19,13 +19,14 @@ from sqlalchemy.orm import Session
 
 from jiliang.platform.models import AuditEntry, AuditHead, User
 
-__all__ = ["AuditFilter", "AuditRow", "audit_choices", "audit_count", "audit_page", "audit_rows"]
+__all__ = ["AuditFilter", "AuditRow", "audit_actors", "audit_count", "audit_page", "audit_rows"]
 
 # fields of a snapshot that name the row, in order of preference
 LABEL_FIELDS = ("serial", "number", "code", "prefix", "name", "username", "receipt_no", "approval_no")
 # bookkeeping fields never shown as a change
 HIDDEN_FIELDS = frozenset({"id", "version", "created_at", "updated_at", "password_hash"})
 MAX_EXPORT = 100_000
+COUNT_CAP = 10_000  # a filtered count stops here ("10,000 or more")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,16 +134,20 @@ def _rows(session: Session, entries: list[AuditEntry]) -> list[AuditRow]:
 
 
 def audit_page(
-    session: Session, flt: AuditFilter, offset: int = 0, limit: int = 50
-) -> tuple[list[AuditRow], int]:
-    """One page of the filtered log, newest first, and how many entries the filter holds."""
+    session: Session, flt: AuditFilter, offset: int = 0, limit: int = 50, count_cap: int = COUNT_CAP
+) -> tuple[list[AuditRow], int, bool]:
+    """One page of the filtered log, newest first; how many entries the filter holds (counted up
+    to ``count_cap``; the whole log is counted from its chain head) and whether there are more."""
     entries = list(
         session.scalars(
             flt.where(select(AuditEntry)).order_by(AuditEntry.seq.desc()).limit(limit).offset(offset)
         )
     )
-    total = session.scalar(flt.where(select(func.count()).select_from(AuditEntry))) or 0
-    return _rows(session, entries), int(total)
+    if flt == AuditFilter():
+        return _rows(session, entries), audit_count(session), False
+    capped = flt.where(select(AuditEntry.seq)).limit(count_cap + 1).subquery()
+    total = int(session.scalar(select(func.count()).select_from(capped)) or 0)
+    return _rows(session, entries), min(total, count_cap), total > count_cap
 
 
 def audit_rows(session: Session, flt: AuditFilter, batch: int = 1000) -> Iterator[AuditRow]:
@@ -162,20 +167,12 @@ def audit_rows(session: Session, flt: AuditFilter, batch: int = 1000) -> Iterato
         session.expunge_all()
 
 
-def audit_choices(session: Session) -> dict[str, list[tuple[str, str]]]:
-    """The actors (user name, display name), kinds of entity and actions the log holds, for the
-    filter's lists; entities and actions come as (code, code)."""
-    actors = list(session.scalars(select(AuditEntry.actor).distinct().order_by(AuditEntry.actor)))
-    names = _names(session, set(actors))
-    return {
-        "actor": [(a, names.get(a, a)) for a in actors],
-        "entity": [
-            (e, e) for e in session.scalars(select(AuditEntry.entity).distinct().order_by(AuditEntry.entity))
-        ],
-        "action": [
-            (a, a) for a in session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
-        ],
-    }
+def audit_actors(session: Session) -> list[tuple[str, str]]:
+    """The users who can appear as actors (user name, display name), for the filter's list; the
+    platform's own actors (demo, system) are added by the caller."""
+    return [
+        (u, d) for u, d in session.execute(select(User.username, User.display_name).order_by(User.username))
+    ]
 
 
 def audit_count(session: Session) -> int:

@@ -98,7 +98,7 @@ def _serial_key(context: Any) -> str:
 
 
 # the instruments 受检率 counts (compulsory, not retired), spelled as each database's planner must
-# see them in the query to use the partial index (see registry.metrics._cube)
+# see them in the query to use the partial index (see registry.metrics._grouped)
 RATE_WHERE_SQLITE = "compulsory IS 1 AND status != 'retired'"
 RATE_WHERE_PG = "compulsory IS true AND status != 'retired'"
 
@@ -116,7 +116,7 @@ class Instrument(Audited, Base):
         Index("ix_reg_instrument_type_status_id", "type_id", "status", "id"),
         Index("ix_reg_instrument_district_type_id", "district_id", "type_id", "id"),
         Index("ix_reg_instrument_owner_status_id", "owner_id", "status", "id"),
-        # 受检率 in one index-only pass, in group order (metrics._cube; 0003)
+        # 受检率 in one index-only pass, in group order (metrics._grouped; 0003)
         Index(
             "ix_reg_instrument_rate",
             "district_id",

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from jiliang.errors import InputError, PermissionDeniedError
-from jiliang.platform.audit_read import AuditFilter, AuditRow, audit_choices, audit_page, audit_rows
+from jiliang.platform.audit_read import AuditFilter, AuditRow, audit_actors, audit_page, audit_rows
 from jiliang.platform.auth import Principal
 from jiliang.platform.cells import safe_cell
 from jiliang.platform.checkpoint import last_checkpoint, verify_anchored
@@ -129,6 +129,13 @@ def describe(lang: str, row: AuditRow) -> dict[str, Any]:
     return {"row": row, "sentence": sentence, "changes": changes, "note": note, "text": text}
 
 
+PLATFORM_ACTORS = ("demo", "system")
+
+
+def _coded(words: dict[str, str], prefix: str) -> list[tuple[str, str]]:
+    return [(k[len(prefix) :], v) for k, v in words.items() if k.startswith(prefix)]
+
+
 def _date(value: str | None, field: str) -> dt.date | None:
     if not value:
         return None
@@ -177,9 +184,11 @@ def _page(
     except InputError as exc:
         flt, error = AuditFilter(), str(exc)
     offset = max(0, min(offset, 10_000_000))
-    rows, total = audit_page(session, flt, offset, PAGE_SIZE)
-    choices = audit_choices(session)
+    rows, total, more = audit_page(session, flt, offset, PAGE_SIZE)
     words = catalog(lang)
+    # the lists are the catalog's words and the users (no pass over the log)
+    actors = [(a, actor_words(words, a, a)) for a in PLATFORM_ACTORS]
+    actors += [(u, (d, True)) for u, d in audit_actors(session)]
     return page(
         request,
         "audit.html",
@@ -191,9 +200,10 @@ def _page(
         page_size=PAGE_SIZE,
         flt=flt,
         error=error,
-        actors=[(a, actor_words(words, a, n)) for a, n in choices["actor"]],
-        entities=[(e, words.get(f"code.entity.{e}", e)) for e, _ in choices["entity"]],
-        actions=[(a, words.get(f"code.audit_action.{a}", a)) for a, _ in choices["action"]],
+        more=more,
+        actors=actors,
+        entities=sorted(_coded(words, "code.entity."), key=lambda kv: kv[1]),
+        actions=sorted(_coded(words, "code.audit_action."), key=lambda kv: kv[1]),
         newer_qs=_query(flt, offset=max(offset - PAGE_SIZE, 0)),
         older_qs=_query(flt, offset=offset + PAGE_SIZE),
         export_qs=_query(flt, lang=lang),
