@@ -25,12 +25,21 @@ from jiliang.registry.models import (
     RATE_WHERE_PG,
     RATE_WHERE_SQLITE,
     Instrument,
+    InstrumentStatus,
     InstrumentType,
     MeasurementStandard,
     StandardLevel,
 )
 
-__all__ = ["Coverage", "RateRow", "coverage", "standards_by_level", "summary", "verification_rate"]
+__all__ = [
+    "Coverage",
+    "RateRow",
+    "counted_by_type",
+    "coverage",
+    "standards_by_level",
+    "summary",
+    "verification_rate",
+]
 
 GROUPS = ("district", "type", "owner")
 
@@ -125,6 +134,22 @@ def verification_rate(
         name, name_en = names.get(k, ("—", None)) if k is not None else ("—", None)
         out.append(RateRow(k, name, name_en or name, n, ok))
     return out
+
+
+def counted_by_type(session: Session, type_ids: list[int]) -> dict[int, int]:
+    """How many instruments 受检率 counts for each of a few types (by the type index, not a pass)."""
+    if not type_ids:
+        return {}
+    stmt = (
+        select(Instrument.type_id, func.count())
+        .where(
+            Instrument.type_id.in_(type_ids),
+            Instrument.compulsory.is_(True),
+            Instrument.status != InstrumentStatus.RETIRED.value,
+        )
+        .group_by(Instrument.type_id)
+    )
+    return {int(t): int(n) for t, n in session.execute(stmt).tuples()}
 
 
 def overall_rate(session: Session, on: date, owner_id: int | None = None) -> RateRow:
