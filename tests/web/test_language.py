@@ -314,6 +314,7 @@ KNOWN = {
     ("/verify", "zh"): "public certificate check page (dcc) shows the lower-case file kind xml",
     ("/verify/{number}", "zh"): "public certificate status page (dcc) shows the signer's English subject",
     ("/verify/{number}", "en"): "public certificate status page (dcc) shows the issuing lab's Chinese name",
+    ("/organization", "zh"): "the organisation page shows its English name as text, not as data",
     ("/verification", "zh"): "verification inbox shows work-order notes in English (verification pages)",
     ("/verification/work-orders", "zh"): "work orders show their notes in English (verification pages)",
 }
