@@ -78,11 +78,18 @@ def run_metafor(x: np.ndarray, u: np.ndarray, rounds: int) -> dict[str, dict[str
         return {}
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "d.csv"
-        csv.write_text("x,u\n" + "\n".join(f"{float(a)!r},{float(b)!r}" for a, b in zip(x, u, strict=True)) + "\n")
+        csv.write_text(
+            "x,u\n" + "\n".join(f"{float(a)!r},{float(b)!r}" for a, b in zip(x, u, strict=True)) + "\n"
+        )
         script = Path(tmp) / "b.R"
         script.write_text(R_SCRIPT)
-        proc = subprocess.run(["Rscript", str(script), str(csv), str(rounds)], capture_output=True, text=True,
-                              timeout=600, check=False)
+        proc = subprocess.run(
+            ["Rscript", str(script), str(csv), str(rounds)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
     if proc.returncode != 0:
         return {}
     out = {}
@@ -96,9 +103,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=20)
     args = ap.parse_args()
-    print(f"python {platform.python_version()}, numpy {np.__version__}, {args.rounds} rounds, median ms per call")
-    print(f"{'n':>5} {'method':<18} {'jiliang':>9} {'statsmodels':>12} {'metafor':>9} {'max rel. diff μ':>16} "
-          f"{'max rel. diff τ²':>17}")
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, {args.rounds} rounds, median ms per call"
+    )
+    print(
+        f"{'n':>5} {'method':<18} {'jiliang':>9} {'statsmodels':>12} {'metafor':>9} {'max rel. diff μ':>16} "
+        f"{'max rel. diff τ²':>17}"
+    )
     for n in SIZES:
         d = data(n)
         x, u = d.arrays()
@@ -107,12 +118,15 @@ def main() -> None:
             ms, ours = timed(lambda m=m, d=d: reference_value(d, m), args.rounds)
             peers = [p for p in (run_statsmodels(x, u, m, args.rounds), r_results.get(m)) if p is not None]
             dmu = max((abs(p["mu"] - ours.value) / abs(ours.value) for p in peers), default=float("nan"))
-            dtau = max((abs(p["tau2"] - ours.tau**2) / max(ours.tau**2, 1e-300) for p in peers),
-                       default=float("nan"))
+            dtau = max(
+                (abs(p["tau2"] - ours.tau**2) / max(ours.tau**2, 1e-300) for p in peers), default=float("nan")
+            )
             sm = run_statsmodels(x, u, m, args.rounds)
             mf = r_results.get(m)
-            print(f"{n:>5} {m:<18} {ms:>9.3f} {sm['ms'] if sm else float('nan'):>12.3f} "
-                  f"{mf['ms'] if mf else float('nan'):>9.3f} {dmu:>16.2e} {dtau:>17.2e}")
+            print(
+                f"{n:>5} {m:<18} {ms:>9.3f} {sm['ms'] if sm else float('nan'):>12.3f} "
+                f"{mf['ms'] if mf else float('nan'):>9.3f} {dmu:>16.2e} {dtau:>17.2e}"
+            )
         ms, hg = timed(lambda d=d: reference_value(d, "hierarchical_gauss"), max(3, args.rounds // 4))
         nodes = random_effects.HG_NODES
         random_effects.HG_NODES = 2 * nodes
@@ -120,8 +134,10 @@ def main() -> None:
             fine = reference_value(d, "hierarchical_gauss")
         finally:
             random_effects.HG_NODES = nodes
-        print(f"{n:>5} {'hierarchical_gauss':<18} {ms:>9.3f} {'—':>12} {'—':>9} "
-              f"quadrature Δy/u = {abs(fine.value - hg.value) / hg.u:.1e}, Δu/u = {abs(fine.u - hg.u) / hg.u:.1e}")
+        print(
+            f"{n:>5} {'hierarchical_gauss':<18} {ms:>9.3f} {'—':>12} {'—':>9} "
+            f"quadrature Δy/u = {abs(fine.value - hg.value) / hg.u:.1e}, Δu/u = {abs(fine.u - hg.u) / hg.u:.1e}"
+        )
 
 
 if __name__ == "__main__":

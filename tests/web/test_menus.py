@@ -24,14 +24,15 @@ def test_each_role_sees_only_the_pages_it_can_use(client, auth_headers):
         menu = _menu(client, auth_headers(user))
         assert "/meters" not in menu and "/audit" not in menu, user
     anonymous = _menu(client, {})
-    assert anonymous == {"/", "/uncertainty", "/verify"}
+    assert anonymous == {"/", "/uncertainty", "/verify", "/inspections"}  # 一公开: published inspections
 
 
 def test_import_is_offered_only_to_who_may_import(client, auth_headers):
-    for user, offered in (("regulator", True), ("market", False), ("institute", False)):
+    # owners import their own register; labs keep none
+    for user, offered in (("regulator", True), ("market", True), ("institute", False)):
         r = client.get("/registry", headers={**auth_headers(user), **HTML})
         assert ('href="/registry/import"' in r.text) is offered, user
-    r = client.get("/registry/import", headers={**auth_headers("market"), **HTML})
+    r = client.get("/registry/import", headers={**auth_headers("institute"), **HTML})
     assert r.status_code == 403 and 'type="file"' not in r.text
 
 

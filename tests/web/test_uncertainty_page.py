@@ -70,7 +70,11 @@ def test_save_and_reopen_is_per_organization(client, auth_headers):
 def test_results_are_rounded_as_the_gum_says_with_their_unit(client):
     from jiliang.web.uncertainty import DEFAULT_MODEL
 
-    r = client.post("/uncertainty", data={"source": DEFAULT_MODEL, "action": "run"}, headers=HTML)
+    r = client.post(
+        "/uncertainty",
+        data={"source": DEFAULT_MODEL, "action": "run", "csrf_token": csrf(client)},
+        headers=HTML,
+    )
     assert r.status_code == 200
     # GUM: y = 1.234 mg, U = 0.1055 mg → U to two significant digits, y to the same place
     assert "<td>1.23 mg</td>" in r.text and "<strong>0.11 mg</strong>" in r.text

@@ -23,7 +23,9 @@ class RoundIn(BaseModel):
     measurand: str = Field(min_length=1, max_length=300)
     unit: str = Field(min_length=1, max_length=40)
     participants: list[int] = Field(min_length=1, max_length=500, description="Organization ids of the labs")
-    pilot_org_id: int | None = Field(None, description="Regulator only: the pilot lab (default: caller's lab)")
+    pilot_org_id: int | None = Field(
+        None, description="Regulator only: the pilot lab (default: caller's lab)"
+    )
 
 
 class ResultIn(BaseModel):
@@ -73,46 +75,78 @@ def list_rounds(caller: Caller, session: SessionDep) -> list[RoundOut]:
 
 @router.post("/rounds", name="create", status_code=201, summary="Create a round piloted by the caller's lab")
 def create_round(body: RoundIn, caller: Caller, session: SessionDep) -> RoundOut:
-    return _out(svc.create_round(session, caller, code=body.code, measurand=body.measurand, unit=body.unit,
-                                 participant_org_ids=body.participants, now=datetime.now(UTC),
-                                 pilot_org_id=body.pilot_org_id))
+    return _out(
+        svc.create_round(
+            session,
+            caller,
+            code=body.code,
+            measurand=body.measurand,
+            unit=body.unit,
+            participant_org_ids=body.participants,
+            now=datetime.now(UTC),
+            pilot_org_id=body.pilot_org_id,
+        )
+    )
 
 
 @router.get("/rounds/{round_id}", name="get", summary="A round with the results the caller may see")
 def get_round(round_id: int, caller: Caller, session: SessionDep) -> dict[str, Any]:
     v = svc.round_view(session, caller, round_id)
-    return _finite({
-        "round": _out(v.round).model_dump(mode="json"),
-        "pilot": v.pilot,
-        "participants": [{"org_id": o, "name": n, "submitted": s} for o, n, s in v.participants],
-        "results": [{**r, "submitted_at": r["submitted_at"].isoformat()} for r in v.results],
-        "report": v.report,
-        "allowed": list(v.allowed),
-    })
+    return _finite(
+        {
+            "round": _out(v.round).model_dump(mode="json"),
+            "pilot": v.pilot,
+            "participants": [{"org_id": o, "name": n, "submitted": s} for o, n, s in v.participants],
+            "results": [{**r, "submitted_at": r["submitted_at"].isoformat()} for r in v.results],
+            "report": v.report,
+            "allowed": list(v.allowed),
+        }
+    )
 
 
 @router.post("/rounds/{round_id}/results", name="submit", summary="Submit or replace the caller's lab result")
 def submit(round_id: int, body: ResultIn, caller: Caller, session: SessionDep) -> dict[str, Any]:
-    s = svc.submit_result(session, caller, round_id, value=body.value, U=body.U, k=body.k, dof=body.dof,
-                          now=datetime.now(UTC))
+    s = svc.submit_result(
+        session, caller, round_id, value=body.value, U=body.U, k=body.k, dof=body.dof, now=datetime.now(UTC)
+    )
     return {"round_id": s.round_id, "org_id": s.org_id, "value": s.value, "U": s.U, "k": s.k, "dof": s.dof}
 
 
-@router.post("/rounds/{round_id}/close", name="close", summary="Close the round (pilot): results become visible")
+@router.post(
+    "/rounds/{round_id}/close", name="close", summary="Close the round (pilot): results become visible"
+)
 def close(round_id: int, caller: Caller, session: SessionDep) -> RoundOut:
     return _out(svc.close_round(session, caller, round_id, datetime.now(UTC)))
 
 
-@router.post("/rounds/{round_id}/evaluate", name="evaluate", summary="Evaluate a closed round with an estimator")
+@router.post(
+    "/rounds/{round_id}/evaluate", name="evaluate", summary="Evaluate a closed round with an estimator"
+)
 def evaluate(round_id: int, body: EvaluateIn, caller: Caller, session: SessionDep) -> dict[str, Any]:
-    return dict(_finite(svc.evaluate_round(session, caller, round_id, body.estimator, seed=body.seed,
-                                           excluded=body.exclude)))
+    return dict(
+        _finite(
+            svc.evaluate_round(
+                session, caller, round_id, body.estimator, seed=body.seed, excluded=body.exclude
+            )
+        )
+    )
 
 
-@router.post("/rounds/{round_id}/publish", name="publish", summary="Publish the round with the chosen estimator")
+@router.post(
+    "/rounds/{round_id}/publish", name="publish", summary="Publish the round with the chosen estimator"
+)
 def publish(round_id: int, body: EvaluateIn, caller: Caller, session: SessionDep) -> RoundOut:
-    return _out(svc.publish_round(session, caller, round_id, body.estimator, datetime.now(UTC), seed=body.seed,
-                                  excluded=body.exclude))
+    return _out(
+        svc.publish_round(
+            session,
+            caller,
+            round_id,
+            body.estimator,
+            datetime.now(UTC),
+            seed=body.seed,
+            excluded=body.exclude,
+        )
+    )
 
 
 @router.get("/rounds/{round_id}/report.svg", name="report_svg", summary="Degrees-of-equivalence plot (SVG)")
@@ -123,15 +157,20 @@ def report_svg(round_id: int, caller: Caller, session: SessionDep) -> Response:
     return Response(svc.doe_svg(v.report, v.round.code), media_type="image/svg+xml")
 
 
-@router.get("/rounds/{round_id}/report.pdf", name="report_pdf", summary="The published report as PDF (zh or en)")
+@router.get(
+    "/rounds/{round_id}/report.pdf", name="report_pdf", summary="The published report as PDF (zh or en)"
+)
 def report_pdf(
     round_id: int, caller: Caller, session: SessionDep, lang: str = Query("zh", pattern="^(zh|en)$")
 ) -> Response:
     from jiliang.comparisons.report import report_pdf as render
 
     v = svc.round_view(session, caller, round_id)
-    return Response(render(v, lang), media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{v.round.code}.pdf"'})
+    return Response(
+        render(v, lang),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{v.round.code}.pdf"'},
+    )
 
 
 class LabIn(BaseModel):
@@ -180,8 +219,13 @@ class DriftIn(BaseModel):
 def _lab_results(rows: list[LabIn]) -> Any:
     from jiliang.stats import LabResults
 
-    return LabResults.of([r.lab for r in rows], [r.value for r in rows], [r.u for r in rows],
-                         [r.dof if r.dof is not None else math.inf for r in rows], [r.included for r in rows])
+    return LabResults.of(
+        [r.lab for r in rows],
+        [r.value for r in rows],
+        [r.u for r in rows],
+        [r.dof if r.dof is not None else math.inf for r in rows],
+        [r.included for r in rows],
+    )
 
 
 @router.post("/evaluate", name="evaluate_results", summary="Reference value and DoEs of posted results")
@@ -191,18 +235,35 @@ def evaluate_results(body: ResultsIn) -> dict[str, Any]:
     from jiliang.stats import choose_model, evaluate_comparison
 
     data = _lab_results(body.results)
-    ev = evaluate_comparison(data, body.estimator, rng=np.random.default_rng(body.seed), stopping=body.stopping,
-                             knapp_hartung=body.knapp_hartung, include_tau=body.include_tau)
-    return dict(_finite(svc.evaluation_json(ev, choose_model(data),
-                                            body.seed if body.estimator == "linear_pool" else None)))
+    ev = evaluate_comparison(
+        data,
+        body.estimator,
+        rng=np.random.default_rng(body.seed),
+        stopping=body.stopping,
+        knapp_hartung=body.knapp_hartung,
+        include_tau=body.include_tau,
+    )
+    return dict(
+        _finite(
+            svc.evaluation_json(
+                ev, choose_model(data), body.seed if body.estimator == "linear_pool" else None
+            )
+        )
+    )
 
 
 @router.post("/scores", name="scores", summary="ISO 13528 z, z′, ζ and En scores of posted results")
 def scores(body: ScoresIn) -> dict[str, Any]:
     from jiliang.stats import pt_scores
 
-    s = pt_scores([r.lab for r in body.results], [r.value for r in body.results], [r.u for r in body.results],
-                  assigned=body.assigned, u_assigned=body.u_assigned, sigma_pt=body.sigma_pt)
+    s = pt_scores(
+        [r.lab for r in body.results],
+        [r.value for r in body.results],
+        [r.u for r in body.results],
+        assigned=body.assigned,
+        u_assigned=body.u_assigned,
+        sigma_pt=body.sigma_pt,
+    )
     return dict(_finite(svc.scores_json(s, body.assigned, body.u_assigned, body.sigma_pt)))
 
 
@@ -210,8 +271,19 @@ def scores(body: ScoresIn) -> dict[str, Any]:
 def interval_a3(body: HistoryIn) -> dict[str, Any]:
     from jiliang.stats import method_a3
 
-    return dict(_finite(svc.a3_json(method_a3(body.interval_days, body.in_tolerance, target=body.target,
-                                              confidence=body.confidence, assigned_interval=body.interval))))
+    return dict(
+        _finite(
+            svc.a3_json(
+                method_a3(
+                    body.interval_days,
+                    body.in_tolerance,
+                    target=body.target,
+                    confidence=body.confidence,
+                    assigned_interval=body.interval,
+                )
+            )
+        )
+    )
 
 
 @router.post("/intervals/s2", name="interval_s2", summary="RP-1 method S2 (a recommendation only)")
@@ -221,10 +293,20 @@ def interval_s2(body: HistoryIn) -> dict[str, Any]:
     return dict(_finite(svc.s2_json(method_s2(body.interval_days, body.in_tolerance, target=body.target))))
 
 
-@router.post("/intervals/variables", name="interval_variables", summary="Variables-data method (a recommendation only)")
+@router.post(
+    "/intervals/variables", name="interval_variables", summary="Variables-data method (a recommendation only)"
+)
 def interval_variables(body: DriftIn) -> dict[str, Any]:
     from jiliang.stats import variables_interval
 
-    r = variables_interval(body.days, body.deviation, u0=body.u0, target_uncertainty=body.target_uncertainty,
-                           limits=body.limits, y0=body.y0, degree=body.degree, confidence=body.confidence)
+    r = variables_interval(
+        body.days,
+        body.deviation,
+        u0=body.u0,
+        target_uncertainty=body.target_uncertainty,
+        limits=body.limits,
+        y0=body.y0,
+        degree=body.degree,
+        confidence=body.confidence,
+    )
     return dict(_finite(svc.variables_json(r)))

@@ -44,10 +44,14 @@ def _show(doc: dict[str, object], as_json: bool) -> None:
 
 @app.command("a3")
 def a3(
-    history: Path = typer.Argument(..., help="HISTORY.csv: asset_id,calibrated_on,interval_days,in_tolerance."),
+    history: Path = typer.Argument(
+        ..., help="HISTORY.csv: asset_id,calibrated_on,interval_days,in_tolerance."
+    ),
     target: float = typer.Option(..., "--target", help="Reliability target Rt, e.g. 0.95."),
     confidence: float = typer.Option(0.5, "--confidence", help="Rejection confidence needed to change."),
-    interval: float | None = typer.Option(None, "--interval", help="Assigned interval I0 in days (default: median)."),
+    interval: float | None = typer.Option(
+        None, "--interval", help="Assigned interval I0 in days (default: median)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """RP-1 method A3: interval test against the reliability target."""
@@ -55,13 +59,17 @@ def a3(
     from jiliang.stats import method_a3
 
     h = parse_history(_read(history), history.name)
-    r = method_a3(h.interval_days, h.in_tolerance, target=target, confidence=confidence, assigned_interval=interval)
+    r = method_a3(
+        h.interval_days, h.in_tolerance, target=target, confidence=confidence, assigned_interval=interval
+    )
     _show(a3_json(r), as_json)
 
 
 @app.command("s2")
 def s2(
-    history: Path = typer.Argument(..., help="HISTORY.csv: asset_id,calibrated_on,interval_days,in_tolerance."),
+    history: Path = typer.Argument(
+        ..., help="HISTORY.csv: asset_id,calibrated_on,interval_days,in_tolerance."
+    ),
     target: float = typer.Option(..., "--target", help="Reliability target Rt, e.g. 0.95."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
@@ -89,7 +97,9 @@ def variables(
     drift: Path = typer.Argument(..., help="DRIFT.csv: days,deviation."),
     u0: float = typer.Option(..., "--u0", help="Standard uncertainty just after calibration."),
     target_uncertainty: float | None = typer.Option(None, "--target-uncertainty", help="Uncertainty target."),
-    limits: str | None = typer.Option(None, "--limits", help="LOWER,UPPER tolerance limits (one may be empty)."),
+    limits: str | None = typer.Option(
+        None, "--limits", help="LOWER,UPPER tolerance limits (one may be empty)."
+    ),
     y0: float = typer.Option(0.0, "--y0", help="Value (or deviation) just after calibration."),
     degree: int = typer.Option(1, "--degree", help="Degree of the drift polynomial (no intercept)."),
     confidence: float = typer.Option(0.95, "--confidence", help="Confidence for the limits criterion."),
@@ -100,7 +110,14 @@ def variables(
     from jiliang.stats import variables_interval
 
     t, y = parse_drift(_read(drift), drift.name)
-    r = variables_interval(t, y, u0=u0, target_uncertainty=target_uncertainty,
-                           limits=_limits(limits) if limits is not None else None, y0=y0, degree=degree,
-                           confidence=confidence)
+    r = variables_interval(
+        t,
+        y,
+        u0=u0,
+        target_uncertainty=target_uncertainty,
+        limits=_limits(limits) if limits is not None else None,
+        y0=y0,
+        degree=degree,
+        confidence=confidence,
+    )
     _show(variables_json(r), as_json)

@@ -53,7 +53,9 @@ def _rows(text: str, name: str, required: Iterable[str]) -> list[tuple[int, dict
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in required if c not in header]
     if missing:
-        raise ComparisonError(f"{name}: missing column(s) {', '.join(missing)} (header: {','.join(header) or 'none'})")
+        raise ComparisonError(
+            f"{name}: missing column(s) {', '.join(missing)} (header: {','.join(header) or 'none'})"
+        )
     out = []
     for line, row in enumerate(reader, start=2):
         clean = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None}
@@ -147,39 +149,76 @@ def _f(v: float | None) -> float | None:
     return None if v is None or not math.isfinite(v) else float(v)
 
 
-def evaluation_json(ev: ComparisonEvaluation, choice: ModelChoice | None = None, seed: int | None = None) -> dict[str, Any]:
+def evaluation_json(
+    ev: ComparisonEvaluation, choice: ModelChoice | None = None, seed: int | None = None
+) -> dict[str, Any]:
     """The ``comparisons evaluate --json`` document (field names of the guide)."""
     r = ev.reference
     return {
         "estimator": r.estimator,
         "reference": {
-            "value": r.value, "u": r.u, "U": r.U, "k": r.k, "interval": list(r.interval), "tau": r.tau,
-            "chi2": r.chi2, "dof": r.dof, "p_value": r.p_value, "consistent": r.consistent,
-            "birge_ratio": r.birge_ratio, "included": list(r.included),
+            "value": r.value,
+            "u": r.u,
+            "U": r.U,
+            "k": r.k,
+            "interval": list(r.interval),
+            "tau": r.tau,
+            "chi2": r.chi2,
+            "dof": r.dof,
+            "p_value": r.p_value,
+            "consistent": r.consistent,
+            "birge_ratio": r.birge_ratio,
+            "included": list(r.included),
         },
         "labs": [
-            {"lab": d.lab, "d": d.d, "u_d": d.u_d, "U_d": d.U_d, "En": d.En, "zeta": d.zeta, "included": d.included}
+            {
+                "lab": d.lab,
+                "d": d.d,
+                "u_d": d.u_d,
+                "U_d": d.U_d,
+                "En": d.En,
+                "zeta": d.zeta,
+                "included": d.included,
+            }
             for d in ev.labs
         ],
         "convention": ev.convention,
         "seed": seed,
-        "model_choice": None if choice is None else {
-            "nist_model": choice.nist_model, "estimator": choice.estimator, "reason": choice.reason,
-            "tests": [{"name": t.name, "statistic": _f(t.statistic), "p_value": t.p_value, "passed": t.passed}
-                      for t in choice.tests],
+        "model_choice": None
+        if choice is None
+        else {
+            "nist_model": choice.nist_model,
+            "estimator": choice.estimator,
+            "reason": choice.reason,
+            "tests": [
+                {"name": t.name, "statistic": _f(t.statistic), "p_value": t.p_value, "passed": t.passed}
+                for t in choice.tests
+            ],
         },
     }
 
 
-def scores_json(scores: tuple[PTScore, ...], assigned: float, u_assigned: float | None,
-                sigma_pt: float | None) -> dict[str, Any]:
+def scores_json(
+    scores: tuple[PTScore, ...], assigned: float, u_assigned: float | None, sigma_pt: float | None
+) -> dict[str, Any]:
     """The ``comparisons scores --json`` document."""
     return {
-        "assigned": assigned, "u_assigned": u_assigned, "sigma_pt": sigma_pt,
+        "assigned": assigned,
+        "u_assigned": u_assigned,
+        "sigma_pt": sigma_pt,
         "labs": [
-            {"lab": s.lab, "x": s.x, "z": s.z, "z_class": s.z_class, "z_prime": s.z_prime,
-             "z_prime_class": s.z_prime_class, "zeta": s.zeta, "zeta_class": s.zeta_class,
-             "En": s.En, "En_class": s.En_class}
+            {
+                "lab": s.lab,
+                "x": s.x,
+                "z": s.z,
+                "z_class": s.z_class,
+                "z_prime": s.z_prime,
+                "z_prime_class": s.z_prime_class,
+                "zeta": s.zeta,
+                "zeta_class": s.zeta_class,
+                "En": s.En,
+                "En_class": s.En_class,
+            }
             for s in scores
         ],
         "convention": "ISO 13528:2022 §9: z = (x − x_pt)/σ_pt, z′ = (x − x_pt)/√(σ_pt² + u²(x_pt)), "
@@ -190,19 +229,40 @@ def scores_json(scores: tuple[PTScore, ...], assigned: float, u_assigned: float 
 
 def a3_json(r: A3Result) -> dict[str, Any]:
     return {
-        "method": "A3", "interval_days": r.interval_days, "observed_reliability": r.observed_reliability,
-        "rejection_confidence": r.rejection_confidence, "reliability_limits": list(r.reliability_limits),
-        "assigned_interval_days": r.assigned_interval_days, "target": r.target, "confidence": r.confidence,
-        "n": r.n, "in_tolerance": r.in_tolerance, "dropped": r.dropped, "changed": r.changed,
-        "reason": r.reason, "note": r.note,
+        "method": "A3",
+        "interval_days": r.interval_days,
+        "observed_reliability": r.observed_reliability,
+        "rejection_confidence": r.rejection_confidence,
+        "reliability_limits": list(r.reliability_limits),
+        "assigned_interval_days": r.assigned_interval_days,
+        "target": r.target,
+        "confidence": r.confidence,
+        "n": r.n,
+        "in_tolerance": r.in_tolerance,
+        "dropped": r.dropped,
+        "changed": r.changed,
+        "reason": r.reason,
+        "note": r.note,
     }
 
 
 def s2_json(r: S2Result) -> dict[str, Any]:
     return {
-        "method": "S2", "interval_days": r.interval_days, "model": r.model, "target": r.target, "n": r.n,
-        "fits": [{"model": f.model, "params": f.params, "log_likelihood": f.log_likelihood, "aic": f.aic,
-                  "interval_days": _f(f.interval_days)} for f in r.fits],
+        "method": "S2",
+        "interval_days": r.interval_days,
+        "model": r.model,
+        "target": r.target,
+        "n": r.n,
+        "fits": [
+            {
+                "model": f.model,
+                "params": f.params,
+                "log_likelihood": f.log_likelihood,
+                "aic": f.aic,
+                "interval_days": _f(f.interval_days),
+            }
+            for f in r.fits
+        ],
         "bins": [{"mean_interval_days": t, "n": n, "observed_reliability": rel} for t, n, rel in r.bins],
         "note": r.note,
     }
@@ -210,7 +270,14 @@ def s2_json(r: S2Result) -> dict[str, Any]:
 
 def variables_json(r: VariablesResult) -> dict[str, Any]:
     return {
-        "method": "variables", "interval_days": r.interval_days, "criterion": r.criterion,
-        "coefficients": list(r.coefficients), "s": r.s, "dof": r.dof, "k": r.k, "n": r.n,
-        "reached": r.reached, "note": r.note,
+        "method": "variables",
+        "interval_days": r.interval_days,
+        "criterion": r.criterion,
+        "coefficients": list(r.coefficients),
+        "s": r.s,
+        "dof": r.dof,
+        "k": r.k,
+        "n": r.n,
+        "reached": r.reached,
+        "note": r.note,
     }

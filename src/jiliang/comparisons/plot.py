@@ -40,16 +40,24 @@ def doe_svg(doc: dict[str, Any], title: str = "") -> str:
         f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{ypos(0):.1f}" y2="{ypos(0):.1f}" stroke="#333" stroke-dasharray="4 3"/>',
     ]
     for t in _ticks(lo, hi):
-        parts.append(f'<text x="{LEFT - 6}" y="{ypos(t) + 4:.1f}" text-anchor="end" font-size="11">{t:.3g}</text>')
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{ypos(t) + 4:.1f}" text-anchor="end" font-size="11">{t:.3g}</text>'
+        )
     for i, d in enumerate(labs):
         x = LEFT + step * (i + 0.5)
         fill = "#1f5fa8" if d["included"] else "#fff"
-        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{ypos(d["d"] - d["U_d"]):.1f}" '
-                     f'y2="{ypos(d["d"] + d["U_d"]):.1f}" stroke="#1f5fa8" stroke-width="2"/>')
-        parts.append(f'<circle cx="{x:.1f}" cy="{ypos(d["d"]):.1f}" r="4.5" fill="{fill}" stroke="#1f5fa8" '
-                     f'stroke-width="2"><title>{escape(str(d["lab"]))}: d = {d["d"]:.4g}, '
-                     f'U(d) = {d["U_d"]:.3g}</title></circle>')
-        parts.append(f'<text x="{x:.1f}" y="{TOP + plot_h + 14}" font-size="11" text-anchor="end" '
-                     f'transform="rotate(-40 {x:.1f} {TOP + plot_h + 14})">{escape(str(d["lab"]))}</text>')
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{ypos(d["d"] - d["U_d"]):.1f}" '
+            f'y2="{ypos(d["d"] + d["U_d"]):.1f}" stroke="#1f5fa8" stroke-width="2"/>'
+        )
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{ypos(d["d"]):.1f}" r="4.5" fill="{fill}" stroke="#1f5fa8" '
+            f'stroke-width="2"><title>{escape(str(d["lab"]))}: d = {d["d"]:.4g}, '
+            f"U(d) = {d['U_d']:.3g}</title></circle>"
+        )
+        parts.append(
+            f'<text x="{x:.1f}" y="{TOP + plot_h + 14}" font-size="11" text-anchor="end" '
+            f'transform="rotate(-40 {x:.1f} {TOP + plot_h + 14})">{escape(str(d["lab"]))}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)

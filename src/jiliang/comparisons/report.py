@@ -28,11 +28,20 @@ _L = {
     "no": ("否", "no"),
     "tree": ("NIST 决策树建议", "NIST Decision Tree suggests"),
     "convention": ("约定", "Convention"),
-    "note": ("En = d/U(d)，|En| ≤ 1 为满意（JJF 1117，k = 2）。", "En = d/U(d); |En| ≤ 1 is satisfactory (JJF 1117, k = 2)."),
+    "note": (
+        "En = d/U(d)，|En| ≤ 1 为满意（JJF 1117，k = 2）。",
+        "En = d/U(d); |En| ≤ 1 is satisfactory (JJF 1117, k = 2).",
+    ),
 }
 
 
-_SUP = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻²³½", ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "-", "2", "3", "1/2"], strict=True))
+_SUP = dict(
+    zip(
+        "⁰¹²³⁴⁵⁶⁷⁸⁹⁻²³½",
+        ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "-", "2", "3", "1/2"],
+        strict=True,
+    )
+)
 _SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉", "0123456789", strict=True))
 #: Characters STSong-Light lacks, written in plain ASCII instead.
 _PLAIN = {"−": "-", "√": "sqrt", "∓": "-/+", "′": "'", "∞": "inf", "→": "->", "–": "-"}
@@ -78,8 +87,16 @@ def _plot(labs: list[dict[str, Any]], width: float, height: float) -> Any:
         cx = left + step * (i + 0.5)
         d.add(Line(cx, y(x["d"] - x["U_d"]), cx, y(x["d"] + x["U_d"]), strokeColor=blue, strokeWidth=1.5))
         d.add(Circle(cx, y(x["d"]), 3, fillColor=blue if x["included"] else colors.white, strokeColor=blue))
-        d.add(String(cx, bottom - 12 - 8 * (i % 2), str(x["lab"])[:14], fontSize=6, textAnchor="middle",
-                     fontName="STSong-Light"))
+        d.add(
+            String(
+                cx,
+                bottom - 12 - 8 * (i % 2),
+                str(x["lab"])[:14],
+                fontSize=6,
+                textAnchor="middle",
+                fontName="STSong-Light",
+            )
+        )
     return d
 
 
@@ -112,27 +129,62 @@ def report_pdf(view: RoundView, lang: str = "zh") -> bytes:
     grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")])
     ref = doc["reference"]
     rnd = view.round
-    head = Table([[p(_l(k, lang)), p(v)] for k, v in (
-        ("code", rnd.code), ("measurand", f"{rnd.measurand} ({rnd.unit})"), ("pilot", view.pilot),
-        ("participants", str(len(view.participants))), ("estimator", doc["estimator"]),
-        ("reference", f"y = {ref['value']:.8g} {rnd.unit}, u(y) = {ref['u']:.3g}, U = {ref['U']:.3g} "
-                      f"(k = {ref['k']:.3g}), τ = {ref['tau']:.3g}"),
-        ("consistency", f"χ² = {ref['chi2']:.4g}, ν = {ref['dof']}, p = {ref['p_value']:.3g}"),
-    )], colWidths=[width * 0.25, width * 0.75])
+    head = Table(
+        [
+            [p(_l(k, lang)), p(v)]
+            for k, v in (
+                ("code", rnd.code),
+                ("measurand", f"{rnd.measurand} ({rnd.unit})"),
+                ("pilot", view.pilot),
+                ("participants", str(len(view.participants))),
+                ("estimator", doc["estimator"]),
+                (
+                    "reference",
+                    f"y = {ref['value']:.8g} {rnd.unit}, u(y) = {ref['u']:.3g}, U = {ref['U']:.3g} "
+                    f"(k = {ref['k']:.3g}), τ = {ref['tau']:.3g}",
+                ),
+                ("consistency", f"χ² = {ref['chi2']:.4g}, ν = {ref['dof']}, p = {ref['p_value']:.3g}"),
+            )
+        ],
+        colWidths=[width * 0.25, width * 0.75],
+    )
     head.setStyle(grid)
     rows = [[p(h) for h in (_l("lab", lang), "d", "u(d)", "U(d)", "En", "ζ", _l("in_ref", lang))]]
-    rows += [[p(str(x["lab"])), p(f"{x['d']:.4g}"), p(f"{x['u_d']:.3g}"), p(f"{x['U_d']:.3g}"),
-              p(f"{x['En']:.2f}"), p(f"{x['zeta']:.2f}"), p(_l("yes" if x["included"] else "no", lang))]
-             for x in doc["labs"]]
+    rows += [
+        [
+            p(str(x["lab"])),
+            p(f"{x['d']:.4g}"),
+            p(f"{x['u_d']:.3g}"),
+            p(f"{x['U_d']:.3g}"),
+            p(f"{x['En']:.2f}"),
+            p(f"{x['zeta']:.2f}"),
+            p(_l("yes" if x["included"] else "no", lang)),
+        ]
+        for x in doc["labs"]
+    ]
     table = Table(rows, colWidths=[width * 0.28] + [width * 0.12] * 6)
     table.setStyle(grid)
-    story: list[Any] = [p(_l("title", lang), h1), head, p(_l("doe", lang), h2), _plot(doc["labs"], width, 70 * mm),
-                        Spacer(1, 3 * mm), table, p(_l("note", lang))]
+    story: list[Any] = [
+        p(_l("title", lang), h1),
+        head,
+        p(_l("doe", lang), h2),
+        _plot(doc["labs"], width, 70 * mm),
+        Spacer(1, 3 * mm),
+        table,
+        p(_l("note", lang)),
+    ]
     if doc.get("model_choice"):
         mc = doc["model_choice"]
         story.append(p(f"{_l('tree', lang)}: {mc['nist_model']} → {mc['estimator']}"))
     story += [p(_l("convention", lang), h2), p(doc["convention"])]
     out = io.BytesIO()
-    SimpleDocTemplate(out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=15 * mm,
-                      bottomMargin=15 * mm, title=f"{_l('title', lang)} {rnd.code}").build(story)
+    SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=f"{_l('title', lang)} {rnd.code}",
+    ).build(story)
     return out.getvalue()

@@ -92,8 +92,15 @@ def create_round(
     if len(ids) < 2:
         raise InputError("a round needs at least 2 participating labs")
     _labs(session, ids)
-    rnd = ComparisonRound(code=code, measurand=measurand, unit=unit, pilot_org_id=pilot, state="open",
-                          excluded="", created_at=now)
+    rnd = ComparisonRound(
+        code=code,
+        measurand=measurand,
+        unit=unit,
+        pilot_org_id=pilot,
+        state="open",
+        excluded="",
+        created_at=now,
+    )
     session.add(rnd)
     session.flush()
     for org_id in ids:
@@ -104,12 +111,20 @@ def create_round(
 
 def list_labs(session: Session) -> list[tuple[int, str]]:
     """Labs and institutes that may take part in a round: (organization id, name)."""
-    stmt = select(Organization.id, Organization.name).where(Organization.kind.in_(LAB_KINDS)).order_by(Organization.name)
+    stmt = (
+        select(Organization.id, Organization.name)
+        .where(Organization.kind.in_(LAB_KINDS))
+        .order_by(Organization.name)
+    )
     return [(int(i), str(n)) for i, n in session.execute(stmt)]
 
 
 def _participants(session: Session, round_id: int) -> list[int]:
-    return list(session.scalars(select(ComparisonParticipant.org_id).where(ComparisonParticipant.round_id == round_id)))
+    return list(
+        session.scalars(
+            select(ComparisonParticipant.org_id).where(ComparisonParticipant.round_id == round_id)
+        )
+    )
 
 
 def list_rounds(session: Session, principal: Principal) -> list[ComparisonRound]:
@@ -118,7 +133,9 @@ def list_rounds(session: Session, principal: Principal) -> list[ComparisonRound]
         return []
     stmt = select(ComparisonRound)
     if not principal.is_regulator:
-        joined = select(ComparisonParticipant.round_id).where(ComparisonParticipant.org_id == principal.org_id)
+        joined = select(ComparisonParticipant.round_id).where(
+            ComparisonParticipant.org_id == principal.org_id
+        )
         stmt = stmt.where(or_(ComparisonRound.id.in_(joined), ComparisonRound.state == "published"))
     return list(session.scalars(stmt.order_by(ComparisonRound.created_at.desc(), ComparisonRound.id.desc())))
 
@@ -127,7 +144,11 @@ def get_round(session: Session, principal: Principal, round_id: int) -> Comparis
     rnd = session.get(ComparisonRound, round_id)
     if rnd is None or principal.is_anonymous:
         raise NotFoundError(f"round {round_id} not found")
-    if not (principal.is_regulator or rnd.state == "published" or principal.org_id in _participants(session, rnd.id)):
+    if not (
+        principal.is_regulator
+        or rnd.state == "published"
+        or principal.org_id in _participants(session, rnd.id)
+    ):
         raise NotFoundError(f"round {round_id} not found")
     return rnd
 
@@ -137,8 +158,15 @@ def _is_pilot(principal: Principal, rnd: ComparisonRound) -> bool:
 
 
 def submit_result(
-    session: Session, principal: Principal, round_id: int, *, value: float, U: float, k: float,
-    dof: float | None, now: datetime,
+    session: Session,
+    principal: Principal,
+    round_id: int,
+    *,
+    value: float,
+    U: float,
+    k: float,
+    dof: float | None,
+    now: datetime,
 ) -> ComparisonSubmission:
     """A participant lab submits (or replaces, while open) its value, U, k and ν."""
     principal.require(Role.LAB)
@@ -154,8 +182,11 @@ def submit_result(
         raise InputError(f"U = {U} and k = {k} must be positive")
     if dof is not None and not dof > 0:
         raise InputError(f"degrees of freedom {dof} must be positive")
-    sub = session.scalar(select(ComparisonSubmission).where(
-        ComparisonSubmission.round_id == rnd.id, ComparisonSubmission.org_id == principal.org_id))
+    sub = session.scalar(
+        select(ComparisonSubmission).where(
+            ComparisonSubmission.round_id == rnd.id, ComparisonSubmission.org_id == principal.org_id
+        )
+    )
     if sub is None:
         sub = ComparisonSubmission(round_id=rnd.id, org_id=principal.org_id)
         session.add(sub)
@@ -177,24 +208,40 @@ def close_round(session: Session, principal: Principal, round_id: int, now: date
 
 
 def _names(session: Session, org_ids: Sequence[int]) -> dict[int, str]:
-    return {o.id: o.name for o in session.scalars(select(Organization).where(Organization.id.in_(set(org_ids))))}
+    return {
+        o.id: o.name for o in session.scalars(select(Organization).where(Organization.id.in_(set(org_ids))))
+    }
 
 
 def lab_results(session: Session, rnd: ComparisonRound, excluded: Sequence[str] = ()) -> Any:
     """The submissions as :class:`jiliang.stats.LabResults` (u = U/k), lab names as identifiers."""
     from jiliang.stats import LabResults
 
-    subs = list(session.scalars(select(ComparisonSubmission).where(ComparisonSubmission.round_id == rnd.id)
-                                .order_by(ComparisonSubmission.org_id)))
+    subs = list(
+        session.scalars(
+            select(ComparisonSubmission)
+            .where(ComparisonSubmission.round_id == rnd.id)
+            .order_by(ComparisonSubmission.org_id)
+        )
+    )
     names = _names(session, [s.org_id for s in subs])
     labs = [names[s.org_id] for s in subs]
-    data = LabResults.of(labs, [s.value for s in subs], [s.U / s.k for s in subs],
-                         [s.dof if s.dof is not None else math.inf for s in subs])
+    data = LabResults.of(
+        labs,
+        [s.value for s in subs],
+        [s.U / s.k for s in subs],
+        [s.dof if s.dof is not None else math.inf for s in subs],
+    )
     return data.excluding(list(excluded)) if excluded else data
 
 
 def evaluate_round(
-    session: Session, principal: Principal, round_id: int, estimator: str, *, seed: int = 1,
+    session: Session,
+    principal: Principal,
+    round_id: int,
+    estimator: str,
+    *,
+    seed: int = 1,
     excluded: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Evaluate a closed round with an estimator (the pilot's preview); nothing is stored."""
@@ -213,7 +260,13 @@ def evaluate_round(
 
 
 def publish_round(
-    session: Session, principal: Principal, round_id: int, estimator: str, now: datetime, *, seed: int = 1,
+    session: Session,
+    principal: Principal,
+    round_id: int,
+    estimator: str,
+    now: datetime,
+    *,
+    seed: int = 1,
     excluded: Sequence[str] = (),
 ) -> ComparisonRound:
     """The pilot chooses the estimator; the evaluation is stored and the round becomes published."""
@@ -251,13 +304,22 @@ def round_view(session: Session, principal: Principal, round_id: int) -> RoundVi
     see_all = rnd.state != "open" or principal.is_regulator
     visible = [s for s in subs if see_all or s.org_id == principal.org_id]
     results = tuple(
-        {"lab": names.get(s.org_id, str(s.org_id)), "org_id": s.org_id, "value": s.value, "U": s.U, "k": s.k,
-         "u": s.U / s.k, "dof": s.dof, "submitted_at": s.submitted_at}
+        {
+            "lab": names.get(s.org_id, str(s.org_id)),
+            "org_id": s.org_id,
+            "value": s.value,
+            "U": s.U,
+            "k": s.k,
+            "u": s.U / s.k,
+            "dof": s.dof,
+            "submitted_at": s.submitted_at,
+        }
         for s in sorted(visible, key=lambda s: s.org_id)
     )
     pilot = _is_pilot(principal, rnd)
     return RoundView(
-        rnd, names.get(rnd.pilot_org_id, ""),
+        rnd,
+        names.get(rnd.pilot_org_id, ""),
         tuple((o, names.get(o, str(o)), o in submitted) for o in sorted(parts)),
         results,
         json.loads(rnd.result_json) if rnd.result_json else None,

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jiliang.platform.db import Base, UTCDateTime, utcnow
@@ -145,6 +145,12 @@ class AuditEntry(Base):
     """One entry of the append-only, hash-chained audit log."""
 
     __tablename__ = "audit_entry"
+    __table_args__ = (
+        # reading the log by actor, action and entity (web/audit.py; 0004)
+        Index("ix_audit_entry_actor_seq", "actor", "seq"),
+        Index("ix_audit_entry_action_seq", "action", "seq"),
+        Index("ix_audit_entry_entity_id_action", "entity", "entity_id", "action"),
+    )
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -121,8 +121,9 @@ def home_charts(
         "bars": [{"label": LEVEL_NAMES[k][i], "value": v} for k, v in lv.items()],
     }
     cov = metrics.coverage(session, on)
-    by_type = {r.key: r.total for r in metrics.verification_rate(session, on, "type", limit=10_000)}
     ids = dict(session.execute(select(InstrumentType.code, InstrumentType.id)).tuples().all())
+    wanted = [ids[g["code"]] for g in cov.not_covered[:12] if g["code"] in ids]
+    by_type = metrics.counted_by_type(session, wanted)
     gaps = {
         "title": "reg.home.coverage_gaps",
         "bars": [

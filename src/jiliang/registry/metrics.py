@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
 from jiliang.platform.models import District, Organization
 from jiliang.registry.models import (
+    RATE_WHERE_PG,
+    RATE_WHERE_SQLITE,
     Instrument,
     InstrumentStatus,
     InstrumentType,
@@ -29,7 +31,15 @@ from jiliang.registry.models import (
     StandardLevel,
 )
 
-__all__ = ["Coverage", "RateRow", "coverage", "standards_by_level", "summary", "verification_rate"]
+__all__ = [
+    "Coverage",
+    "RateRow",
+    "counted_by_type",
+    "coverage",
+    "standards_by_level",
+    "summary",
+    "verification_rate",
+]
 
 GROUPS = ("district", "type", "owner")
 
@@ -80,20 +90,27 @@ def _on_time(on: date):  # type: ignore[no-untyped-def]
     return func.sum(case(((Instrument.last_result == "pass") & (Instrument.next_due_on >= on), 1), else_=0))
 
 
-def _cube(session: Session, on: date) -> list[tuple[int | None, int, int, int, int]]:
-    """(district, type, owner, counted, on time) in one pass over the register, kept for the
-    rest of the session (a page asks for several groupings of the same figures)."""
-    cache: dict[date, list[tuple[int | None, int, int, int, int]]] = session.info.setdefault("reg_cube", {})
-    if on not in cache:
-        stmt = (
-            select(
-                Instrument.district_id, Instrument.type_id, Instrument.owner_id, func.count(), _on_time(on)
-            )
-            .where(Instrument.compulsory.is_(True), Instrument.status != InstrumentStatus.RETIRED.value)
-            .group_by(Instrument.district_id, Instrument.type_id, Instrument.owner_id)
-        )
-        cache[on] = [(d, t, o, int(n), int(ok or 0)) for d, t, o, n, ok in session.execute(stmt)]
-    return cache[on]
+def _grouped(
+    session: Session, on: date, by: str, owner_id: int | None = None
+) -> list[tuple[int | None, int, int]]:
+    """(group key, counted, on time) for each district, type or owner: one index-only pass over
+    ix_reg_instrument_rate, kept for the rest of the session (a page asks for several figures)."""
+    cache: dict[tuple[date, str, int | None], list[tuple[int | None, int, int]]]
+    cache = session.info.setdefault("reg_rate", {})
+    if (on, by, owner_id) not in cache:
+        column = {
+            "district": Instrument.district_id,
+            "type": Instrument.type_id,
+            "owner": Instrument.owner_id,
+        }[by]
+        # the WHERE is written as the partial index states it (literals, not bound parameters) so
+        # the planner reads the index alone
+        where = RATE_WHERE_PG if session.get_bind().dialect.name == "postgresql" else RATE_WHERE_SQLITE
+        stmt = select(column, func.count(), _on_time(on)).where(text(where)).group_by(column)
+        if owner_id is not None:
+            stmt = stmt.where(Instrument.owner_id == owner_id)
+        cache[on, by, owner_id] = [(k, int(n), int(ok or 0)) for k, n, ok in session.execute(stmt).tuples()]
+    return cache[on, by, owner_id]
 
 
 def verification_rate(
@@ -102,14 +119,7 @@ def verification_rate(
     """受检率 grouped ``by`` district, type or owner (``owner_id`` restricts to one owner)."""
     if by not in GROUPS:
         raise ValueError(f"group by one of {GROUPS}, not {by!r}")
-    pos = GROUPS.index(by)
-    sums: dict[int | None, list[int]] = {}
-    for row in _cube(session, on):
-        if owner_id is not None and row[2] != owner_id:
-            continue
-        acc = sums.setdefault(row[pos], [0, 0])
-        acc[0] += row[3]
-        acc[1] += row[4]
+    sums = {k: (n, ok) for k, n, ok in _grouped(session, on, by, owner_id)}
     model = {"district": District, "type": InstrumentType, "owner": Organization}[by]
     top = sorted(sums.items(), key=lambda kv: (-kv[1][0], kv[0] or 0))[:limit]
     keys = [k for k, _ in top if k is not None]
@@ -126,14 +136,38 @@ def verification_rate(
     return out
 
 
+def counted_by_type(session: Session, type_ids: list[int]) -> dict[int, int]:
+    """How many instruments 受检率 counts for each of a few types (by the type index, not a pass)."""
+    if not type_ids:
+        return {}
+    stmt = (
+        select(Instrument.type_id, func.count())
+        .where(
+            Instrument.type_id.in_(type_ids),
+            Instrument.compulsory.is_(True),
+            Instrument.status != InstrumentStatus.RETIRED.value,
+        )
+        .group_by(Instrument.type_id)
+    )
+    return {int(t): int(n) for t, n in session.execute(stmt).tuples()}
+
+
 def overall_rate(session: Session, on: date, owner_id: int | None = None) -> RateRow:
-    rows = _cube(session, on)
-    picked = [r for r in rows if owner_id is None or r[2] == owner_id]
-    return RateRow(None, "全市", "City", sum(r[3] for r in picked), sum(r[4] for r in picked))
+    """受检率 of the city (or of one owner): the sum of the districts' figures."""
+    rows = _grouped(session, on, "district", owner_id)
+    return RateRow(None, "全市", "City", sum(r[1] for r in rows), sum(r[2] for r in rows))
 
 
 def coverage(session: Session, on: date) -> Coverage:
-    """建标覆盖率 with the list of compulsory items no valid public standard covers."""
+    """建标覆盖率 with the list of compulsory items no valid public standard covers (kept for the
+    rest of the session)."""
+    cache: dict[date, Coverage] = session.info.setdefault("reg_coverage", {})
+    if on not in cache:
+        cache[on] = _coverage(session, on)
+    return cache[on]
+
+
+def _coverage(session: Session, on: date) -> Coverage:
     types = list(
         session.scalars(
             select(InstrumentType).where(InstrumentType.compulsory.is_(True)).order_by(InstrumentType.id)

@@ -111,7 +111,9 @@ def _need_rng(rng: np.random.Generator | None) -> np.random.Generator:
     return rng
 
 
-def unilateral_does(data: LabResults, ref: ReferenceValue, include_tau: bool = True) -> tuple[UnilateralDoE, ...]:
+def unilateral_does(
+    data: LabResults, ref: ReferenceValue, include_tau: bool = True
+) -> tuple[UnilateralDoE, ...]:
     """Unilateral DoEs of every lab (included or not) against ``ref`` (module docstring for u(d_i))."""
     tau2 = ref.tau**2 if include_tau else 0.0
     inc = set(ref.included)
@@ -159,11 +161,16 @@ def evaluate_comparison(
     """
     ref = reference_value(data, estimator, rng=rng, stopping=stopping, knapp_hartung=knapp_hartung)
     labs = unilateral_does(data, ref, include_tau)
-    tau_note = (f"τ = {ref.tau:.6g} {'included in' if include_tau else 'not included in'} u(d_i)"
-                if ref.tau > 0 else "τ = 0")
-    kind = ("linear estimator y = Σc_j x_j: u²(d_i) = σ_i² − 2c_iσ_i² + Σc_j²σ_j² for included labs "
-            "(σ_i² − u²(y) for the weighted mean), σ_i² + Σc_j²σ_j² for excluded labs, σ_j² = u_j² (+ τ²)"
-            if ref.weights
-            else "non-linear estimator: u²(d_i) = σ_i² + u²(y) for every lab")
+    tau_note = (
+        f"τ = {ref.tau:.6g} {'included in' if include_tau else 'not included in'} u(d_i)"
+        if ref.tau > 0
+        else "τ = 0"
+    )
+    kind = (
+        "linear estimator y = Σc_j x_j: u²(d_i) = σ_i² − 2c_iσ_i² + Σc_j²σ_j² for included labs "
+        "(σ_i² − u²(y) for the weighted mean), σ_i² + Σc_j²σ_j² for excluded labs, σ_j² = u_j² (+ τ²)"
+        if ref.weights
+        else "non-linear estimator: u²(d_i) = σ_i² + u²(y) for every lab"
+    )
     conv = f"{ref.convention}. DoE: d_i = x_i − y; {kind}; {tau_note}; U(d_i) = 2u(d_i); En = d_i/U(d_i); ζ = d_i/u(d_i)"
     return ComparisonEvaluation(ref, labs, conv)

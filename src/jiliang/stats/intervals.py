@@ -155,9 +155,18 @@ def method_a3(
             reason = f"change of {abs(cand - i0):.3g} d is below {MIN_CHANGE_DAYS:g} d: interval kept"
     new = min(max(new, MIN_INTERVAL_DAYS), MAX_INTERVAL_DAYS)
     return A3Result(
-        interval_days=new, assigned_interval_days=i0, observed_reliability=r0, rejection_confidence=q,
-        reliability_limits=_clopper_pearson(g, n, confidence), target=target, confidence=confidence,
-        n=n, in_tolerance=g, dropped=int(t.size - n), changed=new != i0, reason=reason,
+        interval_days=new,
+        assigned_interval_days=i0,
+        observed_reliability=r0,
+        rejection_confidence=q,
+        reliability_limits=_clopper_pearson(g, n, confidence),
+        target=target,
+        confidence=confidence,
+        n=n,
+        in_tolerance=g,
+        dropped=int(t.size - n),
+        changed=new != i0,
+        reason=reason,
     )
 
 
@@ -190,15 +199,32 @@ def _loglik(r: Floats, ok: NDArray[np.bool_]) -> float:
     return float(np.sum(np.where(ok, np.log(r), np.log1p(-r))))
 
 
-_Model = tuple[str, int, Callable[[Floats, Floats], Floats], Callable[[Floats, float], float], tuple[str, ...]]
+_Model = tuple[
+    str, int, Callable[[Floats, Floats], Floats], Callable[[Floats, float], float], tuple[str, ...]
+]
 
 _MODELS: tuple[_Model, ...] = (
-    ("exponential", 1, lambda p, t: np.exp(-np.exp(p[0]) * t),
-     lambda p, rt: -math.log(rt) / math.exp(p[0]), ("lambda",)),
-    ("weibull", 2, lambda p, t: np.exp(-((np.exp(p[0]) * t) ** np.exp(p[1]))),
-     lambda p, rt: (-math.log(rt)) ** (1 / math.exp(p[1])) / math.exp(p[0]), ("lambda", "beta")),
-    ("mixed_exponential", 2, lambda p, t: (1 + np.exp(p[0]) * t) ** (-np.exp(p[1])),
-     lambda p, rt: (rt ** (-1 / math.exp(p[1])) - 1) / math.exp(p[0]), ("lambda", "beta")),
+    (
+        "exponential",
+        1,
+        lambda p, t: np.exp(-np.exp(p[0]) * t),
+        lambda p, rt: -math.log(rt) / math.exp(p[0]),
+        ("lambda",),
+    ),
+    (
+        "weibull",
+        2,
+        lambda p, t: np.exp(-((np.exp(p[0]) * t) ** np.exp(p[1]))),
+        lambda p, rt: (-math.log(rt)) ** (1 / math.exp(p[1])) / math.exp(p[0]),
+        ("lambda", "beta"),
+    ),
+    (
+        "mixed_exponential",
+        2,
+        lambda p, t: (1 + np.exp(p[0]) * t) ** (-np.exp(p[1])),
+        lambda p, rt: (rt ** (-1 / math.exp(p[1])) - 1) / math.exp(p[0]),
+        ("lambda", "beta"),
+    ),
 )
 
 
@@ -215,12 +241,18 @@ def _fit(model: _Model, t: Floats, ok: NDArray[np.bool_], target: float) -> Reli
         res = optimize.minimize_scalar(lambda a: nll(np.array([a])), bracket=(lam0 - 1, lam0 + 1))
         p = np.array([float(res.x)])
     else:
-        res = optimize.minimize(nll, start, method="Nelder-Mead",
-                                options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20_000})
+        res = optimize.minimize(
+            nll, start, method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20_000}
+        )
         p = np.asarray(res.x, dtype=float)
     ll = -nll(p)
-    return ReliabilityFit(name, {nm: math.exp(v) for nm, v in zip(names, p, strict=True)}, ll, 2 * k - 2 * ll,
-                          float(inv(p, target)))
+    return ReliabilityFit(
+        name,
+        {nm: math.exp(v) for nm, v in zip(names, p, strict=True)},
+        ll,
+        2 * k - 2 * ll,
+        float(inv(p, target)),
+    )
 
 
 def _bins(t: Floats, ok: NDArray[np.bool_], count: int = 5) -> tuple[tuple[float, int, float], ...]:
@@ -244,7 +276,9 @@ def method_s2(interval_days: Sequence[float], in_tolerance: Sequence[bool], *, t
     if not ok.any():
         raise IntervalError("S2: no calibration was in tolerance, no reliability model can be fitted")
     fits = tuple(_fit(m, t, ok, target) for m in _MODELS)
-    best = min((f for f in fits if math.isfinite(f.interval_days) and f.interval_days > 0), key=lambda f: f.aic)
+    best = min(
+        (f for f in fits if math.isfinite(f.interval_days) and f.interval_days > 0), key=lambda f: f.aic
+    )
     return S2Result(best.interval_days, best.model, target, fits, _bins(t, ok), int(t.size))
 
 
@@ -267,7 +301,9 @@ def _drift_fit(t: Floats, y: Floats, degree: int) -> tuple[Floats, Floats, float
     if degree < 1:
         raise IntervalError(f"degree {degree} must be at least 1")
     if t.size != y.size or t.size < degree + 2 or not (np.isfinite(t).all() and np.isfinite(y).all()):
-        raise IntervalError(f"drift data: need at least {degree + 2} finite (t, deviation) pairs, got {t.size}")
+        raise IntervalError(
+            f"drift data: need at least {degree + 2} finite (t, deviation) pairs, got {t.size}"
+        )
     design = np.column_stack([t ** (j + 1) for j in range(degree)])
     b, *_ = np.linalg.lstsq(design, y, rcond=None)
     dof = t.size - degree
@@ -330,14 +366,18 @@ def variables_interval(
         def gap(x: float) -> float:
             half = k * math.sqrt(u0**2 + upred2(x))
             m = y0 + yhat(x)
-            return min(hi - (m + half) if hi is not None else math.inf, (m - half) - lo if lo is not None else math.inf)
+            return min(
+                hi - (m + half) if hi is not None else math.inf,
+                (m - half) - lo if lo is not None else math.inf,
+            )
 
         criterion = "limits"
     return _crossing(gap, criterion, b, s, dof, k, t.size)
 
 
-def _crossing(gap: Callable[[float], float], criterion: str, b: Floats, s: float, dof: int, k: float,
-              n: int) -> VariablesResult:
+def _crossing(
+    gap: Callable[[float], float], criterion: str, b: Floats, s: float, dof: int, k: float, n: int
+) -> VariablesResult:
     def result(days: float, reached: bool) -> VariablesResult:
         return VariablesResult(days, criterion, tuple(float(v) for v in b), s, dof, k, n, reached)
 

@@ -76,16 +76,30 @@ def choose_model(data: LabResults) -> ModelChoice:
     sym = symmetry_test(x)
     tests.append(sym)
     if not sym.passed:
-        return ModelChoice(tuple(tests), "hierarchical skew-normal", "linear_pool",
-                           "heterogeneous and asymmetric: skew-normal model of the NIST tree not built; linear pool")
+        return ModelChoice(
+            tuple(tests),
+            "hierarchical skew-normal",
+            "linear_pool",
+            "heterogeneous and asymmetric: skew-normal model of the NIST tree not built; linear pool",
+        )
     if x.size >= 3:
         sw = sps.shapiro(x)
-        normal = TestResult("Shapiro–Wilk normality", float(sw.statistic), float(sw.pvalue), float(sw.pvalue) >= ALPHA)
+        normal = TestResult(
+            "Shapiro–Wilk normality", float(sw.statistic), float(sw.pvalue), float(sw.pvalue) >= ALPHA
+        )
     else:
         normal = TestResult("Shapiro–Wilk normality", math.nan, 1.0, True)
     tests.append(normal)
     if normal.passed:
-        return ModelChoice(tuple(tests), "hierarchical Gauss-Gauss", "hierarchical_gauss",
-                           "heterogeneous, symmetric, normal: hierarchical Gaussian model with dark uncertainty τ")
-    return ModelChoice(tuple(tests), "hierarchical Laplace-Gauss", "median",
-                       "heterogeneous, symmetric, not normal: Laplace model of the NIST tree not built; median")
+        return ModelChoice(
+            tuple(tests),
+            "hierarchical Gauss-Gauss",
+            "hierarchical_gauss",
+            "heterogeneous, symmetric, normal: hierarchical Gaussian model with dark uncertainty τ",
+        )
+    return ModelChoice(
+        tuple(tests),
+        "hierarchical Laplace-Gauss",
+        "median",
+        "heterogeneous, symmetric, not normal: Laplace model of the NIST tree not built; median",
+    )

@@ -100,11 +100,23 @@ def pt_scores(
         zp = d / math.hypot(sigma_pt, u_assigned) if sigma_pt is not None and u_assigned is not None else None
         zeta = d / math.hypot(ui, u_assigned) if ui is not None and u_assigned is not None else None
         Ux = Ui if Ui is not None else (COVERAGE_K * ui if ui is not None else None)
-        en = d / math.hypot(Ux, COVERAGE_K * u_assigned) if Ux is not None and u_assigned is not None else None
-        out.append(PTScore(
-            lab, xi, z, None if z is None else z_class(z), zp, None if zp is None else z_class(zp),
-            zeta, None if zeta is None else z_class(zeta), en, None if en is None else en_class(en),
-        ))
+        en = (
+            d / math.hypot(Ux, COVERAGE_K * u_assigned) if Ux is not None and u_assigned is not None else None
+        )
+        out.append(
+            PTScore(
+                lab,
+                xi,
+                z,
+                None if z is None else z_class(z),
+                zp,
+                None if zp is None else z_class(zp),
+                zeta,
+                None if zeta is None else z_class(zeta),
+                en,
+                None if en is None else en_class(en),
+            )
+        )
     return tuple(out)
 
 

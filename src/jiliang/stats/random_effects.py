@@ -117,7 +117,13 @@ def tau2_reml(x: Floats, u: Floats) -> tuple[float, int]:
 
 
 def _re_result(
-    data: LabResults, name: str, tau2: float, convention: str, *, knapp_hartung: bool = False, iterations: int = 0
+    data: LabResults,
+    name: str,
+    tau2: float,
+    convention: str,
+    *,
+    knapp_hartung: bool = False,
+    iterations: int = 0,
 ) -> ReferenceValue:
     x, u = data.arrays()
     w = 1.0 / (u**2 + tau2)
@@ -132,8 +138,16 @@ def _re_result(
     else:
         convention += "; u(y) = (Σw_i)^−½ with w_i = 1/(u_i² + τ²), U = 2u(y)"
     return _result(
-        data, name, y, uy, convention, k=k, tau=math.sqrt(tau2), weights=w / np.sum(w),
-        iterations=iterations, tau_in_u=True,
+        data,
+        name,
+        y,
+        uy,
+        convention,
+        k=k,
+        tau=math.sqrt(tau2),
+        weights=w / np.sum(w),
+        iterations=iterations,
+        tau_in_u=True,
     )
 
 
@@ -141,8 +155,11 @@ def dersimonian_laird(data: LabResults, knapp_hartung: bool = False) -> Referenc
     """DerSimonian–Laird consensus value with τ (and the Knapp–Hartung uncertainty if asked)."""
     x, u = data.arrays()
     return _re_result(
-        data, "dersimonian_laird", tau2_dersimonian_laird(x, u),
-        "random effects, τ² by DerSimonian–Laird (1986) moments, truncated at 0", knapp_hartung=knapp_hartung,
+        data,
+        "dersimonian_laird",
+        tau2_dersimonian_laird(x, u),
+        "random effects, τ² by DerSimonian–Laird (1986) moments, truncated at 0",
+        knapp_hartung=knapp_hartung,
     )
 
 
@@ -150,9 +167,12 @@ def paule_mandel(data: LabResults, knapp_hartung: bool = False) -> ReferenceValu
     """Paule–Mandel consensus value: τ² such that the generalised Q equals n − 1."""
     x, u = data.arrays()
     return _re_result(
-        data, "paule_mandel", tau2_paule_mandel(x, u),
+        data,
+        "paule_mandel",
+        tau2_paule_mandel(x, u),
         f"random effects, τ² by Paule–Mandel (1982): root of Σ(x_i − y)²/(u_i² + τ²) = n − 1 by Brent's "
-        f"method, tolerance {PM_XTOL:g} × (var(x) + mean u²)", knapp_hartung=knapp_hartung,
+        f"method, tolerance {PM_XTOL:g} × (var(x) + mean u²)",
+        knapp_hartung=knapp_hartung,
     )
 
 
@@ -161,9 +181,13 @@ def reml(data: LabResults, knapp_hartung: bool = False) -> ReferenceValue:
     x, u = data.arrays()
     tau2, it = tau2_reml(x, u)
     return _re_result(
-        data, "reml", tau2,
+        data,
+        "reml",
+        tau2,
         f"random effects, τ² by REML (Fisher scoring from the DL value, stop at |Δτ²| ≤ {REML_TOL:g} × "
-        "(var(x) + mean u²), truncated at 0)", knapp_hartung=knapp_hartung, iterations=it,
+        "(var(x) + mean u²), truncated at 0)",
+        knapp_hartung=knapp_hartung,
+        iterations=it,
     )
 
 
@@ -202,7 +226,11 @@ def hierarchical_gauss(data: LabResults) -> ReferenceValue:
     w = 1.0 / v
     sw = w.sum(axis=1)
     mu = (w * x[None, :]).sum(axis=1) / sw
-    logp = -0.5 * np.log(v).sum(axis=1) - 0.5 * np.log(sw) - 0.5 * (w * (x[None, :] - mu[:, None]) ** 2).sum(axis=1)
+    logp = (
+        -0.5 * np.log(v).sum(axis=1)
+        - 0.5 * np.log(sw)
+        - 0.5 * (w * (x[None, :] - mu[:, None]) ** 2).sum(axis=1)
+    )
     post = np.exp(logp - logp.max())
     post /= post.sum()
     mean = float(np.sum(post * mu))
@@ -212,11 +240,17 @@ def hierarchical_gauss(data: LabResults) -> ReferenceValue:
     hi = _mixture_quantile(0.975, mu, sds, post)
     tau_median = float(tau[np.searchsorted(np.cumsum(post), 0.5)])
     return _result(
-        data, "hierarchical_gauss", mean, math.sqrt(max(var, 0.0)),
+        data,
+        "hierarchical_gauss",
+        mean,
+        math.sqrt(max(var, 0.0)),
         f"hierarchical Gaussian model, μ flat prior, τ half-Cauchy(scale {s_tau:.6g} = MADe of the values); "
         f"exact quadrature over θ = arctan(τ/scale), {HG_NODES} midpoint nodes; y, u(y) = posterior mean "
         "and sd of μ; interval: 95 % central credible interval; τ = posterior median; U = 2u(y)",
-        tau=tau_median, interval=(lo, hi), tau_in_u=True, extra={"tau_prior_scale": s_tau},
+        tau=tau_median,
+        interval=(lo, hi),
+        tau_in_u=True,
+        extra={"tau_prior_scale": s_tau},
     )
 
 
@@ -242,8 +276,12 @@ def linear_pool(data: LabResults, rng: np.random.Generator, draws: int = POOL_DR
     sd = float(sample.std(ddof=1))
     lo, hi = (float(q) for q in np.quantile(sample, [0.025, 0.975]))
     return _result(
-        data, "linear_pool", mean, sd,
+        data,
+        "linear_pool",
+        mean,
+        sd,
         f"linear pool: equal-weight mixture of x_i + u_i·t(ν_i) (Gaussian if ν_i = ∞), {draws} seeded Monte "
         "Carlo draws; y, u(y) = sample mean and sd; interval: 2.5 %/97.5 % sample quantiles; U = 2u(y)",
-        interval=(lo, hi), extra={"mc_standard_error": sd / math.sqrt(draws)},
+        interval=(lo, hi),
+        extra={"mc_standard_error": sd / math.sqrt(draws)},
     )

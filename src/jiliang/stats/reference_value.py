@@ -102,7 +102,9 @@ class LabResults:
         mask = np.asarray(self.included, dtype=bool)
         object.__setattr__(self, "_x_in", np.asarray(self.x, dtype=float)[mask])
         object.__setattr__(self, "_u_in", np.asarray(self.u, dtype=float)[mask])
-        object.__setattr__(self, "_labs_in", tuple(lab for lab, ok in zip(self.labs, self.included, strict=True) if ok))
+        object.__setattr__(
+            self, "_labs_in", tuple(lab for lab, ok in zip(self.labs, self.included, strict=True) if ok)
+        )
 
     @classmethod
     def of(
@@ -248,9 +250,11 @@ def arithmetic_mean(data: LabResults) -> ReferenceValue:
     n = x.size
     u = float(x.std(ddof=1)) / math.sqrt(n)
     return _result(
-        data, "mean", float(x.mean()), u,
-        "arithmetic mean of the included labs; u(y) = s/√n with s the sample standard deviation; "
-        "U = 2u(y)",
+        data,
+        "mean",
+        float(x.mean()),
+        u,
+        "arithmetic mean of the included labs; u(y) = s/√n with s the sample standard deviation; U = 2u(y)",
         weights=np.full(n, 1.0 / n),
     )
 
@@ -261,7 +265,10 @@ def median_value(data: LabResults) -> ReferenceValue:
     med = float(np.median(x))
     made = 1.483 * float(np.median(np.abs(x - med)))
     return _result(
-        data, "median", med, 1.25 * made / math.sqrt(x.size),
+        data,
+        "median",
+        med,
+        1.25 * made / math.sqrt(x.size),
         "median of the included labs; u(y) = 1.25·MADe/√n, MADe = 1.483·median|x_i − median| "
         "(ISO 13528:2022 §C.2.2, §7.7.3); U = 2u(y)",
     )
@@ -277,7 +284,10 @@ def weighted_mean(data: LabResults) -> ReferenceValue:
     x, u = data.arrays()
     w = 1.0 / u**2
     return _result(
-        data, "weighted_mean", float(np.sum(w * x) / np.sum(w)), float(np.sum(w) ** -0.5),
+        data,
+        "weighted_mean",
+        float(np.sum(w * x) / np.sum(w)),
+        float(np.sum(w) ** -0.5),
         "inverse-variance weighted mean (Cox 2002, Procedure A); u(y) = (Σ1/u_i²)^−½; consistency: "
         "χ²_obs ≤ χ²_0.95(n−1); Birge ratio √(χ²_obs/(n−1)); U = 2u(y)",
         weights=w / np.sum(w),
@@ -348,7 +358,9 @@ def algorithm_a(data: LabResults, stopping: str = "converged") -> ReferenceValue
     xs = float(np.median(x))
     ss = 1.483 * float(np.median(np.abs(x - xs)))
     if ss == 0:
-        raise ComparisonError("algorithm_a: initial robust standard deviation s* is 0 (more than half the values equal)")
+        raise ComparisonError(
+            "algorithm_a: initial robust standard deviation s* is 0 (more than half the values equal)"
+        )
     it = 0
     while True:
         it += 1
@@ -364,11 +376,18 @@ def algorithm_a(data: LabResults, stopping: str = "converged") -> ReferenceValue
         xs, ss = nx, ns
         if done:
             break
-    rule = ("no change in the 3rd significant figure of s* and the same decimal place of x* (ISO 13528:2022 §C.3.1)" if stopping == "iso"
-            else f"changes of x* and s* below {ALGORITHM_A_TOL:g}·s*")
+    rule = (
+        "no change in the 3rd significant figure of s* and the same decimal place of x* (ISO 13528:2022 §C.3.1)"
+        if stopping == "iso"
+        else f"changes of x* and s* below {ALGORITHM_A_TOL:g}·s*"
+    )
     return _result(
-        data, "algorithm_a", xs, 1.25 * ss / math.sqrt(p),
+        data,
+        "algorithm_a",
+        xs,
+        1.25 * ss / math.sqrt(p),
         f"ISO 13528:2022 Algorithm A (§C.3.1), constants 1.483, 1.5, 1.134; stopping: {rule}; "
         "u(x*) = 1.25 s*/√p (§7.7.3); U = 2u",
-        iterations=it, extra={"s_star": ss},
+        iterations=it,
+        extra={"s_star": ss},
     )

@@ -17,11 +17,24 @@ from jiliang.web.render import page
 router = APIRouter()
 
 
-def _list(request: Request, principal: Any, session: Any, error: str | None = None, status: int = 200,
-          form: dict[str, Any] | None = None) -> Response:
-    return page(request, "comparisons/rounds.html", principal, status=status,
-                rounds=svc.list_rounds(session, principal), labs=svc.list_labs(session), error=error,
-                form=form or {})
+def _list(
+    request: Request,
+    principal: Any,
+    session: Any,
+    error: str | None = None,
+    status: int = 200,
+    form: dict[str, Any] | None = None,
+) -> Response:
+    return page(
+        request,
+        "comparisons/rounds.html",
+        principal,
+        status=status,
+        rounds=svc.list_rounds(session, principal),
+        labs=svc.list_labs(session),
+        error=error,
+        form=form or {},
+    )
 
 
 @router.get("/comparisons", name="comparison_rounds")
@@ -31,27 +44,63 @@ def rounds(request: Request, principal: LoggedIn, session: PageSession) -> Respo
 
 @router.post("/comparisons", name="comparison_create")
 def create(
-    request: Request, principal: LoggedIn, session: PageSession,
-    code: Annotated[str, Form(max_length=64)], measurand: Annotated[str, Form(max_length=300)],
-    unit: Annotated[str, Form(max_length=40)], participants: Annotated[list[int] | None, Form()] = None,
+    request: Request,
+    principal: LoggedIn,
+    session: PageSession,
+    code: Annotated[str, Form(max_length=64)],
+    measurand: Annotated[str, Form(max_length=300)],
+    unit: Annotated[str, Form(max_length=40)],
+    participants: Annotated[list[int] | None, Form()] = None,
 ) -> Response:
     try:
-        rnd = svc.create_round(session, principal, code=code, measurand=measurand, unit=unit,
-                               participant_org_ids=participants or [], now=datetime.now(UTC))
+        rnd = svc.create_round(
+            session,
+            principal,
+            code=code,
+            measurand=measurand,
+            unit=unit,
+            participant_org_ids=participants or [],
+            now=datetime.now(UTC),
+        )
     except JiliangError as exc:
         session.rollback()
-        return _list(request, principal, session, exc.message, exc.status,
-                     {"code": code, "measurand": measurand, "unit": unit, "participants": participants or []})
+        return _list(
+            request,
+            principal,
+            session,
+            exc.message,
+            exc.status,
+            {"code": code, "measurand": measurand, "unit": unit, "participants": participants or []},
+        )
     return RedirectResponse(f"/comparisons/{rnd.id}", status_code=303)
 
 
-def _detail(request: Request, principal: Any, session: Any, round_id: int, error: str | None = None,
-            status: int = 200, preview: dict[str, Any] | None = None, estimator: str = "") -> Response:
+def _detail(
+    request: Request,
+    principal: Any,
+    session: Any,
+    round_id: int,
+    error: str | None = None,
+    status: int = 200,
+    preview: dict[str, Any] | None = None,
+    estimator: str = "",
+) -> Response:
     view = svc.round_view(session, principal, round_id)
     shown = preview or view.report
     svg = svc.doe_svg(shown, view.round.code) if shown else None
-    return page(request, "comparisons/round.html", principal, status=status, v=view, error=error, shown=shown,
-                preview=preview is not None, svg=svg, estimators=ESTIMATORS, estimator=estimator)
+    return page(
+        request,
+        "comparisons/round.html",
+        principal,
+        status=status,
+        v=view,
+        error=error,
+        shown=shown,
+        preview=preview is not None,
+        svg=svg,
+        estimators=ESTIMATORS,
+        estimator=estimator,
+    )
 
 
 @router.get("/comparisons/{round_id}", name="comparison_round")
@@ -61,17 +110,30 @@ def detail(request: Request, principal: LoggedIn, session: PageSession, round_id
 
 @router.post("/comparisons/{round_id}/submit", name="comparison_submit")
 def submit(
-    request: Request, principal: LoggedIn, session: PageSession, round_id: int,
-    value: Annotated[str, Form(max_length=40)], U: Annotated[str, Form(max_length=40)],
-    k: Annotated[str, Form(max_length=40)] = "2", dof: Annotated[str, Form(max_length=40)] = "",
+    request: Request,
+    principal: LoggedIn,
+    session: PageSession,
+    round_id: int,
+    value: Annotated[str, Form(max_length=40)],
+    U: Annotated[str, Form(max_length=40)],
+    k: Annotated[str, Form(max_length=40)] = "2",
+    dof: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     try:
         try:
             nums = float(value), float(U), float(k), (float(dof) if dof.strip() else None)
         except ValueError:
             raise _input_error("value, U, k and ν must be numbers") from None
-        svc.submit_result(session, principal, round_id, value=nums[0], U=nums[1], k=nums[2], dof=nums[3],
-                          now=datetime.now(UTC))
+        svc.submit_result(
+            session,
+            principal,
+            round_id,
+            value=nums[0],
+            U=nums[1],
+            k=nums[2],
+            dof=nums[3],
+            now=datetime.now(UTC),
+        )
     except JiliangError as exc:
         session.rollback()
         return _detail(request, principal, session, round_id, exc.message, exc.status)
@@ -96,7 +158,10 @@ def close(request: Request, principal: LoggedIn, session: PageSession, round_id:
 
 @router.post("/comparisons/{round_id}/evaluate", name="comparison_evaluate")
 def evaluate(
-    request: Request, principal: LoggedIn, session: PageSession, round_id: int,
+    request: Request,
+    principal: LoggedIn,
+    session: PageSession,
+    round_id: int,
     estimator: Annotated[str, Form(max_length=40)],
     action: Annotated[str, Form(pattern="^(preview|publish)$")] = "preview",
 ) -> Response:

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jiliang.errors import JiliangError
+from jiliang.platform.audit_read import audit_count
 from jiliang.platform.auth import Principal, login, revoke_all_tokens, revoke_token
-from jiliang.platform.models import AuditEntry, District, Organization, User
+from jiliang.platform.models import District, Organization, User
 from jiliang.platform.throttle import RateLimitedError
 from jiliang.web.cache import memo
 from jiliang.web.deps import TOKEN_COOKIE, PageCaller, PageSession, address_of, secure_cookies
@@ -45,7 +46,7 @@ def _platform_figures(session: Session, principal: Principal) -> list[dict[str, 
         figures.append(
             {
                 "label": "home.audit_entries",
-                "value": session.scalar(select(func.count()).select_from(AuditEntry)),
+                "value": audit_count(session),
             }
         )
     return figures

@@ -172,9 +172,9 @@ def _graph(trace: Any, lang: str) -> dict[str, Any]:
             out_nodes.append(
                 {
                     "x": cx + box_w / 2 - 60,
-                    "y": y2 - 30,
+                    "y": y2 - box_h,  # tall enough for its level line ("missing")
                     "w": 120,
-                    "h": 30,
+                    "h": box_h,
                     "label": "?",
                     "title": "missing",
                     "level": "missing",

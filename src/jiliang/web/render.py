@@ -24,6 +24,7 @@ from jiliang.platform.websec import (
 )
 from jiliang.web.i18n import choose_language, translator
 from jiliang.web.phrases import code_text, phrase_text
+from jiliang.web.textfit import fit_text, text_units
 
 __all__ = ["NAV", "NavItem", "csrf_seed", "language_of", "may_use", "page", "with_csrf_fields"]
 
@@ -126,6 +127,9 @@ def environment() -> Environment:
     # codes and service phrases in the page's language: {{ v | code('family') }}, {{ text | phrase }}
     env.filters["code"] = pass_context(lambda ctx, v, family: code_text(ctx["lang"], family, v))
     env.filters["phrase"] = pass_context(lambda ctx, text: phrase_text(ctx["lang"], text))
+    # room for chart labels: {{ label | text_units }}, {{ label | fit_text(120) }}
+    env.filters["text_units"] = text_units
+    env.filters["fit_text"] = fit_text
     return env
 
 

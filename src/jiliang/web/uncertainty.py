@@ -4,6 +4,8 @@ intervals and the conformity decision; save and reopen models (logged-in users).
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from jiliang.budgets import service
-from jiliang.errors import JiliangError
+from jiliang.errors import FieldError, InputError, JiliangError
 from jiliang.web.deps import PageCaller, PageSession
 from jiliang.web.errors import error_from
 from jiliang.web.render import language_of, page
@@ -214,6 +216,8 @@ def _render(
     error: Any = None,
     status: int = 200,
     saved: bool = False,
+    table: dict[str, Any] | None = None,
+    table_error: bool = False,
 ) -> Response:
     budgets = service.list_budgets(session, principal)
     return page(
@@ -228,6 +232,11 @@ def _render(
         error=error,
         budgets=budgets,
         saved=saved,
+        table=table or source_to_table(source),
+        table_error=table_error,
+        dist_kinds=DIST_KINDS,
+        dist_params=DIST_PARAMS,
+        table_rows=TABLE_ROWS,
     )
 
 
@@ -280,3 +289,180 @@ def calculator_submit(
             status=exc.status,
         )
     return _render(request, principal, session, source, name, budget_id, result=_view(ev))
+
+
+# --- the model as a table of inputs -------------------------------------------------------------
+# The table form writes a model file (the same YAML the editor holds) and runs it through the one
+# model-parsing path (budgets.service.run_model → uncertainty.model_from_dict).
+
+TABLE_ROWS = 8
+# the parameters each distribution takes (see jiliang.uncertainty.distributions.KINDS)
+DIST_PARAMS = {
+    "normal": "mean sd",
+    "uniform": "low high",
+    "triangular": "low mode high",
+    "trapezoid": "low high beta",
+    "ctrap": "low high d",
+    "arcsine": "low high",
+    "t": "mean sd dof",
+    "exponential": "mean",
+    "gamma": "mean sd",
+}
+DIST_KINDS = tuple(DIST_PARAMS)
+_EXTRA = ("dist", "dof", "unit", "data")
+_PAIR = re.compile(r"^\s*([A-Za-z_]\w*)\s*[=:＝：]\s*(\S+)\s*$")
+
+
+def _pairs(text: str, field: str) -> dict[str, float]:
+    """``"mean=1.2 sd=0.1"`` (spaces, commas or semicolons between) as numbers."""
+    out: dict[str, float] = {}
+    for item in re.split(r"[\s,;，；]+(?=[A-Za-z_])", text.strip()):
+        if not item.strip():
+            continue
+        m = _PAIR.match(item)
+        if m is None:
+            raise InputError(
+                f"{field}: write parameters as name=value", fields=[FieldError(field, "name=value expected")]
+            )
+        try:
+            out[m.group(1)] = float(m.group(2).rstrip(",;，；"))
+        except ValueError:
+            raise InputError(
+                f"{field}: {m.group(2)!r} is not a number", fields=[FieldError(field, "a number expected")]
+            ) from None
+    return out
+
+
+def table_to_source(form: Mapping[str, str]) -> str:
+    """The model file for the table form's fields (output, constants and up to eight inputs)."""
+    import yaml
+
+    out_name = (form.get("out_name") or "").strip()
+    expr = (form.get("out_expr") or "").strip()
+    if not out_name or not expr:
+        raise InputError(
+            "give the output's name and its equation",
+            fields=[FieldError("out_name", "required"), FieldError("out_expr", "required")],
+        )
+    inputs: dict[str, dict[str, Any]] = {}
+    for i in range(TABLE_ROWS):
+        name = (form.get(f"in{i}_name") or "").strip()
+        if not name:
+            continue
+        dist = form.get(f"in{i}_dist") or "normal"
+        if dist not in DIST_KINDS:
+            raise InputError(f"input {name!r}: unknown distribution {dist!r}")
+        entry: dict[str, Any] = {"dist": dist, **_pairs(form.get(f"in{i}_params") or "", f"in{i}_params")}
+        unit = (form.get(f"in{i}_unit") or "").strip()
+        if unit:
+            entry["unit"] = unit
+        dof = (form.get(f"in{i}_dof") or "").strip()
+        if dof:
+            entry["dof"] = _pairs(f"dof={dof}", f"in{i}_dof")["dof"]
+        inputs[name] = entry
+    if not inputs:
+        raise InputError("give at least one input", fields=[FieldError("in0_name", "required")])
+    model: dict[str, Any] = {"name": (form.get("name") or "").strip() or out_name, "model": {out_name: expr}}
+    unit = (form.get("out_unit") or "").strip()
+    if unit:
+        model["units"] = {out_name: unit}
+    constants = _pairs(form.get("constants") or "", "constants")
+    if constants:
+        model["constants"] = constants
+    model["inputs"] = inputs
+    model["method"] = {"gum": True, "montecarlo": {"adaptive": {"digits": 2}}, "coverage": 0.95}
+    return str(yaml.safe_dump(model, allow_unicode=True, sort_keys=False, width=120))
+
+
+def _num_text(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def source_to_table(source: str) -> dict[str, Any]:
+    """The table form's fields for a model file (its first output); empty when it does not fit."""
+    try:
+        data = service.parse_source(source)
+    except JiliangError:
+        return {}
+    model, inputs = data.get("model"), data.get("inputs")
+    if not isinstance(model, dict) or not model or not isinstance(inputs, dict):
+        return {}
+    out_name, expr = next(iter(model.items()))
+    rows = []
+    for name, spec in list(inputs.items())[:TABLE_ROWS]:
+        spec = spec if isinstance(spec, dict) else {}
+        params = " ".join(f"{k}={_num_text(v)}" for k, v in spec.items() if k not in _EXTRA)
+        dof = spec.get("dof")
+        rows.append(
+            {
+                "name": name,
+                "dist": spec.get("dist", "normal"),
+                "params": params,
+                "unit": spec.get("unit", ""),
+                "dof": "" if dof is None else _num_text(dof),
+            }
+        )
+    constants = data.get("constants") if isinstance(data.get("constants"), dict) else {}
+    return {
+        "out_name": out_name,
+        "out_expr": str(expr),
+        "out_unit": (data.get("units") or {}).get(out_name, "")
+        if isinstance(data.get("units"), dict)
+        else "",
+        "constants": " ".join(f"{k}={_num_text(v)}" for k, v in (constants or {}).items()),
+        "rows": rows + [{} for _ in range(TABLE_ROWS - len(rows))],
+    }
+
+
+@router.post("/uncertainty/table", name="calculator_table")
+async def calculator_table(request: Request, principal: PageCaller, session: PageSession) -> Response:
+    """Run a model entered as a table; the page then shows it as a model file too (to edit or save)."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str) and len(v) <= 2000}
+    lang = language_of(request)
+    try:
+        source = table_to_source(form)
+    except JiliangError as exc:
+        table = {**source_to_table(DEFAULT_MODEL), **_echo(form)}
+        return _render(
+            request,
+            principal,
+            session,
+            DEFAULT_MODEL,
+            "",
+            None,
+            error=error_from(lang, exc),
+            status=exc.status,
+            table=table,
+            table_error=True,
+        )
+    try:
+        ev = service.run_model(source)
+    except JiliangError as exc:
+        return _render(
+            request,
+            principal,
+            session,
+            source,
+            "",
+            None,
+            error=error_from(lang, exc),
+            status=exc.status,
+            table=_echo(form),
+            table_error=True,
+        )
+    return _render(request, principal, session, source, "", None, result=_view(ev))
+
+
+def _echo(form: Mapping[str, str]) -> dict[str, Any]:
+    """The table as the user typed it, to show again next to an error."""
+    rows = [
+        {k: form.get(f"in{i}_{k}", "") for k in ("name", "dist", "params", "unit", "dof")}
+        for i in range(TABLE_ROWS)
+    ]
+    return {
+        "out_name": form.get("out_name", ""),
+        "out_expr": form.get("out_expr", ""),
+        "out_unit": form.get("out_unit", ""),
+        "constants": form.get("constants", ""),
+        "rows": rows,
+    }

@@ -44,7 +44,9 @@ def upgrade() -> None:
         sa.Column("round_id", sa.Integer(), nullable=False),
         sa.Column("org_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["round_id"], ["comparison_round.id"], name=op.f("fk_comparison_participant_round_id_comparison_round")
+            ["round_id"],
+            ["comparison_round.id"],
+            name=op.f("fk_comparison_participant_round_id_comparison_round"),
         ),
         sa.ForeignKeyConstraint(
             ["org_id"], ["organization.id"], name=op.f("fk_comparison_participant_org_id_organization")
@@ -66,7 +68,9 @@ def upgrade() -> None:
         sa.Column("submitted_by", sa.Integer(), nullable=False),
         sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["round_id"], ["comparison_round.id"], name=op.f("fk_comparison_submission_round_id_comparison_round")
+            ["round_id"],
+            ["comparison_round.id"],
+            name=op.f("fk_comparison_submission_round_id_comparison_round"),
         ),
         sa.ForeignKeyConstraint(
             ["org_id"], ["organization.id"], name=op.f("fk_comparison_submission_org_id_organization")
