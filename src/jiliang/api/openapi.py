@@ -36,6 +36,11 @@ FILE_TYPES: dict[str, tuple[str, ...]] = {
     "certificates-download_xml": ("application/xml",),
     "certificates-download_pdf": ("application/pdf",),
     "certificates-view_html": ("text/html",),
+    "comparisons-report_svg": ("image/svg+xml",),
+    "comparisons-report_pdf": ("application/pdf",),
+    "supervision-plan_file": ("text/csv", "application/json"),
+    "verification-receipt_pdf": ("application/pdf",),
+    "verification-notice_pdf": ("application/pdf",),
 }
 
 _ERROR_SCHEMA: dict[str, Any] = {

@@ -10,6 +10,15 @@ __all__ = ["doe_svg"]
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 720, 320, 70, 20, 20, 90
 
 
+def _short(name: str, most: int = 8) -> str:
+    """A lab's name as the axis shows it (the full name is in the point's tooltip).
+
+    >>> _short("滨江市能源计量检测中心")
+    '滨江市能源计量…'
+    """
+    return name if len(name) <= most else name[: most - 1] + "…"
+
+
 def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     step = (hi - lo) / n
     return [lo + i * step for i in range(n + 1)]
@@ -57,7 +66,7 @@ def doe_svg(doc: dict[str, Any], title: str = "") -> str:
         )
         parts.append(
             f'<text x="{x:.1f}" y="{TOP + plot_h + 14}" font-size="11" text-anchor="end" '
-            f'transform="rotate(-40 {x:.1f} {TOP + plot_h + 14})">{escape(str(d["lab"]))}</text>'
+            f'transform="rotate(-40 {x:.1f} {TOP + plot_h + 14})">{escape(_short(str(d["lab"])))}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
