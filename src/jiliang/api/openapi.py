@@ -65,6 +65,11 @@ _ERROR_SCHEMA: dict[str, Any] = {
 _REF = {"$ref": "#/components/schemas/ErrorBody"}
 
 
+def _file_schema(media_type: str) -> dict[str, Any]:
+    """A downloaded file: bytes, or a JSON document (an object) for ``application/json``."""
+    return {"type": "object"} if media_type == "application/json" else {"type": "string", "format": "binary"}
+
+
 def _complete(spec: dict[str, Any]) -> dict[str, Any]:
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     schemas["ErrorBody"] = _ERROR_SCHEMA
@@ -83,7 +88,7 @@ def _complete(spec: dict[str, Any]) -> dict[str, Any]:
             types = FILE_TYPES.get(op.get("operationId", ""))
             ok = responses.get("200")
             if types and ok is not None:
-                ok["content"] = {t: {"schema": {"type": "string", "format": "binary"}} for t in types}
+                ok["content"] = {t: {"schema": _file_schema(t)} for t in types}
     return spec
 
 
