@@ -7,7 +7,7 @@ bash scripts/browser.sh
 bash scripts/services.sh
 echo "== ruff"
 .venv/bin/ruff check src tests bench
-echo "== mypy (strict on the pure core)"
+echo "== mypy (strict on all of src)"
 .venv/bin/mypy
 echo "== import contracts"
 .venv/bin/lint-imports

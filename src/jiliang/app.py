@@ -17,6 +17,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from starlette.staticfiles import StaticFiles
 
 from jiliang import __version__
 from jiliang.platform import audit
@@ -160,10 +161,9 @@ def _install_login_redirect(app: FastAPI) -> None:
         return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
 
 
-def _static_app():  # type: ignore[no-untyped-def]
+def _static_app() -> StaticFiles | None:
     from pathlib import Path
 
-    from starlette.staticfiles import StaticFiles
 
     folder = Path(__file__).parent / "web" / "static"
     return StaticFiles(directory=folder) if folder.is_dir() else None

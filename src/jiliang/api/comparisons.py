@@ -92,7 +92,7 @@ def create_round(body: RoundIn, caller: Caller, session: SessionDep) -> RoundOut
 @router.get("/rounds/{round_id}", name="get", summary="A round with the results the caller may see")
 def get_round(round_id: int, caller: Caller, session: SessionDep) -> dict[str, Any]:
     v = svc.round_view(session, caller, round_id)
-    return _finite(
+    doc: dict[str, Any] = _finite(
         {
             "round": _out(v.round).model_dump(mode="json"),
             "pilot": v.pilot,
@@ -102,6 +102,7 @@ def get_round(round_id: int, caller: Caller, session: SessionDep) -> dict[str, A
             "allowed": list(v.allowed),
         }
     )
+    return doc
 
 
 @router.post("/rounds/{round_id}/results", name="submit", summary="Submit or replace the caller's lab result")

@@ -9,6 +9,8 @@ from typing import Any, NoReturn
 from rich.console import Console
 
 from jiliang.errors import JiliangError
+from jiliang.platform.auth import Principal
+from jiliang.platform.models import Role
 from jiliang.platform.db import Database
 from jiliang.platform.settings import Settings, load_settings
 
@@ -60,3 +62,8 @@ def guard(error: BaseException) -> NoReturn:
     if isinstance(error, (OSError, ValueError, KeyError)):
         fail(f"{type(error).__name__}: {error}")
     fail(f"unexpected {type(error).__name__}: {error}")
+
+
+def system_principal() -> Principal:
+    """The acting user of commands run on the server itself: the regulator's authority, audited as ``cli``."""
+    return Principal(user_id=0, username="cli", role=Role.REGULATOR, org_id=None, display_name="command line")

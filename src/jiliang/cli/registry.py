@@ -9,20 +9,13 @@ from pathlib import Path
 
 import typer
 
-from jiliang.cli.common import console, emit_json, fail, open_db, settings
+from jiliang.cli.common import console, emit_json, fail, open_db, settings, system_principal
 
 app = typer.Typer(
     name="registry", help="Registry of instruments, standards and traceability.", no_args_is_help=True
 )
 import_app = typer.Typer(name="import", help="Import a register from .xlsx or CSV.", no_args_is_help=True)
 app.add_typer(import_app)
-
-
-def _system():  # type: ignore[no-untyped-def]
-    from jiliang.platform.auth import Principal
-    from jiliang.platform.models import Role
-
-    return Principal(user_id=0, username="cli", role=Role.REGULATOR, org_id=None, display_name="command line")
 
 
 def _day(value: str | None) -> date:
@@ -99,7 +92,7 @@ def export(
         fail(f"unknown language {lang!r}; use zh or en")
     db = open_db()
     with db.session(actor="cli") as session:
-        data = export_register(session, _system(), fmt, InstrumentFilter(status=status), lang)
+        data = export_register(session, system_principal(), fmt, InstrumentFilter(status=status), lang)
     out.write_bytes(data)
     console.print(f"wrote {out} ({len(data)} bytes)")
 
@@ -117,7 +110,7 @@ def due(
     days = _days(within)
     db = open_db()
     with db.session(actor="cli") as session:
-        total, exact, rows = due_list(session, _system(), days, _day(as_of), limit=limit)
+        total, exact, rows = due_list(session, system_principal(), days, _day(as_of), limit=limit)
     if json_out:
         emit_json({"total": total, "exact": exact, "within_days": days, "items": rows})
         return
@@ -183,9 +176,9 @@ def trace(
     db = open_db(cfg)
     with db.session(actor="cli") as session:
         if kind == "instrument":
-            result = service.trace_instrument(session, _system(), item_id, ratio)
+            result = service.trace_instrument(session, system_principal(), item_id, ratio)
         elif kind == "standard":
-            result = service.trace_standard(session, _system(), item_id, _day(as_of), ratio)
+            result = service.trace_standard(session, system_principal(), item_id, _day(as_of), ratio)
         elif kind == "verification":
             result = service.trace_verification(session, item_id, ratio)
         else:

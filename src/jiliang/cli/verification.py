@@ -7,20 +7,13 @@ from datetime import UTC, datetime
 
 import typer
 
-from jiliang.cli.common import console, emit_json, fail, open_db
+from jiliang.cli.common import console, emit_json, fail, open_db, system_principal
 
 app = typer.Typer(
     name="verification", help="Verification bookings, work orders and flow.", no_args_is_help=True
 )
 
 STATES = ("requested", "accepted", "declined", "scheduled", "in_progress", "completed", "cancelled")
-
-
-def _system():  # type: ignore[no-untyped-def]
-    from jiliang.platform.auth import Principal
-    from jiliang.platform.models import Role
-
-    return Principal(user_id=0, username="cli", role=Role.REGULATOR, org_id=None, display_name="command line")
 
 
 @app.command("bookings")
@@ -36,7 +29,7 @@ def bookings(
         fail(f"unknown state {state!r}; use one of {', '.join(STATES)}")
     db = open_db()
     with db.session(actor="cli") as session:
-        total, rows = list_bookings(session, _system(), state, limit)
+        total, rows = list_bookings(session, system_principal(), state, limit)
     if json_out:
         emit_json({"total": total, "items": [r.as_dict() for r in rows]})
         return
@@ -81,7 +74,7 @@ def flow(
 
     db = open_db()
     with db.session(actor="cli") as session:
-        f = run(session, _system(), datetime.now(UTC), days)
+        f = run(session, system_principal(), datetime.now(UTC), days)
     if json_out:
         emit_json(asdict(f))
         return

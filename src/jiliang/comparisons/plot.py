@@ -39,7 +39,7 @@ def doe_svg(doc: dict[str, Any], title: str = "") -> str:
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def ypos(v: float) -> float:
-        return TOP + plot_h * (hi - v) / (hi - lo)
+        return float(TOP + plot_h * (hi - v) / (hi - lo))
 
     step = plot_w / max(len(labs), 1)
     parts = [

@@ -76,7 +76,7 @@ def _plot(labs: list[dict[str, Any]], width: float, height: float) -> Any:
     lo, hi = lo - pad, hi + pad
 
     def y(v: float) -> float:
-        return bottom + (height - bottom - top) * (v - lo) / (hi - lo)
+        return float(bottom + (height - bottom - top) * (v - lo) / (hi - lo))
 
     d.add(Line(left, y(0), width, y(0), strokeColor=colors.grey, strokeDashArray=[3, 2]))
     for v in (lo, 0.0, hi):

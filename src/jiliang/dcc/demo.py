@@ -232,7 +232,7 @@ def _issue_from_registry(session: Session, city: Any, keys: Any, per_lab: int = 
 
     count = 0
     for lab_id in sorted(
-        set(session.scalars(select(Verification.lab_id).where(Verification.lab_id.is_not(None))))
+        {i for i in session.scalars(select(Verification.lab_id).where(Verification.lab_id.is_not(None))) if i}
     ):
         rows = session.scalars(
             select(Verification.id)

@@ -25,12 +25,12 @@ def home_figures(session: Session, principal: Principal) -> list[dict[str, Any]]
     run_ids = list(session.scalars(latest))
     if not run_ids:
         return []
-    rows = dict(
+    rows: dict[str, int] = dict(
         session.execute(
             select(MeterResult.status, func.count())
             .where(MeterResult.run_id.in_(run_ids), MeterResult.status.in_(_FLAGGED))
             .group_by(MeterResult.status)
-        ).all()
+        ).tuples().all()
     )
     flagged = sum(rows.values())
     failed = sum(v for k, v in rows.items() if k.startswith("failed_"))

@@ -36,7 +36,7 @@ def seed(session: Session, city: Any, rng: random.Random) -> dict[str, int]:
     )
     result = RunResult()
     settings = EstimationSettings()
-    all_meters = []
+    all_meters: list[Any] = []
     for area in synth_areas(config, np.random.default_rng(rng.getrandbits(63))):
         all_meters.extend(area.meters)
         specs = area_specs(area.meters)[area.area_id]

@@ -185,6 +185,7 @@ def _changes_of(session: Session) -> list[AuditChange]:
         if not isinstance(obj, Audited) or not session.is_modified(obj, include_collections=False):
             continue
         state = inspect(obj)
+        assert state is not None
         before: dict[str, Any] = {}
         after: dict[str, Any] = {}
         for key in _columns(obj):

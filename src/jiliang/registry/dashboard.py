@@ -122,14 +122,14 @@ def home_charts(
     }
     cov = metrics.coverage(session, on)
     ids = dict(session.execute(select(InstrumentType.code, InstrumentType.id)).tuples().all())
-    wanted = [ids[g["code"]] for g in cov.not_covered[:12] if g["code"] in ids]
+    wanted = [ids[str(g["code"])] for g in cov.not_covered[:12] if g["code"] in ids]
     by_type = metrics.counted_by_type(session, wanted)
     gaps = {
         "title": "reg.home.coverage_gaps",
         "bars": [
             {
                 "label": g["name"] if lang == "zh" else g["name_en"],
-                "value": by_type.get(ids.get(g["code"]), 0),
+                "value": by_type.get(ids.get(str(g["code"]), -1), 0),
                 "cls": "bad",
             }
             for g in cov.not_covered[:12]

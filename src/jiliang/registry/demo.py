@@ -281,7 +281,7 @@ def seed(session: Session, city: City, rng: random.Random) -> dict[str, int]:
             parent_of[s] = reference[types[code].quantity]
     for s, code in enterprise:
         parent_of[s] = working[code][0][0]
-    broken = {"expired": [], "missing": [], "ratio": [], "scope": []}
+    broken: dict[str, list[int]] = {"expired": [], "missing": [], "ratio": [], "scope": []}
     candidates = sorted(s for code, lst in working.items() if code not in _UNCOVERED for s, _h in lst)
     rng.shuffle(candidates)
     n_each = 3 if big else 1
@@ -298,7 +298,7 @@ def seed(session: Session, city: City, rng: random.Random) -> dict[str, int]:
             day = date(y, 1 + (s % 12), 1 + (s % 27))
             if day > as_of:
                 continue
-            by = parent
+            by: int | None = parent
             u = row["uncertainty"]
             if s in broken["missing"] and y >= as_of.year - 1:
                 by = None
@@ -399,7 +399,7 @@ def seed(session: Session, city: City, rng: random.Random) -> dict[str, int]:
                     for p in ("10%", "50%", "100%")[: 1 + (k % 3)]
                 ]
                 cert = f"{lab_prefix.get(lab, 'JD')}{day.year}-{vid:07d}"
-                due = add_months(day, period)
+                due: date | None = add_months(day, period)
                 ver_rows.append(
                     {
                         "id": vid,

@@ -384,7 +384,7 @@ def _cells(row: list[Any], spec: tuple[tuple[str, int | None, int, bool], ...]) 
 
 def _text(value: Any, name: str) -> str | None:
     if value is None or value.__class__ is str:
-        return value  # type: ignore[no-any-return]
+        return value
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, str | int | float):
@@ -515,7 +515,7 @@ def _bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> No
             if m is not None and v is not None:
                 c = m.get(v)
                 if c is None:
-                    c = m[v] = procs[k](v)  # type: ignore[misc]
+                    c = m[v] = procs[k](v)
                 v = c
             out.append(v)
         return tuple(out)
@@ -688,7 +688,7 @@ def _store(
     new_owners = [c for c in codes if c not in owners]
     report.owners_created = len(new_owners)
     if new_owners and commit:
-        names = {}
+        names: dict[str, str] = {}
         for r in good:
             names.setdefault(r.owner_code, r.owner_name)
         values = [{"name": names[c][:200], "kind": OrgKind.OTHER.value, "credit_code": c} for c in new_owners]
@@ -732,7 +732,7 @@ def _store(
     for r in good:
         period = r.period_months or periods[r.type_id]
         due = add_months(r.last_verified_on, period) if r.last_verified_on else None
-        values = {
+        fields = {
             "model": r.model,
             "manufacturer": r.manufacturer,
             "accuracy_class": r.accuracy_class,
@@ -746,10 +746,10 @@ def _store(
         owner = owners.get(r.owner_code)
         old = existing.get((owner[0], r.type_id, r.serial_key)) if owner else None
         if old is not None:
-            if all(getattr(old, k) == values[k] for k in _COMPARED):
+            if all(getattr(old, k) == fields[k] for k in _COMPARED):
                 report.unchanged += 1
                 continue
-            changed = {k: v for k, v in values.items() if getattr(old, k) != v}
+            changed = {k: v for k, v in fields.items() if getattr(old, k) != v}
             if r.last_verified_on is None or (
                 old.last_verified_on and r.last_verified_on <= old.last_verified_on
             ):
@@ -771,7 +771,7 @@ def _store(
         if not commit:
             continue
         inserts.append(
-            values
+            fields
             | {
                 "type_id": r.type_id,
                 "owner_id": owner[0] if owner else None,
@@ -797,8 +797,8 @@ def _store(
         conn.exec_driver_sql("PRAGMA cache_size=-131072")
     now = utcnow()
     inst_table = Instrument.__table__
-    for row in inserts:
-        row["created_at"] = now
+    for ins in inserts:
+        ins["created_at"] = now
     _bulk_insert(session, inst_table, inserts)
     new_ids: list[int] = []
     if inserts:

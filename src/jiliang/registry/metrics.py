@@ -120,7 +120,12 @@ def verification_rate(
     if by not in GROUPS:
         raise ValueError(f"group by one of {GROUPS}, not {by!r}")
     sums = {k: (n, ok) for k, n, ok in _grouped(session, on, by, owner_id)}
-    model = {"district": District, "type": InstrumentType, "owner": Organization}[by]
+    models: dict[str, type[District] | type[InstrumentType] | type[Organization]] = {
+        "district": District,
+        "type": InstrumentType,
+        "owner": Organization,
+    }
+    model = models[by]
     top = sorted(sums.items(), key=lambda kv: (-kv[1][0], kv[0] or 0))[:limit]
     keys = [k for k, _ in top if k is not None]
     names: dict[int, tuple[str, str | None]] = {}

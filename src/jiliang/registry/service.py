@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from jiliang.errors import InputError, NotFoundError, PermissionDeniedError
@@ -470,7 +470,7 @@ def list_reference_materials(
 ) -> tuple[int, list[dict[str, Any]]]:
     stmt = select(ReferenceMaterial)
     if not principal.is_regulator:
-        cond = ReferenceMaterial.published.is_(True)
+        cond: ColumnElement[bool] = ReferenceMaterial.published.is_(True)
         if principal.org_id is not None:
             cond = or_(cond, ReferenceMaterial.holder_id == principal.org_id)
         stmt = stmt.where(cond)

@@ -56,7 +56,7 @@ def seed(session: Session, city: Any, rng: random.Random) -> dict[str, int]:
         taken.update(r.id for r in rows)
         request = BookingRequest(
             instrument_ids=tuple(r.id for r in rows),
-            lab_id=institute.org_id,  # type: ignore[arg-type]
+            lab_id=institute.org_id,
             mode="send_in" if rng.random() < 0.7 else "on_site",
             preferred_on=city.as_of + timedelta(days=7 + made),
         )

@@ -116,12 +116,12 @@ def flow(session: Session, principal: Principal, now: datetime, days: int = 7) -
     by_state = dict(
         session.execute(
             select(Booking.state, func.count()).where(Booking.state.in_(OPEN_STATES)).group_by(Booking.state)
-        ).all()
+        ).tuples().all()
     )
     names = dict(
         session.execute(
             select(Organization.id, Organization.name).where(Organization.kind.in_(("institute", "lab")))
-        ).all()
+        ).tuples().all()
     )
     cutoff = now - timedelta(days=days)
     old = session.execute(
@@ -133,7 +133,7 @@ def flow(session: Session, principal: Principal, now: datetime, days: int = 7) -
     owners = dict(
         session.execute(
             select(Organization.id, Organization.name).where(Organization.id.in_([r.owner_id for r in old]))
-        ).all()
+        ).tuples().all()
     )
     waiting = tuple(
         Waiting(r.id, r.state, owners.get(r.owner_id, ""), names.get(r.lab_id, ""), (now - r.created_at).days)

@@ -139,8 +139,8 @@ async def login_submit(
         return page(
             request, "login.html", principal, status=exc.status, error="login.failed", next=_safe_next(next)
         )
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
+    redirect = RedirectResponse(_safe_next(next), status_code=303)
+    redirect.set_cookie(
         TOKEN_COOKIE,
         result.token,
         httponly=True,
@@ -148,7 +148,7 @@ async def login_submit(
         secure=secure_cookies(request),
         max_age=settings.token_ttl_days * 86400,
     )
-    return response
+    return redirect
 
 
 def _logged_out() -> Response:

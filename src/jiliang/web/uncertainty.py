@@ -84,7 +84,7 @@ def _histogram(ev: Any, k: int) -> dict[str, Any] | None:
     width, height = 600.0, 220.0
 
     def x(v: float) -> float:
-        return round((v - lo) / (hi - lo) * width, 2)
+        return round(float((v - lo) / (hi - lo) * width), 2)
 
     def y(d: float) -> float:
         return round(height - d / top * (height - 10), 2)

@@ -339,7 +339,7 @@ async def result_submit(
         )
     except JiliangError as exc:
         session.rollback()
-        values = {k: str(v) for k, v in form.items() if k != "standard_ids"}
+        values: dict[str, str | list[str]] = {k: str(v) for k, v in form.items() if k != "standard_ids"}
         values["standard_ids"] = [str(s) for s in form.getlist("standard_ids")]
         return _result_page(
             request,
