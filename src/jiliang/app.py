@@ -21,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 
 from jiliang import __version__
 from jiliang.platform import audit
+from jiliang.platform.clock import Clock
 from jiliang.platform.db import Database
 from jiliang.platform.settings import Settings
 from jiliang.platform.throttle import LoginThrottle
@@ -71,10 +72,12 @@ def _operation_id(route: APIRoute) -> str:
     return f"{tag}-{route.name}"
 
 
-def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
+def create_app(settings: Settings, db: Database | None = None, clock: Clock | None = None) -> FastAPI:
     """Build the ASGI app for ``settings``. Nothing happens at import time.
 
     ``db`` may be handed in (tests share one); by default it is opened from the settings.
+    ``clock`` pins the time pages and routes see (tests); by default the running clock in the
+    settings' time zone.
     """
     from fastapi import Depends
 
@@ -100,6 +103,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = db or Database.from_settings(settings)
+    app.state.clock = clock or Clock.in_zone(settings.timezone)
     app.state.login_throttle = login_throttle(settings)
     install_error_handlers(app)
     install_openapi(app)
@@ -163,7 +167,6 @@ def _install_login_redirect(app: FastAPI) -> None:
 
 def _static_app() -> StaticFiles | None:
     from pathlib import Path
-
 
     folder = Path(__file__).parent / "web" / "static"
     return StaticFiles(directory=folder) if folder.is_dir() else None

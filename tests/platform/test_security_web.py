@@ -48,7 +48,7 @@ def test_cross_site_form_post_is_refused_with_a_console_page(client, seeded):
     assert ids
     import datetime as dt
 
-    on = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    on = (client.app.state.clock.today() + dt.timedelta(days=3)).isoformat()
     booking = {"action": "book", "ids": ids, "on": on, "within": "90"}
     booked_before = client.get("/registry/due?within=90", headers=HTML).text.count("已预约")
     # what a page on another site can make the browser send: the cookies, no token

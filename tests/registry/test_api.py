@@ -186,7 +186,7 @@ def test_due_book_notify(client, auth_headers):
     in_use = [i["id"] for i in due["items"] if i["status"] in ("in_use", "overdue", "blocked")][:2]
     import datetime as dt
 
-    on = (dt.date.today() + dt.timedelta(days=7)).isoformat()
+    on = (client.app.state.clock.today() + dt.timedelta(days=7)).isoformat()
     r = client.post("/api/registry/book", headers=h, json={"ids": in_use, "on": on})
     assert r.json() == {"count": len(in_use)}
     _error_shape(client.post("/api/registry/book", headers=h, json={"ids": [], "on": on}), 422)
@@ -236,12 +236,11 @@ def test_bad_ids(client, auth_headers, path):
 
 
 def test_lab_records_a_result_and_the_instrument_follows(client, auth_headers):
-    import datetime as dt
 
     reg = auth_headers("regulator")
     item = client.get("/api/registry/instruments?status=blocked&limit=1", headers=reg).json()["items"][0]
     std = client.get("/api/registry/standards?level=public&limit=1", headers=reg).json()["items"][0]
-    today = dt.date.today().isoformat()
+    today = client.app.state.clock.today().isoformat()
     body = {
         "verified_on": today,
         "result": "pass",

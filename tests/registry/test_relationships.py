@@ -72,9 +72,9 @@ def _standard(session, holder: int | None, *, published: bool, level: str = "ent
     return s.id
 
 
-def _body(standard_ids: list[int]) -> dict:
+def _body(standard_ids: list[int], on: date) -> dict:
     return {
-        "verified_on": date.today().isoformat(),
+        "verified_on": on.isoformat(),
         "result": "pass",
         "certificate_no": "JD-REL-1",
         "standard_ids": standard_ids,
@@ -94,7 +94,12 @@ def test_a_lab_cannot_record_on_another_labs_instrument_nor_read_it_after(client
         inst_id, before = inst.id, s.scalar(select(func.count(Verification.id)))
     h = auth_headers("lab")
     _error(
-        client.post(f"/api/registry/instruments/{inst_id}/verifications", json=_body([std]), headers=h), 404
+        client.post(
+            f"/api/registry/instruments/{inst_id}/verifications",
+            json=_body([std], client.app.state.clock.today()),
+            headers=h,
+        ),
+        404,
     )
     _error(client.get(f"/api/registry/instruments/{inst_id}", headers=h), 404)
     _error(client.get(f"/api/registry/instruments/{inst_id}/trace", headers=h), 404)
@@ -103,7 +108,7 @@ def test_a_lab_cannot_record_on_another_labs_instrument_nor_read_it_after(client
     # the lab that has the relationship may record, and the regulator always
     ok = client.post(
         f"/api/registry/instruments/{inst_id}/verifications",
-        json=_body([std]),
+        json=_body([std], client.app.state.clock.today()),
         headers=auth_headers("regulator"),
     )
     assert ok.status_code == 201, ok.text
@@ -120,7 +125,10 @@ def test_a_lab_cites_only_its_own_public_or_published_standards(client, auth_hea
         before = s.scalar(select(func.count(Verification.id)))
     h = auth_headers("lab")
     url = f"/api/registry/instruments/{inst_id}/verifications"
-    body = _error(client.post(url, json=_body([own_hidden, hidden, 10**9]), headers=h), 422)
+    body = _error(
+        client.post(url, json=_body([own_hidden, hidden, 10**9], client.app.state.clock.today()), headers=h),
+        422,
+    )
     assert body["code"] == "invalid_input"
     named = {e["field"]: e["message"] for e in body["errors"]}
     assert named == {
@@ -129,11 +137,15 @@ def test_a_lab_cites_only_its_own_public_or_published_standards(client, auth_hea
     }
     with store.session(actor="test") as s:
         assert s.scalar(select(func.count(Verification.id))) == before  # nothing half-saved
-    r = client.post(url, json=_body([own_hidden, public, published]), headers=h)
+    r = client.post(
+        url, json=_body([own_hidden, public, published], client.app.state.clock.today()), headers=h
+    )
     assert r.status_code == 201, r.text
     assert {x["id"] for x in r.json()["standards"]} == {own_hidden, public, published}
     # the regulator may cite any standard
-    r = client.post(url, json=_body([hidden]), headers=auth_headers("regulator"))
+    r = client.post(
+        url, json=_body([hidden], client.app.state.clock.today()), headers=auth_headers("regulator")
+    )
     assert r.status_code == 201, r.text
 
 
@@ -160,7 +172,11 @@ def test_an_authorised_scope_lets_a_lab_act_on_instruments_of_those_types(client
     )
     assert r.status_code == 200 and r.json()["authorised_type_codes"] == [type_code]
     assert client.get(f"/api/registry/instruments/{inst_id}", headers=h).status_code == 200
-    r = client.post(f"/api/registry/instruments/{inst_id}/verifications", json=_body([std]), headers=h)
+    r = client.post(
+        f"/api/registry/instruments/{inst_id}/verifications",
+        json=_body([std], client.app.state.clock.today()),
+        headers=h,
+    )
     assert r.status_code == 201, r.text
 
 
@@ -276,7 +292,14 @@ def test_ids_beyond_the_range_in_bodies_are_invalid_input(client, auth_headers):
     h = auth_headers("regulator")
     body = _error(client.post("/api/registry/book", json={"ids": [BIG], "on": "2030-01-01"}, headers=h), 422)
     assert body["errors"][0]["field"] == "ids.0"
-    _error(client.post("/api/registry/instruments/1/verifications", json=_body([BIG]), headers=h), 422)
+    _error(
+        client.post(
+            "/api/registry/instruments/1/verifications",
+            json=_body([BIG], client.app.state.clock.today()),
+            headers=h,
+        ),
+        422,
+    )
     _error(
         client.post(
             "/api/users",

@@ -119,7 +119,7 @@ def test_due_list_bulk_book_and_notify(client, seeded):
     assert ids
     import datetime as dt
 
-    on = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    on = (client.app.state.clock.today() + dt.timedelta(days=3)).isoformat()
     r = client.post(
         "/registry/due",
         data={"action": "book", "ids": ids, "on": on, "within": "90", **tok(client)},

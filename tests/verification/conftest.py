@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
+
+from jiliang.platform.clock import Clock
 
 LAB_ORG = 5  # "lab" demo user: 精测校准, covers price scales and truck scales
 INSTITUTE_ORG = 2
@@ -20,7 +22,8 @@ def settings(settings, platform_ca):  # type: ignore[no-untyped-def]
 
 
 def soon(days: int = 7) -> str:
-    return (date.today() + timedelta(days=days)).isoformat()
+    """A day ``days`` after the app's today (the test apps run on the machine's clock in its zone)."""
+    return (Clock().today() + timedelta(days=days)).isoformat()
 
 
 def instruments_of(client, headers, status: str = "in_use") -> list[int]:  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ and the stateless evaluations of the command line (reference value and DoEs, PT 
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from jiliang import comparisons as svc
-from jiliang.api.deps import Caller, SessionDep
+from jiliang.api.deps import Caller, ClockDep, SessionDep
 from jiliang.errors import NotFoundError
 
 router = APIRouter(prefix="/comparisons", tags=["comparisons"])
@@ -74,7 +74,7 @@ def list_rounds(caller: Caller, session: SessionDep) -> list[RoundOut]:
 
 
 @router.post("/rounds", name="create", status_code=201, summary="Create a round piloted by the caller's lab")
-def create_round(body: RoundIn, caller: Caller, session: SessionDep) -> RoundOut:
+def create_round(clock: ClockDep, body: RoundIn, caller: Caller, session: SessionDep) -> RoundOut:
     return _out(
         svc.create_round(
             session,
@@ -83,7 +83,7 @@ def create_round(body: RoundIn, caller: Caller, session: SessionDep) -> RoundOut
             measurand=body.measurand,
             unit=body.unit,
             participant_org_ids=body.participants,
-            now=datetime.now(UTC),
+            now=clock.now(),
             pilot_org_id=body.pilot_org_id,
         )
     )
@@ -106,9 +106,11 @@ def get_round(round_id: int, caller: Caller, session: SessionDep) -> dict[str, A
 
 
 @router.post("/rounds/{round_id}/results", name="submit", summary="Submit or replace the caller's lab result")
-def submit(round_id: int, body: ResultIn, caller: Caller, session: SessionDep) -> dict[str, Any]:
+def submit(
+    clock: ClockDep, round_id: int, body: ResultIn, caller: Caller, session: SessionDep
+) -> dict[str, Any]:
     s = svc.submit_result(
-        session, caller, round_id, value=body.value, U=body.U, k=body.k, dof=body.dof, now=datetime.now(UTC)
+        session, caller, round_id, value=body.value, U=body.U, k=body.k, dof=body.dof, now=clock.now()
     )
     return {"round_id": s.round_id, "org_id": s.org_id, "value": s.value, "U": s.U, "k": s.k, "dof": s.dof}
 
@@ -116,8 +118,8 @@ def submit(round_id: int, body: ResultIn, caller: Caller, session: SessionDep) -
 @router.post(
     "/rounds/{round_id}/close", name="close", summary="Close the round (pilot): results become visible"
 )
-def close(round_id: int, caller: Caller, session: SessionDep) -> RoundOut:
-    return _out(svc.close_round(session, caller, round_id, datetime.now(UTC)))
+def close(clock: ClockDep, round_id: int, caller: Caller, session: SessionDep) -> RoundOut:
+    return _out(svc.close_round(session, caller, round_id, clock.now()))
 
 
 @router.post(
@@ -136,14 +138,16 @@ def evaluate(round_id: int, body: EvaluateIn, caller: Caller, session: SessionDe
 @router.post(
     "/rounds/{round_id}/publish", name="publish", summary="Publish the round with the chosen estimator"
 )
-def publish(round_id: int, body: EvaluateIn, caller: Caller, session: SessionDep) -> RoundOut:
+def publish(
+    clock: ClockDep, round_id: int, body: EvaluateIn, caller: Caller, session: SessionDep
+) -> RoundOut:
     return _out(
         svc.publish_round(
             session,
             caller,
             round_id,
             body.estimator,
-            datetime.now(UTC),
+            clock.now(),
             seed=body.seed,
             excluded=body.exclude,
         )

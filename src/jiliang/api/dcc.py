@@ -15,7 +15,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from jiliang.api.deps import Caller, DbId, PageDep, SessionDep, settings_of
+from jiliang.api.deps import Caller, ClockDep, DbId, PageDep, SessionDep, settings_of
 from jiliang.dcc.service import UPLOAD_MAX_BYTES as SERVICE_UPLOAD_MAX_BYTES
 from jiliang.errors import InputError, PermissionDeniedError, TooLargeError
 from jiliang.platform.models import Role
@@ -233,7 +233,9 @@ def _own_lab(caller: Any, row: Any) -> None:
 
 
 @router.post("", name="issue", status_code=201, summary="Issue and sign a certificate (lab)")
-def issue_certificate(body: IssueIn, caller: Caller, session: SessionDep, request: Request) -> CertificateOut:
+def issue_certificate(
+    clock: ClockDep, body: IssueIn, caller: Caller, session: SessionDep, request: Request
+) -> CertificateOut:
     from jiliang.dcc.service import check_parties, issue
     from jiliang.dcc.trust import issuing_keys
     from jiliang.platform.models import Organization
@@ -264,7 +266,7 @@ def issue_certificate(body: IssueIn, caller: Caller, session: SessionDep, reques
         customer_org_id=parties.customer_org_id,
         instrument_ref=parties.instrument_ref,
         calibration_record_ref=body.calibration_record_ref,
-        now=datetime.now(UTC),
+        now=clock.now(),
     )
     return _out(row)
 
@@ -286,7 +288,12 @@ class FromRecordIn(BaseModel):
     summary="Issue and sign the certificate of a registry calibration record (the lab that made it)",
 )
 def issue_from_registry_record(
-    verification_id: DbId, body: FromRecordIn, caller: Caller, session: SessionDep, request: Request
+    clock: ClockDep,
+    verification_id: DbId,
+    body: FromRecordIn,
+    caller: Caller,
+    session: SessionDep,
+    request: Request,
 ) -> CertificateOut:
     from jiliang.dcc.from_registry import IssueContext, issue_from_record
     from jiliang.dcc.trust import issuing_keys
@@ -294,7 +301,7 @@ def issue_from_registry_record(
     caller.require(Role.LAB)
     if caller.org_id is None:
         raise PermissionDeniedError("the caller belongs to no laboratory")
-    now = datetime.now(UTC)
+    now = clock.now()
     row = issue_from_record(
         session,
         verification_id,
@@ -329,10 +336,10 @@ def list_certificates(
 
 
 @router.get("/verify/{number}", name="public_status", summary="Public status of a certificate (no login)")
-def public_status(number: Number, session: SessionDep) -> PublicStatusOut:
+def public_status(clock: ClockDep, number: Number, session: SessionDep) -> PublicStatusOut:
     from jiliang.dcc.service import public_status as run
 
-    return PublicStatusOut(**run(session, number, date.today()))
+    return PublicStatusOut(**run(session, number, clock.today()))
 
 
 async def _upload(request: Request) -> bytes:
@@ -362,6 +369,7 @@ async def validate_upload(request: Request) -> dict[str, Any]:
 
 @router.post("/verify", name="verify_upload", summary="Verify an uploaded signed DCC XML (no login)")
 async def verify_upload(
+    clock: ClockDep,
     request: Request,
     at: Annotated[date | None, Query(description="Validation date (default: timestamp, else now)")] = None,
 ) -> dict[str, Any]:
@@ -375,7 +383,7 @@ async def verify_upload(
 
     def run() -> dict[str, Any]:
         with get_db(request).sessionmaker() as session:
-            return verify_file(session, data, settings_of(request), now=datetime.now(UTC), at=when)
+            return verify_file(session, data, settings_of(request), now=clock.now(), at=when)
 
     return await run_in_threadpool(run)
 
@@ -410,6 +418,7 @@ def download_xml(number: Number, caller: Caller, session: SessionDep) -> Respons
     responses={200: {"content": {"application/pdf": {}}}},
 )
 def download_pdf(
+    clock: ClockDep,
     number: Number,
     caller: Caller,
     session: SessionDep,
@@ -426,7 +435,7 @@ def download_pdf(
         from_xml(row.signed_xml),
         lang=lang,
         base_url=base_url(settings.public_base_url, str(request.base_url)),
-        signature=signature_of(row.signed_xml, settings, now=datetime.now(UTC)),
+        signature=signature_of(row.signed_xml, settings, now=clock.now()),
         font=settings.dcc_pdf_font,
     )
     return Response(
@@ -444,6 +453,7 @@ def download_pdf(
     responses={200: {"content": {"text/html": {}}}},
 )
 def view_html(
+    clock: ClockDep,
     number: Number,
     caller: Caller,
     session: SessionDep,
@@ -460,7 +470,7 @@ def view_html(
         from_xml(row.signed_xml),
         lang=lang,
         base_url=base_url(settings.public_base_url, str(request.base_url)),
-        signature=signature_of(row.signed_xml, settings, now=datetime.now(UTC)),
+        signature=signature_of(row.signed_xml, settings, now=clock.now()),
     )
     return Response(
         page,
@@ -470,20 +480,22 @@ def view_html(
 
 
 @router.post("/{number}/revoke", name="revoke", summary="Revoke a certificate with a reason (issuing lab)")
-def revoke_certificate(number: Number, body: ReasonIn, caller: Caller, session: SessionDep) -> CertificateOut:
+def revoke_certificate(
+    clock: ClockDep, number: Number, body: ReasonIn, caller: Caller, session: SessionDep
+) -> CertificateOut:
     from jiliang.dcc.service import get_certificate, revoke
 
     _own_lab(caller, get_certificate(session, number))
-    return _out(revoke(session, number, body.reason, now=datetime.now(UTC)))
+    return _out(revoke(session, number, body.reason, now=clock.now()))
 
 
 @router.post(
     "/{number}/supersede", name="supersede", summary="Mark superseded by a newer certificate (issuing lab)"
 )
 def supersede_certificate(
-    number: Number, body: SupersedeIn, caller: Caller, session: SessionDep
+    clock: ClockDep, number: Number, body: SupersedeIn, caller: Caller, session: SessionDep
 ) -> CertificateOut:
     from jiliang.dcc.service import get_certificate, supersede
 
     _own_lab(caller, get_certificate(session, number))
-    return _out(supersede(session, number, body.by, body.reason, now=datetime.now(UTC)))
+    return _out(supersede(session, number, body.by, body.reason, now=clock.now()))

@@ -11,6 +11,7 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from jiliang.platform.auth import ANONYMOUS, Principal, bearer_token, resolve_token
+from jiliang.platform.clock import Clock
 from jiliang.platform.db import Database
 from jiliang.platform.models import Role
 from jiliang.platform.settings import Settings
@@ -54,6 +55,11 @@ DbId = Annotated[int, Ge(1), Le(DB_INT_MAX)]
 def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+def clock_of(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
 
 
 def get_db(request: Request) -> Database:
@@ -160,5 +166,6 @@ def paging(
 Caller = Annotated[Principal, Depends(get_principal)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 DB = Annotated[Database, Depends(get_db)]
+ClockDep = Annotated[Clock, Depends(clock_of)]
 PageDep = Annotated[Page, Depends(paging)]
 Regulator = Annotated[Principal, Depends(require_role(Role.REGULATOR))]

@@ -16,7 +16,7 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from jiliang.api.deps import Caller, DbId, PageDep, Regulator, SessionDep, settings_of
+from jiliang.api.deps import Caller, ClockDep, DbId, PageDep, Regulator, SessionDep, settings_of
 from jiliang.errors import NotFoundError, TooLargeError
 from jiliang.platform.models import Role
 
@@ -84,14 +84,14 @@ class TypeIn(BaseModel):
 
 
 @router.get("/types", name="list_types", summary="Instrument types (the catalogue and city additions)")
-def list_types(session: SessionDep) -> list[dict[str, Any]]:
+def list_types(clock: ClockDep, session: SessionDep) -> list[dict[str, Any]]:
     from sqlalchemy import select
 
     from jiliang.registry import catalogue
     from jiliang.registry.models import InstrumentType
 
     if session.scalar(select(InstrumentType.id).limit(1)) is None:
-        catalogue.sync(session, date.today())  # a fresh database: load the catalogue in force
+        catalogue.sync(session, clock.today())  # a fresh database: load the catalogue in force
     return [
         {
             "id": t.id,
@@ -111,10 +111,10 @@ def list_types(session: SessionDep) -> list[dict[str, Any]]:
 
 
 @router.post("/types", name="add_type", status_code=201, summary="Add a city type to the catalogue")
-def add_type(body: TypeIn, _: Regulator, session: SessionDep) -> dict[str, Any]:
+def add_type(clock: ClockDep, body: TypeIn, _: Regulator, session: SessionDep) -> dict[str, Any]:
     from jiliang.registry.service import add_city_type
 
-    t = add_city_type(session, **body.model_dump(), effective_from=date.today())
+    t = add_city_type(session, **body.model_dump(), effective_from=clock.today())
     return {"id": t.id, "code": t.code, "edition": t.edition}
 
 
@@ -176,23 +176,25 @@ class RetireIn(BaseModel):
 
 
 @router.post("/instruments", name="create_instrument", summary="Register one instrument", status_code=201)
-def create_instrument(body: InstrumentIn, caller: Caller, session: SessionDep) -> dict[str, Any]:
+def create_instrument(
+    clock: ClockDep, body: InstrumentIn, caller: Caller, session: SessionDep
+) -> dict[str, Any]:
     from jiliang.registry.editing import create_instrument as run
     from jiliang.registry.service import instrument_detail
 
     fields = body.model_dump(exclude={"owner_id"}, exclude_none=True)
     fields = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in fields.items()}
-    iid = run(session, caller, fields, today=date.today(), owner_id=body.owner_id)
+    iid = run(session, caller, fields, today=clock.today(), owner_id=body.owner_id)
     return instrument_detail(session, caller, iid)
 
 
 @router.patch("/instruments/{instrument_id}", name="update_instrument", summary="Change an instrument")
 def update_instrument(
-    instrument_id: DbId, body: InstrumentPatch, caller: Caller, session: SessionDep
+    clock: ClockDep, instrument_id: DbId, body: InstrumentPatch, caller: Caller, session: SessionDep
 ) -> dict[str, Any]:
     from jiliang.registry.editing import update_instrument as run
 
-    return run(session, caller, instrument_id, body.model_dump(exclude_unset=True), today=date.today())
+    return run(session, caller, instrument_id, body.model_dump(exclude_unset=True), today=clock.today())
 
 
 @router.post("/instruments/{instrument_id}/retire", name="retire_instrument", summary="Retire an instrument")
@@ -229,7 +231,7 @@ def trace_instrument(
     summary="Record a verification or calibration result (labs, regulator)",
 )
 def record_verification(
-    instrument_id: DbId, body: VerificationIn, caller: Caller, session: SessionDep
+    clock: ClockDep, instrument_id: DbId, body: VerificationIn, caller: Caller, session: SessionDep
 ) -> dict[str, Any]:
     from jiliang.registry.service import ErrorFound, record_with_context
     from jiliang.registry.service import record_verification as run
@@ -240,7 +242,7 @@ def record_verification(
         caller,
         instrument_id,
         verified_on=body.verified_on,
-        today=date.today(),
+        today=clock.today(),
         result=body.result,
         certificate_no=body.certificate_no,
         standard_ids=body.standard_ids,
@@ -278,12 +280,17 @@ def get_standard(standard_id: DbId, caller: Caller, session: SessionDep) -> dict
 
 @router.get("/standards/{standard_id}/trace", name="trace_standard", summary="Chain above a standard")
 def trace_standard(
-    standard_id: DbId, caller: Caller, session: SessionDep, request: Request, on: date | None = None
+    clock: ClockDep,
+    standard_id: DbId,
+    caller: Caller,
+    session: SessionDep,
+    request: Request,
+    on: date | None = None,
 ) -> dict[str, Any]:
     from jiliang.registry.service import trace_standard as run
 
     ratio = settings_of(request).uncertainty_ratio_min
-    return run(session, caller, standard_id, on or date.today(), ratio).as_dict()
+    return run(session, caller, standard_id, on or clock.today(), ratio).as_dict()
 
 
 @router.get("/reference-materials", name="list_reference_materials", summary="Certified reference materials")
@@ -348,6 +355,7 @@ async def _read_upload(upload: UploadFile, limit: int) -> bytes:
     "/import", name="import_instruments", summary="Import a register (.xlsx or CSV); returns the report"
 )
 async def import_instruments(
+    clock: ClockDep,
     request: Request,
     caller: Caller,
     file: Annotated[UploadFile, File(description="The register, .xlsx or .csv")],
@@ -368,7 +376,7 @@ async def import_instruments(
                 session,
                 data,
                 file.filename or "",
-                today=date.today(),
+                today=clock.today(),
                 max_bytes=cfg.import_max_bytes,
                 commit=not dry_run,
                 owner_id=owner_id,
@@ -420,6 +428,7 @@ def export(
 
 @router.get("/due", name="due", summary="Instruments due within N days, and overdue ones")
 def due(
+    clock: ClockDep,
     caller: Caller,
     session: SessionDep,
     page: PageDep,
@@ -427,35 +436,35 @@ def due(
 ) -> InstrumentPage:
     from jiliang.registry.service import due_list
 
-    total, exact, rows = due_list(session, caller, within, date.today(), page.limit, page.offset)
+    total, exact, rows = due_list(session, caller, within, clock.today(), page.limit, page.offset)
     return InstrumentPage(total=total, exact=exact, items=rows)
 
 
 @router.post("/book", name="book", summary="Book verification: the instruments become booked")
-def book(body: BookIn, caller: Caller, session: SessionDep) -> CountOut:
+def book(clock: ClockDep, body: BookIn, caller: Caller, session: SessionDep) -> CountOut:
     from jiliang.registry.service import book as run
 
     caller.require(Role.REGULATOR, Role.ENTERPRISE)
-    return CountOut(count=run(session, caller, body.ids, body.on, date.today(), body.lab_id))
+    return CountOut(count=run(session, caller, body.ids, body.on, clock.today(), body.lab_id))
 
 
 @router.post("/notify", name="notify", summary="Send a notice to the owners of instruments")
-def notify(body: NotifyIn, caller: Caller, session: SessionDep) -> CountOut:
+def notify(clock: ClockDep, body: NotifyIn, caller: Caller, session: SessionDep) -> CountOut:
     from jiliang.registry.service import notify as run
 
     caller.require(Role.REGULATOR, Role.LAB)
-    return CountOut(count=run(session, caller, body.ids, date.today(), body.note))
+    return CountOut(count=run(session, caller, body.ids, clock.today(), body.note))
 
 
 @router.post("/status-job", name="status_job", summary="Run the overdue/blocked transitions and reminders")
-def status_job(_: Regulator, session: SessionDep, on: date | None = None) -> dict[str, Any]:
+def status_job(clock: ClockDep, _: Regulator, session: SessionDep, on: date | None = None) -> dict[str, Any]:
     from jiliang.registry.service import run_status_job
 
-    return run_status_job(session, on or date.today()).as_dict()
+    return run_status_job(session, on or clock.today()).as_dict()
 
 
 @router.get("/metrics", name="metrics", summary="受检率, 建标覆盖率 with gaps, standards by level")
-def metrics(_: Regulator, session: SessionDep, on: date | None = None) -> dict[str, Any]:
+def metrics(clock: ClockDep, _: Regulator, session: SessionDep, on: date | None = None) -> dict[str, Any]:
     from jiliang.registry.metrics import summary
 
-    return summary(session, on or date.today())
+    return summary(session, on or clock.today())

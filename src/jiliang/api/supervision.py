@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from jiliang.api.deps import Caller, Regulator, SessionDep
+from jiliang.api.deps import Caller, ClockDep, Regulator, SessionDep
 from jiliang.supervision import credit, service
 
 router = APIRouter(prefix="/supervision", tags=["supervision"])
@@ -103,10 +103,6 @@ def _task_out(t: Any) -> dict[str, Any]:
     }
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 @router.get("/plans", name="plans", summary="Inspection plans (the public sees published ones)")
 def list_plans(caller: Caller, session: SessionDep) -> list[dict[str, Any]]:
     return [_plan_out(p) for p in service.list_plans(session, caller)]
@@ -154,17 +150,21 @@ def plan_file(
 @router.post(
     "/plans/{plan_id}/commit", name="commit", summary="Freeze the lists and publish the seed commitment"
 )
-def commit(plan_id: PlanId, body: CommitIn, caller: Regulator, session: SessionDep) -> dict[str, Any]:
+def commit(
+    clock: ClockDep, plan_id: PlanId, body: CommitIn, caller: Regulator, session: SessionDep
+) -> dict[str, Any]:
     return _plan_out(
-        service.commit_plan(session, caller, plan_id, _now(), body.seed_commitment, body.public_value)
+        service.commit_plan(session, caller, plan_id, clock.now(), body.seed_commitment, body.public_value)
     )
 
 
 @router.post("/plans/{plan_id}/draw", name="draw", summary="Run the draw, reveal the seed, assign tasks")
-def run_draw(plan_id: PlanId, body: DrawIn, caller: Regulator, session: SessionDep) -> dict[str, Any]:
+def run_draw(
+    clock: ClockDep, plan_id: PlanId, body: DrawIn, caller: Regulator, session: SessionDep
+) -> dict[str, Any]:
     import json
 
-    row = service.run_draw(session, caller, plan_id, _now(), body.seed)
+    row = service.run_draw(session, caller, plan_id, clock.now(), body.seed)
     return {"draw_id": row.id, "record": json.loads(row.record_json)}
 
 
@@ -202,9 +202,11 @@ def record_result(
 
 
 @router.post("/credit/recompute", name="recompute_credit", summary="Classify every enterprise by the rules")
-def recompute(caller: Regulator, session: SessionDep, on: date | None = None) -> dict[str, Any]:
+def recompute(
+    clock: ClockDep, caller: Regulator, session: SessionDep, on: date | None = None
+) -> dict[str, Any]:
     rules, data = credit.load_rules()
-    counts = credit.recompute_classes(session, caller, on or date.today())
+    counts = credit.recompute_classes(session, caller, on or clock.today())
     return {"edition": rules.edition, "issuer": data.get("issuer"), "classes": counts}
 
 
@@ -264,10 +266,11 @@ def submit_commitment(body: CommitmentIn, caller: Caller, session: SessionDep) -
 
 @router.post("/commitments/{commitment_id}/review", name="review_commitment", summary="Publish or reject")
 def review_commitment(
+    clock: ClockDep,
     commitment_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     body: ReviewIn,
     caller: Regulator,
     session: SessionDep,
 ) -> dict[str, Any]:
-    row = credit.review_commitment(session, caller, commitment_id, body.accept, date.today(), body.note)
+    row = credit.review_commitment(session, caller, commitment_id, body.accept, clock.today(), body.note)
     return {"id": row.id, "status": row.status, "published_on": row.published_on}

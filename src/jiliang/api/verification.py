@@ -8,13 +8,13 @@ submitting the same key twice returns the first booking.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from jiliang.api.deps import Caller, PageDep, Regulator, SessionDep, settings_of
+from jiliang.api.deps import Caller, ClockDep, PageDep, Regulator, SessionDep, settings_of
 
 router = APIRouter(prefix="/verification", tags=["verification"])
 
@@ -22,10 +22,6 @@ BookingState = Literal[
     "requested", "accepted", "declined", "scheduled", "in_progress", "completed", "cancelled"
 ]
 OrderState = Literal["open", "assigned", "in_progress", "done", "cancelled"]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class BookingIn(BaseModel):
@@ -104,6 +100,7 @@ def list_verifiers(
 
 @router.post("/bookings", name="create_booking", status_code=201, summary="Book verification (owner)")
 def create_booking(
+    clock: ClockDep,
     body: BookingIn,
     caller: Caller,
     session: SessionDep,
@@ -121,7 +118,7 @@ def create_booking(
         body.note,
         idempotency_key or body.idempotency_key,
     )
-    return run(session, caller, req, _now()).as_dict()
+    return run(session, caller, req, clock.now()).as_dict()
 
 
 @router.get("/bookings", name="list_bookings", summary="Bookings the caller may see, newest first")
@@ -175,7 +172,7 @@ def notice_pdf(booking_id: int, instrument_id: int, caller: Caller, session: Ses
     summary="Record one instrument's result (verifier): pass → signed certificate, fail → notice",
 )
 def record_result(
-    booking_id: int, body: ResultIn, caller: Caller, session: SessionDep, request: Request
+    clock: ClockDep, booking_id: int, body: ResultIn, caller: Caller, session: SessionDep, request: Request
 ) -> dict[str, Any]:
     from jiliang.dcc.trust import issuing_keys
     from jiliang.verification import MeasuredPoint, ResultInput
@@ -194,7 +191,7 @@ def record_result(
         acknowledge_warnings=body.acknowledge_warnings,
     )
     keys = issuing_keys(settings_of(request))
-    return run(session, caller, booking_id, ri, now=_now(), keys=keys).as_dict()
+    return run(session, caller, booking_id, ri, now=clock.now(), keys=keys).as_dict()
 
 
 @router.post(
@@ -203,6 +200,7 @@ def record_result(
     summary="Accept, decline, schedule, start, cancel or reassign a booking",
 )
 def booking_action(
+    clock: ClockDep,
     booking_id: int,
     action: Literal["accept", "decline", "schedule", "start", "cancel", "reassign"],
     body: ActionIn,
@@ -216,7 +214,7 @@ def booking_action(
         caller,
         booking_id,
         action,
-        now=_now(),
+        now=clock.now(),
         reason=body.reason,
         on=body.on,
         lab_id=body.lab_id,
@@ -255,6 +253,7 @@ def list_work_orders(
     summary="Assign, start, finish (with the outcome) or cancel a work order",
 )
 def work_order_action(
+    clock: ClockDep,
     work_order_id: int,
     action: Literal["assign", "start", "finish", "cancel"],
     body: WorkOrderActionIn,
@@ -268,7 +267,7 @@ def work_order_action(
         caller,
         work_order_id,
         action,
-        now=_now(),
+        now=clock.now(),
         assignee_org_id=body.assignee_org_id,
         assignee=body.assignee,
         confirmed=body.confirmed,
@@ -278,10 +277,10 @@ def work_order_action(
 
 
 @router.get("/inbox", name="inbox", summary="What needs the caller's action")
-def inbox(caller: Caller, session: SessionDep) -> dict[str, Any]:
+def inbox(clock: ClockDep, caller: Caller, session: SessionDep) -> dict[str, Any]:
     from jiliang.verification import inbox as run
 
-    box = run(session, caller, _now().date())
+    box = run(session, caller, clock.now().date())
     return {
         "count": box.count,
         "bookings": [b.as_dict() for b in box.bookings],
@@ -292,10 +291,10 @@ def inbox(caller: Caller, session: SessionDep) -> dict[str, Any]:
 
 @router.get("/flow", name="flow", summary="City-wide flow: waiting bookings, turnaround per verifier")
 def flow(
-    caller: Regulator, session: SessionDep, days: Annotated[int, Query(ge=0, le=365)] = 7
+    clock: ClockDep, caller: Regulator, session: SessionDep, days: Annotated[int, Query(ge=0, le=365)] = 7
 ) -> dict[str, Any]:
     from dataclasses import asdict
 
     from jiliang.verification import flow as run
 
-    return asdict(run(session, caller, _now(), days))
+    return asdict(run(session, caller, clock.now(), days))

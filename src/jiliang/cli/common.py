@@ -10,8 +10,9 @@ from rich.console import Console
 
 from jiliang.errors import JiliangError
 from jiliang.platform.auth import Principal
-from jiliang.platform.models import Role
+from jiliang.platform.clock import Clock
 from jiliang.platform.db import Database
+from jiliang.platform.models import Role
 from jiliang.platform.settings import Settings, load_settings
 
 __all__ = ["console", "emit_json", "err_console", "fail", "open_db", "settings"]
@@ -62,6 +63,11 @@ def guard(error: BaseException) -> NoReturn:
     if isinstance(error, (OSError, ValueError, KeyError)):
         fail(f"{type(error).__name__}: {error}")
     fail(f"unexpected {type(error).__name__}: {error}")
+
+
+def clock() -> Clock:
+    """The running clock in the configured time zone: commands read the date from it."""
+    return Clock.in_zone(settings().timezone)
 
 
 def system_principal() -> Principal:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from jiliang.cli.common import console, emit_json, fail
+from jiliang.cli.common import clock, console, emit_json, fail
 
 app = typer.Typer(name="dcc", help="Digital calibration certificates (PTB DCC 3.3.0).", no_args_is_help=True)
 ca_app = typer.Typer(name="ca", help="Local test CA and time-stamping authority.", no_args_is_help=True)
@@ -119,7 +119,7 @@ def sign_cmd(
     signed = sign(
         _read(file),
         signer,
-        signing_time=datetime.now(UTC),
+        signing_time=clock().now(),
         timestamp=stamp,
         certificates=certificates,
         crls=crls,
@@ -157,7 +157,7 @@ def verify_cmd(
     report = verify(
         _read(file),
         _read(trust, 1 << 20),
-        now=datetime.now(UTC),
+        now=clock().now(),
         at=_when(at),
         policy=policy,
         revocation=RevocationSources(fetch=fetch_crls),
@@ -201,7 +201,6 @@ def render_cmd(
     ),
 ) -> None:
     """Render a print-ready PDF and/or HTML with a signature block and a QR code to the verification page."""
-    from datetime import UTC, datetime
 
     from jiliang.cli.common import settings
     from jiliang.dcc.reader import from_xml
@@ -219,7 +218,7 @@ def render_cmd(
     data = _read(file)
     cert = from_xml(data)
     signature = (
-        signature_info(verify(data, _read(trust), now=datetime.now(UTC), policy=config.signature_policy))
+        signature_info(verify(data, _read(trust), now=clock().now(), policy=config.signature_policy))
         if trust is not None
         else None
     )
@@ -270,7 +269,7 @@ def ca_init(
 
     if (folder / "root.key").exists() and not force:
         fail(f"{folder} already holds a CA; use --force to replace it")
-    pki = create_test_pki(now=datetime.now(UTC), lab_name=lab_name)
+    pki = create_test_pki(now=clock().now(), lab_name=lab_name)
     try:
         pki.save(folder)
     except OSError as exc:

@@ -6,7 +6,7 @@ from datetime import date
 
 import typer
 
-from jiliang.cli.common import console, emit_json, err_console, fail, open_db, settings
+from jiliang.cli.common import clock, console, emit_json, err_console, fail, open_db, settings
 
 app = typer.Typer(name="demo", help="The demo city.", no_args_is_help=True)
 
@@ -27,7 +27,7 @@ def seed(
     if size not in ("small", "city"):
         fail(f"unknown size {size!r}; use small or city")
     try:
-        day = date.fromisoformat(as_of) if as_of else None
+        day = date.fromisoformat(as_of) if as_of else clock().today()
     except ValueError:
         fail(f"--as-of {as_of!r} is not a date YYYY-MM-DD")
     db = open_db()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from jiliang.cli.common import console, emit_json, fail, open_db, settings, system_principal
+from jiliang.cli.common import clock, console, emit_json, fail, open_db, settings, system_principal
 
 app = typer.Typer(
     name="registry", help="Registry of instruments, standards and traceability.", no_args_is_help=True
@@ -20,7 +20,7 @@ app.add_typer(import_app)
 
 def _day(value: str | None) -> date:
     if not value:
-        return date.today()
+        return clock().today()
     try:
         return date.fromisoformat(value)
     except ValueError:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
 
 import typer
 
-from jiliang.cli.common import console, emit_json, fail, open_db, system_principal
+from jiliang.cli.common import clock, console, emit_json, fail, open_db, system_principal
 
 app = typer.Typer(
     name="verification", help="Verification bookings, work orders and flow.", no_args_is_help=True
@@ -74,7 +73,7 @@ def flow(
 
     db = open_db()
     with db.session(actor="cli") as session:
-        f = run(session, system_principal(), datetime.now(UTC), days)
+        f = run(session, system_principal(), clock().now(), days)
     if json_out:
         emit_json(asdict(f))
         return

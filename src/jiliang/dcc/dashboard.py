@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -12,7 +13,7 @@ from jiliang.dcc.models import CertificateStatus, DccCertificate
 __all__ = ["home_figures"]
 
 
-def home_figures(session: Session, principal: Any) -> list[dict[str, Any]]:
+def home_figures(session: Session, principal: Any, on: date) -> list[dict[str, Any]]:
     """Number of certificates (and revoked ones) the caller may see; nothing for the public."""
     if principal.is_anonymous:
         return []

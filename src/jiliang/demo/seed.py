@@ -59,9 +59,9 @@ def _seeder(name: str) -> Callable[[Session, City, random.Random], dict[str, int
 
 def seed_city(
     db: Database,
-    size: str = "small",
-    seed: int = 2035,
-    as_of: date | None = None,
+    size: str,
+    seed: int,
+    as_of: date,
     progress: Callable[[str], None] | None = None,
     data_dir: Path | None = None,
 ) -> dict[str, int]:
@@ -69,7 +69,6 @@ def seed_city(
 
     ``data_dir`` is where seeders keep files (the demo CA); None keeps everything in memory.
     """
-    as_of = as_of or date.today()
     say = progress or (lambda _msg: None)
     rng = random.Random(seed)
     specs = build_orgs(size, rng)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -16,7 +17,7 @@ __all__ = ["home_figures"]
 _FLAGGED = ("out_of_limit", "suspect", "failed_runaway", "failed_backwards", "failed_stopped")
 
 
-def home_figures(session: Session, principal: Principal) -> list[dict[str, Any]]:
+def home_figures(session: Session, principal: Principal, on: date) -> list[dict[str, Any]]:
     if principal.role not in (Role.REGULATOR, Role.ENTERPRISE):
         return []
     latest = select(func.max(MeterEstimationRun.id)).group_by(MeterEstimationRun.org_id)
@@ -30,7 +31,9 @@ def home_figures(session: Session, principal: Principal) -> list[dict[str, Any]]
             select(MeterResult.status, func.count())
             .where(MeterResult.run_id.in_(run_ids), MeterResult.status.in_(_FLAGGED))
             .group_by(MeterResult.status)
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     flagged = sum(rows.values())
     failed = sum(v for k, v in rows.items() if k.startswith("failed_"))

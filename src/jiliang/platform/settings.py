@@ -129,6 +129,23 @@ class Settings(BaseSettings):
         default=10, gt=0, le=1000, description="Sends tried per message before it is left in the outbox."
     )
 
+    timezone: str = Field(
+        default="",
+        description="IANA time zone of the city (e.g. Asia/Shanghai) for today's date; empty: the machine's.",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            if value:
+                ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:

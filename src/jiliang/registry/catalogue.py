@@ -117,11 +117,11 @@ def current(on: date) -> Catalogue:
     return max(valid, key=lambda c: c.effective_from)
 
 
-def sync(session: Session, on: date | None = None) -> dict[str, int]:
+def sync(session: Session, on: date) -> dict[str, int]:
     """Store the catalogue in force (idempotent); return type code → id for every stored type."""
     from jiliang.registry.models import InstrumentType
 
-    cat = current(on or date.today())
+    cat = current(on)
     existing = {t.code: t for t in session.scalars(select(InstrumentType))}
     for spec in cat.types:
         row = existing.get(spec.code)

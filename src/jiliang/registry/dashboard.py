@@ -27,8 +27,7 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{100 * x:.1f}%"
 
 
-def home_figures(session: Session, principal: Principal, on: date | None = None) -> list[dict[str, Any]]:
-    on = on or date.today()
+def home_figures(session: Session, principal: Principal, on: date) -> list[dict[str, Any]]:
     if principal.role is Role.ENTERPRISE:
         own = metrics.overall_rate(session, on, principal.org_id)
         overdue = (
@@ -95,12 +94,9 @@ def home_figures(session: Session, principal: Principal, on: date | None = None)
     ]
 
 
-def home_charts(
-    session: Session, principal: Principal, lang: str, on: date | None = None
-) -> list[dict[str, Any]]:
+def home_charts(session: Session, principal: Principal, lang: str, on: date) -> list[dict[str, Any]]:
     if principal.role is not Role.REGULATOR:
         return []
-    on = on or date.today()
     rows = metrics.verification_rate(session, on, "district")
     rate_chart = {
         "title": "reg.home.rate_by_district",

@@ -195,7 +195,9 @@ def _view(session: Session, principal: Principal, b: Booking) -> BookingView:
     names = dict(
         session.execute(
             select(Organization.id, Organization.name).where(Organization.id.in_([b.owner_id, b.lab_id]))
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     rows = session.execute(
         select(

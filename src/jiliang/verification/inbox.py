@@ -116,12 +116,16 @@ def flow(session: Session, principal: Principal, now: datetime, days: int = 7) -
     by_state = dict(
         session.execute(
             select(Booking.state, func.count()).where(Booking.state.in_(OPEN_STATES)).group_by(Booking.state)
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     names = dict(
         session.execute(
             select(Organization.id, Organization.name).where(Organization.kind.in_(("institute", "lab")))
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     cutoff = now - timedelta(days=days)
     old = session.execute(
@@ -133,7 +137,9 @@ def flow(session: Session, principal: Principal, now: datetime, days: int = 7) -
     owners = dict(
         session.execute(
             select(Organization.id, Organization.name).where(Organization.id.in_([r.owner_id for r in old]))
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     waiting = tuple(
         Waiting(r.id, r.state, owners.get(r.owner_id, ""), names.get(r.lab_id, ""), (now - r.created_at).days)

@@ -25,7 +25,7 @@ from jiliang.platform.audit_read import AuditFilter, AuditRow, audit_actors, aud
 from jiliang.platform.auth import Principal
 from jiliang.platform.cells import safe_cell
 from jiliang.platform.checkpoint import last_checkpoint, verify_anchored
-from jiliang.web.deps import LoggedIn, PageSession
+from jiliang.web.deps import LoggedIn, PageSession, clock_of
 from jiliang.web.i18n import catalog
 from jiliang.web.render import language_of, page
 
@@ -249,7 +249,7 @@ def audit_export(request: Request, principal: LoggedIn, session: PageSession) ->
             ]
         )
 
-    name = f"audit-{dt.date.today().isoformat()}.csv"
+    name = f"audit-{clock_of(request).today().isoformat()}.csv"
     return Response(
         buf.getvalue().encode("utf-8"),
         media_type="text/csv; charset=utf-8",

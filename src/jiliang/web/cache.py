@@ -11,10 +11,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 from fastapi import Request
+
+from jiliang.web.deps import clock_of
 
 __all__ = ["memo"]
 
@@ -27,7 +29,7 @@ def memo(request: Request, key: Hashable, compute: Callable[[], T]) -> tuple[T, 
     """``compute()`` once per key and cache period; returns the value and when it was computed."""
     ttl = request.app.state.settings.figures_cache_seconds
     if ttl <= 0:
-        return compute(), datetime.now(UTC)
+        return compute(), clock_of(request).now()
     store: dict[Hashable, tuple[float, datetime, Any]] = request.app.state.__dict__.setdefault("_memo", {})
     now = time.monotonic()
     with _LOCK:
@@ -35,7 +37,7 @@ def memo(request: Request, key: Hashable, compute: Callable[[], T]) -> tuple[T, 
     if hit is not None and hit[0] > now:
         return hit[2], hit[1]
     value = compute()
-    stamp = datetime.now(UTC)
+    stamp = clock_of(request).now()
     with _LOCK:
         if len(store) >= _MAX_ENTRIES:
             store.clear()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -11,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from jiliang import comparisons as svc
 from jiliang.errors import JiliangError
 from jiliang.stats import ESTIMATORS
-from jiliang.web.deps import LoggedIn, PageSession
+from jiliang.web.deps import LoggedIn, PageSession, clock_of
 from jiliang.web.render import page
 
 router = APIRouter()
@@ -60,7 +59,7 @@ def create(
             measurand=measurand,
             unit=unit,
             participant_org_ids=participants or [],
-            now=datetime.now(UTC),
+            now=clock_of(request).now(),
         )
     except JiliangError as exc:
         session.rollback()
@@ -132,7 +131,7 @@ def submit(
             U=nums[1],
             k=nums[2],
             dof=nums[3],
-            now=datetime.now(UTC),
+            now=clock_of(request).now(),
         )
     except JiliangError as exc:
         session.rollback()
@@ -149,7 +148,7 @@ def _input_error(message: str) -> JiliangError:
 @router.post("/comparisons/{round_id}/close", name="comparison_close")
 def close(request: Request, principal: LoggedIn, session: PageSession, round_id: int) -> Response:
     try:
-        svc.close_round(session, principal, round_id, datetime.now(UTC))
+        svc.close_round(session, principal, round_id, clock_of(request).now())
     except JiliangError as exc:
         session.rollback()
         return _detail(request, principal, session, round_id, exc.message, exc.status)
@@ -167,7 +166,7 @@ def evaluate(
 ) -> Response:
     try:
         if action == "publish":
-            svc.publish_round(session, principal, round_id, estimator, datetime.now(UTC))
+            svc.publish_round(session, principal, round_id, estimator, clock_of(request).now())
             return RedirectResponse(f"/comparisons/{round_id}", status_code=303)
         doc = svc.evaluate_round(session, principal, round_id, estimator)
     except JiliangError as exc:

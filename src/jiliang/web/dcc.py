@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -11,7 +10,7 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from jiliang.platform.models import Role
-from jiliang.web.deps import PageCaller, PageSession, require_login
+from jiliang.web.deps import PageCaller, PageSession, clock_of, require_login
 from jiliang.web.render import page
 
 router = APIRouter()
@@ -53,7 +52,7 @@ def verify_status(number: str, request: Request, principal: PageCaller, session:
         return page(request, "dcc/verify.html", principal, status=status, error=error, number=number[:64])
     if found != number:
         return RedirectResponse(f"/verify/{quote(found, safe='')}", status_code=303)
-    info = public_status(session, found, date.today())
+    info = public_status(session, found, clock_of(request).today())
     from jiliang.dcc.trust import trust_context
 
     policy = trust_context(request.app.state.settings).describe()
@@ -77,7 +76,7 @@ def verify_file_upload(
     if len(data) > UPLOAD_MAX_BYTES:
         return page(request, "dcc/verify.html", principal, status=413, error="dcc.file_too_large", number="")
     try:
-        result = verify_file(session, data, request.app.state.settings, now=datetime.now(UTC))
+        result = verify_file(session, data, request.app.state.settings, now=clock_of(request).now())
     except DccSizeError:
         return page(request, "dcc/verify.html", principal, status=413, error="dcc.file_too_large", number="")
     return page(

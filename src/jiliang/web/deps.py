@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from jiliang.errors import JiliangError
 from jiliang.platform.auth import ANONYMOUS, Principal, bearer_token, resolve_token
+from jiliang.platform.clock import Clock
 from jiliang.platform.db import Database
 from jiliang.platform.settings import Settings
 from jiliang.platform.websec import (
@@ -30,6 +31,7 @@ __all__ = [
     "PageCaller",
     "PageSession",
     "address_of",
+    "clock_of",
     "csrf_protect",
     "page_principal",
     "require_login",
@@ -80,6 +82,12 @@ def page_session(
     db: Database = request.app.state.db
     with db.session(actor=principal.actor, write=request.method in UNSAFE_METHODS) as session:
         yield session
+
+
+def clock_of(request: Request) -> Clock:
+    """The app's clock: pages read the time and today's date from it, never from the machine."""
+    clock: Clock = request.app.state.clock
+    return clock
 
 
 def _settings(request: Request) -> Settings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -17,12 +18,13 @@ from jiliang.platform.auth import Principal, login, revoke_all_tokens, revoke_to
 from jiliang.platform.models import District, Organization, User
 from jiliang.platform.throttle import RateLimitedError
 from jiliang.web.cache import memo
-from jiliang.web.deps import TOKEN_COOKIE, PageCaller, PageSession, address_of, secure_cookies
+from jiliang.web.deps import TOKEN_COOKIE, PageCaller, PageSession, address_of, clock_of, secure_cookies
 from jiliang.web.render import language_of, page
 
 router = APIRouter()
 
-# Capabilities that add figures to the home page: ``<module>.home_figures(session, principal)``
+# Capabilities that add figures to the home page: ``<module>.home_figures(session, principal, on)``
+# (``on``: today's date from the app's clock)
 # returning a list of ``{"label": key, "value": ..., "href": ..., "chart": {...}}`` dicts.
 FIGURE_PROVIDERS = [
     "jiliang.registry.dashboard",
@@ -64,7 +66,7 @@ def _org_chart(session: Session, lang: str) -> dict[str, Any]:
 
 
 def provider_figures(
-    session: Session, principal: Principal, lang: str
+    session: Session, principal: Principal, lang: str, on: date
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     figures: list[dict[str, Any]] = []
     charts: list[dict[str, Any]] = []
@@ -72,9 +74,9 @@ def provider_figures(
         if importlib.util.find_spec(name) is None:
             continue
         module = importlib.import_module(name)
-        figures.extend(module.home_figures(session, principal))
+        figures.extend(module.home_figures(session, principal, on))
         if hasattr(module, "home_charts"):
-            charts.extend(module.home_charts(session, principal, lang))
+            charts.extend(module.home_charts(session, principal, lang, on))
     return figures, charts
 
 
@@ -84,7 +86,7 @@ def home(request: Request, principal: PageCaller, session: PageSession) -> Respo
 
     def compute() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         figures = _platform_figures(session, principal)
-        more, charts = provider_figures(session, principal, lang)
+        more, charts = provider_figures(session, principal, lang, clock_of(request).today())
         return figures + more, [_org_chart(session, lang), *charts]
 
     (figures, charts), computed = memo(request, ("home", principal.role, principal.org_id, lang), compute)

@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select
 from jiliang.errors import JiliangError, NotFoundError
 from jiliang.platform.models import District, Organization, Role
 from jiliang.web.cache import memo
-from jiliang.web.deps import LoggedIn, PageCaller, PageSession
+from jiliang.web.deps import LoggedIn, PageCaller, PageSession, clock_of
 from jiliang.web.errors import error_from
 from jiliang.web.render import language_of, may_use, page
 
@@ -273,7 +273,11 @@ def standard(request: Request, standard_id: int, principal: PageCaller, session:
     except NotFoundError:
         return page(request, "registry/missing.html", principal, status=404)
     trace = trace_standard(
-        session, principal, standard_id, date.today(), request.app.state.settings.uncertainty_ratio_min
+        session,
+        principal,
+        standard_id,
+        clock_of(request).today(),
+        request.app.state.settings.uncertainty_ratio_min,
     )
     return page(
         request,
@@ -303,7 +307,7 @@ def reference_materials(
         rows=rows,
         total=total,
         q=q or "",
-        today=date.today(),
+        today=clock_of(request).today(),
     )
 
 
@@ -351,7 +355,9 @@ def due(
 ) -> Response:
     from jiliang.registry.service import due_list
 
-    total, exact, rows = due_list(session, principal, within, date.today(), PAGE, (page_no - 1) * PAGE)
+    total, exact, rows = due_list(
+        session, principal, within, clock_of(request).today(), PAGE, (page_no - 1) * PAGE
+    )
     labs = list(
         session.scalars(
             select(Organization).where(Organization.kind.in_(["institute", "lab"])).order_by(Organization.id)
@@ -370,8 +376,8 @@ def due(
         labs=labs,
         done=done,
         error=None,
-        book_min=date.today().isoformat(),
-        book_default=(date.today() + timedelta(days=7)).isoformat(),
+        book_min=clock_of(request).today().isoformat(),
+        book_default=(clock_of(request).today() + timedelta(days=7)).isoformat(),
         may_book=principal.role in (Role.REGULATOR, Role.ENTERPRISE),
         may_notify=principal.role in (Role.REGULATOR, Role.LAB),
     )
@@ -402,16 +408,16 @@ def due_action(
                 from jiliang.errors import InputError
 
                 raise InputError(f"{on!r} is not a date") from None
-            n = book(session, principal, ids or [], day, date.today(), _int(lab_id))
+            n = book(session, principal, ids or [], day, clock_of(request).today(), _int(lab_id))
         elif action == "notify":
-            n = notify(session, principal, ids or [], date.today())
+            n = notify(session, principal, ids or [], clock_of(request).today())
         else:
             return RedirectResponse(f"/registry/due?within={within}", status_code=303)
     except JiliangError as exc:
         session.rollback()
         from jiliang.registry.service import due_list
 
-        total, exact, rows = due_list(session, principal, within, date.today(), PAGE, 0)
+        total, exact, rows = due_list(session, principal, within, clock_of(request).today(), PAGE, 0)
         labs = list(session.scalars(select(Organization).where(Organization.kind.in_(["institute", "lab"]))))
         return page(
             request,
@@ -427,8 +433,8 @@ def due_action(
             labs=labs,
             done=None,
             error=error_from(language_of(request), exc),
-            book_min=date.today().isoformat(),
-            book_default=date.today().isoformat(),
+            book_min=clock_of(request).today().isoformat(),
+            book_default=clock_of(request).today().isoformat(),
             may_book=principal.role in (Role.REGULATOR, Role.ENTERPRISE),
             may_notify=principal.role in (Role.REGULATOR, Role.LAB),
         )
@@ -526,7 +532,7 @@ async def import_upload(
                     session,
                     data,
                     file.filename or "",
-                    today=date.today(),
+                    today=clock_of(request).today(),
                     max_bytes=cfg.import_max_bytes,
                     commit=False,
                     owner_id=owner_id or None,
@@ -587,7 +593,7 @@ def import_commit(
         session,
         data,
         name,
-        today=date.today(),
+        today=clock_of(request).today(),
         max_bytes=cfg.import_max_bytes,
         commit=True,
         owner_id=owner_id or None,
@@ -609,7 +615,7 @@ def coverage(request: Request, principal: LoggedIn, session: PageSession) -> Res
 
     if not principal.is_regulator:
         return page(request, "registry/missing.html", principal, status=404)
-    today = date.today()
+    today = clock_of(request).today()
 
     def compute() -> dict[str, Any]:
         return {
@@ -720,7 +726,7 @@ async def instrument_create(request: Request, principal: LoggedIn, session: Page
         return page(request, "registry/missing.html", principal, status=404)
     values = await _posted(request, FORM_FIELDS)
     try:
-        iid = create_instrument(session, principal, values, today=date.today())
+        iid = create_instrument(session, principal, values, today=clock_of(request).today())
     except JiliangError as exc:
         return _failed(request, principal, session, exc, values)
     return RedirectResponse(f"/registry/instruments/{iid}?done=created", status_code=303)
@@ -771,7 +777,7 @@ async def instrument_update(
     posted = await _posted(request, EDITABLE)
     values = {k: posted.get(k) for k in EDITABLE}  # an emptied field is cleared
     try:
-        update_instrument(session, principal, instrument_id, values, today=date.today())
+        update_instrument(session, principal, instrument_id, values, today=clock_of(request).today())
     except JiliangError as exc:
         return _failed(request, principal, session, exc, values, item)
     return RedirectResponse(f"/registry/instruments/{instrument_id}?done=saved", status_code=303)

@@ -3,7 +3,7 @@ inspections, class and commitment; and the public pages (一公开) that need no
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -14,7 +14,7 @@ from jiliang.errors import InputError, JiliangError
 from jiliang.platform.auth import Principal
 from jiliang.platform.models import Role
 from jiliang.supervision import credit, service
-from jiliang.web.deps import LoggedIn, PageCaller, PageSession
+from jiliang.web.deps import LoggedIn, PageCaller, PageSession, clock_of
 from jiliang.web.render import page
 
 router = APIRouter()
@@ -56,7 +56,7 @@ def _index(
         ctx["credit"] = (
             credit.credit_of(session, principal, principal.org_id) if principal.org_id is not None else None
         )
-    ctx["year"] = date.today().year
+    ctx["year"] = clock_of(request).today().year
     return page(request, "supervision/index.html", principal, status=status, facts=FACT_KEYS, **ctx)
 
 
@@ -103,11 +103,13 @@ def index_action(
             plan = service.create_plan(session, principal, title=title, scope=scope, year=year, policy=policy)
             return RedirectResponse(f"/inspections/plans/{plan.id}", status_code=303)
         if action == "recompute":
-            credit.recompute_classes(session, principal, date.today())
+            credit.recompute_classes(session, principal, clock_of(request).today())
         elif action == "commitment":
             credit.submit_commitment(session, principal, year, text or None)
         else:
-            credit.review_commitment(session, principal, commitment_id, accept == "yes", date.today(), note)
+            credit.review_commitment(
+                session, principal, commitment_id, accept == "yes", clock_of(request).today(), note
+            )
     except JiliangError as exc:
         session.rollback()
         return _index(request, principal, session, exc.status, exc.message)
@@ -164,7 +166,7 @@ def plan_action(
     public_value: Annotated[str, Form(max_length=200)] = "",
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    now = datetime.now(UTC)
+    now = clock_of(request).now()
     try:
         if action == "commit":
             service.commit_plan(
@@ -208,7 +210,7 @@ def _task_page(
         allowed=allowed,
         kinds=service.FINDING_KINDS,
         error=error,
-        today=date.today().isoformat(),
+        today=clock_of(request).today().isoformat(),
     )
 
 

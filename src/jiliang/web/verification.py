@@ -5,7 +5,7 @@ button is one of the actions the booking's state machine allows the caller."""
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -13,16 +13,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from jiliang.errors import FieldError, InputError, JiliangError
 from jiliang.platform.models import Role
-from jiliang.web.deps import LoggedIn, PageSession
+from jiliang.web.deps import LoggedIn, PageSession, clock_of
 from jiliang.web.render import page
 
 router = APIRouter()
 
 STATES = ("requested", "accepted", "declined", "scheduled", "in_progress", "completed", "cancelled")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _day(value: str | None, field: str) -> date | None:
@@ -47,7 +43,7 @@ def _float(value: str | None, field: str) -> float | None:
 def inbox_page(request: Request, principal: LoggedIn, session: PageSession) -> Response:
     from jiliang.verification import inbox
 
-    box = inbox(session, principal, _now().date())
+    box = inbox(session, principal, clock_of(request).now().date())
     return page(request, "verification/inbox.html", principal, box=box)
 
 
@@ -104,8 +100,8 @@ def _new_page(
         error=error,
         key=secrets.token_urlsafe(16),
         form=form or {},
-        min_day=_now().date().isoformat(),
-        default_day=(_now().date() + timedelta(days=7)).isoformat(),
+        min_day=clock_of(request).now().date().isoformat(),
+        default_day=(clock_of(request).now().date() + timedelta(days=7)).isoformat(),
     )
 
 
@@ -142,7 +138,7 @@ def create_booking_submit(
         req = BookingRequest(
             tuple(instrument_id), lab_id, mode, day, contact or None, note or None, idempotency_key
         )
-        view = create_booking(session, principal, req, _now())
+        view = create_booking(session, principal, req, clock_of(request).now())
     except JiliangError as exc:
         session.rollback()
         form = {
@@ -192,7 +188,7 @@ def _booking_page(
         done=done,
         others=others,
         may_record=principal.role is Role.LAB and b.state in ("accepted", "scheduled", "in_progress"),
-        today=_now().date().isoformat(),
+        today=clock_of(request).now().date().isoformat(),
     )
 
 
@@ -227,7 +223,7 @@ def booking_action(
             principal,
             booking_id,
             action,
-            now=_now(),
+            now=clock_of(request).now(),
             reason=reason,
             on=_day(on, "on"),
             lab_id=lab_id,
@@ -273,7 +269,7 @@ def _result_page(
         error=error,
         field_errors={f.field: f.message for f in fields},
         form=form or {},
-        today=_now().date().isoformat(),
+        today=clock_of(request).now().date().isoformat(),
         rows=range(5),
     )
 
@@ -319,7 +315,8 @@ async def result_submit(
     try:
         ri = ResultInput(
             instrument_id=instrument_id,
-            verified_on=_day(str(form.get("verified_on") or ""), "verified_on") or _now().date(),
+            verified_on=_day(str(form.get("verified_on") or ""), "verified_on")
+            or clock_of(request).now().date(),
             points=_points(form),
             standard_ids=tuple(int(str(s)) for s in form.getlist("standard_ids") if str(s).isdigit()),
             performer=str(form.get("performer") or ""),
@@ -334,7 +331,7 @@ async def result_submit(
             principal,
             booking_id,
             ri,
-            now=_now(),
+            now=clock_of(request).now(),
             keys=issuing_keys(request.app.state.settings),
         )
     except JiliangError as exc:
@@ -431,7 +428,7 @@ def work_order_action(
             principal,
             wo_id,
             action,
-            now=_now(),
+            now=clock_of(request).now(),
             assignee_org_id=assignee_org_id,
             assignee=assignee,
             confirmed={"yes": True, "no": False}.get(confirmed or ""),
@@ -450,4 +447,9 @@ def flow_page(
 ) -> Response:
     from jiliang.verification import flow
 
-    return page(request, "verification/flow.html", principal, f=flow(session, principal, _now(), days))
+    return page(
+        request,
+        "verification/flow.html",
+        principal,
+        f=flow(session, principal, clock_of(request).now(), days),
+    )
