@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 import jiliang.dcc as dcc
-from jiliang.dcc.render import unit_text
+from jiliang.units import unit_text
 
 BASE = "https://jiliang.example"
 

@@ -38,6 +38,7 @@ from jiliang.dcc.model import (
     Statement,
     Text,
 )
+from jiliang.units import conversion
 
 __all__ = [
     "CalibrationPoint",
@@ -49,13 +50,13 @@ __all__ = [
     "build_certificate",
 ]
 
-HYBRID_UNITS: dict[str, tuple[str, Decimal, Decimal]] = {
-    "\\degreecelsius": ("\\kelvin", Decimal(1), Decimal("273.15")),
-    "\\bar": ("\\kilo\\pascal", Decimal(100), Decimal(0)),
-    "\\milli\\metre": ("\\metre", Decimal("0.001"), Decimal(0)),
+HYBRID_UNITS: dict[str, str] = {
+    "\\degreecelsius": "\\kelvin",
+    "\\bar": "\\kilo\\pascal",
+    "\\milli\\metre": "\\metre",
 }
-"""Units for which the reference values are also given in a second unit (si:hybrid): unit →
-(second unit, factor, offset), second = value·factor + offset (exact SI definitions)."""
+"""Units for which the reference values are also given in a second unit (si:hybrid): unit → second
+unit, converted by :func:`jiliang.units.conversion`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,11 +315,12 @@ def build_certificate(rec: CalibrationRecordInput) -> Certificate:
     ref_values = tuple(p.reference for p in pts)
     reference: Real | RealList | Hybrid = RealList(ref_values, (unit,))
     if unit in HYBRID_UNITS:
-        other, factor, offset = HYBRID_UNITS[unit]
+        other = HYBRID_UNITS[unit]
+        conv = conversion(unit, other)
         reference = Hybrid(
             (
                 RealList(ref_values, (unit,)),
-                RealList(tuple(v * factor + offset for v in ref_values), (other,)),
+                RealList(tuple(v * conv.factor + conv.offset for v in ref_values), (other,)),
             )
         )
     same_k = len({p.k for p in pts}) == 1

@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
 from jiliang.dcc.errors import DccError
 from jiliang.dcc.model import Certificate, Hybrid, Quantity, Real, RealList, Result, Statement, Text
+from jiliang.units import unit_text
 
 __all__ = [
     "LABELS",
@@ -30,7 +30,6 @@ __all__ = [
     "render_pdf",
     "result_rows",
     "signature_info",
-    "unit_text",
     "verify_url",
 ]
 
@@ -143,22 +142,6 @@ def _l(key: str, lang: Lang) -> str:
 def verify_url(base_url: str, number: str) -> str:
     """``{base_url}/verify/{number}`` with the number URL-quoted."""
     return f"{base_url.rstrip('/')}/verify/{quote(number, safe='')}"
-
-
-@lru_cache(maxsize=1024)
-def unit_text(unit: str) -> str:
-    """A D-SI unit string as readable text (``\\degreecelsius`` → ``℃``), via ``dsiUnits``."""
-    import warnings
-
-    from dsi_unit import DsiUnit
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            u = DsiUnit(unit)
-            return str(u.to_utf8()) if u.valid else unit
-        except Exception:  # a foreign unit string must never break rendering
-            return unit
 
 
 def _num(d: Decimal) -> str:

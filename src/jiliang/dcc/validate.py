@@ -13,16 +13,15 @@ documentation, not copied):
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from jiliang.dcc.errors import DccError
 from jiliang.dcc.schemas import SUPPORTED_VERSIONS, lxml_schema, xmlschema_schema
 from jiliang.dcc.writer import DCC_NS, DS_NS, SI_NS
 from jiliang.dcc.xmlsafe import MAX_XML_BYTES, content_root, parse_xml
+from jiliang.units import unit_problem
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -31,7 +30,6 @@ __all__ = [
     "Problem",
     "ValidationReport",
     "schema_set_for",
-    "unit_problem",
     "validate",
     "validate_tree",
     "xpath_of",
@@ -99,25 +97,6 @@ def xpath_of(el: etree._Element) -> str:
         parts.append(name)
         node = parent
     return "/" + "/".join(reversed(parts))
-
-
-@lru_cache(maxsize=4096)
-def unit_problem(unit: str) -> str | None:
-    """None when ``unit`` is a valid D-SI unit string, else the reason (``dsiUnits`` parser)."""
-    from dsi_unit import DsiUnit
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            parsed = DsiUnit(unit)
-        except Exception as exc:  # the parser must never take validation down
-            return f"{unit[:80]!r} cannot be parsed as a D-SI unit: {type(exc).__name__}"
-    if not unit.startswith(("\\", "|")):
-        return f"D-SI unit {unit!r} must start with a backslash"
-    if not parsed.valid:
-        reasons = [str(w) for w in getattr(parsed, "warnings", [])] or [str(w.message) for w in caught]
-        return f"{unit!r} is not a D-SI unit" + (f": {reasons[0]}" if reasons else "")
-    return None
 
 
 def _q(ns: str, name: str) -> str:
