@@ -93,13 +93,18 @@ def test_bad_tokens(client, header):
         assert_error(r, 401)
 
 
-def test_enterprise_sees_only_its_own_organization(client, auth_headers, seeded):
+def test_enterprise_sees_its_own_organization_and_the_public_labs(client, auth_headers, seeded):
     reg = client.get("/api/organizations?limit=1000", headers=auth_headers("regulator")).json()
     assert reg["total"] == seeded["organizations"]
-    mine = client.get("/api/organizations", headers=auth_headers("power")).json()
-    assert mine["total"] == 1
+    mine = client.get("/api/organizations?limit=1000", headers=auth_headers("power")).json()
     me = client.get("/api/auth/me", headers=auth_headers("power")).json()
-    assert mine["items"][0]["id"] == me["org_id"]
+    public = {o["id"] for o in reg["items"] if o["kind"] in ("institute", "lab")}
+    # the list and the single look-up follow one rule: one's own and the labs named on certificates
+    assert {o["id"] for o in mine["items"]} == public | {me["org_id"]}
+    for org_id in public:
+        assert client.get(f"/api/organizations/{org_id}", headers=auth_headers("power")).status_code == 200
+    anonymous = client.get("/api/organizations?limit=1000").json()
+    assert {o["id"] for o in anonymous["items"]} == public
     other = next(o for o in reg["items"] if o["kind"] == "factory")
     assert_error(client.get(f"/api/organizations/{other['id']}", headers=auth_headers("power")), 404)
     assert_error(

@@ -12,13 +12,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import func, or_, select
 
 from jiliang.api.deps import Caller, DbId, PageDep, Regulator, SessionDep
-from jiliang.errors import ConflictError, NotFoundError
 from jiliang.platform import credit_code, orgs
 from jiliang.platform.db import utcnow
-from jiliang.platform.models import District, Organization, OrgKind
+from jiliang.platform.models import Organization, OrgKind
 
 router = APIRouter(tags=["organizations"])
 
@@ -171,7 +169,7 @@ def request_change(
 
 @router.get("/districts", name="list_districts", summary="Districts of the city (public)")
 def list_districts(session: SessionDep) -> list[DistrictOut]:
-    return [DistrictOut.model_validate(d, from_attributes=True) for d in session.scalars(select(District))]
+    return [DistrictOut.model_validate(d, from_attributes=True) for d in orgs.list_districts(session)]
 
 
 @router.get("/organizations", name="list", summary="Organizations the caller may see")
@@ -183,51 +181,28 @@ def list_organizations(
     kind: Annotated[OrgKind | None, Query()] = None,
     district_id: Annotated[DbId | None, Query()] = None,
 ) -> OrganizationPage:
-    """Regulators see every organization; labs and enterprises their own; the public sees the labs
+    """Regulators see every organization; labs and enterprises their own; everyone sees the labs
     and institutes (whose names appear on published certificates)."""
-    stmt = select(Organization)
-    if caller.is_regulator:
-        pass
-    elif caller.is_anonymous:
-        stmt = stmt.where(Organization.kind.in_([OrgKind.INSTITUTE.value, OrgKind.LAB.value]))
-    else:
-        stmt = stmt.where(Organization.id == caller.org_id)
-    if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(Organization.name.like(like), Organization.credit_code.like(like)))
-    if kind:
-        stmt = stmt.where(Organization.kind == kind.value)
-    if district_id is not None:
-        stmt = stmt.where(Organization.district_id == district_id)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Organization.id).limit(page.limit).offset(page.offset))
+    total, rows = orgs.list_organizations(
+        session,
+        caller,
+        q=q,
+        kind=kind.value if kind else None,
+        district_id=district_id,
+        limit=page.limit,
+        offset=page.offset,
+    )
     return OrganizationPage(total=total, items=[_out(o) for o in rows])
-
-
-def _visible(caller: Caller, org: Organization | None) -> Organization:
-    public_kinds = {OrgKind.INSTITUTE.value, OrgKind.LAB.value}
-    if org is None or not (caller.may_see_org(org.id) or org.kind in public_kinds):
-        raise NotFoundError("organization not found")
-    return org
 
 
 @router.get("/organizations/{org_id}", name="get", summary="One organization")
 def get_organization(org_id: DbId, caller: Caller, session: SessionDep) -> OrganizationOut:
-    return _out(_visible(caller, session.get(Organization, org_id)))
+    return _out(orgs.get_organization(session, caller, org_id))
 
 
 @router.post("/organizations", name="create", status_code=201, summary="Register an organization")
-def create_organization(body: OrganizationIn, _: Regulator, session: SessionDep) -> OrganizationOut:
-    if body.credit_code and session.scalar(
-        select(Organization.id).where(Organization.credit_code == body.credit_code)
-    ):
-        raise ConflictError(f"an organization with credit code {body.credit_code} exists")
-    if body.district_id is not None and session.get(District, body.district_id) is None:
-        raise NotFoundError(f"district {body.district_id} does not exist")
-    org = Organization(**body.model_dump() | {"kind": body.kind.value})
-    session.add(org)
-    session.flush()
-    return _out(org)
+def create_organization(body: OrganizationIn, caller: Regulator, session: SessionDep) -> OrganizationOut:
+    return _out(orgs.create_organization(session, caller, body.model_dump() | {"kind": body.kind.value}))
 
 
 @router.patch("/organizations/{org_id}", name="update", summary="Change an organization's details")

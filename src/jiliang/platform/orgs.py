@@ -17,25 +17,33 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from jiliang.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from jiliang.platform import credit_code
 from jiliang.platform.auth import Principal
-from jiliang.platform.models import Organization, OrgChangeRequest, Role
+from jiliang.platform.models import District, Organization, OrgChangeRequest, OrgKind, Role
 
 __all__ = [
+    "PUBLIC_KINDS",
     "REGULATOR_ONLY",
     "REQUESTABLE",
     "TRANSITIONS",
     "ChangeRequest",
+    "create_organization",
     "decide_change_request",
     "get_change_request",
+    "get_organization",
     "list_change_requests",
+    "list_districts",
+    "list_organizations",
     "submit_change_request",
     "update_organization",
 ]
+
+PUBLIC_KINDS = frozenset({OrgKind.INSTITUTE.value, OrgKind.LAB.value})
+"""Organizations everyone may see: their names appear on published certificates."""
 
 REQUESTABLE = ("name", "name_en", "credit_code", "accreditation_code")
 """Fields an organization may ask the regulator to change."""
@@ -104,10 +112,76 @@ def _clean(session: Session, org: Organization, changes: Mapping[str, Any]) -> d
     return out
 
 
+def _visible(principal: Principal) -> ColumnElement[bool] | None:
+    """Who sees which organizations, the one rule: the regulator all; a lab or an enterprise its own
+    and the public ones; the public the public ones (None: no restriction)."""
+    if principal.is_regulator:
+        return None
+    public = Organization.kind.in_(sorted(PUBLIC_KINDS))
+    return public if principal.org_id is None else or_(public, Organization.id == principal.org_id)
+
+
 def _org_for(session: Session, principal: Principal, org_id: int) -> Organization:
+    """An organization the caller may change: the regulator any, the others their own."""
     org = session.get(Organization, org_id)
     if org is None or not principal.may_see_org(org_id):
         raise NotFoundError(f"organization {org_id} not found")
+    return org
+
+
+def list_districts(session: Session) -> list[District]:
+    """The city's districts (public)."""
+    return list(session.scalars(select(District).order_by(District.id)))
+
+
+def list_organizations(
+    session: Session,
+    principal: Principal,
+    *,
+    q: str | None = None,
+    kind: str | None = None,
+    district_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[int, list[Organization]]:
+    """(total, one page) of the organizations the caller may see, by name or credit code fragment."""
+    stmt = select(Organization)
+    rule = _visible(principal)
+    if rule is not None:
+        stmt = stmt.where(rule)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(Organization.name.like(like), Organization.credit_code.like(like)))
+    if kind:
+        stmt = stmt.where(Organization.kind == kind)
+    if district_id is not None:
+        stmt = stmt.where(Organization.district_id == district_id)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return total, list(session.scalars(stmt.order_by(Organization.id).limit(limit).offset(offset)))
+
+
+def get_organization(session: Session, principal: Principal, org_id: int) -> Organization:
+    """One organization the caller may see (404 otherwise, so existence does not leak)."""
+    stmt = select(Organization).where(Organization.id == org_id)
+    rule = _visible(principal)
+    org = session.scalar(stmt if rule is None else stmt.where(rule))
+    if org is None:
+        raise NotFoundError(f"organization {org_id} not found")
+    return org
+
+
+def create_organization(session: Session, principal: Principal, fields: Mapping[str, Any]) -> Organization:
+    """Register an organization (the regulator): a credit code is unique, a district must exist."""
+    principal.require(Role.REGULATOR)
+    code = fields.get("credit_code")
+    if code and session.scalar(select(Organization.id).where(Organization.credit_code == code)):
+        raise ConflictError(f"an organization with credit code {code} exists")
+    district = fields.get("district_id")
+    if district is not None and session.get(District, district) is None:
+        raise NotFoundError(f"district {district} does not exist")
+    org = Organization(**fields)
+    session.add(org)
+    session.flush()
     return org
 
 
