@@ -46,6 +46,7 @@ __all__ = [
     "change_password",
     "check_login",
     "create_user",
+    "email_of",
     "issue_token",
     "login",
     "principal_of",
@@ -371,6 +372,13 @@ def set_password(
 
 
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]+$")
+
+
+def email_of(session: Session, principal: Principal) -> str | None:
+    """The caller's own e-mail address for notifications (None: none set, or anonymous)."""
+    if principal.is_anonymous:
+        return None
+    return session.scalar(select(User.email).where(User.id == principal.user_id))
 
 
 def set_email(session: Session, principal: Principal, user_id: int, email: str | None) -> str | None:

@@ -11,13 +11,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
 from jiliang.errors import JiliangError, NotFoundError, PermissionDeniedError
 from jiliang.platform import orgs
-from jiliang.platform.auth import Principal
+from jiliang.platform.auth import Principal, email_of
 from jiliang.platform.db import utcnow
-from jiliang.platform.models import Organization, Role, User
+from jiliang.platform.models import Role
 from jiliang.web.deps import LoggedIn, PageSession
 from jiliang.web.render import page
 
@@ -40,9 +39,7 @@ def _profile(
 ) -> Response:
     if principal.org_id is None or principal.is_regulator:
         raise PermissionDeniedError("this page is for the users of an organization")
-    org = session.get(Organization, principal.org_id)
-    if org is None:
-        raise NotFoundError(f"organization {principal.org_id} not found")
+    org = orgs.get_organization(session, principal, principal.org_id)
     _total, requests = orgs.list_change_requests(session, principal, None, PAGE, 0)
     return page(
         request,
@@ -55,7 +52,7 @@ def _profile(
         error=error,
         done=done,
         form=form or {},
-        my_email=session.scalar(select(User.email).where(User.id == principal.user_id)),
+        my_email=email_of(session, principal),
         email_error=email_error,
     )
 
