@@ -7,12 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from jiliang.api.deps import PageDep, Regulator, SessionDep, settings_of
 from jiliang.errors import NotFoundError
+from jiliang.platform.audit_read import audit_entries
 from jiliang.platform.checkpoint import last_checkpoint, verify_anchored
-from jiliang.platform.models import AuditEntry
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -54,12 +53,7 @@ def list_entries(
     entity: Annotated[str | None, Query(max_length=64)] = None,
     entity_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> list[AuditEntryOut]:
-    stmt = select(AuditEntry)
-    if entity:
-        stmt = stmt.where(AuditEntry.entity == entity)
-    if entity_id:
-        stmt = stmt.where(AuditEntry.entity_id == entity_id)
-    rows = session.scalars(stmt.order_by(AuditEntry.seq.desc()).limit(page.limit).offset(page.offset))
+    rows = audit_entries(session, entity, entity_id, page.limit, page.offset)
     return [AuditEntryOut.model_validate(r, from_attributes=True) for r in rows]
 
 

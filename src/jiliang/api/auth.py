@@ -6,13 +6,12 @@ from datetime import datetime
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from jiliang.api.deps import Caller, DbId, SessionDep, address_of, settings_of
 from jiliang.errors import UnauthenticatedError
 from jiliang.platform import auth
 from jiliang.platform.auth import Principal
-from jiliang.platform.models import ApiToken, User
+from jiliang.platform.models import User
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -131,21 +130,12 @@ def me(caller: Caller) -> UserOut:
 
 @router.get("/tokens", name="list_tokens", summary="The caller's tokens")
 def list_tokens(caller: Caller, session: SessionDep) -> list[TokenInfo]:
-    if caller.is_anonymous:
-        raise UnauthenticatedError("login required")
-    rows = session.scalars(select(ApiToken).where(ApiToken.user_id == caller.user_id).order_by(ApiToken.id))
-    return [TokenInfo.model_validate(r, from_attributes=True) for r in rows]
+    return [TokenInfo.model_validate(r, from_attributes=True) for r in auth.list_tokens(session, caller)]
 
 
 @router.post("/tokens", name="create_token", status_code=201, summary="Create an API token")
 def create_token(body: TokenIn, caller: Caller, session: SessionDep) -> TokenOut:
-    if caller.is_anonymous:
-        raise UnauthenticatedError("login required")
-    user = session.get(User, caller.user_id)
-    assert user is not None
-    secret = auth.issue_token(session, user, body.name, ttl_days=body.ttl_days)
-    row = session.scalar(select(ApiToken).where(ApiToken.prefix == secret[:10]).order_by(ApiToken.id.desc()))
-    assert row is not None
+    secret, row, user = auth.create_api_token(session, caller, body.name, body.ttl_days)
     return TokenOut(token=secret, token_id=row.id, expires_at=row.expires_at, user=user_out(user))
 
 

@@ -238,12 +238,12 @@ def issue_certificate(
 ) -> CertificateOut:
     from jiliang.dcc.service import check_parties, issue
     from jiliang.dcc.trust import issuing_keys
-    from jiliang.platform.models import Organization
+    from jiliang.platform.orgs import get_organization
 
     caller.require(Role.LAB)
     if caller.org_id is None:
         raise PermissionDeniedError("the caller belongs to no laboratory")
-    lab = session.get(Organization, caller.org_id)
+    lab = get_organization(session, caller, caller.org_id)
     parties = check_parties(
         session,
         lab_org_id=caller.org_id,
@@ -252,11 +252,9 @@ def issue_certificate(
         calibration_record_ref=body.calibration_record_ref,
         customer_names=(body.record.customer.name_zh, body.record.customer.name_en),
     )
-    if parties.customer_org_id is not None:  # the certificate names the registered customer
-        org = session.get(Organization, parties.customer_org_id)
-        assert org is not None
-        body.record.customer.name_zh = org.name
-        body.record.customer.name_en = org.name_en or org.name
+    if parties.customer_name is not None:  # the certificate names the registered customer
+        body.record.customer.name_zh = parties.customer_name
+        body.record.customer.name_en = parties.customer_name_en or parties.customer_name
     keys = issuing_keys(settings_of(request))
     row = issue(
         session,

@@ -85,13 +85,8 @@ class TypeIn(BaseModel):
 
 @router.get("/types", name="list_types", summary="Instrument types (the catalogue and city additions)")
 def list_types(clock: ClockDep, session: SessionDep) -> list[dict[str, Any]]:
-    from sqlalchemy import select
+    from jiliang.registry.service import list_types as types_in_force
 
-    from jiliang.registry import catalogue
-    from jiliang.registry.models import InstrumentType
-
-    if session.scalar(select(InstrumentType.id).limit(1)) is None:
-        catalogue.sync(session, clock.today())  # a fresh database: load the catalogue in force
     return [
         {
             "id": t.id,
@@ -106,7 +101,7 @@ def list_types(clock: ClockDep, session: SessionDep) -> list[dict[str, Any]]:
             "edition": t.edition,
             "effective_from": t.effective_from,
         }
-        for t in session.scalars(select(InstrumentType).order_by(InstrumentType.id))
+        for t in types_in_force(session, clock.today())
     ]
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from jiliang.api.auth import UserOut, user_out
 from jiliang.api.deps import Caller, DbId, Regulator, SessionDep, settings_of
 from jiliang.platform import auth
-from jiliang.platform.models import Role, User
+from jiliang.platform.models import Role
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -23,8 +22,8 @@ class UserIn(BaseModel):
 
 
 @router.get("", name="list", summary="Users (regulator)")
-def list_users(_: Regulator, session: SessionDep) -> list[UserOut]:
-    return [user_out(u) for u in session.scalars(select(User).order_by(User.id))]
+def list_users(caller: Regulator, session: SessionDep) -> list[UserOut]:
+    return [user_out(u) for u in auth.list_users(session, caller)]
 
 
 @router.post("", name="create", status_code=201, summary="Create a user (regulator)")

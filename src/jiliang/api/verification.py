@@ -81,20 +81,11 @@ class BookingPage(BaseModel):
 def list_verifiers(
     caller: Caller, session: SessionDep, instrument_id: Annotated[list[int], Query(max_length=200)]
 ) -> list[dict[str, Any]]:
-    from sqlalchemy import select
+    from jiliang.verification import verifiers_for_instruments
 
-    from jiliang.registry.models import Instrument
-    from jiliang.registry.service import scope_instruments
-    from jiliang.verification import verifiers_for
-
-    types = set(
-        session.scalars(
-            scope_instruments(select(Instrument.type_id), caller).where(Instrument.id.in_(instrument_id))
-        )
-    )
     return [
         {"id": v.id, "name": v.name, "name_en": v.name_en, "kind": v.kind}
-        for v in verifiers_for(session, sorted(types))
+        for v in verifiers_for_instruments(session, caller, instrument_id)
     ]
 
 

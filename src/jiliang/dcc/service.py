@@ -326,6 +326,9 @@ class Parties:
 
     customer_org_id: int | None
     instrument_ref: int | None
+    customer_name: str | None = None
+    """The registered customer's names, which the certificate carries (None: a free-text customer)."""
+    customer_name_en: str | None = None
 
 
 def _lab_knows(
@@ -342,6 +345,15 @@ def _lab_knows(
     if owner_id is not None:
         verified, booked = (q.where(Instrument.owner_id == owner_id) for q in (verified, booked))
     return any(session.scalar(q.limit(1)) is not None for q in (verified, booked))
+
+
+def _named(session: Session, customer_org_id: int | None, instrument_ref: int | None) -> Parties:
+    from jiliang.platform.models import Organization
+
+    org = session.get(Organization, customer_org_id) if customer_org_id is not None else None
+    if org is None:
+        return Parties(None, instrument_ref)
+    return Parties(org.id, instrument_ref, org.name, org.name_en or org.name)
 
 
 def check_parties(
@@ -385,7 +397,7 @@ def check_parties(
             )
         if customer_org_id is not None and customer_org_id != inst.owner_id:
             raise PermissionDeniedError(f"the customer must be the owner of instrument {instrument_ref}")
-        return Parties(inst.owner_id, inst.id)
+        return _named(session, inst.owner_id, inst.id)
     if customer_org_id is not None:
         if session.get(Organization, customer_org_id) is None:
             raise InputError(f"customer organization {customer_org_id} does not exist")
@@ -393,7 +405,7 @@ def check_parties(
             raise PermissionDeniedError(
                 f"organization {customer_org_id} is not a customer of this laboratory"
             )
-        return Parties(customer_org_id, None)
+        return _named(session, customer_org_id, None)
     names = [n.strip() for n in customer_names if n.strip()]
     clash = session.scalar(
         select(Organization.name)

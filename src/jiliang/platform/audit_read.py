@@ -19,7 +19,15 @@ from sqlalchemy.orm import Session
 
 from jiliang.platform.models import AuditEntry, AuditHead, User
 
-__all__ = ["AuditFilter", "AuditRow", "audit_actors", "audit_count", "audit_page", "audit_rows"]
+__all__ = [
+    "AuditFilter",
+    "AuditRow",
+    "audit_actors",
+    "audit_count",
+    "audit_entries",
+    "audit_page",
+    "audit_rows",
+]
 
 # fields of a snapshot that name the row, in order of preference
 LABEL_FIELDS = ("serial", "number", "code", "prefix", "name", "username", "receipt_no", "approval_no")
@@ -173,6 +181,22 @@ def audit_actors(session: Session) -> list[tuple[str, str]]:
     return [
         (u, d) for u, d in session.execute(select(User.username, User.display_name).order_by(User.username))
     ]
+
+
+def audit_entries(
+    session: Session,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[AuditEntry]:
+    """Raw entries of the log, newest first, for one kind of record (and one record) or all."""
+    stmt = select(AuditEntry)
+    if entity:
+        stmt = stmt.where(AuditEntry.entity == entity)
+    if entity_id:
+        stmt = stmt.where(AuditEntry.entity_id == entity_id)
+    return list(session.scalars(stmt.order_by(AuditEntry.seq.desc()).limit(limit).offset(offset)))
 
 
 def audit_count(session: Session) -> int:

@@ -45,9 +45,12 @@ __all__ = [
     "bearer_token",
     "change_password",
     "check_login",
+    "create_api_token",
     "create_user",
     "email_of",
     "issue_token",
+    "list_tokens",
+    "list_users",
     "login",
     "principal_of",
     "resolve_token",
@@ -167,6 +170,39 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def _logged_in(principal: Principal) -> None:
+    if principal.is_anonymous:
+        raise UnauthenticatedError("login required")
+
+
+def list_tokens(session: Session, principal: Principal) -> list[ApiToken]:
+    """The caller's own tokens (hashes only; the secrets were shown once)."""
+    _logged_in(principal)
+    return list(
+        session.scalars(select(ApiToken).where(ApiToken.user_id == principal.user_id).order_by(ApiToken.id))
+    )
+
+
+def create_api_token(
+    session: Session, principal: Principal, name: str, ttl_days: int | None
+) -> tuple[str, ApiToken, User]:
+    """A new API token for the caller: (secret, its stored row, the user)."""
+    _logged_in(principal)
+    user = session.get(User, principal.user_id)
+    if user is None:
+        raise NotFoundError(f"user {principal.user_id} not found")
+    secret = issue_token(session, user, name, ttl_days=ttl_days)
+    row = session.scalar(select(ApiToken).where(ApiToken.prefix == secret[:10]).order_by(ApiToken.id.desc()))
+    assert row is not None  # flushed by issue_token
+    return secret, row, user
+
+
+def list_users(session: Session, principal: Principal) -> list[User]:
+    """Every user (the regulator)."""
+    principal.require(Role.REGULATOR)
+    return list(session.scalars(select(User).order_by(User.id)))
 
 
 def issue_token(session: Session, user: User, name: str = "login", ttl_days: int | None = 30) -> str:

@@ -40,6 +40,7 @@ __all__ = [
     "list_organizations",
     "submit_change_request",
     "update_organization",
+    "verifying_organizations",
 ]
 
 PUBLIC_KINDS = frozenset({OrgKind.INSTITUTE.value, OrgKind.LAB.value})
@@ -158,6 +159,12 @@ def list_organizations(
         stmt = stmt.where(Organization.district_id == district_id)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     return total, list(session.scalars(stmt.order_by(Organization.id).limit(limit).offset(offset)))
+
+
+def verifying_organizations(session: Session) -> list[Organization]:
+    """The institutes and labs (public: their names appear on certificates), by id."""
+    stmt = select(Organization).where(Organization.kind.in_(sorted(PUBLIC_KINDS)))
+    return list(session.scalars(stmt.order_by(Organization.id)))
 
 
 def get_organization(session: Session, principal: Principal, org_id: int) -> Organization:

@@ -50,6 +50,7 @@ __all__ = [
     "list_instruments",
     "list_reference_materials",
     "list_standards",
+    "list_types",
     "notify",
     "record_verification",
     "record_with_context",
@@ -907,3 +908,13 @@ def add_city_type(
     session.add(t)
     session.flush()
     return t
+
+
+def list_types(session: Session, on: date | None = None) -> list[InstrumentType]:
+    """Instrument types stored: the catalogue and the city's additions. With ``on``, a fresh database
+    first loads the catalogue in force on that day."""
+    from jiliang.registry import catalogue
+
+    if on is not None and session.scalar(select(InstrumentType.id).limit(1)) is None:
+        catalogue.sync(session, on)
+    return list(session.scalars(select(InstrumentType).order_by(InstrumentType.id)))

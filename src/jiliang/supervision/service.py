@@ -60,6 +60,7 @@ __all__ = [
     "create_plan",
     "discard_draw",
     "get_plan",
+    "get_task",
     "input_digests",
     "list_plans",
     "my_tasks",
@@ -405,6 +406,15 @@ def _check_findings(findings: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
     return out
 
 
+def get_task(session: Session, principal: Principal, task_id: int) -> InspectionTask:
+    """One inspection task, for the regulator (404 when it does not exist)."""
+    _require_regulator(principal)
+    task = session.get(InspectionTask, task_id)
+    if task is None:
+        raise NotFoundError(f"task {task_id} not found")
+    return task
+
+
 def record_result(
     session: Session,
     principal: Principal,
@@ -417,10 +427,7 @@ def record_result(
     note: str | None = None,
 ) -> InspectionTask:
     """Record an inspection's result; findings break the organization's published commitment."""
-    _require_regulator(principal)
-    task = session.get(InspectionTask, task_id)
-    if task is None:
-        raise NotFoundError(f"task {task_id} not found")
+    task = get_task(session, principal, task_id)
     if outcome not in {s.value for s in TaskStatus} - {TaskStatus.ASSIGNED.value}:
         raise InputError(f"outcome must be passed, rectify, failed or closed, not {outcome!r}")
     checked = _check_findings(findings)

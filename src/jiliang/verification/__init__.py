@@ -16,6 +16,7 @@ from jiliang.verification.bookings import (
     get_booking,
     list_bookings,
     verifiers_for,
+    verifiers_for_instruments,
 )
 from jiliang.verification.inbox import Flow, Inbox, Waiting, flow, inbox
 from jiliang.verification.machines import BOOKING, WORK_ORDER, Machine, Transition
@@ -64,4 +65,5 @@ __all__ = [
     "record_result",
     "standard_warnings",
     "verifiers_for",
+    "verifiers_for_instruments",
 ]

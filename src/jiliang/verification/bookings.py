@@ -188,6 +188,20 @@ def verifiers_for(session: Session, type_ids: Sequence[int]) -> list[Verifier]:
     ]
 
 
+def verifiers_for_instruments(
+    session: Session, principal: Principal, instrument_ids: Sequence[int]
+) -> list[Verifier]:
+    """Verifiers authorised for every one of the caller's instruments among ``instrument_ids``."""
+    from jiliang.registry.service import scope_instruments
+
+    types = set(
+        session.scalars(
+            scope_instruments(select(Instrument.type_id), principal).where(Instrument.id.in_(instrument_ids))
+        )
+    )
+    return verifiers_for(session, sorted(types))
+
+
 # ---------------------------------------------------------------- views
 
 

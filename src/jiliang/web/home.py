@@ -9,13 +9,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jiliang.errors import JiliangError
-from jiliang.platform.audit_read import audit_count
 from jiliang.platform.auth import Principal, login, revoke_all_tokens, revoke_token
-from jiliang.platform.models import District, Organization, User
 from jiliang.platform.throttle import RateLimitedError
 from jiliang.web.cache import memo
 from jiliang.web.deps import TOKEN_COOKIE, PageCaller, PageSession, address_of, clock_of, secure_cookies
@@ -27,42 +24,11 @@ router = APIRouter()
 # (``on``: today's date from the app's clock)
 # returning a list of ``{"label": key, "value": ..., "href": ..., "chart": {...}}`` dicts.
 FIGURE_PROVIDERS = [
+    "jiliang.platform.dashboard",
     "jiliang.registry.dashboard",
     "jiliang.dcc.dashboard",
     "jiliang.meters.dashboard",
 ]
-
-
-def _platform_figures(session: Session, principal: Principal) -> list[dict[str, Any]]:
-    figures: list[dict[str, Any]] = [
-        {
-            "label": "home.organizations",
-            "value": session.scalar(select(func.count()).select_from(Organization)),
-        },
-        {"label": "home.districts", "value": session.scalar(select(func.count()).select_from(District))},
-    ]
-    if principal.is_regulator:
-        figures.append(
-            {"label": "home.users", "value": session.scalar(select(func.count()).select_from(User))}
-        )
-        figures.append(
-            {
-                "label": "home.audit_entries",
-                "value": audit_count(session),
-            }
-        )
-    return figures
-
-
-def _org_chart(session: Session, lang: str) -> dict[str, Any]:
-    name = District.name if lang == "zh" else District.name_en
-    rows = session.execute(
-        select(name, func.count(Organization.id))
-        .join(Organization, Organization.district_id == District.id)
-        .group_by(District.id, name)
-        .order_by(District.id)
-    ).all()
-    return {"title": "home.orgs_by_district", "bars": [{"label": r[0], "value": r[1]} for r in rows]}
 
 
 def provider_figures(
@@ -85,9 +51,7 @@ def home(request: Request, principal: PageCaller, session: PageSession) -> Respo
     lang = language_of(request)
 
     def compute() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        figures = _platform_figures(session, principal)
-        more, charts = provider_figures(session, principal, lang, clock_of(request).today())
-        return figures + more, [_org_chart(session, lang), *charts]
+        return provider_figures(session, principal, lang, clock_of(request).today())
 
     (figures, charts), computed = memo(request, ("home", principal.role, principal.org_id, lang), compute)
     return page(request, "home.html", principal, figures=figures, charts=charts, computed=computed)

@@ -12,10 +12,11 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, or_, select
 
 from jiliang.errors import JiliangError, NotFoundError
-from jiliang.platform.models import District, Organization, Role
+from jiliang.platform import orgs
+from jiliang.platform.models import Role
+from jiliang.registry.service import list_types
 from jiliang.web.cache import memo
 from jiliang.web.deps import LoggedIn, PageCaller, PageSession, clock_of
 from jiliang.web.errors import error_from
@@ -38,9 +39,7 @@ def _int(value: str | None) -> int | None:
 
 
 def _types(session: Any) -> list[Any]:
-    from jiliang.registry.models import InstrumentType
-
-    return list(session.scalars(select(InstrumentType).order_by(InstrumentType.id)))
+    return list_types(session)
 
 
 @router.get("/registry", name="registry_instruments")
@@ -86,7 +85,7 @@ def instruments(
             {k: v for k, v in zip(_FILTER_KEYS, _filter_values(f), strict=True) if v is not None}
         ),
         types=_types(session),
-        districts=list(session.scalars(select(District).order_by(District.id))),
+        districts=orgs.list_districts(session),
         statuses=STATUSES,
         f={"q": q or "", "type_id": _int(type_id), "status": st, "district_id": _int(district_id)},
     )
@@ -320,15 +319,9 @@ def organizations(
     kind: Annotated[str | None, Query(max_length=24)] = None,
     page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
 ) -> Response:
-    stmt = select(Organization)
-    if not principal.is_regulator:
-        stmt = stmt.where(Organization.id == principal.org_id)
-    if q:
-        stmt = stmt.where(or_(Organization.name.like(f"%{q}%"), Organization.credit_code.like(f"%{q}%")))
-    if kind:
-        stmt = stmt.where(Organization.kind == kind)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = list(session.scalars(stmt.order_by(Organization.id).limit(PAGE).offset((page_no - 1) * PAGE)))
+    total, rows = orgs.list_organizations(
+        session, principal, q=q, kind=kind, limit=PAGE, offset=(page_no - 1) * PAGE
+    )
     params = {k: v for k, v in {"q": q, "kind": kind}.items() if v}
     return page(
         request,
@@ -358,11 +351,7 @@ def due(
     total, exact, rows = due_list(
         session, principal, within, clock_of(request).today(), PAGE, (page_no - 1) * PAGE
     )
-    labs = list(
-        session.scalars(
-            select(Organization).where(Organization.kind.in_(["institute", "lab"])).order_by(Organization.id)
-        )
-    )
+    labs = orgs.verifying_organizations(session)
     return page(
         request,
         "registry/due.html",
@@ -418,7 +407,7 @@ def due_action(
         from jiliang.registry.service import due_list
 
         total, exact, rows = due_list(session, principal, within, clock_of(request).today(), PAGE, 0)
-        labs = list(session.scalars(select(Organization).where(Organization.kind.in_(["institute", "lab"]))))
+        labs = orgs.verifying_organizations(session)
         return page(
             request,
             "registry/due.html",

@@ -12,8 +12,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
+from jiliang.errors import NotFoundError
 from jiliang.platform.auth import Principal
-from jiliang.platform.models import Organization, OrgKind, Role
+from jiliang.platform.models import OrgKind, Role
+from jiliang.platform.orgs import get_organization
 from jiliang.platform.websec import (
     CSRF_COOKIE,
     CSRF_FIELD,
@@ -73,8 +75,10 @@ def _org_kind(request: Request, principal: Principal) -> str | None:
         return None
     if not hasattr(request.state, "org_kind"):
         with request.app.state.db.sessionmaker() as session:
-            org = session.get(Organization, principal.org_id)
-            request.state.org_kind = org.kind if org is not None else None
+            try:
+                request.state.org_kind = get_organization(session, principal, principal.org_id).kind
+            except NotFoundError:
+                request.state.org_kind = None
     return request.state.org_kind  # type: ignore[no-any-return]
 
 

@@ -192,14 +192,7 @@ def _task_page(
     status: int = 200,
     error: str | None = None,
 ) -> Response:
-    from jiliang.supervision.models import InspectionTask
-
-    principal.require(Role.REGULATOR)
-    task = session.get(InspectionTask, task_id)
-    if task is None:
-        from jiliang.errors import NotFoundError
-
-        raise NotFoundError(f"task {task_id} not found")
+    task = service.get_task(session, principal, task_id)
     allowed = [str(s) for s in service.TASK_TRANSITIONS.get(task.status, ())]
     return page(
         request,

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from jiliang.errors import FieldError, InputError, JiliangError
 from jiliang.platform.models import Role
+from jiliang.platform.orgs import get_organization, verifying_organizations
 from jiliang.web.deps import LoggedIn, PageSession, clock_of
 from jiliang.web.render import page
 
@@ -161,23 +162,14 @@ def _booking_page(
     error: str | None = None,
     done: str | None = None,
 ) -> Response:
-    from sqlalchemy import select
 
-    from jiliang.verification import get_booking, verifiers_for
+    from jiliang.verification import get_booking, verifiers_for_instruments
 
     b = get_booking(session, principal, booking_id)
     others = []
     if "reassign" in b.actions:
-        from jiliang.registry.models import Instrument
-
-        types = sorted(
-            set(
-                session.scalars(
-                    select(Instrument.type_id).where(Instrument.id.in_([i.instrument_id for i in b.items]))
-                )
-            )
-        )
-        others = [v for v in verifiers_for(session, types) if v.id != b.lab_id]
+        items = [i.instrument_id for i in b.items]
+        others = [v for v in verifiers_for_instruments(session, principal, items) if v.id != b.lab_id]
     return page(
         request,
         "verification/booking.html",
@@ -372,26 +364,19 @@ def _orders_page(
     error: str | None = None,
     done: str | None = None,
 ) -> Response:
-    from sqlalchemy import select
 
-    from jiliang.platform.models import Organization
     from jiliang.verification import WORK_ORDER, list_work_orders
 
     st = state if state in WORK_ORDER.states else None
     total, rows = list_work_orders(session, principal, st, 100, 0)
     orgs = (
-        list(
-            session.execute(
-                select(Organization.id, Organization.name).where(Organization.kind.in_(("institute", "lab")))
-            ).all()
-        )
+        [(o.id, o.name) for o in verifying_organizations(session)]
         if any("assign" in r.actions for r in rows)
         else []
     )
-    if principal.org_id is not None and orgs:
-        own = session.get(Organization, principal.org_id)
-        if own is not None and own.id not in {o.id for o in orgs}:
-            orgs.insert(0, (own.id, own.name))
+    if principal.org_id is not None and orgs and principal.org_id not in {o[0] for o in orgs}:
+        own = get_organization(session, principal, principal.org_id)
+        orgs.insert(0, (own.id, own.name))
     return page(
         request,
         "verification/work_orders.html",
