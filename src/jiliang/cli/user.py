@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from jiliang.cli.common import console, emit_json, fail, open_db, settings
+from jiliang.cli.common import console, emit_json, fail, open_db, settings, system_principal
+from jiliang.errors import NotFoundError
+from jiliang.platform.auth import user_named
+from jiliang.platform.orgs import find_organization
 
 app = typer.Typer(name="user", help="Users and tokens.", no_args_is_help=True)
 
@@ -31,10 +34,8 @@ def create(
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Create a user."""
-    from sqlalchemy import select
 
     from jiliang.platform.auth import create_user
-    from jiliang.platform.models import Organization
 
     secret = _password(password)
     cfg = settings()
@@ -42,13 +43,10 @@ def create(
     with db.session(actor="cli") as session:
         org_id = None
         if org is not None:
-            if org.isdigit():
-                found = session.get(Organization, int(org))
-            else:
-                found = session.scalar(select(Organization).where(Organization.credit_code == org.upper()))
-            if found is None:
-                fail(f"organization {org!r} not found")
-            org_id = found.id
+            try:
+                org_id = find_organization(session, system_principal(), org).id
+            except NotFoundError as exc:
+                fail(exc.message)
         user = create_user(
             session,
             username,
@@ -72,16 +70,15 @@ def token(
     ttl_days: int = typer.Option(90, min=1, max=3650, help="Days until it expires."),
 ) -> None:
     """Issue an API token for a user and print it (shown once)."""
-    from sqlalchemy import select
 
     from jiliang.platform.auth import issue_token
-    from jiliang.platform.models import User
 
     db = open_db()
     with db.session(actor="cli") as session:
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            fail(f"user {username!r} not found")
+        try:
+            user = user_named(session, system_principal(), username)
+        except NotFoundError as exc:
+            fail(exc.message)
         typer.echo(issue_token(session, user, name, ttl_days))
 
 
@@ -94,18 +91,18 @@ def password(
     revoke: bool = typer.Option(False, "--revoke-tokens", help="Also revoke all the user's tokens."),
 ) -> None:
     """Set a user's password (it must meet the password policy)."""
-    from sqlalchemy import select
 
     from jiliang.platform.auth import Principal, revoke_all_tokens, set_password
-    from jiliang.platform.models import Role, User
+    from jiliang.platform.models import Role
 
     secret = _password(new_password)
     cfg = settings()
     db = open_db(cfg)
     with db.session(actor="cli") as session:
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            fail(f"user {username!r} not found")
+        try:
+            user = user_named(session, system_principal(), username)
+        except NotFoundError as exc:
+            fail(exc.message)
         set_password(session, user, secret, min_length=cfg.password_min_length)
         revoked = 0
         if revoke:

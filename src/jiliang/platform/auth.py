@@ -59,6 +59,7 @@ __all__ = [
     "set_email",
     "set_password",
     "start_session",
+    "user_named",
 ]
 
 TOKEN_PREFIX = "jl_"  # noqa: S105 - the visible prefix of every token
@@ -197,6 +198,15 @@ def create_api_token(
     row = session.scalar(select(ApiToken).where(ApiToken.prefix == secret[:10]).order_by(ApiToken.id.desc()))
     assert row is not None  # flushed by issue_token
     return secret, row, user
+
+
+def user_named(session: Session, principal: Principal, username: str) -> User:
+    """A user by login name (the regulator, or the server's own commands acting as it)."""
+    principal.require(Role.REGULATOR)
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFoundError(f"user {username!r} not found")
+    return user
 
 
 def list_users(session: Session, principal: Principal) -> list[User]:

@@ -33,6 +33,7 @@ __all__ = [
     "ChangeRequest",
     "create_organization",
     "decide_change_request",
+    "find_organization",
     "get_change_request",
     "get_organization",
     "list_change_requests",
@@ -159,6 +160,18 @@ def list_organizations(
         stmt = stmt.where(Organization.district_id == district_id)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     return total, list(session.scalars(stmt.order_by(Organization.id).limit(limit).offset(offset)))
+
+
+def find_organization(session: Session, principal: Principal, ref: str) -> Organization:
+    """An organization the caller may see, by id (digits) or unified social credit code."""
+    if ref.isdigit():
+        return get_organization(session, principal, int(ref))
+    stmt = select(Organization).where(Organization.credit_code == ref.upper())
+    rule = _visible(principal)
+    org = session.scalar(stmt if rule is None else stmt.where(rule))
+    if org is None:
+        raise NotFoundError(f"organization {ref!r} not found")
+    return org
 
 
 def verifying_organizations(session: Session) -> list[Organization]:
