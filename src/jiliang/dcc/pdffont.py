@@ -80,11 +80,11 @@ def _face_index(path: Path) -> int:
 
     if path.suffix.lower() != ".ttc":
         return -1
-    collection = TTCollection(str(path), lazy=True)
-    for i, face in enumerate(collection.fonts):
-        family = face["name"].getDebugName(1) or ""
-        if family.endswith(" SC") or "Hei" in family or "YaHei" in family:
-            return i
+    with TTCollection(str(path), lazy=True) as collection:
+        for i, face in enumerate(collection.fonts):
+            family = face["name"].getDebugName(1) or ""
+            if family.endswith(" SC") or "Hei" in family or "YaHei" in family:
+                return i
     return 0
 
 
@@ -93,7 +93,8 @@ def _source(path: Path) -> _Source:
     from fontTools.ttLib import TTFont
 
     index = _face_index(path)
-    font = TTFont(str(path), fontNumber=index, lazy=True) if index >= 0 else TTFont(str(path), lazy=True)
+    data = io.BytesIO(path.read_bytes())  # read lazily from memory: no file handle kept open by the cache
+    font = TTFont(data, fontNumber=index, lazy=True) if index >= 0 else TTFont(data, lazy=True)
     return _Source(font, dict(font.getBestCmap()), font.getGlyphSet())
 
 

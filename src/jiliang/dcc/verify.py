@@ -344,6 +344,161 @@ def verify_with(
     return replace(report, policy={**trust.describe(), "demo_mode": trust.demo_mode})
 
 
+def _signed_root(data: bytes, max_bytes: int) -> tuple[Any, Any] | Check:
+    """The DCC root and its one verifiable signature, or the failed parse check (413 propagates)."""
+    try:
+        root = parse_xml(data, max_bytes=max_bytes).getroot()
+    except DccError as exc:
+        if exc.status == 413:
+            raise
+        return Check("parse", "failed", exc.message)
+    if root.tag != f"{{{DCC_NS}}}digitalCalibrationCertificate":
+        return Check("parse", "failed", f"root element {root.tag!r} is not a DCC")
+    sigs = root.findall(_DS + "Signature")
+    if not sigs:
+        return Check("parse", "failed", "the certificate is not signed (no ds:Signature child of the root)")
+    if len(root.findall(".//" + _DS + "Signature")) != len(sigs):
+        return Check("parse", "failed", "ds:Signature found outside the root's children (possible wrapping)")
+    return root, sigs
+
+
+def _embedded(sig: Any, checks: list[Check]) -> tuple[list[Any], list[Any]]:
+    """The certificates and CRLs the signature carries; malformed ones are failed checks."""
+    from cryptography import x509
+
+    certs: list[Any] = []
+    for el in sig.iter(f"{_DS}X509Certificate", f"{_X}EncapsulatedX509Certificate"):
+        try:
+            certs.append(x509.load_der_x509_certificate(_b64(el)))
+        except ValueError:
+            checks.append(Check("chain", "failed", "an embedded certificate is malformed (not base64 DER)"))
+    crls: list[Any] = []
+    for el in sig.iter(f"{_X}EncapsulatedCRLValue"):
+        try:
+            crls.append(x509.load_der_x509_crl(_b64(el)))
+        except ValueError:
+            checks.append(Check("revocation", "failed", "an embedded CRL is malformed (not base64 DER)"))
+    return certs, crls
+
+
+def _require_time_stamping(tsa_cert: Any) -> None:
+    from cryptography import x509
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    try:
+        eku = tsa_cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        eku = ()
+    if ExtendedKeyUsageOID.TIME_STAMPING not in eku:
+        raise DccError("TSA certificate lacks the timeStamping extended key usage")
+
+
+def _timestamp_time(ts_el: Any, sig: Any, anchors: list[Any], embedded: list[Any]) -> tuple[datetime, str]:
+    """The RFC 3161 time that covers this signature value and its TSA, or DccError / ValueError."""
+    token, tsa_cert = parse_timestamp_token(_b64(ts_el))
+    if token.message_imprint != signature_value_digest(sig, token.hash_algorithm):
+        raise DccError("the timestamp does not cover this signature value")
+    path, why = _path(tsa_cert, anchors, list(token.tsa_certificates) + embedded, token.gen_time, _issued_by)
+    if path is None:
+        raise DccError(f"TSA certificate not trusted: {why}")
+    _require_time_stamping(tsa_cert)
+    return token.gen_time, tsa_cert.subject.rfc4514_string()
+
+
+def _timestamp(
+    sig: Any,
+    anchors: list[Any],
+    embedded: list[Any],
+    rules: SignaturePolicy,
+    required: bool,
+    checks: list[Check],
+) -> datetime | None:
+    """Check the signature timestamp (XAdES SignatureTimeStamp) against the policy; its time if valid."""
+    ts_el = sig.find(
+        f"{_DS}Object/{_X}QualifyingProperties/{_X}UnsignedProperties/{_X}UnsignedSignatureProperties/{_X}SignatureTimeStamp/{_X}EncapsulatedTimeStamp"
+    )
+    if ts_el is None:
+        if required or rules.requires_timestamp:
+            checks.append(
+                Check("timestamp", "failed", f"policy {rules.name}: no signature timestamp present")
+            )
+        else:
+            checks.append(
+                Check("timestamp", "warning", "no signature timestamp; validation time is not attested")
+            )
+        return None
+    try:
+        ts_time, tsa = _timestamp_time(ts_el, sig, anchors, embedded)
+    except DccError as exc:
+        checks.append(Check("timestamp", "failed", exc.message))
+        return None
+    except ValueError as exc:  # bad base64 and the like
+        checks.append(Check("timestamp", "failed", f"malformed timestamp token: {exc}"))
+        return None
+    checks.append(Check("timestamp", "ok", f"RFC 3161 timestamp {ts_time.isoformat()} by {tsa}"))
+    return ts_time
+
+
+def _validation_time(at: datetime | None, ts_time: datetime | None, now: datetime) -> tuple[datetime, str]:
+    """The time the chain is validated at, and where it comes from (given, timestamp, now)."""
+    if at is not None:
+        return at.astimezone(UTC), "given"
+    if ts_time is not None:
+        return ts_time, "timestamp"
+    return now.astimezone(UTC), "now"
+
+
+def _claimed_signing_time(signed_props: Any, checks: list[Check]) -> datetime | None:
+    st = signed_props.find(f"{_X}SigningTime") if signed_props is not None else None
+    if st is None or not st.text:
+        return None
+    try:
+        return datetime.fromisoformat(st.text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        checks.append(Check("signature", "warning", f"SigningTime {st.text!r} is not a date-time"))
+        return None
+
+
+def _chain_checks(
+    signer: Any, cert_der: bytes, ctx: _ChainContext, when: datetime, source: str
+) -> list[Check]:
+    """The signer's path to a trust anchor, the policy's long-term data, and revocation."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    pool = [c for c in ctx.embedded if c.public_bytes(Encoding.DER) != cert_der]
+    chain, why = _path(signer, ctx.anchors, pool, when, _issued_by)
+    if chain is None:
+        return [Check("chain", "failed", why)]
+    names = " -> ".join(c.subject.rfc4514_string() for c in chain)
+    checks = [Check("chain", "ok", f"{names} (at {when.isoformat()}, {source})")]
+    if ctx.rules.requires_long_term_data and ctx.sig.find(f".//{_X}CertificateValues") is None:
+        checks.append(
+            Check("chain", "failed", f"policy {ctx.rules.name}: no xades:CertificateValues embedded")
+        )
+    return checks + _revocation(chain, ctx.crls, when, ctx.sources, ctx.rules)
+
+
+def _schema_check(signed_root: Any) -> Check:
+    from jiliang.dcc.validate import validate_tree
+
+    report = validate_tree(signed_root)
+    if report.valid:
+        note = "; ".join(p.message for p in report.problems) or f"valid against DCC {report.schema_version}"
+        return Check("schema", "warning" if report.problems else "ok", note)
+    problem = report.errors[0]
+    return Check("schema", "failed", f"{problem.xpath}: {problem.message}")
+
+
+@dataclass(frozen=True, slots=True)
+class _ChainContext:
+    sig: Any
+    anchors: list[Any]
+    embedded: list[Any]
+    crls: list[Any]
+    rules: SignaturePolicy
+    sources: RevocationSources
+
+
 def _verify(
     data: bytes,
     trust_pem: bytes,
@@ -354,107 +509,35 @@ def _verify(
     require_timestamp: bool,
     max_bytes: int,
 ) -> VerificationReport:
+    """The checks in order: trust anchors, parse, signature method, embedded data, timestamp,
+    signature at the validation time, chain and revocation, schema."""
     from cryptography import x509
-    from cryptography.hazmat.primitives.serialization import Encoding
 
-    checks: list[Check] = []
     try:
         anchors = load_pem_bundle(trust_pem)
     except DccError as exc:
         return VerificationReport((Check("trust", "failed", exc.message),))
-    try:
-        root = parse_xml(data, max_bytes=max_bytes).getroot()
-    except DccError as exc:
-        if exc.status == 413:
-            raise
-        return VerificationReport((Check("parse", "failed", exc.message),))
-    if root.tag != f"{{{DCC_NS}}}digitalCalibrationCertificate":
-        return VerificationReport((Check("parse", "failed", f"root element {root.tag!r} is not a DCC"),))
-    sigs = root.findall(_DS + "Signature")
-    if not sigs:
-        return VerificationReport(
-            (Check("parse", "failed", "the certificate is not signed (no ds:Signature child of the root)"),)
-        )
-    if len(root.findall(".//" + _DS + "Signature")) != len(sigs):
-        return VerificationReport(
-            (Check("parse", "failed", "ds:Signature found outside the root's children (possible wrapping)"),)
-        )
+    parsed = _signed_root(data, max_bytes)
+    if isinstance(parsed, Check):
+        return VerificationReport((parsed,))
+    root, sigs = parsed
     sig = sigs[0]
-    checks.append(
+    checks = [
         Check(
             "parse",
             "ok",
             f"DCC {root.get('schemaVersion')} with {len(sigs)} signature(s); the first is verified",
         )
-    )
+    ]
     method_el = sig.find(f"{_DS}SignedInfo/{_DS}SignatureMethod")
     method = method_el.get("Algorithm") if method_el is not None else None
     verifier = verifier_for(method or "")
     if verifier is None:
         checks.append(Check("signature", "failed", f"no verifier for SignatureMethod {method!r}"))
         return VerificationReport(tuple(checks))
-
-    embedded: list[Any] = []
-    for el in sig.iter(f"{_DS}X509Certificate", f"{_X}EncapsulatedX509Certificate"):
-        try:
-            embedded.append(x509.load_der_x509_certificate(_b64(el)))
-        except ValueError:
-            checks.append(Check("chain", "failed", "an embedded certificate is malformed (not base64 DER)"))
-    crls: list[Any] = []
-    for el in sig.iter(f"{_X}EncapsulatedCRLValue"):
-        try:
-            crls.append(x509.load_der_x509_crl(_b64(el)))
-        except ValueError:
-            checks.append(Check("revocation", "failed", "an embedded CRL is malformed (not base64 DER)"))
-
-    ts_time: datetime | None = None
-    ts_el = sig.find(
-        f"{_DS}Object/{_X}QualifyingProperties/{_X}UnsignedProperties/{_X}UnsignedSignatureProperties/{_X}SignatureTimeStamp/{_X}EncapsulatedTimeStamp"
-    )
-    if ts_el is not None:
-        try:
-            token, tsa_cert = parse_timestamp_token(_b64(ts_el))
-            if token.message_imprint != signature_value_digest(sig, token.hash_algorithm):
-                raise DccError("the timestamp does not cover this signature value")
-            path, why = _path(
-                tsa_cert, anchors, list(token.tsa_certificates) + embedded, token.gen_time, _issued_by
-            )
-            if path is None:
-                raise DccError(f"TSA certificate not trusted: {why}")
-            from cryptography.x509.oid import ExtendedKeyUsageOID
-
-            try:
-                eku = tsa_cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-                if ExtendedKeyUsageOID.TIME_STAMPING not in eku:
-                    raise DccError("TSA certificate lacks the timeStamping extended key usage")
-            except x509.ExtensionNotFound:
-                raise DccError("TSA certificate lacks the timeStamping extended key usage") from None
-            ts_time = token.gen_time
-            checks.append(
-                Check(
-                    "timestamp",
-                    "ok",
-                    f"RFC 3161 timestamp {ts_time.isoformat()} by {tsa_cert.subject.rfc4514_string()}",
-                )
-            )
-        except DccError as exc:
-            checks.append(Check("timestamp", "failed", exc.message))
-        except ValueError as exc:  # bad base64 and the like
-            checks.append(Check("timestamp", "failed", f"malformed timestamp token: {exc}"))
-    elif require_timestamp or rules.requires_timestamp:
-        checks.append(Check("timestamp", "failed", f"policy {rules.name}: no signature timestamp present"))
-    else:
-        checks.append(
-            Check("timestamp", "warning", "no signature timestamp; validation time is not attested")
-        )
-
-    if at is not None:
-        when, source = at.astimezone(UTC), "given"
-    elif ts_time is not None:
-        when, source = ts_time, "timestamp"
-    else:
-        when, source = now.astimezone(UTC), "now"
-
+    embedded, crls = _embedded(sig, checks)
+    ts_time = _timestamp(sig, anchors, embedded, rules, require_timestamp, checks)
+    when, source = _validation_time(at, ts_time, now)
     try:
         signed_root, signed_props, cert_der = verifier.verify(data, when)
     except DccError as exc:
@@ -468,36 +551,10 @@ def _verify(
     checks.append(
         Check("signature", "ok", f"{method} over the whole certificate, SignedProperties and key info")
     )
-    claimed = None
-    st = signed_props.find(f"{_X}SigningTime") if signed_props is not None else None
-    if st is not None and st.text:
-        try:
-            claimed = datetime.fromisoformat(st.text.strip().replace("Z", "+00:00"))
-        except ValueError:
-            checks.append(Check("signature", "warning", f"SigningTime {st.text!r} is not a date-time"))
-
-    pool = [c for c in embedded if c.public_bytes(Encoding.DER) != cert_der]
-    chain, why = _path(signer, anchors, pool, when, _issued_by)
-    if chain is None:
-        checks.append(Check("chain", "failed", why))
-    else:
-        names = " -> ".join(c.subject.rfc4514_string() for c in chain)
-        checks.append(Check("chain", "ok", f"{names} (at {when.isoformat()}, {source})"))
-        if rules.requires_long_term_data and sig.find(f".//{_X}CertificateValues") is None:
-            checks.append(
-                Check("chain", "failed", f"policy {rules.name}: no xades:CertificateValues embedded")
-            )
-        checks += _revocation(chain, crls, when, sources, rules)
-
-    from jiliang.dcc.validate import validate_tree
-
-    report = validate_tree(signed_root)
-    if report.valid:
-        note = "; ".join(p.message for p in report.problems) or f"valid against DCC {report.schema_version}"
-        checks.append(Check("schema", "warning" if report.problems else "ok", note))
-    else:
-        problem = report.errors[0]
-        checks.append(Check("schema", "failed", f"{problem.xpath}: {problem.message}"))
+    claimed = _claimed_signing_time(signed_props, checks)
+    ctx = _ChainContext(sig, anchors, embedded, crls, rules, sources)
+    checks += _chain_checks(signer, cert_der, ctx, when, source)
+    checks.append(_schema_check(signed_root))
     number_el = signed_root.find(
         f"{{{DCC_NS}}}administrativeData/{{{DCC_NS}}}coreData/{{{DCC_NS}}}uniqueIdentifier"
     )
