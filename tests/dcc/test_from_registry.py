@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -30,14 +31,15 @@ def _passing_record(session, lab_id=None):
 def test_record_maps_onto_the_certificate_input(app, seeded):
     with app.state.db.session() as s:
         ctx = record_with_context(s, _passing_record(s))
-    rec = record_input(ctx, IssueContext(issued=ctx["verified_on"], performer="a", approver="b"))
-    assert rec.number == ctx["certificate_no"] and rec.serial_number == ctx["instrument"]["serial"]
-    assert rec.customer.name_zh == ctx["owner"]["name"] and rec.laboratory.name_zh == ctx["lab"]["name"]
-    errors = [Decimal(str(e["error"])) for e in ctx["errors"]]
+    rec = record_input(ctx, IssueContext(issued=ctx.verified_on, performer="a", approver="b"))
+    assert rec.number == ctx.certificate_no and rec.serial_number == ctx.instrument.serial
+    assert ctx.owner and ctx.lab
+    assert rec.customer.name_zh == ctx.owner.name and rec.laboratory.name_zh == ctx.lab.name
+    errors = [Decimal(str(e["error"])) for e in ctx.errors]
     assert [p.error for p in rec.points] == errors
-    assert [p.U for p in rec.points] == [Decimal(str(e["U"])) for e in ctx["errors"]]
-    for std, got in zip(ctx["standards"], rec.standards, strict=True):
-        assert got.certificate_number == std["calibration"]["certificate_no"]
+    assert [p.U for p in rec.points] == [Decimal(str(e["U"])) for e in ctx.errors]
+    for std, got in zip(ctx.standards, rec.standards, strict=True):
+        assert std.calibration and got.certificate_number == std.calibration.certificate_no
         assert got.certificate_sha256 == register_entry_digest(std)
 
 
@@ -45,11 +47,11 @@ def test_records_that_cannot_be_certified_say_why(app, seeded):
     with app.state.db.session() as s:
         ctx = record_with_context(s, _passing_record(s))
     with pytest.raises(DccError, match="did not pass"):
-        record_input(ctx | {"result": "fail"}, ISSUE)
-    no_u = [{k: v for k, v in e.items() if k != "U"} for e in ctx["errors"]]
+        record_input(replace(ctx, result="fail"), ISSUE)
+    no_u = tuple({k: v for k, v in e.items() if k != "U"} for e in ctx.errors)
     with pytest.raises(DccError, match="no expanded uncertainty"):
         record_input(
-            ctx | {"errors": no_u}, IssueContext(issued=ctx["verified_on"], performer="a", approver="b")
+            replace(ctx, errors=no_u), IssueContext(issued=ctx.verified_on, performer="a", approver="b")
         )
     with pytest.raises(DccError, match="before the calibration"):
         record_input(ctx, IssueContext(issued=date(1999, 1, 1), performer="a", approver="b"))

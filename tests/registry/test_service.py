@@ -152,10 +152,17 @@ def test_record_with_context_and_trace(session, stocked):
     session.add(VS(verification_id=v.id, standard_id=pub.id))
     session.flush()
     data = service.record_with_context(session, v.id)
-    assert data["instrument"]["serial"] == "A1" and data["owner"]["credit_code"] == CODE_A
-    assert data["standards"][0]["code"] == "PUB"
-    assert data["standards"][0]["calibration"]["certificate_no"] == "NIM-1"
-    assert data["result"] == "pass" and data["certificate_no"] == "JD2026-1"
+    assert data.owner is not None and data.standards[0].calibration is not None
+    assert data.instrument.serial == "A1" and data.owner.credit_code == CODE_A
+    assert data.standards[0].code == "PUB"
+    assert data.standards[0].calibration.certificate_no == "NIM-1"
+    assert data.result == "pass" and data.certificate_no == "JD2026-1"
+    # the API's JSON shape: environment grouped, nested objects as objects
+    shown = data.as_dict()
+    assert shown["instrument"]["type"]["code"] and set(shown["environment"]) == {
+        "temperature_c",
+        "humidity_percent",
+    }
     t = service.trace_instrument(session, REGULATOR, ids["A1"], 4.0)
     assert t.traceable and t.edges[-1].parent == f"standard:{nat.id}"
     # the record without standards is a missing link

@@ -246,7 +246,7 @@ def record_verification(
         temperature_c=body.temperature_c,
         humidity_percent=body.humidity_percent,
     )
-    return record_with_context(session, v.id)
+    return record_with_context(session, v.id).as_dict()
 
 
 @router.get("/standards", name="list_standards", summary="Measurement standards")
@@ -304,10 +304,10 @@ def get_verification(verification_id: DbId, caller: Caller, session: SessionDep)
     from jiliang.registry.service import record_with_context
 
     data = record_with_context(session, verification_id)
-    lab_id = data["lab"]["id"] if data["lab"] else None
-    if not may_see_record(caller, lab_id, data["owner"]["id"]):
+    lab_id = data.lab.id if data.lab else None
+    if not may_see_record(caller, lab_id, data.owner.id if data.owner else 0):  # 0: no owner
         raise NotFoundError(f"verification {verification_id} not found")
-    return data
+    return data.as_dict()
 
 
 @router.get("/verifications/{verification_id}/trace", name="trace_verification", summary="Chain of a record")

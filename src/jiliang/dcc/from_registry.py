@@ -30,6 +30,7 @@ from jiliang.dcc.record import (
     PartyInput,
     StandardInput,
 )
+from jiliang.registry.records import PartyRef, RecordContext, StandardUsed
 
 __all__ = ["IssueContext", "issue_from_record", "record_input", "register_entry_digest"]
 
@@ -47,28 +48,28 @@ class IssueContext:
     city: str = "滨江市"
 
 
-def register_entry_digest(standard: dict[str, Any]) -> str:
+def register_entry_digest(standard: StandardUsed) -> str:
     """SHA-256 of the canonical JSON of a standard's register entry and its calibration."""
-    cal = standard.get("calibration") or {}
+    cal = standard.calibration
     entry = {
-        "standard": standard.get("code") or standard.get("id"),
-        "certificate_no": cal.get("certificate_no"),
-        "calibrated_on": str(cal.get("calibrated_on")),
-        "valid_until": str(cal.get("valid_until")),
-        "uncertainty": cal.get("uncertainty"),
+        "standard": standard.code or standard.id,
+        "certificate_no": cal.certificate_no if cal else None,
+        "calibrated_on": str(cal.calibrated_on if cal else None),
+        "valid_until": str(cal.valid_until if cal else None),
+        "uncertainty": cal.uncertainty if cal else None,
     }
     return hashlib.sha256(json.dumps(entry, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def _party(org: dict[str, Any] | None, role: str, city: str) -> PartyInput:
+def _party(org: PartyRef | None, role: str, city: str) -> PartyInput:
     if org is None:
         raise DccError(f"the record names no {role}")
     return PartyInput(
-        name_zh=org["name"],
-        name_en=org.get("name_en") or org["name"],
+        name_zh=org.name,
+        name_en=org.name_en or org.name,
         city=city,
-        address=org.get("address"),
-        accreditation_code=org.get("accreditation_code") if role == "laboratory" else None,
+        address=org.address,
+        accreditation_code=org.accreditation_code if role == "laboratory" else None,
     )
 
 
@@ -82,23 +83,23 @@ def _decimal(value: Any, what: str) -> Decimal:
     return d
 
 
-def _points(ctx: dict[str, Any]) -> tuple[tuple[CalibrationPoint, ...], str]:
-    errors = ctx.get("errors") or []
+def _points(ctx: RecordContext) -> tuple[tuple[CalibrationPoint, ...], str]:
+    errors = ctx.errors
     if not errors:
-        raise DccError(f"record {ctx['id']} has no measured points; a certificate needs results")
+        raise DccError(f"record {ctx.id} has no measured points; a certificate needs results")
     units = {e.get("unit", "%") for e in errors}
     if len(units) != 1 or next(iter(units)) not in _UNITS:
-        raise DccError(f"record {ctx['id']}: errors in unit(s) {sorted(units)}; only % is supported")
+        raise DccError(f"record {ctx.id}: errors in unit(s) {sorted(units)}; only % is supported")
     points = []
     for e in errors:
         if e.get("U") is None:
             raise DccError(
-                f"record {ctx['id']}: point {e.get('point')!r} has no expanded uncertainty U; "
+                f"record {ctx.id}: point {e.get('point')!r} has no expanded uncertainty U; "
                 "a calibration certificate states one for every result"
             )
         m = _POINT.match(str(e.get("point", "")))
         if m is None:
-            raise DccError(f"record {ctx['id']}: test point {e.get('point')!r} is not a percentage of range")
+            raise DccError(f"record {ctx.id}: test point {e.get('point')!r} is not a percentage of range")
         reference = _decimal(m.group(1), "test point")
         error = _decimal(e["error"], "error")
         points.append(
@@ -113,20 +114,20 @@ def _points(ctx: dict[str, Any]) -> tuple[tuple[CalibrationPoint, ...], str]:
     return tuple(points), _UNITS[next(iter(units))]
 
 
-def _standards(ctx: dict[str, Any], dcc_digests: dict[str, str]) -> tuple[StandardInput, ...]:
+def _standards(ctx: RecordContext, dcc_digests: dict[str, str]) -> tuple[StandardInput, ...]:
     out = []
-    for s in ctx.get("standards") or []:
-        cal = s.get("calibration")
-        if not cal or not cal.get("certificate_no"):
-            raise DccError(f"standard {s.get('name')!r} has no calibration certificate on record")
-        number = cal["certificate_no"]
+    for s in ctx.standards:
+        cal = s.calibration
+        if not cal or not cal.certificate_no:
+            raise DccError(f"standard {s.name!r} has no calibration certificate on record")
+        number = cal.certificate_no
         digest = dcc_digests.get(number)
         issuer = "数字校准证书 / DCC" if digest else "登记记录摘要 / register entry digest"
         out.append(
             StandardInput(
-                name_zh=s.get("name") or "计量标准",
-                name_en=s.get("name_en") or s.get("name") or "measurement standard",
-                serial_number=str(s.get("code") or s.get("id")),
+                name_zh=s.name or "计量标准",
+                name_en=s.name_en or s.name or "measurement standard",
+                serial_number=str(s.code or s.id),
                 certificate_number=number,
                 certificate_issuer=issuer,
                 certificate_sha256=digest or register_entry_digest(s),
@@ -136,46 +137,43 @@ def _standards(ctx: dict[str, Any], dcc_digests: dict[str, str]) -> tuple[Standa
 
 
 def record_input(
-    ctx: dict[str, Any], issue: IssueContext, dcc_digests: dict[str, str] | None = None
+    ctx: RecordContext, issue: IssueContext, dcc_digests: dict[str, str] | None = None
 ) -> CalibrationRecordInput:
     """Map a registry record (``record_with_context``) onto the certificate's input (pure)."""
-    if ctx.get("result") != "pass" or not ctx.get("certificate_no"):
-        raise DccError(
-            f"record {ctx.get('id')} did not pass or has no certificate number; nothing to certify"
-        )
-    inst = ctx["instrument"]
-    itype = inst["type"]
-    day: date = ctx["verified_on"]
+    if ctx.result != "pass" or not ctx.certificate_no:
+        raise DccError(f"record {ctx.id} did not pass or has no certificate number; nothing to certify")
+    inst = ctx.instrument
+    itype = inst.type
+    day = ctx.verified_on
     if issue.issued < day:
         raise DccError(f"issue date {issue.issued} is before the calibration on {day}")
     points, unit = _points(ctx)
-    env = ctx.get("environment") or {}
     conditions = []
-    if env.get("temperature_c") is not None:
+    if ctx.temperature_c is not None:
         conditions.append(
             ConditionInput(
                 "环境温度",
                 "Ambient temperature",
-                _decimal(env["temperature_c"], "temperature"),
+                _decimal(ctx.temperature_c, "temperature"),
                 "\\degreecelsius",
             )
         )
-    if env.get("humidity_percent") is not None:
+    if ctx.humidity_percent is not None:
         conditions.append(
             ConditionInput(
-                "相对湿度", "Relative humidity", _decimal(env["humidity_percent"], "humidity"), "\\percent"
+                "相对湿度", "Relative humidity", _decimal(ctx.humidity_percent, "humidity"), "\\percent"
             )
         )
-    regulation = itype.get("regulation") or "—"
+    regulation = itype.regulation or "—"
     return CalibrationRecordInput(
-        number=ctx["certificate_no"],
-        laboratory=_party(ctx.get("lab"), "laboratory", issue.city),
-        customer=_party(ctx.get("owner"), "customer", issue.city),
-        instrument_name_zh=itype["name"],
-        instrument_name_en=itype.get("name_en") or itype["name"],
-        serial_number=inst["serial"],
-        manufacturer=inst.get("manufacturer"),
-        model=inst.get("model"),
+        number=ctx.certificate_no,
+        laboratory=_party(ctx.lab, "laboratory", issue.city),
+        customer=_party(ctx.owner, "customer", issue.city),
+        instrument_name_zh=itype.name,
+        instrument_name_en=itype.name_en or itype.name,
+        serial_number=inst.serial,
+        manufacturer=inst.manufacturer,
+        model=inst.model,
         received=day,
         calibrated_from=day,
         calibrated_to=day,
@@ -191,7 +189,7 @@ def record_input(
         approver=issue.approver,
         standards=_standards(ctx, dcc_digests or {}),
         conditions=tuple(conditions),
-        asset_number=str(inst["id"]),
+        asset_number=str(inst.id),
     )
 
 
@@ -207,9 +205,9 @@ def issue_from_record(
     from jiliang.registry.service import record_with_context
 
     ctx = record_with_context(session, verification_id)
-    if (ctx.get("lab") or {}).get("id") != lab_org_id:
+    if ctx.lab is None or ctx.lab.id != lab_org_id:
         raise NotFoundError(f"record {verification_id} was not made by this laboratory")
-    numbers = [s["calibration"]["certificate_no"] for s in ctx.get("standards") or [] if s.get("calibration")]
+    numbers = [s.calibration.certificate_no for s in ctx.standards if s.calibration]
     digests = (
         dict(
             session.execute(
@@ -226,7 +224,7 @@ def issue_from_record(
         keys=keys,
         lab_org_id=lab_org_id,
         now=now,
-        customer_org_id=(ctx.get("owner") or {}).get("id"),
-        instrument_ref=ctx["instrument"]["id"],
+        customer_org_id=ctx.owner.id if ctx.owner else None,
+        instrument_ref=ctx.instrument.id,
         calibration_record_ref=verification_id,
     )

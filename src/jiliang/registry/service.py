@@ -36,6 +36,14 @@ from jiliang.registry.models import (
     VerificationStandard,
     WorkOrder,
 )
+from jiliang.registry.records import (
+    InstrumentRef,
+    InstrumentTypeRef,
+    PartyRef,
+    RecordContext,
+    StandardCalibrationRef,
+    StandardUsed,
+)
 from jiliang.registry.status import REMINDER_DAYS, JobResult
 
 __all__ = [
@@ -637,32 +645,15 @@ def run_status_job(session: Session, today: date) -> JobResult:
 # ---------------------------------------------------------------- hooks for other capabilities
 
 
-def record_with_context(session: Session, verification_id: int) -> dict[str, Any]:
-    """One verification/calibration record with its instrument, owner, lab and the standards used
-    (each with its own latest calibration certificate), as plain data — what a certificate needs."""
-    v = session.get(Verification, verification_id)
-    if v is None:
-        raise NotFoundError(f"verification {verification_id} not found")
-    inst = session.get(Instrument, v.instrument_id)
-    assert inst is not None
-    t = session.get(InstrumentType, inst.type_id)
-    assert t is not None
-    owner = session.get(Organization, inst.owner_id)
-    lab = session.get(Organization, v.lab_id) if v.lab_id else None
+def _party_ref(o: Organization | None) -> PartyRef | None:
+    if o is None:
+        return None
+    return PartyRef(o.id, o.name, o.name_en, o.credit_code, o.address, o.accreditation_code)
 
-    def org(o: Organization | None) -> dict[str, Any] | None:
-        if o is None:
-            return None
-        return {
-            "id": o.id,
-            "name": o.name,
-            "name_en": o.name_en,
-            "credit_code": o.credit_code,
-            "address": o.address,
-            "accreditation_code": o.accreditation_code,
-        }
 
-    standards = []
+def _standards_used(session: Session, v: Verification) -> tuple[StandardUsed, ...]:
+    """The standards of a record, each with its own latest calibration on the record's day."""
+    out = []
     for s in session.scalars(
         select(MeasurementStandard)
         .join(VerificationStandard, VerificationStandard.standard_id == MeasurementStandard.id)
@@ -677,50 +668,54 @@ def record_with_context(session: Session, verification_id: int) -> dict[str, Any
             .order_by(StandardCalibration.calibrated_on.desc())
             .limit(1)
         ).scalar_one_or_none()
-        standards.append(
-            _standard_dict(s)
-            | {
-                "calibration": None
-                if cal is None
-                else {
-                    "certificate_no": cal.certificate_no,
-                    "calibrated_on": cal.calibrated_on,
-                    "valid_until": cal.valid_until,
-                    "uncertainty": cal.uncertainty,
-                }
-            }
+        ref = (
+            None
+            if cal is None
+            else StandardCalibrationRef(
+                cal.certificate_no, cal.calibrated_on, cal.valid_until, cal.uncertainty
+            )
         )
-    return {
-        "id": v.id,
-        "kind": v.kind,
-        "verified_on": v.verified_on,
-        "result": v.result,
-        "errors": v.errors or [],
-        "certificate_no": v.certificate_no,
-        "notice_no": v.notice_no,
-        "next_due_on": v.next_due_on,
-        "environment": {"temperature_c": v.temperature_c, "humidity_percent": v.humidity_percent},
-        "instrument": {
-            "id": inst.id,
-            "serial": inst.serial,
-            "model": inst.model,
-            "manufacturer": inst.manufacturer,
-            "accuracy_class": inst.accuracy_class,
-            "measuring_range": inst.measuring_range,
-            "location": inst.location,
-            "use": inst.use,
-            "type": {
-                "code": t.code,
-                "name": t.name,
-                "name_en": t.name_en,
-                "regulation": t.regulation,
-                "quantity": t.quantity,
-            },
-        },
-        "owner": org(owner),
-        "lab": org(lab),
-        "standards": standards,
-    }
+        out.append(StandardUsed(**_standard_dict(s), calibration=ref))
+    return tuple(out)
+
+
+def record_with_context(session: Session, verification_id: int) -> RecordContext:
+    """One verification/calibration record with its instrument, owner, lab and the standards used
+    (each with its own latest calibration certificate): what a certificate or a notice needs."""
+    v = session.get(Verification, verification_id)
+    if v is None:
+        raise NotFoundError(f"verification {verification_id} not found")
+    inst = session.get(Instrument, v.instrument_id)
+    assert inst is not None
+    t = session.get(InstrumentType, inst.type_id)
+    assert t is not None
+    instrument = InstrumentRef(
+        inst.id,
+        inst.serial,
+        inst.model,
+        inst.manufacturer,
+        inst.accuracy_class,
+        inst.measuring_range,
+        inst.location,
+        inst.use,
+        InstrumentTypeRef(t.code, t.name, t.name_en, t.regulation, t.quantity),
+    )
+    return RecordContext(
+        id=v.id,
+        kind=v.kind,
+        verified_on=v.verified_on,
+        result=v.result,
+        errors=tuple(v.errors or ()),
+        certificate_no=v.certificate_no,
+        notice_no=v.notice_no,
+        next_due_on=v.next_due_on,
+        temperature_c=v.temperature_c,
+        humidity_percent=v.humidity_percent,
+        instrument=instrument,
+        owner=_party_ref(session.get(Organization, inst.owner_id)),
+        lab=_party_ref(session.get(Organization, v.lab_id)) if v.lab_id else None,
+        standards=_standards_used(session, v),
+    )
 
 
 def find_instrument(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from jiliang.errors import NotFoundError
 from jiliang.platform.auth import Principal
+from jiliang.registry.records import RecordContext
 from jiliang.verification.bookings import _load
 from jiliang.verification.models import BookingItem
 
@@ -40,7 +41,7 @@ def _p(text: Any, style: Any) -> Any:
     return Paragraph(escape(str(text)), style)
 
 
-def render_notice(ctx: dict[str, Any], performer: str, approver: str) -> bytes:
+def render_notice(ctx: RecordContext, performer: str, approver: str) -> bytes:
     """A one-page PDF of the notice (pure rendering of the record's plain data)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -51,21 +52,18 @@ def render_notice(ctx: dict[str, Any], performer: str, approver: str) -> bytes:
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     title = ParagraphStyle("t", fontName="STSong-Light", fontSize=16, leading=22, alignment=1)
     body = ParagraphStyle("b", fontName="STSong-Light", fontSize=10, leading=14)
-    inst, itype = ctx["instrument"], ctx["instrument"]["type"]
+    inst, itype = ctx.instrument, ctx.instrument.type
     facts = [
-        ("通知书编号 Notice no.", ctx["notice_no"]),
-        ("送检单位 Owner", (ctx.get("owner") or {}).get("name", "—")),
-        ("器具名称 Instrument", f"{itype['name']} / {itype.get('name_en') or ''}"),
-        ("型号规格 Model", inst.get("model") or "—"),
-        ("出厂编号 Serial", inst["serial"]),
-        ("制造单位 Manufacturer", inst.get("manufacturer") or "—"),
-        ("检定依据 Regulation", itype.get("regulation") or "—"),
-        ("检定日期 Verified on", ctx["verified_on"].isoformat()),
-        ("检定机构 Verifier", (ctx.get("lab") or {}).get("name", "—")),
-        (
-            "计量标准 Standards",
-            "; ".join(f"{s.get('code')} {s.get('name')}" for s in ctx.get("standards") or []) or "—",
-        ),
+        ("通知书编号 Notice no.", ctx.notice_no),
+        ("送检单位 Owner", ctx.owner.name if ctx.owner else "—"),
+        ("器具名称 Instrument", f"{itype.name} / {itype.name_en or ''}"),
+        ("型号规格 Model", inst.model or "—"),
+        ("出厂编号 Serial", inst.serial),
+        ("制造单位 Manufacturer", inst.manufacturer or "—"),
+        ("检定依据 Regulation", itype.regulation or "—"),
+        ("检定日期 Verified on", ctx.verified_on.isoformat()),
+        ("检定机构 Verifier", ctx.lab.name if ctx.lab else "—"),
+        ("计量标准 Standards", "; ".join(f"{s.code} {s.name}" for s in ctx.standards) or "—"),
     ]
     points = [["检定点 Point", "误差 Error %", "MPE %", "U (k) %", "判定 Decision"]] + [
         [
@@ -75,10 +73,10 @@ def render_notice(ctx: dict[str, Any], performer: str, approver: str) -> bytes:
             f"{e.get('U', '—')} ({e.get('k', 2):g})",
             e.get("decision", "—"),
         ]
-        for e in ctx.get("errors") or []
+        for e in ctx.errors
     ]
     out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=A4, title=f"检定结果通知书 {ctx['notice_no']}")
+    doc = SimpleDocTemplate(out, pagesize=A4, title=f"检定结果通知书 {ctx.notice_no}")
     doc.build(
         [
             Paragraph("检定结果通知书<br/>Notice of failure in verification", title),
