@@ -221,45 +221,45 @@ def _party_contact(p: PartyInput) -> Contact:
     )
 
 
-def build_certificate(rec: CalibrationRecordInput) -> Certificate:
-    """The DCC 3.3.0 model of a calibration record (zh mandatory, en used too)."""
-    langs = ("zh", "en")
-    items = (
+def _items(rec: CalibrationRecordInput) -> tuple[Item, ...]:
+    """The calibrated instrument with its serial and (if any) asset number."""
+    ids = [Identification("manufacturer", rec.serial_number, Text.of(zh="出厂编号", en="Serial number"))]
+    if rec.asset_number:
+        ids.append(Identification("owner", rec.asset_number, Text.of(zh="资产编号", en="Asset number")))
+    return (
         Item(
             name=Text.of(zh=rec.instrument_name_zh, en=rec.instrument_name_en),
-            identifications=tuple(
-                i
-                for i in (
-                    Identification(
-                        "manufacturer", rec.serial_number, Text.of(zh="出厂编号", en="Serial number")
-                    ),
-                    Identification("owner", rec.asset_number, Text.of(zh="资产编号", en="Asset number"))
-                    if rec.asset_number
-                    else None,
-                )
-                if i is not None
-            ),
+            identifications=tuple(ids),
             manufacturer=rec.manufacturer,
             model=rec.model,
             id="item1",
         ),
     )
-    core = CoreData(
+
+
+def _core(rec: CalibrationRecordInput) -> CoreData:
+    """Number, languages (zh mandatory, en too), dates and the customer's order number."""
+    order = (
+        (Identification("customer", rec.customer_order, Text.of(zh="委托单号", en="Order number")),)
+        if rec.customer_order
+        else ()
+    )
+    return CoreData(
         unique_identifier=rec.number,
         country_code=rec.laboratory.country_code,
-        used_languages=langs,
+        used_languages=("zh", "en"),
         mandatory_languages=("zh",),
         begin_performance_date=rec.calibrated_from,
         end_performance_date=rec.calibrated_to,
         receipt_date=rec.received,
         issue_date=rec.issued,
-        identifications=(
-            (Identification("customer", rec.customer_order, Text.of(zh="委托单号", en="Order number")),)
-            if rec.customer_order
-            else ()
-        ),
+        identifications=order,
     )
-    statements = [
+
+
+def _statements(rec: CalibrationRecordInput) -> tuple[Statement, ...]:
+    """Traceability, and the conformity statement when the record makes one."""
+    out = [
         Statement(
             ref_type="basic_metrologicalTraceability",
             traceable=True,
@@ -268,7 +268,7 @@ def build_certificate(rec: CalibrationRecordInput) -> Certificate:
     ]
     if rec.conformity is not None:
         c = rec.conformity
-        statements.append(
+        out.append(
             Statement(
                 ref_type="basic_conformity",
                 norms=(c.specification,),
@@ -277,7 +277,12 @@ def build_certificate(rec: CalibrationRecordInput) -> Certificate:
                 conformity=c.result,
             )
         )
-    equipment = tuple(
+    return tuple(out)
+
+
+def _equipment(rec: CalibrationRecordInput) -> tuple[Equipment, ...]:
+    """The reference standards, each pointing at its own certificate by number and SHA-256."""
+    return tuple(
         Equipment(
             name=Text.of(zh=s.name_zh, en=s.name_en),
             certificate=EquipmentCertificate(
@@ -294,38 +299,43 @@ def build_certificate(rec: CalibrationRecordInput) -> Certificate:
         )
         for i, s in enumerate(rec.standards)
     )
-    conditions = tuple(
+
+
+def _conditions(rec: CalibrationRecordInput) -> tuple[InfluenceCondition, ...]:
+    return tuple(
         InfluenceCondition(
             name=Text.of(zh=c.name_zh, en=c.name_en),
             ref_type=c.ref_type,
             quantities=(
                 Quantity(
-                    Real(
-                        c.value,
-                        c.unit,
-                        ExpandedMU(c.U, c.k, Decimal("0.95")) if c.U is not None else None,
-                    )
+                    Real(c.value, c.unit, ExpandedMU(c.U, c.k, Decimal("0.95")) if c.U is not None else None)
                 ),
             ),
         )
         for c in rec.conditions
     )
-    pts = rec.points
-    unit = rec.unit
+
+
+def _reference_values(pts: tuple[CalibrationPoint, ...], unit: str) -> Real | RealList | Hybrid:
+    """The reference values, also in a second unit (si:hybrid) where :data:`HYBRID_UNITS` names one."""
     ref_values = tuple(p.reference for p in pts)
-    reference: Real | RealList | Hybrid = RealList(ref_values, (unit,))
-    if unit in HYBRID_UNITS:
-        other = HYBRID_UNITS[unit]
-        conv = conversion(unit, other)
-        reference = Hybrid(
-            (
-                RealList(ref_values, (unit,)),
-                RealList(tuple(v * conv.factor + conv.offset for v in ref_values), (other,)),
-            )
+    if unit not in HYBRID_UNITS:
+        return RealList(ref_values, (unit,))
+    other = HYBRID_UNITS[unit]
+    conv = conversion(unit, other)
+    return Hybrid(
+        (
+            RealList(ref_values, (unit,)),
+            RealList(tuple(v * conv.factor + conv.offset for v in ref_values), (other,)),
         )
+    )
+
+
+def _errors(pts: tuple[CalibrationPoint, ...], unit: str) -> RealList:
+    """Errors of indication with U; one k and one p when all points share them."""
     same_k = len({p.k for p in pts}) == 1
     same_p = len({p.p for p in pts}) == 1
-    errors = RealList(
+    return RealList(
         tuple(p.error for p in pts),
         (unit,),
         ExpandedMUList(
@@ -334,49 +344,66 @@ def build_certificate(rec: CalibrationRecordInput) -> Certificate:
             (pts[0].p,) if same_p else tuple(p.p for p in pts),
         ),
     )
+
+
+def _results_table(rec: CalibrationRecordInput, equipment: tuple[Equipment, ...]) -> Result:
+    """Reference value, indication and error at every point (res1)."""
     std_ids = " ".join(e.id for e in equipment if e.id) or None
-    table = Result(
+    return Result(
         name=Text.of(zh="校准结果", en="Calibration results"),
         ref_type="basic_measuredValue",
         id="res1",
         quantities=(
             Quantity(
-                reference,
+                _reference_values(rec.points, rec.unit),
                 Text.of(zh=f"参考值({rec.quantity_zh})", en=f"Reference value ({rec.quantity_en})"),
                 "basic_referenceValue",
                 ref_id=std_ids,
             ),
             Quantity(
-                RealList(tuple(p.indication for p in pts), (unit,)),
+                RealList(tuple(p.indication for p in rec.points), (rec.unit,)),
                 Text.of(zh="示值", en="Indication"),
                 "basic_indicatedValue",
             ),
-            Quantity(errors, Text.of(zh="示值误差", en="Error of indication"), "basic_measurementError"),
+            Quantity(
+                _errors(rec.points, rec.unit),
+                Text.of(zh="示值误差", en="Error of indication"),
+                "basic_measurementError",
+            ),
         ),
     )
-    worst = max(pts, key=lambda p: (abs(p.error), p.U))
-    summary_conformity = None
+
+
+def _largest_error(rec: CalibrationRecordInput) -> Result:
+    """The largest error of indication with its U, and the conformity decision on it (res2)."""
+    worst = max(rec.points, key=lambda p: (abs(p.error), p.U))
+    conformity = None
     if rec.conformity is not None:
-        summary_conformity = Statement(
+        conformity = Statement(
             ref_type="basic_conformity",
             conformity=rec.conformity.result,
             norms=(rec.conformity.specification,),
             decision_rule=rec.conformity.decision_rule,
         )
-    summary = Result(
+    return Result(
         name=Text.of(zh="最大示值误差", en="Largest error of indication"),
         ref_type="basic_measurementError",
         id="res2",
         as_list=False,
         quantities=(
             Quantity(
-                Real(worst.error, unit, ExpandedMU(worst.U, worst.k, worst.p, "normal")),
+                Real(worst.error, rec.unit, ExpandedMU(worst.U, worst.k, worst.p, "normal")),
                 Text.of(zh="最大示值误差", en="Largest error of indication"),
                 "basic_measurementError",
-                conformity=summary_conformity,
+                conformity=conformity,
             ),
         ),
     )
+
+
+def build_certificate(rec: CalibrationRecordInput) -> Certificate:
+    """The DCC 3.3.0 model of a calibration record (zh mandatory, en used too)."""
+    equipment = _equipment(rec)
     mr = MeasurementResult(
         name=Text.of(zh=f"{rec.quantity_zh}校准", en=f"Calibration of {rec.quantity_en}"),
         methods=(
@@ -388,19 +415,19 @@ def build_certificate(rec: CalibrationRecordInput) -> Certificate:
             ),
         ),
         equipment=equipment,
-        influence_conditions=conditions,
-        results=(table, summary),
+        influence_conditions=_conditions(rec),
+        results=(_results_table(rec, equipment), _largest_error(rec)),
     )
     return Certificate(
-        core=core,
+        core=_core(rec),
         software=Software(rec.software_name, rec.software_release),
-        items=items,
+        items=_items(rec),
         laboratory=Laboratory(_party_contact(rec.laboratory), rec.laboratory.accreditation_code),
         resp_persons=(
             RespPerson(Text.plain(rec.performer), role="校准员 / Calibrated by"),
             RespPerson(Text.plain(rec.approver), role="批准人 / Approved by", main_signer=True),
         ),
         customer=_party_contact(rec.customer),
-        statements=tuple(statements),
+        statements=_statements(rec),
         measurement_results=(mr,),
     )
