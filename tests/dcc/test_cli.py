@@ -93,6 +93,7 @@ def test_sign_and_verify_with_http_tsa(tmp_path, unsigned_xml, ca):
         )  # fmt: skip
     finally:
         server.shutdown()
+        server.server_close()
     assert r.returncode == 0 and "B-LT" in r.stdout, r.stderr
     r = run("verify", str(out), "--trust", str(ca / "trust.pem"))
     assert r.returncode == 0 and "from timestamp" in r.stdout, r.stdout + r.stderr

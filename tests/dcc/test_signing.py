@@ -208,6 +208,7 @@ def test_tsa_over_http(pki):
         token = request_timestamp_http(f"http://127.0.0.1:{server.server_address[1]}/", b"\x01" * 32)
     finally:
         server.shutdown()
+        server.server_close()
     parsed, tsa_cert = parse_timestamp_token(token)
     assert parsed.message_imprint == b"\x01" * 32 and tsa_cert == pki.tsa_cert
 

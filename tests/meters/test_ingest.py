@@ -87,7 +87,8 @@ class Ingestor:
         )
         self.lines: list[str] = []
         self.subscribed = threading.Event()
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         assert self.proc.stderr is not None
@@ -104,6 +105,14 @@ class Ingestor:
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=WAIT)
+        self._close_pipes()
+
+    def _close_pipes(self) -> None:
+        """Once the process is gone: the stderr reader has seen EOF; close both pipes."""
+        self.reader.join(timeout=WAIT)
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                pipe.close()
 
     def finish(self) -> dict[str, int]:
         try:
@@ -111,6 +120,7 @@ class Ingestor:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             pytest.fail("ingestor did not stop:\n" + "\n".join(self.lines[-30:]))
+        self._close_pipes()
         assert self.proc.returncode == 0, "\n".join(self.lines[-30:])
         totals: dict[str, int] = json.loads(out)
         return totals
@@ -406,7 +416,8 @@ def _without_duplicates(result: Path) -> list[dict[str, Any]]:
     the ingestor dropped them)."""
     import csv
 
-    rows = list(csv.DictReader(result.open()))
+    with result.open() as f:
+        rows = list(csv.DictReader(f))
     for r in rows:
         evidence = json.loads(r["evidence"] or "{}")
         evidence.pop("duplicates", None)

@@ -4,7 +4,14 @@ import math
 
 import pytest
 
-pytestmark = [pytest.mark.spark, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.spark,
+    pytest.mark.slow,
+    # py4j leaves its gateway sockets to the garbage collector: not ours to close
+    pytest.mark.filterwarnings(
+        "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning"
+    ),
+]
 
 TOL = 1e-9  # the requirement; both engines call the same function on the same reads
 

@@ -29,7 +29,8 @@ EXACT = 1e-12
 
 
 def _pb() -> LabResults:
-    rows = list(csv.DictReader(DATA.open(encoding="utf-8")))
+    with DATA.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
     return LabResults.of(
         [r["lab"] for r in rows],
         [float(r["value"]) for r in rows],

@@ -299,3 +299,4 @@ def ca_tsa(
             time.sleep(3600)
     finally:
         server.shutdown()
+        server.server_close()

@@ -676,7 +676,8 @@ def parse_timestamp_token(token_der: bytes) -> tuple[TimeStampToken, Any]:
 def serve_tsa(tsa: TimeStampAuthority, host: str = "127.0.0.1", port: int = 0) -> Any:
     """Start a tiny HTTP TSA (POST ``application/timestamp-query``) in a thread; returns the server.
 
-    ``server.server_address`` tells the port; ``server.shutdown()`` stops it. Time is the clock of
+    ``server.server_address`` tells the port; ``server.shutdown()`` stops it and
+    ``server.server_close()`` releases the port. Time is the clock of
     this machine at the request.
     """
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

@@ -297,6 +297,10 @@ class VariablesResult:
     note: str = RECOMMENDATION
 
 
+MAX_DAYS = 1e6
+"""Longest time span of drift data (about 2,700 years): beyond it the fit overflows."""
+
+
 def _drift_fit(t: Floats, y: Floats, degree: int) -> tuple[Floats, Floats, float, int]:
     if degree < 1:
         raise IntervalError(f"degree {degree} must be at least 1")
@@ -304,11 +308,17 @@ def _drift_fit(t: Floats, y: Floats, degree: int) -> tuple[Floats, Floats, float
         raise IntervalError(
             f"drift data: need at least {degree + 2} finite (t, deviation) pairs, got {t.size}"
         )
+    if np.abs(t).max() > MAX_DAYS:
+        raise IntervalError(f"drift data: times beyond {MAX_DAYS:g} days ({np.abs(t).max():g})")
     design = np.column_stack([t ** (j + 1) for j in range(degree)])
-    b, *_ = np.linalg.lstsq(design, y, rcond=None)
     dof = t.size - degree
-    s2 = float(np.sum((y - design @ b) ** 2)) / dof
-    cov = s2 * np.linalg.inv(design.T @ design)
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            b, *_ = np.linalg.lstsq(design, y, rcond=None)
+            s2 = float(np.sum((y - design @ b) ** 2)) / dof
+            cov = s2 * np.linalg.inv(design.T @ design)
+    except (FloatingPointError, np.linalg.LinAlgError) as exc:
+        raise IntervalError(f"drift data cannot be fitted: {exc}") from None
     return np.asarray(b, dtype=np.float64), np.asarray(cov, dtype=np.float64), math.sqrt(s2), dof
 
 
