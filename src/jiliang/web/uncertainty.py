@@ -190,6 +190,26 @@ def _shown_conformity(c: dict[str, Any] | None, shown: dict[str, Any]) -> dict[s
     }
 
 
+def _warnings(data: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
+    """Per output, the GUM result's warnings (non-differentiable point, large second-order term …)
+    as codes for the catalog (``code.gum_warning.*``, ``code.gum_recommendation.*``), the input
+    concerned (a name, shown untranslated) and the message with its numbers (English, for the
+    English page only)."""
+    shown: dict[str, list[dict[str, str]]] = {}
+    for name, out in data["outputs"].items():
+        g = out.get("gum") or {}
+        shown[name] = [
+            {
+                "code": w["code"],
+                "input": w.get("input") or "",
+                "recommendation": w["recommendation"],
+                "message": w["message"],
+            }
+            for w in g.get("warnings", [])
+        ]
+    return shown
+
+
 def _view(ev: Any) -> dict[str, Any]:
     data = ev.as_dict()
     plots = {name: _histogram(ev, k) for k, name in enumerate(ev.model.output_names)}
@@ -202,6 +222,7 @@ def _view(ev: Any) -> dict[str, Any]:
         "shown": shown,
         "budget": {name: _shown_budget(lines) for name, lines in data.get("budget", {}).items()},
         "conformity": _shown_conformity(data.get("conformity"), shown),
+        "warnings": _warnings(data),
     }
 
 
