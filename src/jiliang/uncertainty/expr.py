@@ -104,6 +104,16 @@ class Node:
             return True
         if not isinstance(other, Node):
             return False
+        if (
+            self._hash != other._hash
+            or self.op != other.op
+            or self.value != other.value
+            or self.name != other.name
+            or len(self.args) != len(other.args)
+        ):
+            return False
+        if all(a is b for a, b in zip(self.args, other.args, strict=True)):
+            return True  # the common case: a node rebuilt over the same children
         pending = [(self, other)]  # iterative: derivatives of derivatives are deep
         seen: set[tuple[int, int]] = set()  # shared subtrees are compared once
         while pending:
@@ -512,14 +522,53 @@ def derivative(node: Node, name: str) -> Node:
     return _diff(node, name, {})
 
 
+#: id(root) → (root, its support map); holding the root keeps every id in the map valid.
+_SUPPORTS: dict[int, tuple[Node, dict[int, frozenset[str]]]] = {}
+
+
+def _support(root: Node) -> dict[int, frozenset[str]]:
+    """The names each node of ``root``'s DAG depends on, by node id. One traversal, shared by the
+    derivatives in every input (kept for the last 512 roots)."""
+    hit = _SUPPORTS.get(id(root))
+    if hit is not None and hit[0] is root:
+        return hit[1]
+    out: dict[int, frozenset[str]] = {}
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    empty: frozenset[str] = frozenset()
+    while stack:
+        node, ready = stack.pop()
+        if id(node) in out:
+            continue
+        if node.op == "var":
+            out[id(node)] = frozenset((node.name,))
+        elif not node.args:
+            out[id(node)] = empty
+        elif ready:
+            parts = [out[id(a)] for a in node.args]
+            out[id(node)] = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+        else:
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if id(a) not in out)
+    if len(_SUPPORTS) >= 512:
+        _SUPPORTS.pop(next(iter(_SUPPORTS)))
+    _SUPPORTS[id(root)] = (root, out)
+    return out
+
+
 def _diff(root: Node, name: str, memo: dict[Node, Node]) -> Node:
     # Iterative post-order over the DAG (derivatives of derivatives get deep): children first.
+    # Subtrees that do not depend on ``name`` are not entered (their derivative is 0).
+    support = _support(root)
+    if name not in support[id(root)]:
+        return _ZERO
     stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
         node, ready = stack.pop()
         if node in memo:
             continue
-        if ready or not node.args:
+        if name not in support[id(node)]:
+            memo[node] = _ZERO
+        elif ready or not node.args:
             memo[node] = _diff1(node, name, memo)
         else:
             stack.append((node, True))
@@ -609,6 +658,18 @@ def compile_scalar(node: Node, names: Sequence[str]) -> ScalarFn:
     return fn
 
 
+#: Most instructions of a tape run as generated code (larger ones are interpreted).
+MAX_GENERATED = 5_000
+
+#: The operators written out in generated tapes (same results as the lambdas of ``_SCALAR``).
+_OPS: dict[Callable[..., float], str] = {
+    _SCALAR["add"]: "+",
+    _SCALAR["sub"]: "-",
+    _SCALAR["mul"]: "*",
+    _SCALAR["div"]: "/",
+    _SCALAR["neg"]: "-",
+}
+
 #: Most distinct nodes in one compiled tape (a model whose derivatives grow beyond is refused).
 MAX_TAPE = 200_000
 
@@ -657,9 +718,65 @@ class Tape:
                 stack.extend((a, False) for a in reversed(node.args) if a not in slot)
         self.outputs = [slot[r] for r in roots]
         self._template, self._loads, self._code, self._many = template, loads, code, many
+        self._ops = [_OPS.get(fn) for _, fn, _, _ in code]
+        self._calls = 0
+        self._fast: Callable[[Sequence[float]], list[float]] | None = None
 
     def __call__(self, x: Sequence[float]) -> list[float]:
-        """Values of all roots at ``x`` (raises as ``math`` does: ZeroDivisionError, ValueError…)."""
+        """Values of all roots at ``x`` (raises as ``math`` does: ZeroDivisionError, ValueError…).
+
+        The first call interprets the instructions; from the second on, a tape of at most
+        :data:`MAX_GENERATED` instructions runs as one generated straight-line function.
+        """
+        if self._fast is not None:
+            return self._fast(x)
+        self._calls += 1
+        if self._calls > 1 and len(self._code) <= MAX_GENERATED:
+            self._fast = self._generate()
+            return self._fast(x)
+        return self._interpret(x)
+
+    def _generate(self) -> Callable[[Sequence[float]], list[float]]:
+        """Straight-line Python for the tape. Its text holds only slot numbers, input positions,
+        float literals (``repr``, exact) and the operators + − × ÷ (the same semantics as the
+        interpreted lambdas); every other function is passed in by reference, so nothing of the
+        model file's text reaches the generated source."""
+        fns: list[Callable[..., float]] = []
+        lines = ["def _tape(x):"]
+        done: set[int] = set()
+        for k, i in self._loads:
+            lines.append(f" v{k} = x[{i}]")
+            done.add(k)
+        loaded = {k for k, _, _, _ in self._code} | done
+
+        def ref(j: int) -> str:
+            if j in loaded:
+                return f"v{j}"
+            c = self._template[j]
+            return repr(c) if math.isfinite(c) else f"float('{c!r}')"
+
+        for (k, fn, a, b), sym in zip(self._code, self._ops, strict=True):
+            if a < -1:
+                args = [ref(j) for j in self._many[-2 - a][1]]
+                if fn is _scalar_sum:
+                    lines.append(f" v{k} = " + " + ".join(args))
+                    continue
+            else:
+                args = [ref(a)] if b < 0 else [ref(a), ref(b)]
+            if sym is not None and len(args) == 2:
+                lines.append(f" v{k} = {args[0]} {sym} {args[1]}")
+            elif sym is not None and len(args) == 1:
+                lines.append(f" v{k} = {sym}{args[0]}")
+            else:
+                lines.append(f" v{k} = F{len(fns)}({', '.join(args)})")
+                fns.append(fn)
+        lines.append(" return [" + ", ".join(ref(k) for k in self.outputs) + "]")
+        namespace: dict[str, Any] = {f"F{i}": f for i, f in enumerate(fns)}
+        exec(compile("\n".join(lines), "<jiliang tape>", "exec"), namespace)  # noqa: S102
+        fast: Callable[[Sequence[float]], list[float]] = namespace["_tape"]
+        return fast
+
+    def _interpret(self, x: Sequence[float]) -> list[float]:
         v = list(self._template)
         for k, i in self._loads:
             v[k] = x[i]

@@ -67,11 +67,36 @@ def _bad(message: str) -> UncertaintyModelError:
 
 
 def _check_name(kind: str, name: object) -> str:
+    if isinstance(name, str) and name in _GOOD_NAMES:
+        return name
     if not isinstance(name, str) or not _NAME.match(name):
         raise _bad(f"{kind} name {name!r} is not a valid name (letter, then letters, digits, _)")
     if name in expr.FUNCTIONS or name in expr.INTERNAL:
         raise _bad(f"{kind} name {name!r} is reserved")
+    if len(_GOOD_NAMES) < 100_000:
+        _GOOD_NAMES.add(name)
     return name
+
+
+#: Names already found valid (the check is a regular expression and two look-ups).
+_GOOD_NAMES: set[str] = set()
+
+
+def _input(name: object, spec: object) -> Distribution:
+    """The input ``name`` of the model file; inputs whose specification holds only scalars are
+    built once per (name, specification) and then reused (a :class:`Distribution` is immutable).
+    The value's type is part of the key, so ``True`` is never taken for ``1``."""
+    if isinstance(name, str) and type(spec) is dict and len(spec) <= 8:
+        try:
+            return _cached_input(name, tuple((k, v, type(v)) for k, v in spec.items()))
+        except TypeError:  # an unhashable value (observations, a sample): built each time
+            pass
+    return Distribution.of(_check_name("input", name), spec)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=4096)
+def _cached_input(name: str, key: tuple[tuple[Any, Any, type], ...]) -> Distribution:
+    return Distribution.of(_check_name("input", name), {k: v for k, v, _ in key})
 
 
 def _number(where: str, value: object) -> float:
@@ -308,6 +333,8 @@ def _resolved(
 
 
 def _mapping(where: str, value: object) -> Mapping[str, Any]:
+    if type(value) is dict:
+        return value
     if not isinstance(value, Mapping):
         raise _bad(f"{where} must be a mapping, got {type(value).__name__}")
     return value
@@ -492,11 +519,11 @@ def model_from_dict(data: Mapping[str, Any]) -> Model:
     inputs = _mapping("inputs", d.get("inputs"))
     if len(inputs) > MAX_INPUTS:
         raise _bad(f"inputs: {len(inputs)} inputs, more than {MAX_INPUTS}")
-    dists = tuple(Distribution.of(_check_name("input", n), spec) for n, spec in inputs.items())
+    dists = tuple(_input(n, spec) for n, spec in inputs.items())
     units = tuple(
         (n, str(spec["unit"])[:64])
         for n, spec in inputs.items()
-        if isinstance(spec, Mapping) and "unit" in spec
+        if (type(spec) is dict or isinstance(spec, Mapping)) and "unit" in spec
     ) + _output_units(d.get("units"), outputs)
     corr_raw = d.get("correlations", []) or []
     if not isinstance(corr_raw, list):
