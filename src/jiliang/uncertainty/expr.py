@@ -147,8 +147,25 @@ class Node:
         return f"{self.op}({', '.join(str(a) for a in self.args)})"
 
 
+#: Nodes built so far, each kept once (hash-consing): a node rebuilt over the same children is the
+#: same object, so comparing and looking up nodes (tapes, caches, derivatives) stays shallow. The
+#: table is emptied when full; equality then falls back to comparing structure, results unchanged.
+_INTERN: dict[Node, Node] = {}
+MAX_INTERNED = 50_000
+
+
+def _intern(node: Node) -> Node:
+    hit = _INTERN.get(node)
+    if hit is not None:
+        return hit
+    if len(_INTERN) >= MAX_INTERNED:
+        _INTERN.clear()
+    _INTERN[node] = node
+    return node
+
+
 def _const(value: float) -> Node:
-    return Node("const", value=float(value))
+    return _intern(Node("const", value=float(value)))
 
 
 _ZERO = _const(0.0)
@@ -293,7 +310,7 @@ def _make(op: str, *args: Node) -> Node:
             return _ONE
     elif op == "neg" and args[0].op == "neg":
         return args[0].args[0]
-    return Node(op, tuple(args))
+    return _intern(Node(op, tuple(args)))
 
 
 def _make_sum(args: Sequence[Node]) -> Node:
@@ -310,7 +327,7 @@ def _make_sum(args: Sequence[Node]) -> Node:
     if len(terms) == 2:
         a, b = terms
         return _make("sub", a, b.args[0]) if b.op == "neg" else _make("add", a, b)
-    return Node("sum", tuple(terms))
+    return _intern(Node("sum", tuple(terms)))
 
 
 # ---------------------------------------------------------------------------------------- parsing
@@ -343,7 +360,7 @@ def _convert(node: ast.AST, text: str, depth: int) -> Node:
             raise _fail(text, f"{node.id!r} is a function, not a quantity")
         if node.id.startswith("_"):
             raise _fail(text, f"name {node.id!r} may not start with '_'")
-        return Node("var", name=node.id)
+        return _intern(Node("var", name=node.id))
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
         return _chain(node, text, depth)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult | ast.Div):
