@@ -27,8 +27,8 @@ Examples
 from jiliang.uncertainty.conformity import Decision, GlobalRisk, decide, global_risks
 from jiliang.uncertainty.distributions import Distribution
 from jiliang.uncertainty.errors import UncertaintyModelError
-from jiliang.uncertainty.evaluate import Evaluation, Validation, evaluate, validate
-from jiliang.uncertainty.gum import BudgetLine, GumOutput, GumResult, GumWarning, coverage_factor, gum
+from jiliang.uncertainty.evaluation import Evaluation, Validation, evaluate, validate
+from jiliang.uncertainty.propagation import BudgetLine, GumOutput, GumResult, GumWarning, coverage_factor, gum
 from jiliang.uncertainty.model import (
     ConformitySpec,
     Method,
@@ -38,7 +38,7 @@ from jiliang.uncertainty.model import (
     model_from_dict,
     model_schema,
 )
-from jiliang.uncertainty.montecarlo import (
+from jiliang.uncertainty.simulation import (
     McOutput,
     McResult,
     coverage_intervals,

@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from jiliang.uncertainty import expr
 from jiliang.uncertainty.distributions import Distribution
-from jiliang.uncertainty.errors import UncertaintyModelError
+from jiliang.uncertainty.errors import ModelTooLargeError, UncertaintyModelError
 
 __all__ = [
     "MAX_INPUTS",
@@ -37,6 +37,7 @@ __all__ = [
     "load_model",
     "model_from_dict",
     "model_schema",
+    "read_model_file",
 ]
 
 MAX_INPUTS = 200
@@ -562,13 +563,25 @@ def model_from_dict(data: Mapping[str, Any]) -> Model:
     )
 
 
-def load_model(text: str | bytes, *, fmt: str | None = None) -> Model:
+def load_model(text: str | bytes, *, fmt: str | None = None, max_bytes: int = MAX_MODEL_BYTES) -> Model:
     """Parse a model file (YAML, or JSON which YAML also reads) and build the :class:`Model`.
 
-    ``fmt`` is ``"json"``, ``"yaml"`` or ``None`` (guess: JSON if it starts with ``{``).
+    ``fmt`` is ``"json"``, ``"yaml"`` or ``None`` (guess: JSON if it starts with ``{``); files
+    larger than ``max_bytes`` are refused (:class:`ModelTooLargeError`).
     """
-    if len(text) > MAX_MODEL_BYTES:
-        raise _bad(f"model file is larger than {MAX_MODEL_BYTES} bytes")
+    return model_from_dict(read_model_file(text, fmt=fmt, max_bytes=max_bytes))
+
+
+def read_model_file(text: str | bytes, *, fmt: str | None = None, max_bytes: int = MAX_MODEL_BYTES) -> Any:
+    """The parsed model file (the one reader of model files: CLI, console, API and saved budgets);
+    :func:`model_from_dict` then validates it.
+
+    >>> read_model_file("model: {y: 2 * x}")["model"]
+    {'y': '2 * x'}
+    """
+    size = len(text.encode("utf-8")) if isinstance(text, str) else len(text)
+    if size > max_bytes:
+        raise ModelTooLargeError(f"model file is larger than {max_bytes} bytes")
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
@@ -592,7 +605,7 @@ def load_model(text: str | bytes, *, fmt: str | None = None) -> Model:
     except Exception as exc:  # yaml.YAMLError, json.JSONDecodeError
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise _bad(f"model file is not valid {fmt.upper()}: {first}") from None
-    return model_from_dict(data)
+    return data
 
 
 def model_schema() -> dict[str, Any]:

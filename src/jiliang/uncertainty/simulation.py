@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from jiliang.uncertainty.errors import UncertaintyModelError
-from jiliang.uncertainty.gum import CompiledModel, compiled
+from jiliang.uncertainty.propagation import CompiledModel, compiled
 from jiliang.uncertainty.model import Model
 
 __all__ = [
@@ -168,7 +168,7 @@ class McResult:
 
 def _sampler(model: Model) -> Callable[[np.random.Generator, int], list[Any]]:
     """A function drawing ``n`` trials of every input (Gaussian copula for correlated groups)."""
-    from jiliang.uncertainty.gum import _ensembles
+    from jiliang.uncertainty.propagation import _ensembles
 
     dists = model.inputs
     groups = [g for g in _ensembles(model, shared=False) if len(g) > 1]
