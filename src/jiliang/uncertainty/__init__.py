@@ -28,7 +28,6 @@ from jiliang.uncertainty.conformity import Decision, GlobalRisk, decide, global_
 from jiliang.uncertainty.distributions import Distribution
 from jiliang.uncertainty.errors import UncertaintyModelError
 from jiliang.uncertainty.evaluation import Evaluation, Validation, evaluate, validate
-from jiliang.uncertainty.propagation import BudgetLine, GumOutput, GumResult, GumWarning, coverage_factor, gum
 from jiliang.uncertainty.model import (
     ConformitySpec,
     Method,
@@ -38,6 +37,9 @@ from jiliang.uncertainty.model import (
     model_from_dict,
     model_schema,
 )
+from jiliang.uncertainty.propagation import BudgetLine, GumOutput, GumResult, GumWarning, coverage_factor, gum
+from jiliang.uncertainty.regions import CoverageRegion, Ellipse, coverage_region
+from jiliang.uncertainty.report import decimal_places, format_at, round_result, significant
 from jiliang.uncertainty.simulation import (
     McOutput,
     McResult,
@@ -45,8 +47,6 @@ from jiliang.uncertainty.simulation import (
     montecarlo,
     numerical_tolerance,
 )
-from jiliang.uncertainty.regions import CoverageRegion, Ellipse, coverage_region
-from jiliang.uncertainty.report import decimal_places, format_at, round_result, significant
 from jiliang.uncertainty.typea import StraightLine, TypeA, straight_line_fit, type_a
 
 __all__ = [

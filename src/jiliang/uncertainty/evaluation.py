@@ -17,10 +17,10 @@ import numpy as np
 
 from jiliang.uncertainty.conformity import Decision, GlobalRisk, decide, global_risks
 from jiliang.uncertainty.errors import UncertaintyModelError
-from jiliang.uncertainty.propagation import GumOutput, GumResult, gum
 from jiliang.uncertainty.model import Model, MonteCarloSpec
-from jiliang.uncertainty.simulation import DEFAULT_STORE, McOutput, McResult, montecarlo, numerical_tolerance
+from jiliang.uncertainty.propagation import GumOutput, GumResult, gum
 from jiliang.uncertainty.regions import CoverageRegion, coverage_region
+from jiliang.uncertainty.simulation import DEFAULT_STORE, McOutput, McResult, montecarlo, numerical_tolerance
 
 __all__ = [
     "INTERACTIVE_MAX_TRIALS",

@@ -29,8 +29,8 @@ import numpy as np
 import numpy.typing as npt
 
 from jiliang.uncertainty.errors import UncertaintyModelError
-from jiliang.uncertainty.propagation import CompiledModel, compiled
 from jiliang.uncertainty.model import Model
+from jiliang.uncertainty.propagation import CompiledModel, compiled
 
 __all__ = [
     "DEFAULT_STORE",
