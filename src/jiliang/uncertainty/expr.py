@@ -65,6 +65,7 @@ FUNCTIONS: Mapping[str, int] = {
     "where": 3,
     "ellipk": 1,
     "ellipe": 1,
+    "solve": 4,
 }
 #: Longest expression accepted (characters).
 MAX_EXPRESSION_CHARS = 4000
@@ -141,6 +142,9 @@ class Node:
             return f"(-{self.args[0]})"
         if self.op == "sum":
             return "(" + " + ".join(str(a) for a in self.args) + ")"
+        if self.op == "solve":
+            g, lo, hi = self.args
+            return f"solve({g}, {self.name}, {lo}, {hi})"
         sym = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}.get(self.op)
         if sym is not None:
             return f"({self.args[0]} {sym} {self.args[1]})"
@@ -386,6 +390,8 @@ def _convert(node: ast.AST, text: str, depth: int) -> Node:
             raise _fail(text, f"{name}() takes positional arguments only")
         if len(node.args) != FUNCTIONS[name]:
             raise _fail(text, f"{name}() takes {FUNCTIONS[name]} argument(s), got {len(node.args)}")
+        if name == "solve":
+            return _parse_solve(node, text, depth)
         if name == "where":
             cond = _condition(node.args[0], text, depth + 1)
             return _make("where", cond, *(_convert(a, text, depth + 1) for a in node.args[1:]))
@@ -393,6 +399,51 @@ def _convert(node: ast.AST, text: str, depth: int) -> Node:
     if isinstance(node, ast.Compare):
         raise _fail(text, "a comparison is allowed only as the condition of where(condition, a, b)")
     raise _fail(text, f"{type(node).__name__} is not allowed")
+
+
+def _parse_solve(node: ast.Call, text: str, depth: int) -> Node:
+    """``solve(g, Y, low, high)``: the Y in [low, high] with g(Y, X) = 0 (an implicit model)."""
+    equation, bound, lo, hi = node.args
+    if not isinstance(bound, ast.Name) or bound.id in _RESERVED or bound.id.startswith("_"):
+        raise _fail(text, "solve(g, Y, low, high): Y must be the name of the unknown")
+    g = _convert(equation, text, depth + 1)
+    lo_n, hi_n = _convert(lo, text, depth + 1), _convert(hi, text, depth + 1)
+    if bound.id not in symbols(g):
+        raise _fail(text, f"solve(): the equation does not contain the unknown {bound.id!r}")
+    if bound.id in symbols(lo_n) | symbols(hi_n):
+        raise _fail(text, f"solve(): the bracket may not depend on the unknown {bound.id!r}")
+    return solve_node(g, bound.id, lo_n, hi_n)
+
+
+def solve_node(g: Node, unknown: str, lo: Node, hi: Node) -> Node:
+    """The node of ``solve(g, unknown, lo, hi)`` (its ``name`` is the unknown, bound inside g)."""
+    return _intern(Node("solve", (g, lo, hi), name=unknown))
+
+
+def unknowns(node: Node) -> frozenset[str]:
+    """The names bound by the ``solve`` nodes in ``node``."""
+    out: set[str] = set()
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        if n.op == "solve":
+            out.add(n.name)
+        stack.extend(n.args)
+    return frozenset(out)
+
+
+def operands(node: Node) -> tuple[Node, ...]:
+    """The nodes ``node`` is computed from: its arguments, except for ``solve``, whose equation is
+    not evaluated as such: its operands are the bracket and the quantities the equation uses."""
+    if node.op != "solve":
+        return node.args
+    g, lo, hi = node.args
+    free = sorted(symbols(g) - {node.name})
+    return (lo, hi, *(_intern(Node("var", name=n)) for n in free))
 
 
 def _chain(node: ast.BinOp, text: str, depth: int) -> Node:
@@ -492,6 +543,8 @@ def symbols(node: Node) -> frozenset[str]:
     if node.op == "var":
         return frozenset((node.name,))
     out: frozenset[str] = frozenset()
+    if node.op == "solve":
+        return (symbols(node.args[0]) - {node.name}) | symbols(node.args[1]) | symbols(node.args[2])
     for a in node.args:
         out |= symbols(a)
     return out
@@ -503,6 +556,10 @@ def substitute(node: Node, values: Mapping[str, float]) -> Node:
         return _const(values[node.name]) if node.name in values else node
     if not node.args:
         return node
+    if node.op == "solve":
+        inner = {k: v for k, v in values.items() if k != node.name}
+        g, lo, hi = (substitute(a, inner) for a in node.args)
+        return solve_node(g, node.name, lo, hi)
     return _make(node.op, *(substitute(a, values) for a in node.args))
 
 
@@ -518,6 +575,11 @@ def inline(node: Node, definitions: Mapping[str, Node]) -> Node:
             out = definitions.get(n.name, n)
         elif not n.args:
             out = n
+        elif n.op == "solve":
+            inner = {k: v for k, v in definitions.items() if k != n.name}
+            g, lo, hi = (inline(a, inner) for a in n.args)
+            same = g is n.args[0] and lo is n.args[1] and hi is n.args[2]
+            out = n if same else solve_node(g, n.name, lo, hi)
         else:
             args = [walk(a) for a in n.args]
             out = n if all(a is b for a, b in zip(args, n.args, strict=True)) else _make(n.op, *args)
@@ -562,6 +624,8 @@ def _support(root: Node) -> dict[int, frozenset[str]]:
             out[id(node)] = empty
         elif ready:
             parts = [out[id(a)] for a in node.args]
+            if node.op == "solve":  # the unknown is bound inside the equation
+                parts[0] = parts[0] - {node.name}
             out[id(node)] = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
         else:
             stack.append((node, True))
@@ -593,6 +657,16 @@ def _diff(root: Node, name: str, memo: dict[Node, Node]) -> Node:
     return memo[root]
 
 
+def _diff_solve(node: Node, dg: Node) -> Node:
+    """Implicit-function theorem: for Y = solve(g, Y, …), ∂Y/∂x = −(∂g/∂x)/(∂g/∂Y) at g(Y, X) = 0
+    (the bracket only selects the root)."""
+    if _is(dg, 0.0):
+        return _ZERO
+    g = node.args[0]
+    at = {node.name: node}
+    return _make("neg", _make("div", inline(dg, at), inline(derivative(g, node.name), at)))
+
+
 def _diff1(node: Node, name: str, memo: dict[Node, Node]) -> Node:
     op, args = node.op, node.args
     if op == "const" or op in ("sign", "le", "lt"):
@@ -600,6 +674,8 @@ def _diff1(node: Node, name: str, memo: dict[Node, Node]) -> Node:
     if op == "var":
         return _ONE if node.name == name else _ZERO
     d = [memo[a] for a in args]
+    if op == "solve":
+        return _diff_solve(node, d[0])
     if all(_is(x, 0.0) for x in d):
         return _ZERO
     m = _make
@@ -719,6 +795,9 @@ class Tape:
                         if node.name not in index:
                             raise UncertaintyModelError(f"undefined symbol {node.name!r}")
                         loads.append((k, index[node.name]))
+                    elif node.op == "solve":
+                        code.append((k, _scalar_solver(node), -2 - len(many), 0))
+                        many.append((k, tuple(slot[a] for a in operands(node))))
                     elif node.op == "sum" or len(node.args) > 2:
                         code.append((k, _SCALAR[node.op], -2 - len(many), 0))
                         many.append((k, tuple(slot[a] for a in node.args)))
@@ -732,7 +811,7 @@ class Tape:
                         )
                     continue
                 stack.append((node, True))
-                stack.extend((a, False) for a in reversed(node.args) if a not in slot)
+                stack.extend((a, False) for a in reversed(operands(node)) if a not in slot)
         self.outputs = [slot[r] for r in roots]
         self._template, self._loads, self._code, self._many = template, loads, code, many
         self._ops = [_OPS.get(fn) for _, fn, _, _ in code]
@@ -813,6 +892,57 @@ def compile_array(node: Node, names: Sequence[str]) -> ArrayFn:
     return fn
 
 
+def _scalar_solver(node: Node) -> Callable[..., float]:
+    """``f(low, high, *x)``: the root in [low, high] of the equation of a ``solve`` node, by
+    Brent's method (:func:`scipy.optimize.brentq`) to a few units in the last place. Raises
+    ValueError when the equation does not change sign over the bracket (no root, or not one)."""
+    g, _, _ = node.args
+    free = [a.name for a in operands(node)[2:]]
+    fn = compile_scalar(g, [node.name, *free])
+    unknown = node.name
+
+    def solve(lo: float, hi: float, *x: float) -> float:
+        from scipy.optimize import brentq
+
+        def f(t: float) -> float:
+            return fn([t, *x])
+
+        a, b = f(lo), f(hi)
+        if a == 0.0 or b == 0.0:
+            return lo if a == 0.0 else hi
+        if not (math.isfinite(a) and math.isfinite(b)) or (a > 0) == (b > 0):
+            raise ValueError(f"solve(): the equation does not change sign for {unknown} in [{lo:g}, {hi:g}]")
+        tol = 1e-15 * max(abs(lo), abs(hi), 1e-300)
+        root, info = brentq(f, lo, hi, xtol=tol, rtol=8.9e-16, maxiter=400, full_output=True, disp=False)
+        if not info.converged:
+            raise ValueError(f"solve(): no convergence for {unknown} in [{lo:g}, {hi:g}]")
+        return float(root)
+
+    return solve
+
+
+def _array_solver(node: Node) -> Callable[..., Any]:
+    """The Monte Carlo form of :func:`_scalar_solver`: one bracketed root per trial, vectorised
+    (:func:`scipy.optimize.elementwise.find_root`, Chandrupatla's method); trials whose equation
+    does not change sign over the bracket give NaN (reported as leaving the domain)."""
+    g, _, _ = node.args
+    free = [a.name for a in operands(node)[2:]]
+    fn = compile_array(g, [node.name, *free])
+
+    def solve(lo: Any, hi: Any, *x: Any) -> Any:
+        from scipy.optimize.elementwise import find_root
+
+        def f(t: Any, *xs: Any) -> Any:
+            return fn([t, *xs])
+
+        shape = np.broadcast_shapes(np.shape(lo), np.shape(hi), *(np.shape(v) for v in x))
+        lo_a, hi_a = np.broadcast_to(lo, shape), np.broadcast_to(hi, shape)
+        res = find_root(f, (lo_a, hi_a), args=tuple(np.broadcast_to(v, shape) for v in x))
+        return np.where(res.success, res.x, np.nan)
+
+    return solve
+
+
 def _compile(node: Node, index: Mapping[str, int], table: Mapping[str, Callable[..., Any]]) -> Any:
     op = node.op
     if op == "const":
@@ -823,6 +953,10 @@ def _compile(node: Node, index: Mapping[str, int], table: Mapping[str, Callable[
             raise UncertaintyModelError(f"undefined symbol {node.name!r}")
         i = index[node.name]
         return lambda env: env[i]
+    if op == "solve":
+        solver = _scalar_solver(node) if table is _SCALAR else _array_solver(node)
+        ops = [_compile(a, index, table) for a in operands(node)]
+        return lambda env: solver(*[p(env) for p in ops])
     fn = table[op]
     parts = [_compile(a, index, table) for a in node.args]
     if op == "sum" or len(parts) > 2:

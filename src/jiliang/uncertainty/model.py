@@ -235,6 +235,12 @@ class Model:
             if unknown:
                 raise _bad(f"output {o!r}: undefined symbol(s) {', '.join(unknown)}")
         _resolved(self.outputs, self.constants)  # refuses circular definitions
+        for o, text in self.outputs:
+            clash = sorted(expr.unknowns(_prepared(text, ())) & (set(names) | set(consts) | set(outs) - {o}))
+            if clash:
+                raise _bad(
+                    f"output {o!r}: the unknown of solve() may not be named like a quantity ({clash[0]})"
+                )
         index = {n: i for i, n in enumerate(names)}
         seen: set[frozenset[str]] = set()
         for a, b, r in self.correlations:
@@ -505,6 +511,29 @@ def _fits(
     return dists, corrs, groups
 
 
+def _output_text(o: str, spec: object) -> str:
+    """An output's expression: text, a number, or an implicit model
+    ``{implicit: "g(o, X)", bracket: [low, high]}`` (o is the root of g in the bracket), written
+    as ``solve(g, o, low, high)``."""
+    if isinstance(spec, str):
+        return spec
+    if isinstance(spec, int | float) and not isinstance(spec, bool):
+        return str(spec)
+    if isinstance(spec, Mapping):
+        extra = sorted(set(spec) - {"implicit", "bracket"})
+        g, bracket = spec.get("implicit"), spec.get("bracket")
+        if extra or not isinstance(g, str) or not isinstance(bracket, list) or len(bracket) != 2:
+            raise _bad(f"output {o!r}: an implicit model is {{implicit: equation, bracket: [low, high]}}")
+        ends = []
+        for k, end in enumerate(bracket):
+            if isinstance(end, str):
+                ends.append(f"({end})")
+            else:
+                ends.append(repr(_number(f"output {o!r}: bracket[{k}]", end)))
+        return f"solve({g}, {o}, {ends[0]}, {ends[1]})"
+    raise _bad(f"output {o!r}: expression must be text, got {spec!r}")
+
+
 def model_from_dict(data: Mapping[str, Any]) -> Model:
     """Build and validate a :class:`Model` from the parsed model file."""
     d = _mapping("model file", data)
@@ -512,10 +541,7 @@ def model_from_dict(data: Mapping[str, Any]) -> Model:
     if extra:
         raise _bad(f"model file: unknown key(s) {extra}")
     outputs = _mapping("model", d.get("model"))
-    for o, text in outputs.items():
-        _check_name("output", o)
-        if not isinstance(text, str | int | float) or isinstance(text, bool):
-            raise _bad(f"output {o!r}: expression must be text, got {text!r}")
+    texts = {_check_name("output", o): _output_text(o, spec) for o, spec in outputs.items()}
     constants = _mapping("constants", d.get("constants", {}) or {})
     inputs = _mapping("inputs", d.get("inputs"))
     if len(inputs) > MAX_INPUTS:
@@ -552,7 +578,7 @@ def model_from_dict(data: Mapping[str, Any]) -> Model:
         raise _bad(f"name must be text, got {name!r}")
     return Model(
         name=name[:200],
-        outputs=tuple((o, str(t)) for o, t in outputs.items()),
+        outputs=tuple(texts.items()),
         inputs=dists,
         constants=tuple((k, _number(f"constant {k!r}", v)) for k, v in constants.items()),
         correlations=tuple(corrs),

@@ -255,7 +255,7 @@ class _Checks:
                 kinks.append((n.op, expr.Node("sub", n.args)))
             elif n.op == "where" and n.args[0].op in ("le", "lt"):
                 kinks.append(("where", expr.Node("sub", n.args[0].args)))
-            stack.extend(n.args)
+            stack.extend(expr.operands(n))
         roots: list[expr.Node] = []
         #: per kink: (kind, text, position of its value, [(input, position of its derivative)])
         self.kinks: list[tuple[str, str, int, list[tuple[int, int]]]] = []
