@@ -30,6 +30,7 @@ __all__ = [
     "MAX_MODEL_BYTES",
     "MAX_OUTPUTS",
     "MAX_TRIALS",
+    "SCHEMA_VERSIONS",
     "ConformitySpec",
     "Method",
     "Model",
@@ -41,6 +42,8 @@ __all__ = [
 ]
 
 MAX_INPUTS = 200
+#: Versions of the model-file schema this loader reads (every older file is a valid newer one).
+SCHEMA_VERSIONS = ("1.0", "1.1", "1.2")
 MAX_OUTPUTS = 20
 MAX_TRIALS = 1_000_000_000
 MAX_MODEL_BYTES = 2_000_000
@@ -56,6 +59,8 @@ _TOP = frozenset(
         "correlations",
         "ensembles",
         "fits",
+        "copula",
+        "schema_version",
         "conformity",
         "method",
     }
@@ -206,8 +211,12 @@ class Model:
     #: Groups of inputs whose uncertainties come from one variance estimate (one common ν): each
     #: group counts as one term in Welch–Satterthwaite (Willink 2007), correlated or not.
     ensembles: tuple[tuple[str, ...], ...] = ()
+    #: ν of the Student-t copula drawing correlated inputs in the Monte Carlo; ∞ = Gaussian copula.
+    copula_dof: float = math.inf
 
     def __post_init__(self) -> None:
+        if not (self.copula_dof > 0):
+            raise _bad(f"copula.dof must be > 0, got {self.copula_dof!r}")
         if not self.outputs:
             raise _bad("model: no output given")
         if len(self.outputs) > MAX_OUTPUTS:
@@ -573,6 +582,9 @@ def model_from_dict(data: Mapping[str, Any]) -> Model:
         isinstance(g, list) and all(isinstance(n, str) for n in g) for g in ens_raw
     ):
         raise _bad("ensembles must be a list of lists of input names")
+    version = d.get("schema_version")
+    if version is not None and version not in SCHEMA_VERSIONS:
+        raise _bad(f"schema_version {version!r} is not one of {', '.join(SCHEMA_VERSIONS)}")
     name = d.get("name", "model")
     if not isinstance(name, str):
         raise _bad(f"name must be text, got {name!r}")
@@ -586,7 +598,28 @@ def model_from_dict(data: Mapping[str, Any]) -> Model:
         conformity=_conformity(d.get("conformity")),
         units=units,
         ensembles=tuple(tuple(g) for g in ens_raw) + tuple(fit_groups),
+        copula_dof=_copula(d.get("copula")),
     )
+
+
+def _copula(raw: object) -> float:
+    """``copula: {kind: gaussian}`` (the default) or ``{kind: t, dof: ν}``: ν, or ∞ for Gaussian."""
+    if raw is None:
+        return math.inf
+    c = _mapping("copula", raw)
+    kind = c.get("kind", "gaussian")
+    if kind == "gaussian":
+        if set(c) - {"kind"}:
+            raise _bad(f"copula: unknown key(s) {sorted(set(c) - {'kind'})} for a Gaussian copula")
+        return math.inf
+    if kind != "t":
+        raise _bad(f"copula.kind must be gaussian or t, got {kind!r}")
+    if set(c) != {"kind", "dof"}:
+        raise _bad("copula: a t copula is {kind: t, dof: ν}")
+    nu = _number("copula.dof", c["dof"])
+    if not 0 < nu <= 1e6:
+        raise _bad(f"copula.dof must be in (0, 1e6], got {nu}")
+    return nu
 
 
 def load_model(text: str | bytes, *, fmt: str | None = None, max_bytes: int = MAX_MODEL_BYTES) -> Model:
