@@ -461,15 +461,67 @@ def _data_correlation(i: int, a: str, b: str, inputs: Mapping[str, Any]) -> floa
     return float(np.corrcoef(x, y)[0, 1])
 
 
-def _output_units(data: Any, outputs: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    """``units: {output: unit}``: the unit of each output (a label, shown with the results)."""
+def _output_units(
+    data: Any, outputs: Mapping[str, Any], complex_parts: Mapping[str, tuple[str, ...]] = {}
+) -> tuple[tuple[str, str], ...]:
+    """``units: {output: unit}``: the unit of each output (a label, shown with the results); the
+    unit of a complex output applies to its parts (the phase is in rad)."""
     if data is None:
         return ()
     units = _mapping("units", data)
-    unknown = sorted(set(units) - set(outputs))
+    unknown = sorted(set(units) - set(outputs) - set(complex_parts))
     if unknown:
         raise _bad(f"units: {unknown} are not outputs of the model")
-    return tuple((o, str(u)[:64]) for o, u in units.items())
+    out: list[tuple[str, str]] = []
+    for o, u in units.items():
+        for part in complex_parts.get(o, (o,)):
+            out.append((part, "rad" if part.endswith("_phase") else str(u)[:64]))
+    return tuple(out)
+
+
+def _complex(
+    inputs: Mapping[str, Any], outputs: Mapping[str, Any], units: object
+) -> tuple[dict[str, Any], dict[str, Any], list[tuple[str, str, float]], dict[str, tuple[str, ...]]]:
+    """Complex inputs ``{complex: {re, im, u_re, u_im, r}}`` and outputs ``{complex: expression,
+    polar: bool}`` (W_re, W_im, and with polar W_mag, W_phase) as real ones (JCGM 102 §6; :mod:`~jiliang.uncertainty.complexmodel`):
+    the inputs, outputs and correlations to use, and each complex output's real parts."""
+    from jiliang.uncertainty.complexmodel import PARTS, complex_input, split
+
+    def is_complex(spec: object) -> bool:
+        return isinstance(spec, Mapping) and "complex" in spec
+
+    if not any(is_complex(v) for v in inputs.values()) and not any(is_complex(v) for v in outputs.values()):
+        return dict(inputs), dict(outputs), [], {}
+    names = {n for n, v in inputs.items() if is_complex(v)} | {o for o, v in outputs.items() if is_complex(v)}
+    new_in: dict[str, Any] = {}
+    corrs: list[tuple[str, str, float]] = []
+    for n, spec in inputs.items():
+        if not is_complex(spec):
+            new_in[n] = spec
+            continue
+        if set(spec) != {"complex"}:
+            raise _bad(f"input {n!r}: a complex input is {{complex: {{re, im, u_re, u_im, r}}}}")
+        re_spec, im_spec, r = complex_input(n, _mapping(f"input {n!r}: complex", spec["complex"]))
+        new_in[f"{n}_re"], new_in[f"{n}_im"] = re_spec, im_spec
+        if r != 0.0:
+            corrs.append((f"{n}_re", f"{n}_im", r))
+    new_out: dict[str, Any] = {}
+    parts_of: dict[str, tuple[str, ...]] = {}
+    for o, spec in outputs.items():
+        if not is_complex(spec):
+            new_out[o] = spec
+            continue
+        polar = spec.get("polar", False)
+        if sorted(set(spec) - {"complex", "polar"}) or not isinstance(polar, bool):
+            raise _bad(f"output {o!r}: a complex output is {{complex: expression, polar: true or false}}")
+        new_out[f"{o}_re"], new_out[f"{o}_im"] = split(spec["complex"], frozenset(names))
+        parts = ["re", "im"]
+        if polar:  # |W| and arg W from the parts (intermediate results)
+            new_out[f"{o}_mag"] = f"sqrt({o}_re**2 + {o}_im**2)"
+            new_out[f"{o}_phase"] = f"atan2({o}_im, {o}_re)"
+            parts += ["mag", "phase"]
+        parts_of[o] = tuple(f"{o}{PARTS[p]}" for p in parts)
+    return new_in, new_out, corrs, parts_of
 
 
 def _fits(
@@ -550,9 +602,12 @@ def model_from_dict(data: Mapping[str, Any]) -> Model:
     if extra:
         raise _bad(f"model file: unknown key(s) {extra}")
     outputs = _mapping("model", d.get("model"))
+    inputs = _mapping("inputs", d.get("inputs"))
+    if len(inputs) > MAX_INPUTS:
+        raise _bad(f"inputs: {len(inputs)} inputs, more than {MAX_INPUTS}")
+    inputs, outputs, complex_corrs, complex_units = _complex(inputs, outputs, d.get("units"))
     texts = {_check_name("output", o): _output_text(o, spec) for o, spec in outputs.items()}
     constants = _mapping("constants", d.get("constants", {}) or {})
-    inputs = _mapping("inputs", d.get("inputs"))
     if len(inputs) > MAX_INPUTS:
         raise _bad(f"inputs: {len(inputs)} inputs, more than {MAX_INPUTS}")
     dists = tuple(_input(n, spec) for n, spec in inputs.items())
@@ -560,7 +615,7 @@ def model_from_dict(data: Mapping[str, Any]) -> Model:
         (n, str(spec["unit"])[:64])
         for n, spec in inputs.items()
         if (type(spec) is dict or isinstance(spec, Mapping)) and "unit" in spec
-    ) + _output_units(d.get("units"), outputs)
+    ) + _output_units(d.get("units"), outputs, complex_units)
     corr_raw = d.get("correlations", []) or []
     if not isinstance(corr_raw, list):
         raise _bad("correlations must be a list of [A, B, r]")
@@ -574,6 +629,7 @@ def model_from_dict(data: Mapping[str, Any]) -> Model:
         if r == "data":
             r = _data_correlation(i, a, b, inputs)
         corrs.append((a, b, _number(f"correlations[{i}] r", r)))
+    corrs.extend(complex_corrs)
     fit_inputs, fit_corrs, fit_groups = _fits(d.get("fits"), {x.name for x in dists})
     dists += tuple(fit_inputs)
     corrs.extend(fit_corrs)
