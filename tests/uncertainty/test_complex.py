@@ -106,3 +106,23 @@ def test_bad_complex_specifications_are_refused(patch, needle):
     } | patch
     with pytest.raises(UncertaintyModelError, match=needle):
         gum(model_from_dict(data))
+
+
+def test_complex_model_files_match_the_schema():
+    jsonschema = pytest.importorskip("jsonschema")
+    from jiliang.uncertainty import model_schema
+
+    data = {
+        "schema_version": "1.2",
+        "model": {"W": {"complex": "Z1 * Z2 / (Z1 + Z2)", "polar": True}, "P": "W_mag * 2"},
+        "inputs": {
+            "Z1": {"complex": {"re": 50, "im": 10, "u_re": 0.5, "u_im": 0.3, "r": 0.2, "unit": "ohm"}},
+            "Z2": {"complex": {"re": 30, "im": -20, "u_re": 0.4, "u_im": 0.2, "dof": 9}},
+        },
+        "units": {"W": "ohm"},
+        "method": {"montecarlo": False},
+    }
+    jsonschema.Draft202012Validator(model_schema()).validate(data)
+    g = gum(model_from_dict(data))
+    assert g["P"].y == pytest.approx(2 * g["W_mag"].y)
+    assert g["W_re"].dof < 1e6  # Z2's dof reaches the outputs
