@@ -245,7 +245,7 @@ class Model:
                 raise _bad(f"output {o!r}: undefined symbol(s) {', '.join(unknown)}")
         _resolved(self.outputs, self.constants)  # refuses circular definitions
         for o, text in self.outputs:
-            clash = sorted(expr.unknowns(_prepared(text, ())) & (set(names) | set(consts) | set(outs) - {o}))
+            clash = sorted(expr.unknowns(expr.parse(text)) & (set(names) | set(consts) | set(outs) - {o}))
             if clash:
                 raise _bad(
                     f"output {o!r}: the unknown of solve() may not be named like a quantity ({clash[0]})"
