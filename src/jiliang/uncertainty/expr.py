@@ -420,6 +420,7 @@ def solve_node(g: Node, unknown: str, lo: Node, hi: Node) -> Node:
     return _intern(Node("solve", (g, lo, hi), name=unknown))
 
 
+@lru_cache(maxsize=1024)
 def unknowns(node: Node) -> frozenset[str]:
     """The names bound by the ``solve`` nodes in ``node``."""
     out: set[str] = set()

@@ -94,15 +94,15 @@ def _input(name: object, spec: object) -> Distribution:
     The value's type is part of the key, so ``True`` is never taken for ``1``."""
     if isinstance(name, str) and type(spec) is dict and len(spec) <= 8:
         try:
-            return _cached_input(name, tuple((k, v, type(v)) for k, v in spec.items()))
+            return _cached_input(name, tuple(spec.items()), tuple(map(type, spec.values())))
         except TypeError:  # an unhashable value (observations, a sample): built each time
             pass
     return Distribution.of(_check_name("input", name), spec)  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=4096)
-def _cached_input(name: str, key: tuple[tuple[Any, Any, type], ...]) -> Distribution:
-    return Distribution.of(_check_name("input", name), {k: v for k, v, _ in key})
+def _cached_input(name: str, items: tuple[tuple[Any, Any], ...], types: tuple[type, ...]) -> Distribution:
+    return Distribution.of(_check_name("input", name), dict(items))
 
 
 def _number(where: str, value: object) -> float:
@@ -488,9 +488,10 @@ def _complex(
     from jiliang.uncertainty.complexmodel import PARTS, complex_input, split
 
     def is_complex(spec: object) -> bool:
-        return isinstance(spec, Mapping) and "complex" in spec
+        return type(spec) is not str and isinstance(spec, Mapping) and "complex" in spec
 
-    if not any(is_complex(v) for v in inputs.values()) and not any(is_complex(v) for v in outputs.values()):
+    quick = [v for v in (*inputs.values(), *outputs.values()) if type(v) is not str]
+    if not any(("complex" in v) if type(v) is dict else is_complex(v) for v in quick):
         return dict(inputs), dict(outputs), [], {}
     names = {n for n, v in inputs.items() if is_complex(v)} | {o for o, v in outputs.items() if is_complex(v)}
     new_in: dict[str, Any] = {}
