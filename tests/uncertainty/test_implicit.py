@@ -132,3 +132,23 @@ def test_root_finder_is_accurate_on_many_random_equations():
         )
         y = gum(m)["Y"].y
         assert math.exp(y) + a * y - b - 1 == pytest.approx(0.0, abs=1e-12 * (b + 2))
+
+
+def test_implicit_sensitivities_match_central_differences_of_the_root():
+    """An independent route for ∂Y/∂xᵢ: solve again at xᵢ ± h and take the central difference."""
+    from jiliang.uncertainty.expr import compile_scalar, derivative, parse
+
+    node = parse("solve(Y**5 + a*Y + b*exp(Y) - c, Y, -20, 20)")
+    names = ["a", "b", "c"]
+    root = compile_scalar(node, names)
+    grads = [compile_scalar(derivative(node, n), names) for n in names]
+    rng = np.random.default_rng(31)
+    for _ in range(25):
+        x = [float(rng.uniform(0.5, 3)), float(rng.uniform(0.1, 2)), float(rng.uniform(-5, 5))]
+        for i, g in enumerate(grads):
+            h = 1e-6 * max(abs(x[i]), 1.0)
+            up, down = list(x), list(x)
+            up[i] += h
+            down[i] -= h
+            fd = (root(up) - root(down)) / (2 * h)
+            assert g(x) == pytest.approx(fd, rel=1e-6, abs=1e-9)
