@@ -280,3 +280,28 @@ def test_generated_tape_raises_as_the_interpreted_one():
         tape([1.0, 0.0])
     with pytest.raises(ValueError):
         tape([-1.0, 1.0])
+
+
+def test_tapes_and_derivatives_are_safe_across_threads():
+    """Hash-consed nodes, support maps and generated tapes are shared by the API's threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from jiliang.uncertainty import gum, model_from_dict
+
+    def one(k: int) -> float:
+        m = model_from_dict(
+            {
+                "model": {"y": f"a * exp(b / {k + 1}) + solve(t**3 + a*t - {k + 10}, t, 0, 100)"},
+                "inputs": {
+                    "a": {"dist": "normal", "mean": 2, "sd": 0.1},
+                    "b": {"dist": "normal", "mean": 1, "sd": 0.1},
+                },
+                "method": {"montecarlo": False},
+            }
+        )
+        return gum(m)["y"].u
+
+    serial = [one(k % 40) for k in range(200)]
+    with ThreadPoolExecutor(4) as pool:
+        parallel = list(pool.map(lambda k: one(k % 40), range(200)))
+    assert parallel == serial

@@ -632,7 +632,10 @@ def _support(root: Node) -> dict[int, frozenset[str]]:
             stack.append((node, True))
             stack.extend((a, False) for a in node.args if id(a) not in out)
     if len(_SUPPORTS) >= 512:
-        _SUPPORTS.pop(next(iter(_SUPPORTS)))
+        try:  # oldest first; another thread may have changed the table meanwhile
+            _SUPPORTS.pop(next(iter(_SUPPORTS)), None)
+        except (RuntimeError, StopIteration):
+            _SUPPORTS.clear()
     _SUPPORTS[id(root)] = (root, out)
     return out
 
