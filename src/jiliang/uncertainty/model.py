@@ -532,9 +532,11 @@ def _fits(
     by least squares (GUM H.3) gives the inputs NAME_a (intercept) and NAME_b (slope), correlated,
     with ν = n − 2; ``responses`` (new observations of y) add NAME_y, their mean with
     u = s/√p (GTC's ``x_from_y``). All of them form one ensemble: they share the residual s."""
+    if raw is None:
+        return [], [], []
     from jiliang.uncertainty.typea import straight_line_fit
 
-    fits = _mapping("fits", raw if raw is not None else {})
+    fits = _mapping("fits", raw)
     dists: list[Distribution] = []
     corrs: list[tuple[str, str, float]] = []
     groups: list[tuple[str, ...]] = []
