@@ -114,3 +114,23 @@ def test_api_response_carries_the_warnings(client):
     warnings = r.json()["outputs"]["y"]["gum"]["warnings"]
     assert {w["code"] for w in warnings} == {"abs_at_kink", "zero_uncertainty"}
     assert all(w["recommendation"] == "montecarlo" and w["message"] for w in warnings)
+
+
+IMPLICIT_COMPLEX = """name: implicit and complex
+model:
+  r: {implicit: "r**3 + a*r - b", bracket: [0, 10]}
+  W: {complex: "Z * r", polar: true}
+inputs:
+  a: {dist: normal, mean: 2, sd: 0.05}
+  b: {dist: normal, mean: 12, sd: 0.1}
+  Z: {complex: {re: 3, im: 4, u_re: 0.1, u_im: 0.1}}
+method: {montecarlo: {trials: 20000}, seed: 1}
+"""
+
+
+def test_page_runs_implicit_and_complex_models(client):
+    text = _run(client, IMPLICIT_COMPLEX, "zh")
+    for name in ("r", "W_re", "W_im", "W_mag", "W_phase"):
+        assert f'<span translate="no">{name}</span>' in text
+    # the table form does not pretend to hold such a model
+    assert 'name="out_expr" value="{' not in text

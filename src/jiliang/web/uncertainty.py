@@ -409,6 +409,10 @@ def source_to_table(source: str) -> dict[str, Any]:
     if not isinstance(model, dict) or not model or not isinstance(inputs, dict):
         return {}
     out_name, expr = next(iter(model.items()))
+    if isinstance(expr, dict) or any(
+        isinstance(v, dict) and ("complex" in v or "anova" in v) for v in inputs.values()
+    ):
+        return {}  # implicit or complex outputs, ANOVA or complex inputs: the editor only
     rows = []
     for name, spec in list(inputs.items())[:TABLE_ROWS]:
         spec = spec if isinstance(spec, dict) else {}
