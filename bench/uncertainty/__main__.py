@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import platform
 import statistics
 import sys
@@ -233,6 +234,100 @@ def run_gum(rounds: int) -> None:
         )
 
 
+def _spec10(x: tuple[float, ...] = X10, expression: str = EXPR10) -> dict[str, Any]:
+    return {
+        "model": {"y": expression},
+        "inputs": {f"x{i + 1}": {"dist": "normal", "mean": x[i], "sd": U10[i]} for i in range(10)},
+        "method": {"montecarlo": False},
+    }
+
+
+def speed_tools() -> dict[str, Callable[[], float]]:
+    """The GUM speed rows: jiliang warm (same model; new estimates of a known model) and cold (a
+    model never seen: parsing, validation, symbolic derivatives, compiling), GTC, uncertainties."""
+    tools: dict[str, Callable[[], float]] = {}
+    calls = [0]
+    tools["jiliang warm: same model again"] = lambda: gum(model_from_dict(_spec10())).outputs[0].u
+
+    def new_estimates() -> float:
+        calls[0] += 1
+        x = tuple(v * (1 + 1e-12 * calls[0]) for v in X10)
+        return gum(model_from_dict(_spec10(x))).outputs[0].u
+
+    def cold() -> float:
+        calls[0] += 1
+        text = EXPR10.replace("x1*x2", f"x1*x2*{1 + 1e-15 * calls[0]!r}")
+        return gum(model_from_dict(_spec10(expression=text))).outputs[0].u
+
+    tools["jiliang warm: new estimates, known model"] = new_estimates
+    tools["jiliang cold: model seen the first time"] = cold
+    for name, (fn, _) in gum_tools().items():
+        if name.startswith(("GTC", "uncertainties")):
+            tools[name] = fn
+    return tools
+
+
+def run_speed(rounds: int, reps: int = 200, out: str | None = None) -> dict[str, Any]:
+    """GUM of the 10-input model, tools interleaved round by round in one process; wall and CPU
+    time per evaluation (medians over rounds × reps); results and library versions to ``out``."""
+    import json
+    from datetime import UTC, datetime
+    from importlib import metadata
+
+    tools = speed_tools()
+    wall: dict[str, list[float]] = {k: [] for k in tools}
+    cpu: dict[str, list[float]] = {k: [] for k in tools}
+    values: dict[str, float] = {}
+    for fn in tools.values():  # warm-up: imports, the model's first compilation
+        fn()
+        fn()
+    for _ in range(rounds):
+        for name, fn in tools.items():
+            for _ in range(reps):
+                t0, c0 = time.perf_counter(), time.thread_time()
+                values[name] = fn()
+                wall[name].append(time.perf_counter() - t0)
+                cpu[name].append(time.thread_time() - c0)
+    rows = {
+        name: {
+            "wall_ms_median": statistics.median(wall[name]) * 1e3,
+            "wall_ms_min": min(wall[name]) * 1e3,
+            "cpu_ms_mean": statistics.fmean(cpu[name]) * 1e3,
+            "rel_error_u": abs(values[name] - U10_REF) / U10_REF,
+        }
+        for name in tools
+    }
+    versions = {"python": platform.python_version()}
+    for dist in ("numpy", "scipy", "GTC", "uncertainties", "jiliang"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = "not installed"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan
+    result = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "python -m bench.uncertainty " + " ".join(sys.argv[1:]),
+        "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores, load average {load:.1f}",
+        "versions": versions,
+        "rounds": rounds,
+        "reps": reps,
+        "rows": rows,
+    }
+    print("\n### GUM speed, 10-input model, tools interleaved in one run\n")
+    print("| tool | median ms (wall) | min ms | mean CPU ms | rel. error of u |")
+    print("|---|---|---|---|---|")
+    for name, r in rows.items():
+        print(
+            f"| {name} | {r['wall_ms_median']:.4f} | {r['wall_ms_min']:.4f} | {r['cpu_ms_mean']:.4f} "
+            f"| {r['rel_error_u']:.1e} |"
+        )
+    if out:
+        with open(out, "w", encoding="utf-8") as f:
+            json.dump(result, f, indent=2)
+        print(f"\nresults: {out}")
+    return result
+
+
 def run_adaptive() -> None:
     used, secs = [], []
     for seed in range(1, 21):
@@ -287,7 +382,12 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench.uncertainty")
     ap.add_argument("--rounds", type=int, default=9)
     ap.add_argument("--big", action="store_true", help="also run 1e8 trials (about 10 s, ~0.2 GB)")
+    ap.add_argument("--gum-speed", action="store_true", help="only the GUM speed rows (warm and cold)")
+    ap.add_argument("--out", default=None, help="write the GUM speed results (with versions) as JSON")
     args = ap.parse_args(argv)
+    if args.gum_speed:
+        run_speed(args.rounds, out=args.out)
+        return
     print(
         f"Python {platform.python_version()}, NumPy {np.__version__}, {platform.machine()}, "
         f"{len(__import__('os').sched_getaffinity(0))} cores; command: python -m bench.uncertainty {' '.join(sys.argv[1:])}"

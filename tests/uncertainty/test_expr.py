@@ -247,3 +247,61 @@ def test_elliptic_integrals_known_values():
 def test_comparisons_only_as_the_condition_of_where(text):
     with pytest.raises(UncertaintyModelError):
         parse(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x1*x2*exp(-x3/x4) + sin(x5)*x6**2/(x7+x8) + log(x9)*sqrt(x10)",
+        "-x1 - (-2.5) * x2 + x3 + x4 + x5 + x6",
+        "abs(x1 - x2) + min(x3, x4) * max(x5, -x6) + where(x7 < x8, x9, x10)",
+        "atan2(x1, x2) / (1 + x3**2) - x4 ** 0.5 + ellipk(x5 / 10)",
+    ],
+)
+def test_generated_tape_equals_the_interpreted_one(text):
+
+    names = [f"x{i}" for i in range(1, 11)]
+    node = parse(text)
+    roots = [node, *(derivative(node, n) for n in names)]
+    tape = Tape(roots, names)
+    rng = np.random.default_rng(17)
+    for _ in range(20):
+        x = rng.uniform(0.2, 3.0, 10).tolist()
+        slow = tape._interpret(x)
+        assert tape(x) == slow  # first call interprets, later ones run the generated code
+        assert tape(x) == slow and tape._fast is not None
+
+
+def test_generated_tape_raises_as_the_interpreted_one():
+
+    tape = Tape([parse("a / b"), parse("log(a)")], ["a", "b"])
+    assert tape([1.0, 2.0]) == tape([1.0, 2.0]) == [0.5, 0.0]
+    with pytest.raises(ZeroDivisionError):
+        tape([1.0, 0.0])
+    with pytest.raises(ValueError):
+        tape([-1.0, 1.0])
+
+
+def test_tapes_and_derivatives_are_safe_across_threads():
+    """Hash-consed nodes, support maps and generated tapes are shared by the API's threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from jiliang.uncertainty import gum, model_from_dict
+
+    def one(k: int) -> float:
+        m = model_from_dict(
+            {
+                "model": {"y": f"a * exp(b / {k + 1}) + solve(t**3 + a*t - {k + 10}, t, 0, 100)"},
+                "inputs": {
+                    "a": {"dist": "normal", "mean": 2, "sd": 0.1},
+                    "b": {"dist": "normal", "mean": 1, "sd": 0.1},
+                },
+                "method": {"montecarlo": False},
+            }
+        )
+        return gum(m)["y"].u
+
+    serial = [one(k % 40) for k in range(200)]
+    with ThreadPoolExecutor(4) as pool:
+        parallel = list(pool.map(lambda k: one(k % 40), range(200)))
+    assert parallel == serial

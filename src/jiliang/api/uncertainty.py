@@ -6,12 +6,15 @@ from typing import Any
 
 from fastapi import APIRouter, Body
 
+from jiliang.budgets import service
+from jiliang.uncertainty.evaluation import INTERACTIVE_MAX_TRIALS
+
 __all__ = ["API_MAX_TRIALS", "router"]
 
 router = APIRouter(prefix="/uncertainty", tags=["uncertainty"])
 
-#: Most Monte Carlo trials one API call may ask for (the adaptive procedure stops there).
-API_MAX_TRIALS = 2_000_000
+#: Most Monte Carlo trials one API call may ask for (the console's cap: one for every caller).
+API_MAX_TRIALS = INTERACTIVE_MAX_TRIALS
 
 
 @router.post(
@@ -23,16 +26,8 @@ def evaluate_model(
     """Evaluate the model and answer the JSON output of ``jiliang uncertainty run --json``.
 
     A plain ``def``: FastAPI runs it in its thread pool, so the CPU-bound evaluation does not block
-    the event loop. Monte Carlo runs on one thread per request; at most ``API_MAX_TRIALS`` trials
-    (a fixed count above it is refused; the adaptive procedure stops there).
+    the event loop. The same service as the console page: Monte Carlo on one thread, at most
+    ``API_MAX_TRIALS`` trials (a fixed count above it is refused; the adaptive procedure stops there).
     """
-    import dataclasses
-
-    from jiliang.uncertainty import evaluate, model_from_dict
-
-    model = model_from_dict(body)
-    spec = model.method.montecarlo
-    if spec is not None:
-        spec = dataclasses.replace(spec, workers=1, max_trials=min(spec.max_trials, API_MAX_TRIALS))
-        model = dataclasses.replace(model, method=dataclasses.replace(model.method, montecarlo=spec))
-    return evaluate(model, max_trials=API_MAX_TRIALS).as_dict()
+    result: dict[str, Any] = service.evaluate_data(body).as_dict()
+    return result

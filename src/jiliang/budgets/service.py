@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from jiliang.budgets.models import UncertaintyBudget
-from jiliang.errors import InputError, NotFoundError, PermissionDeniedError, TooLargeError
+from jiliang.errors import InputError, NotFoundError, PermissionDeniedError
 from jiliang.platform.auth import Principal
 
 __all__ = [
     "MAX_SOURCE_BYTES",
     "delete_budget",
+    "evaluate_data",
     "get_budget",
     "list_budgets",
     "parse_source",
@@ -22,22 +24,16 @@ __all__ = [
 ]
 
 MAX_SOURCE_BYTES = 256 * 1024
-#: Monte Carlo trials one interactive run may use (the adaptive procedure stops there).
-INTERACTIVE_MAX_TRIALS = 2_000_000
 
 
 def parse_source(source: str) -> dict[str, Any]:
-    """The model file text (YAML or JSON) as a mapping, or InputError with a one-line reason."""
-    import yaml
+    """The model file text (YAML or JSON) as a mapping, or InputError with a one-line reason.
 
-    if len(source.encode("utf-8")) > MAX_SOURCE_BYTES:
-        raise TooLargeError(f"model file is larger than {MAX_SOURCE_BYTES // 1024} KiB")
-    try:
-        data = yaml.safe_load(source)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"model file is not valid YAML or JSON{where}") from None
+    Read by the one model-file reader, :func:`jiliang.uncertainty.model.read_model_file`.
+    """
+    from jiliang.uncertainty.model import read_model_file
+
+    data = read_model_file(source, max_bytes=MAX_SOURCE_BYTES)
     if not isinstance(data, dict):
         raise InputError("model file must be a mapping with name, model, inputs …")
     return data
@@ -45,16 +41,17 @@ def parse_source(source: str) -> dict[str, Any]:
 
 def run_model(source: str, seed: int | None = None) -> Any:
     """Evaluate a model file text; returns :class:`jiliang.uncertainty.Evaluation`."""
-    import dataclasses
+    return evaluate_data(parse_source(source), seed=seed)
 
+
+def evaluate_data(data: Mapping[str, Any], seed: int | None = None) -> Any:
+    """Evaluate a parsed model file as the console and the API do: Monte Carlo on one thread and
+    at most :data:`~jiliang.uncertainty.evaluation.INTERACTIVE_MAX_TRIALS` trials."""
     from jiliang.uncertainty import evaluate, model_from_dict
+    from jiliang.uncertainty.evaluation import INTERACTIVE_MAX_TRIALS
 
-    model = model_from_dict(parse_source(source))
-    spec = model.method.montecarlo
-    if spec is not None:
-        spec = dataclasses.replace(spec, workers=1, max_trials=min(spec.max_trials, INTERACTIVE_MAX_TRIALS))
-        model = dataclasses.replace(model, method=dataclasses.replace(model.method, montecarlo=spec))
-    return evaluate(model, seed=seed, max_trials=INTERACTIVE_MAX_TRIALS)
+    model = model_from_dict(data)
+    return evaluate(model, seed=seed, max_trials=INTERACTIVE_MAX_TRIALS, max_workers=1)
 
 
 def _require_user(principal: Principal) -> None:

@@ -32,6 +32,13 @@ def _read(path: Path) -> str:
         raise InputError(f"{path}: not UTF-8 text") from None
 
 
+#: What each recommendation of a GUM warning asks the user to do.
+_ADVICE = {
+    "montecarlo": "the Monte Carlo method (JCGM 101), method.montecarlo",
+    "second_order": "the second-order GUM (method.gum_order: 2) or the Monte Carlo method",
+}
+
+
 def _fmt(value: float | None, digits: int = 6) -> str:
     return "∞" if value is None else f"{value:.{digits}g}"
 
@@ -54,6 +61,10 @@ def _print(result: dict[str, Any]) -> None:
                 f"{name}  MC ({mc['trials']} trials): y = {_fmt(mc['value'], 8)}, u = {_fmt(mc['u'], 4)}, "
                 f"symmetric [{_fmt(lo, 8)}, {_fmt(hi, 8)}], shortest [{_fmt(slo, 8)}, {_fmt(shi, 8)}]"
             )
+        for w in g["warnings"] if g is not None else []:
+            about = f" [{w['input']}]" if w["input"] else ""
+            advice = _ADVICE.get(w["recommendation"], w["recommendation"])
+            echo(f"{name}  warning {w['code']}{about}: {w['message']}; recommended: {advice}")
         if v is not None:
             verdict = "validated" if v["passed"] else "NOT validated"
             echo(

@@ -27,8 +27,7 @@ Examples
 from jiliang.uncertainty.conformity import Decision, GlobalRisk, decide, global_risks
 from jiliang.uncertainty.distributions import Distribution
 from jiliang.uncertainty.errors import UncertaintyModelError
-from jiliang.uncertainty.evaluate import Evaluation, Validation, evaluate, validate
-from jiliang.uncertainty.gum import BudgetLine, GumOutput, GumResult, GumWarning, coverage_factor, gum
+from jiliang.uncertainty.evaluation import Evaluation, Validation, evaluate, validate
 from jiliang.uncertainty.model import (
     ConformitySpec,
     Method,
@@ -38,15 +37,16 @@ from jiliang.uncertainty.model import (
     model_from_dict,
     model_schema,
 )
-from jiliang.uncertainty.montecarlo import (
+from jiliang.uncertainty.propagation import BudgetLine, GumOutput, GumResult, GumWarning, coverage_factor, gum
+from jiliang.uncertainty.regions import CoverageRegion, Ellipse, coverage_region
+from jiliang.uncertainty.report import decimal_places, format_at, round_result, significant
+from jiliang.uncertainty.simulation import (
     McOutput,
     McResult,
     coverage_intervals,
     montecarlo,
     numerical_tolerance,
 )
-from jiliang.uncertainty.regions import CoverageRegion, Ellipse, coverage_region
-from jiliang.uncertainty.report import decimal_places, format_at, round_result, significant
 from jiliang.uncertainty.typea import StraightLine, TypeA, straight_line_fit, type_a
 
 __all__ = [

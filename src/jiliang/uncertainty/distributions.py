@@ -105,6 +105,8 @@ class Distribution:
             raise UncertaintyModelError(f"input {name!r}: must be a mapping, got {spec!r}")
         if "data" in spec:
             return cls._from_data(name, spec)
+        if "anova" in spec:
+            return cls._from_anova(name, spec)
         kind = spec.get("dist")
         if not isinstance(kind, str) or kind not in KINDS:
             raise UncertaintyModelError(
@@ -173,6 +175,39 @@ class Distribution:
         p = {"mean": mean, "scale": s / math.sqrt(n), "dof": float(n - 1)}
         out = cls._build(name, "t", p, dof)
         return out
+
+    @classmethod
+    def _from_anova(cls, name: str, spec: Mapping[str, Any]) -> Distribution:
+        """``{anova: [[day 1 …], [day 2 …], …]}`` or ``{anova: {means, sds, n}}`` (GUM H.5): the
+        mean of the group means, u = s(x̄_k)/√K, ν = K − 1 (a t distribution with that scale)."""
+        from jiliang.uncertainty.typea import anova, anova_from_summary
+
+        extra = sorted(set(spec) - {"anova", "unit"})
+        if extra:
+            raise UncertaintyModelError(f"input {name!r}: unknown parameter(s) {extra} with anova")
+        raw = spec["anova"]
+        try:
+            if isinstance(raw, Mapping):
+                if set(raw) != {"means", "sds", "n"}:
+                    raise UncertaintyModelError("anova summary needs exactly means, sds and n")
+                cols = [raw[key] for key in ("means", "sds", "n")]
+                if not all(isinstance(c, list | tuple) and len(c) <= MAX_OBSERVATIONS for c in cols):
+                    raise UncertaintyModelError("anova means, sds and n must be lists")
+                means = [_num(name, "anova.means", v) for v in cols[0]]
+                sds = [_num(name, "anova.sds", v) for v in cols[1]]
+                counts = [int(_num(name, "anova.n", v)) for v in cols[2]]
+                a = anova_from_summary(means, sds, counts)
+            elif isinstance(raw, list | tuple) and all(isinstance(g, list | tuple) for g in raw):
+                if sum(len(g) for g in raw) > MAX_OBSERVATIONS:
+                    raise UncertaintyModelError(f"more than {MAX_OBSERVATIONS} observations")
+                a = anova([[_num(name, "anova", v) for v in g] for g in raw])
+            else:
+                raise UncertaintyModelError(
+                    "anova must be a list of groups of observations or {means, sds, n}"
+                )
+        except UncertaintyModelError as exc:
+            raise UncertaintyModelError(f"input {name!r}: {exc}") from None
+        return cls._build(name, "t", {"mean": a.x, "scale": a.u, "dof": float(a.dof)}, math.inf)
 
     @classmethod
     def _build(cls, name: str, kind: str, p: dict[str, float], dof: float) -> Distribution:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from jiliang.errors import InputError
 
-__all__ = ["UncertaintyModelError"]
+__all__ = ["ModelTooLargeError", "UncertaintyModelError"]
 
 
 class UncertaintyModelError(InputError):
@@ -14,3 +14,10 @@ class UncertaintyModelError(InputError):
     """
 
     code = "invalid_uncertainty_model"
+
+
+class ModelTooLargeError(UncertaintyModelError):
+    """A model file larger than the caller's limit (HTTP 413)."""
+
+    code = "too_large"
+    status = 413

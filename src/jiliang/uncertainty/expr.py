@@ -65,6 +65,7 @@ FUNCTIONS: Mapping[str, int] = {
     "where": 3,
     "ellipk": 1,
     "ellipe": 1,
+    "solve": 4,
 }
 #: Longest expression accepted (characters).
 MAX_EXPRESSION_CHARS = 4000
@@ -104,6 +105,16 @@ class Node:
             return True
         if not isinstance(other, Node):
             return False
+        if (
+            self._hash != other._hash
+            or self.op != other.op
+            or self.value != other.value
+            or self.name != other.name
+            or len(self.args) != len(other.args)
+        ):
+            return False
+        if all(a is b for a, b in zip(self.args, other.args, strict=True)):
+            return True  # the common case: a node rebuilt over the same children
         pending = [(self, other)]  # iterative: derivatives of derivatives are deep
         seen: set[tuple[int, int]] = set()  # shared subtrees are compared once
         while pending:
@@ -131,14 +142,34 @@ class Node:
             return f"(-{self.args[0]})"
         if self.op == "sum":
             return "(" + " + ".join(str(a) for a in self.args) + ")"
+        if self.op == "solve":
+            g, lo, hi = self.args
+            return f"solve({g}, {self.name}, {lo}, {hi})"
         sym = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}.get(self.op)
         if sym is not None:
             return f"({self.args[0]} {sym} {self.args[1]})"
         return f"{self.op}({', '.join(str(a) for a in self.args)})"
 
 
+#: Nodes built so far, each kept once (hash-consing): a node rebuilt over the same children is the
+#: same object, so comparing and looking up nodes (tapes, caches, derivatives) stays shallow. The
+#: table is emptied when full; equality then falls back to comparing structure, results unchanged.
+_INTERN: dict[Node, Node] = {}
+MAX_INTERNED = 50_000
+
+
+def _intern(node: Node) -> Node:
+    hit = _INTERN.get(node)
+    if hit is not None:
+        return hit
+    if len(_INTERN) >= MAX_INTERNED:
+        _INTERN.clear()
+    _INTERN[node] = node
+    return node
+
+
 def _const(value: float) -> Node:
-    return Node("const", value=float(value))
+    return _intern(Node("const", value=float(value)))
 
 
 _ZERO = _const(0.0)
@@ -283,7 +314,7 @@ def _make(op: str, *args: Node) -> Node:
             return _ONE
     elif op == "neg" and args[0].op == "neg":
         return args[0].args[0]
-    return Node(op, tuple(args))
+    return _intern(Node(op, tuple(args)))
 
 
 def _make_sum(args: Sequence[Node]) -> Node:
@@ -300,7 +331,7 @@ def _make_sum(args: Sequence[Node]) -> Node:
     if len(terms) == 2:
         a, b = terms
         return _make("sub", a, b.args[0]) if b.op == "neg" else _make("add", a, b)
-    return Node("sum", tuple(terms))
+    return _intern(Node("sum", tuple(terms)))
 
 
 # ---------------------------------------------------------------------------------------- parsing
@@ -333,7 +364,7 @@ def _convert(node: ast.AST, text: str, depth: int) -> Node:
             raise _fail(text, f"{node.id!r} is a function, not a quantity")
         if node.id.startswith("_"):
             raise _fail(text, f"name {node.id!r} may not start with '_'")
-        return Node("var", name=node.id)
+        return _intern(Node("var", name=node.id))
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
         return _chain(node, text, depth)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult | ast.Div):
@@ -359,6 +390,8 @@ def _convert(node: ast.AST, text: str, depth: int) -> Node:
             raise _fail(text, f"{name}() takes positional arguments only")
         if len(node.args) != FUNCTIONS[name]:
             raise _fail(text, f"{name}() takes {FUNCTIONS[name]} argument(s), got {len(node.args)}")
+        if name == "solve":
+            return _parse_solve(node, text, depth)
         if name == "where":
             cond = _condition(node.args[0], text, depth + 1)
             return _make("where", cond, *(_convert(a, text, depth + 1) for a in node.args[1:]))
@@ -366,6 +399,52 @@ def _convert(node: ast.AST, text: str, depth: int) -> Node:
     if isinstance(node, ast.Compare):
         raise _fail(text, "a comparison is allowed only as the condition of where(condition, a, b)")
     raise _fail(text, f"{type(node).__name__} is not allowed")
+
+
+def _parse_solve(node: ast.Call, text: str, depth: int) -> Node:
+    """``solve(g, Y, low, high)``: the Y in [low, high] with g(Y, X) = 0 (an implicit model)."""
+    equation, bound, lo, hi = node.args
+    if not isinstance(bound, ast.Name) or bound.id in _RESERVED or bound.id.startswith("_"):
+        raise _fail(text, "solve(g, Y, low, high): Y must be the name of the unknown")
+    g = _convert(equation, text, depth + 1)
+    lo_n, hi_n = _convert(lo, text, depth + 1), _convert(hi, text, depth + 1)
+    if bound.id not in symbols(g):
+        raise _fail(text, f"solve(): the equation does not contain the unknown {bound.id!r}")
+    if bound.id in symbols(lo_n) | symbols(hi_n):
+        raise _fail(text, f"solve(): the bracket may not depend on the unknown {bound.id!r}")
+    return solve_node(g, bound.id, lo_n, hi_n)
+
+
+def solve_node(g: Node, unknown: str, lo: Node, hi: Node) -> Node:
+    """The node of ``solve(g, unknown, lo, hi)`` (its ``name`` is the unknown, bound inside g)."""
+    return _intern(Node("solve", (g, lo, hi), name=unknown))
+
+
+@lru_cache(maxsize=1024)
+def unknowns(node: Node) -> frozenset[str]:
+    """The names bound by the ``solve`` nodes in ``node``."""
+    out: set[str] = set()
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        if n.op == "solve":
+            out.add(n.name)
+        stack.extend(n.args)
+    return frozenset(out)
+
+
+def operands(node: Node) -> tuple[Node, ...]:
+    """The nodes ``node`` is computed from: its arguments, except for ``solve``, whose equation is
+    not evaluated as such: its operands are the bracket and the quantities the equation uses."""
+    if node.op != "solve":
+        return node.args
+    g, lo, hi = node.args
+    free = sorted(symbols(g) - {node.name})
+    return (lo, hi, *(_intern(Node("var", name=n)) for n in free))
 
 
 def _chain(node: ast.BinOp, text: str, depth: int) -> Node:
@@ -465,6 +544,8 @@ def symbols(node: Node) -> frozenset[str]:
     if node.op == "var":
         return frozenset((node.name,))
     out: frozenset[str] = frozenset()
+    if node.op == "solve":
+        return (symbols(node.args[0]) - {node.name}) | symbols(node.args[1]) | symbols(node.args[2])
     for a in node.args:
         out |= symbols(a)
     return out
@@ -476,6 +557,10 @@ def substitute(node: Node, values: Mapping[str, float]) -> Node:
         return _const(values[node.name]) if node.name in values else node
     if not node.args:
         return node
+    if node.op == "solve":
+        inner = {k: v for k, v in values.items() if k != node.name}
+        g, lo, hi = (substitute(a, inner) for a in node.args)
+        return solve_node(g, node.name, lo, hi)
     return _make(node.op, *(substitute(a, values) for a in node.args))
 
 
@@ -491,6 +576,11 @@ def inline(node: Node, definitions: Mapping[str, Node]) -> Node:
             out = definitions.get(n.name, n)
         elif not n.args:
             out = n
+        elif n.op == "solve":
+            inner = {k: v for k, v in definitions.items() if k != n.name}
+            g, lo, hi = (inline(a, inner) for a in n.args)
+            same = g is n.args[0] and lo is n.args[1] and hi is n.args[2]
+            out = n if same else solve_node(g, n.name, lo, hi)
         else:
             args = [walk(a) for a in n.args]
             out = n if all(a is b for a, b in zip(args, n.args, strict=True)) else _make(n.op, *args)
@@ -512,19 +602,73 @@ def derivative(node: Node, name: str) -> Node:
     return _diff(node, name, {})
 
 
+#: id(root) → (root, its support map); holding the root keeps every id in the map valid.
+_SUPPORTS: dict[int, tuple[Node, dict[int, frozenset[str]]]] = {}
+
+
+def _support(root: Node) -> dict[int, frozenset[str]]:
+    """The names each node of ``root``'s DAG depends on, by node id. One traversal, shared by the
+    derivatives in every input (kept for the last 512 roots)."""
+    hit = _SUPPORTS.get(id(root))
+    if hit is not None and hit[0] is root:
+        return hit[1]
+    out: dict[int, frozenset[str]] = {}
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    empty: frozenset[str] = frozenset()
+    while stack:
+        node, ready = stack.pop()
+        if id(node) in out:
+            continue
+        if node.op == "var":
+            out[id(node)] = frozenset((node.name,))
+        elif not node.args:
+            out[id(node)] = empty
+        elif ready:
+            parts = [out[id(a)] for a in node.args]
+            if node.op == "solve":  # the unknown is bound inside the equation
+                parts[0] = parts[0] - {node.name}
+            out[id(node)] = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+        else:
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if id(a) not in out)
+    if len(_SUPPORTS) >= 512:
+        try:  # oldest first; another thread may have changed the table meanwhile
+            _SUPPORTS.pop(next(iter(_SUPPORTS)), None)
+        except (RuntimeError, StopIteration):
+            _SUPPORTS.clear()
+    _SUPPORTS[id(root)] = (root, out)
+    return out
+
+
 def _diff(root: Node, name: str, memo: dict[Node, Node]) -> Node:
     # Iterative post-order over the DAG (derivatives of derivatives get deep): children first.
+    # Subtrees that do not depend on ``name`` are not entered (their derivative is 0).
+    support = _support(root)
+    if name not in support[id(root)]:
+        return _ZERO
     stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
         node, ready = stack.pop()
         if node in memo:
             continue
-        if ready or not node.args:
+        if name not in support[id(node)]:
+            memo[node] = _ZERO
+        elif ready or not node.args:
             memo[node] = _diff1(node, name, memo)
         else:
             stack.append((node, True))
             stack.extend((a, False) for a in node.args if a not in memo)
     return memo[root]
+
+
+def _diff_solve(node: Node, dg: Node) -> Node:
+    """Implicit-function theorem: for Y = solve(g, Y, …), ∂Y/∂x = −(∂g/∂x)/(∂g/∂Y) at g(Y, X) = 0
+    (the bracket only selects the root)."""
+    if _is(dg, 0.0):
+        return _ZERO
+    g = node.args[0]
+    at = {node.name: node}
+    return _make("neg", _make("div", inline(dg, at), inline(derivative(g, node.name), at)))
 
 
 def _diff1(node: Node, name: str, memo: dict[Node, Node]) -> Node:
@@ -534,6 +678,8 @@ def _diff1(node: Node, name: str, memo: dict[Node, Node]) -> Node:
     if op == "var":
         return _ONE if node.name == name else _ZERO
     d = [memo[a] for a in args]
+    if op == "solve":
+        return _diff_solve(node, d[0])
     if all(_is(x, 0.0) for x in d):
         return _ZERO
     m = _make
@@ -609,6 +755,18 @@ def compile_scalar(node: Node, names: Sequence[str]) -> ScalarFn:
     return fn
 
 
+#: Most instructions of a tape run as generated code (larger ones are interpreted).
+MAX_GENERATED = 5_000
+
+#: The operators written out in generated tapes (same results as the lambdas of ``_SCALAR``).
+_OPS: dict[Callable[..., float], str] = {
+    _SCALAR["add"]: "+",
+    _SCALAR["sub"]: "-",
+    _SCALAR["mul"]: "*",
+    _SCALAR["div"]: "/",
+    _SCALAR["neg"]: "-",
+}
+
 #: Most distinct nodes in one compiled tape (a model whose derivatives grow beyond is refused).
 MAX_TAPE = 200_000
 
@@ -641,6 +799,9 @@ class Tape:
                         if node.name not in index:
                             raise UncertaintyModelError(f"undefined symbol {node.name!r}")
                         loads.append((k, index[node.name]))
+                    elif node.op == "solve":
+                        code.append((k, _scalar_solver(node), -2 - len(many), 0))
+                        many.append((k, tuple(slot[a] for a in operands(node))))
                     elif node.op == "sum" or len(node.args) > 2:
                         code.append((k, _SCALAR[node.op], -2 - len(many), 0))
                         many.append((k, tuple(slot[a] for a in node.args)))
@@ -654,12 +815,68 @@ class Tape:
                         )
                     continue
                 stack.append((node, True))
-                stack.extend((a, False) for a in reversed(node.args) if a not in slot)
+                stack.extend((a, False) for a in reversed(operands(node)) if a not in slot)
         self.outputs = [slot[r] for r in roots]
         self._template, self._loads, self._code, self._many = template, loads, code, many
+        self._ops = [_OPS.get(fn) for _, fn, _, _ in code]
+        self._calls = 0
+        self._fast: Callable[[Sequence[float]], list[float]] | None = None
 
     def __call__(self, x: Sequence[float]) -> list[float]:
-        """Values of all roots at ``x`` (raises as ``math`` does: ZeroDivisionError, ValueError…)."""
+        """Values of all roots at ``x`` (raises as ``math`` does: ZeroDivisionError, ValueError…).
+
+        The first call interprets the instructions; from the second on, a tape of at most
+        :data:`MAX_GENERATED` instructions runs as one generated straight-line function.
+        """
+        if self._fast is not None:
+            return self._fast(x)
+        self._calls += 1
+        if self._calls > 1 and len(self._code) <= MAX_GENERATED:
+            self._fast = self._generate()
+            return self._fast(x)
+        return self._interpret(x)
+
+    def _generate(self) -> Callable[[Sequence[float]], list[float]]:
+        """Straight-line Python for the tape. Its text holds only slot numbers, input positions,
+        float literals (``repr``, exact) and the operators + − × ÷ (the same semantics as the
+        interpreted lambdas); every other function is passed in by reference, so nothing of the
+        model file's text reaches the generated source."""
+        fns: list[Callable[..., float]] = []
+        lines = ["def _tape(x):"]
+        done: set[int] = set()
+        for k, i in self._loads:
+            lines.append(f" v{k} = x[{i}]")
+            done.add(k)
+        loaded = {k for k, _, _, _ in self._code} | done
+
+        def ref(j: int) -> str:
+            if j in loaded:
+                return f"v{j}"
+            c = self._template[j]
+            return repr(c) if math.isfinite(c) else f"float('{c!r}')"
+
+        for (k, fn, a, b), sym in zip(self._code, self._ops, strict=True):
+            if a < -1:
+                args = [ref(j) for j in self._many[-2 - a][1]]
+                if fn is _scalar_sum:
+                    lines.append(f" v{k} = " + " + ".join(args))
+                    continue
+            else:
+                args = [ref(a)] if b < 0 else [ref(a), ref(b)]
+            if sym is not None and len(args) == 2:
+                lines.append(f" v{k} = {args[0]} {sym} {args[1]}")
+            elif sym is not None and len(args) == 1:
+                lines.append(f" v{k} = {sym}{args[0]}")
+            else:
+                lines.append(f" v{k} = F{len(fns)}({', '.join(args)})")
+                fns.append(fn)
+        lines.append(" return [" + ", ".join(ref(k) for k in self.outputs) + "]")
+        namespace: dict[str, Any] = {f"F{i}": f for i, f in enumerate(fns)}
+        exec(compile("\n".join(lines), "<jiliang tape>", "exec"), namespace)  # noqa: S102
+        fast: Callable[[Sequence[float]], list[float]] = namespace["_tape"]
+        return fast
+
+    def _interpret(self, x: Sequence[float]) -> list[float]:
         v = list(self._template)
         for k, i in self._loads:
             v[k] = x[i]
@@ -679,6 +896,57 @@ def compile_array(node: Node, names: Sequence[str]) -> ArrayFn:
     return fn
 
 
+def _scalar_solver(node: Node) -> Callable[..., float]:
+    """``f(low, high, *x)``: the root in [low, high] of the equation of a ``solve`` node, by
+    Brent's method (:func:`scipy.optimize.brentq`) to a few units in the last place. Raises
+    ValueError when the equation does not change sign over the bracket (no root, or not one)."""
+    g, _, _ = node.args
+    free = [a.name for a in operands(node)[2:]]
+    fn = compile_scalar(g, [node.name, *free])
+    unknown = node.name
+
+    def solve(lo: float, hi: float, *x: float) -> float:
+        from scipy.optimize import brentq
+
+        def f(t: float) -> float:
+            return fn([t, *x])
+
+        a, b = f(lo), f(hi)
+        if a == 0.0 or b == 0.0:
+            return lo if a == 0.0 else hi
+        if not (math.isfinite(a) and math.isfinite(b)) or (a > 0) == (b > 0):
+            raise ValueError(f"solve(): the equation does not change sign for {unknown} in [{lo:g}, {hi:g}]")
+        tol = 1e-15 * max(abs(lo), abs(hi), 1e-300)
+        root, info = brentq(f, lo, hi, xtol=tol, rtol=8.9e-16, maxiter=400, full_output=True, disp=False)
+        if not info.converged:
+            raise ValueError(f"solve(): no convergence for {unknown} in [{lo:g}, {hi:g}]")
+        return float(root)
+
+    return solve
+
+
+def _array_solver(node: Node) -> Callable[..., Any]:
+    """The Monte Carlo form of :func:`_scalar_solver`: one bracketed root per trial, vectorised
+    (:func:`scipy.optimize.elementwise.find_root`, Chandrupatla's method); trials whose equation
+    does not change sign over the bracket give NaN (reported as leaving the domain)."""
+    g, _, _ = node.args
+    free = [a.name for a in operands(node)[2:]]
+    fn = compile_array(g, [node.name, *free])
+
+    def solve(lo: Any, hi: Any, *x: Any) -> Any:
+        from scipy.optimize.elementwise import find_root
+
+        def f(t: Any, *xs: Any) -> Any:
+            return fn([t, *xs])
+
+        shape = np.broadcast_shapes(np.shape(lo), np.shape(hi), *(np.shape(v) for v in x))
+        lo_a, hi_a = np.broadcast_to(lo, shape), np.broadcast_to(hi, shape)
+        res = find_root(f, (lo_a, hi_a), args=tuple(np.broadcast_to(v, shape) for v in x))
+        return np.where(res.success, res.x, np.nan)
+
+    return solve
+
+
 def _compile(node: Node, index: Mapping[str, int], table: Mapping[str, Callable[..., Any]]) -> Any:
     op = node.op
     if op == "const":
@@ -689,6 +957,10 @@ def _compile(node: Node, index: Mapping[str, int], table: Mapping[str, Callable[
             raise UncertaintyModelError(f"undefined symbol {node.name!r}")
         i = index[node.name]
         return lambda env: env[i]
+    if op == "solve":
+        solver = _scalar_solver(node) if table is _SCALAR else _array_solver(node)
+        ops = [_compile(a, index, table) for a in operands(node)]
+        return lambda env: solver(*[p(env) for p in ops])
     fn = table[op]
     parts = [_compile(a, index, table) for a in node.args]
     if op == "sum" or len(parts) > 2:

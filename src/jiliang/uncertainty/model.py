@@ -23,13 +23,14 @@ import numpy.typing as npt
 
 from jiliang.uncertainty import expr
 from jiliang.uncertainty.distributions import Distribution
-from jiliang.uncertainty.errors import UncertaintyModelError
+from jiliang.uncertainty.errors import ModelTooLargeError, UncertaintyModelError
 
 __all__ = [
     "MAX_INPUTS",
     "MAX_MODEL_BYTES",
     "MAX_OUTPUTS",
     "MAX_TRIALS",
+    "SCHEMA_VERSIONS",
     "ConformitySpec",
     "Method",
     "Model",
@@ -37,9 +38,12 @@ __all__ = [
     "load_model",
     "model_from_dict",
     "model_schema",
+    "read_model_file",
 ]
 
 MAX_INPUTS = 200
+#: Versions of the model-file schema this loader reads (every older file is a valid newer one).
+SCHEMA_VERSIONS = ("1.0", "1.1", "1.2")
 MAX_OUTPUTS = 20
 MAX_TRIALS = 1_000_000_000
 MAX_MODEL_BYTES = 2_000_000
@@ -55,6 +59,8 @@ _TOP = frozenset(
         "correlations",
         "ensembles",
         "fits",
+        "copula",
+        "schema_version",
         "conformity",
         "method",
     }
@@ -67,11 +73,36 @@ def _bad(message: str) -> UncertaintyModelError:
 
 
 def _check_name(kind: str, name: object) -> str:
+    if isinstance(name, str) and name in _GOOD_NAMES:
+        return name
     if not isinstance(name, str) or not _NAME.match(name):
         raise _bad(f"{kind} name {name!r} is not a valid name (letter, then letters, digits, _)")
     if name in expr.FUNCTIONS or name in expr.INTERNAL:
         raise _bad(f"{kind} name {name!r} is reserved")
+    if len(_GOOD_NAMES) < 100_000:
+        _GOOD_NAMES.add(name)
     return name
+
+
+#: Names already found valid (the check is a regular expression and two look-ups).
+_GOOD_NAMES: set[str] = set()
+
+
+def _input(name: object, spec: object) -> Distribution:
+    """The input ``name`` of the model file; inputs whose specification holds only scalars are
+    built once per (name, specification) and then reused (a :class:`Distribution` is immutable).
+    The value's type is part of the key, so ``True`` is never taken for ``1``."""
+    if isinstance(name, str) and type(spec) is dict and len(spec) <= 8:
+        try:
+            return _cached_input(name, tuple(spec.items()), tuple(map(type, spec.values())))
+        except TypeError:  # an unhashable value (observations, a sample): built each time
+            pass
+    return Distribution.of(_check_name("input", name), spec)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=4096)
+def _cached_input(name: str, items: tuple[tuple[Any, Any], ...], types: tuple[type, ...]) -> Distribution:
+    return Distribution.of(_check_name("input", name), dict(items))
 
 
 def _number(where: str, value: object) -> float:
@@ -180,8 +211,12 @@ class Model:
     #: Groups of inputs whose uncertainties come from one variance estimate (one common ν): each
     #: group counts as one term in Welch–Satterthwaite (Willink 2007), correlated or not.
     ensembles: tuple[tuple[str, ...], ...] = ()
+    #: ν of the Student-t copula drawing correlated inputs in the Monte Carlo; ∞ = Gaussian copula.
+    copula_dof: float = math.inf
 
     def __post_init__(self) -> None:
+        if not (self.copula_dof > 0):
+            raise _bad(f"copula.dof must be > 0, got {self.copula_dof!r}")
         if not self.outputs:
             raise _bad("model: no output given")
         if len(self.outputs) > MAX_OUTPUTS:
@@ -209,6 +244,12 @@ class Model:
             if unknown:
                 raise _bad(f"output {o!r}: undefined symbol(s) {', '.join(unknown)}")
         _resolved(self.outputs, self.constants)  # refuses circular definitions
+        for o, text in self.outputs:
+            clash = sorted(expr.unknowns(expr.parse(text)) & (set(names) | set(consts) | set(outs) - {o}))
+            if clash:
+                raise _bad(
+                    f"output {o!r}: the unknown of solve() may not be named like a quantity ({clash[0]})"
+                )
         index = {n: i for i, n in enumerate(names)}
         seen: set[frozenset[str]] = set()
         for a, b, r in self.correlations:
@@ -308,6 +349,8 @@ def _resolved(
 
 
 def _mapping(where: str, value: object) -> Mapping[str, Any]:
+    if type(value) is dict:
+        return value
     if not isinstance(value, Mapping):
         raise _bad(f"{where} must be a mapping, got {type(value).__name__}")
     return value
@@ -418,15 +461,68 @@ def _data_correlation(i: int, a: str, b: str, inputs: Mapping[str, Any]) -> floa
     return float(np.corrcoef(x, y)[0, 1])
 
 
-def _output_units(data: Any, outputs: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    """``units: {output: unit}``: the unit of each output (a label, shown with the results)."""
+def _output_units(
+    data: Any, outputs: Mapping[str, Any], complex_parts: Mapping[str, tuple[str, ...]] = {}
+) -> tuple[tuple[str, str], ...]:
+    """``units: {output: unit}``: the unit of each output (a label, shown with the results); the
+    unit of a complex output applies to its parts (the phase is in rad)."""
     if data is None:
         return ()
     units = _mapping("units", data)
-    unknown = sorted(set(units) - set(outputs))
+    unknown = sorted(set(units) - set(outputs) - set(complex_parts))
     if unknown:
         raise _bad(f"units: {unknown} are not outputs of the model")
-    return tuple((o, str(u)[:64]) for o, u in units.items())
+    out: list[tuple[str, str]] = []
+    for o, u in units.items():
+        for part in complex_parts.get(o, (o,)):
+            out.append((part, "rad" if part.endswith("_phase") else str(u)[:64]))
+    return tuple(out)
+
+
+def _complex(
+    inputs: Mapping[str, Any], outputs: Mapping[str, Any], units: object
+) -> tuple[dict[str, Any], dict[str, Any], list[tuple[str, str, float]], dict[str, tuple[str, ...]]]:
+    """Complex inputs ``{complex: {re, im, u_re, u_im, r}}`` and outputs ``{complex: expression,
+    polar: bool}`` (W_re, W_im, and with polar W_mag, W_phase) as real ones (JCGM 102 §6; :mod:`~jiliang.uncertainty.complexmodel`):
+    the inputs, outputs and correlations to use, and each complex output's real parts."""
+    from jiliang.uncertainty.complexmodel import PARTS, complex_input, split
+
+    def is_complex(spec: object) -> bool:
+        return type(spec) is not str and isinstance(spec, Mapping) and "complex" in spec
+
+    quick = [v for v in (*inputs.values(), *outputs.values()) if type(v) is not str]
+    if not any(("complex" in v) if type(v) is dict else is_complex(v) for v in quick):
+        return dict(inputs), dict(outputs), [], {}
+    names = {n for n, v in inputs.items() if is_complex(v)} | {o for o, v in outputs.items() if is_complex(v)}
+    new_in: dict[str, Any] = {}
+    corrs: list[tuple[str, str, float]] = []
+    for n, spec in inputs.items():
+        if not is_complex(spec):
+            new_in[n] = spec
+            continue
+        if set(spec) != {"complex"}:
+            raise _bad(f"input {n!r}: a complex input is {{complex: {{re, im, u_re, u_im, r}}}}")
+        re_spec, im_spec, r = complex_input(n, _mapping(f"input {n!r}: complex", spec["complex"]))
+        new_in[f"{n}_re"], new_in[f"{n}_im"] = re_spec, im_spec
+        if r != 0.0:
+            corrs.append((f"{n}_re", f"{n}_im", r))
+    new_out: dict[str, Any] = {}
+    parts_of: dict[str, tuple[str, ...]] = {}
+    for o, spec in outputs.items():
+        if not is_complex(spec):
+            new_out[o] = spec
+            continue
+        polar = spec.get("polar", False)
+        if sorted(set(spec) - {"complex", "polar"}) or not isinstance(polar, bool):
+            raise _bad(f"output {o!r}: a complex output is {{complex: expression, polar: true or false}}")
+        new_out[f"{o}_re"], new_out[f"{o}_im"] = split(spec["complex"], frozenset(names))
+        parts = ["re", "im"]
+        if polar:  # |W| and arg W from the parts (intermediate results)
+            new_out[f"{o}_mag"] = f"sqrt({o}_re**2 + {o}_im**2)"
+            new_out[f"{o}_phase"] = f"atan2({o}_im, {o}_re)"
+            parts += ["mag", "phase"]
+        parts_of[o] = tuple(f"{o}{PARTS[p]}" for p in parts)
+    return new_in, new_out, corrs, parts_of
 
 
 def _fits(
@@ -436,9 +532,11 @@ def _fits(
     by least squares (GUM H.3) gives the inputs NAME_a (intercept) and NAME_b (slope), correlated,
     with ν = n − 2; ``responses`` (new observations of y) add NAME_y, their mean with
     u = s/√p (GTC's ``x_from_y``). All of them form one ensemble: they share the residual s."""
+    if raw is None:
+        return [], [], []
     from jiliang.uncertainty.typea import straight_line_fit
 
-    fits = _mapping("fits", raw if raw is not None else {})
+    fits = _mapping("fits", raw)
     dists: list[Distribution] = []
     corrs: list[tuple[str, str, float]] = []
     groups: list[tuple[str, ...]] = []
@@ -477,6 +575,29 @@ def _fits(
     return dists, corrs, groups
 
 
+def _output_text(o: str, spec: object) -> str:
+    """An output's expression: text, a number, or an implicit model
+    ``{implicit: "g(o, X)", bracket: [low, high]}`` (o is the root of g in the bracket), written
+    as ``solve(g, o, low, high)``."""
+    if isinstance(spec, str):
+        return spec
+    if isinstance(spec, int | float) and not isinstance(spec, bool):
+        return str(spec)
+    if isinstance(spec, Mapping):
+        extra = sorted(set(spec) - {"implicit", "bracket"})
+        g, bracket = spec.get("implicit"), spec.get("bracket")
+        if extra or not isinstance(g, str) or not isinstance(bracket, list) or len(bracket) != 2:
+            raise _bad(f"output {o!r}: an implicit model is {{implicit: equation, bracket: [low, high]}}")
+        ends = []
+        for k, end in enumerate(bracket):
+            if isinstance(end, str):
+                ends.append(f"({end})")
+            else:
+                ends.append(repr(_number(f"output {o!r}: bracket[{k}]", end)))
+        return f"solve({g}, {o}, {ends[0]}, {ends[1]})"
+    raise _bad(f"output {o!r}: expression must be text, got {spec!r}")
+
+
 def model_from_dict(data: Mapping[str, Any]) -> Model:
     """Build and validate a :class:`Model` from the parsed model file."""
     d = _mapping("model file", data)
@@ -484,20 +605,20 @@ def model_from_dict(data: Mapping[str, Any]) -> Model:
     if extra:
         raise _bad(f"model file: unknown key(s) {extra}")
     outputs = _mapping("model", d.get("model"))
-    for o, text in outputs.items():
-        _check_name("output", o)
-        if not isinstance(text, str | int | float) or isinstance(text, bool):
-            raise _bad(f"output {o!r}: expression must be text, got {text!r}")
-    constants = _mapping("constants", d.get("constants", {}) or {})
     inputs = _mapping("inputs", d.get("inputs"))
     if len(inputs) > MAX_INPUTS:
         raise _bad(f"inputs: {len(inputs)} inputs, more than {MAX_INPUTS}")
-    dists = tuple(Distribution.of(_check_name("input", n), spec) for n, spec in inputs.items())
+    inputs, outputs, complex_corrs, complex_units = _complex(inputs, outputs, d.get("units"))
+    texts = {_check_name("output", o): _output_text(o, spec) for o, spec in outputs.items()}
+    constants = _mapping("constants", d.get("constants", {}) or {})
+    if len(inputs) > MAX_INPUTS:
+        raise _bad(f"inputs: {len(inputs)} inputs, more than {MAX_INPUTS}")
+    dists = tuple(_input(n, spec) for n, spec in inputs.items())
     units = tuple(
         (n, str(spec["unit"])[:64])
         for n, spec in inputs.items()
-        if isinstance(spec, Mapping) and "unit" in spec
-    ) + _output_units(d.get("units"), outputs)
+        if (type(spec) is dict or isinstance(spec, Mapping)) and "unit" in spec
+    ) + _output_units(d.get("units"), outputs, complex_units)
     corr_raw = d.get("correlations", []) or []
     if not isinstance(corr_raw, list):
         raise _bad("correlations must be a list of [A, B, r]")
@@ -511,6 +632,7 @@ def model_from_dict(data: Mapping[str, Any]) -> Model:
         if r == "data":
             r = _data_correlation(i, a, b, inputs)
         corrs.append((a, b, _number(f"correlations[{i}] r", r)))
+    corrs.extend(complex_corrs)
     fit_inputs, fit_corrs, fit_groups = _fits(d.get("fits"), {x.name for x in dists})
     dists += tuple(fit_inputs)
     corrs.extend(fit_corrs)
@@ -519,12 +641,15 @@ def model_from_dict(data: Mapping[str, Any]) -> Model:
         isinstance(g, list) and all(isinstance(n, str) for n in g) for g in ens_raw
     ):
         raise _bad("ensembles must be a list of lists of input names")
+    version = d.get("schema_version")
+    if version is not None and version not in SCHEMA_VERSIONS:
+        raise _bad(f"schema_version {version!r} is not one of {', '.join(SCHEMA_VERSIONS)}")
     name = d.get("name", "model")
     if not isinstance(name, str):
         raise _bad(f"name must be text, got {name!r}")
     return Model(
         name=name[:200],
-        outputs=tuple((o, str(t)) for o, t in outputs.items()),
+        outputs=tuple(texts.items()),
         inputs=dists,
         constants=tuple((k, _number(f"constant {k!r}", v)) for k, v in constants.items()),
         correlations=tuple(corrs),
@@ -532,16 +657,49 @@ def model_from_dict(data: Mapping[str, Any]) -> Model:
         conformity=_conformity(d.get("conformity")),
         units=units,
         ensembles=tuple(tuple(g) for g in ens_raw) + tuple(fit_groups),
+        copula_dof=_copula(d.get("copula")),
     )
 
 
-def load_model(text: str | bytes, *, fmt: str | None = None) -> Model:
+def _copula(raw: object) -> float:
+    """``copula: {kind: gaussian}`` (the default) or ``{kind: t, dof: ν}``: ν, or ∞ for Gaussian."""
+    if raw is None:
+        return math.inf
+    c = _mapping("copula", raw)
+    kind = c.get("kind", "gaussian")
+    if kind == "gaussian":
+        if set(c) - {"kind"}:
+            raise _bad(f"copula: unknown key(s) {sorted(set(c) - {'kind'})} for a Gaussian copula")
+        return math.inf
+    if kind != "t":
+        raise _bad(f"copula.kind must be gaussian or t, got {kind!r}")
+    if set(c) != {"kind", "dof"}:
+        raise _bad("copula: a t copula is {kind: t, dof: ν}")
+    nu = _number("copula.dof", c["dof"])
+    if not 0 < nu <= 1e6:
+        raise _bad(f"copula.dof must be in (0, 1e6], got {nu}")
+    return nu
+
+
+def load_model(text: str | bytes, *, fmt: str | None = None, max_bytes: int = MAX_MODEL_BYTES) -> Model:
     """Parse a model file (YAML, or JSON which YAML also reads) and build the :class:`Model`.
 
-    ``fmt`` is ``"json"``, ``"yaml"`` or ``None`` (guess: JSON if it starts with ``{``).
+    ``fmt`` is ``"json"``, ``"yaml"`` or ``None`` (guess: JSON if it starts with ``{``); files
+    larger than ``max_bytes`` are refused (:class:`ModelTooLargeError`).
     """
-    if len(text) > MAX_MODEL_BYTES:
-        raise _bad(f"model file is larger than {MAX_MODEL_BYTES} bytes")
+    return model_from_dict(read_model_file(text, fmt=fmt, max_bytes=max_bytes))
+
+
+def read_model_file(text: str | bytes, *, fmt: str | None = None, max_bytes: int = MAX_MODEL_BYTES) -> Any:
+    """The parsed model file (the one reader of model files: CLI, console, API and saved budgets);
+    :func:`model_from_dict` then validates it.
+
+    >>> read_model_file("model: {y: 2 * x}")["model"]
+    {'y': '2 * x'}
+    """
+    size = len(text.encode("utf-8")) if isinstance(text, str) else len(text)
+    if size > max_bytes:
+        raise ModelTooLargeError(f"model file is larger than {max_bytes} bytes")
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
@@ -565,7 +723,7 @@ def load_model(text: str | bytes, *, fmt: str | None = None) -> Model:
     except Exception as exc:  # yaml.YAMLError, json.JSONDecodeError
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise _bad(f"model file is not valid {fmt.upper()}: {first}") from None
-    return model_from_dict(data)
+    return data
 
 
 def model_schema() -> dict[str, Any]:

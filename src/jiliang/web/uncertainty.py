@@ -190,6 +190,26 @@ def _shown_conformity(c: dict[str, Any] | None, shown: dict[str, Any]) -> dict[s
     }
 
 
+def _warnings(data: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
+    """Per output, the GUM result's warnings (non-differentiable point, large second-order term …)
+    as codes for the catalog (``code.gum_warning.*``, ``code.gum_recommendation.*``), the input
+    concerned (a name, shown untranslated) and the message with its numbers (English, for the
+    English page only)."""
+    shown: dict[str, list[dict[str, str]]] = {}
+    for name, out in data["outputs"].items():
+        g = out.get("gum") or {}
+        shown[name] = [
+            {
+                "code": w["code"],
+                "input": w.get("input") or "",
+                "recommendation": w["recommendation"],
+                "message": w["message"],
+            }
+            for w in g.get("warnings", [])
+        ]
+    return shown
+
+
 def _view(ev: Any) -> dict[str, Any]:
     data = ev.as_dict()
     plots = {name: _histogram(ev, k) for k, name in enumerate(ev.model.output_names)}
@@ -202,6 +222,7 @@ def _view(ev: Any) -> dict[str, Any]:
         "shown": shown,
         "budget": {name: _shown_budget(lines) for name, lines in data.get("budget", {}).items()},
         "conformity": _shown_conformity(data.get("conformity"), shown),
+        "warnings": _warnings(data),
     }
 
 
@@ -388,6 +409,10 @@ def source_to_table(source: str) -> dict[str, Any]:
     if not isinstance(model, dict) or not model or not isinstance(inputs, dict):
         return {}
     out_name, expr = next(iter(model.items()))
+    if isinstance(expr, dict) or any(
+        isinstance(v, dict) and ("complex" in v or "anova" in v) for v in inputs.values()
+    ):
+        return {}  # implicit or complex outputs, ANOVA or complex inputs: the editor only
     rows = []
     for name, spec in list(inputs.items())[:TABLE_ROWS]:
         spec = spec if isinstance(spec, dict) else {}

@@ -105,7 +105,7 @@ def test_several_outputs_covariance():
 
 
 def test_compiled_model_is_reused():
-    from jiliang.uncertainty.gum import compiled
+    from jiliang.uncertainty.propagation import compiled
 
     m1 = model({"Y": "a * exp(b)"}, {"a": N, "b": N})
     m2 = model({"Y": "a * exp(b)"}, {"a": {"dist": "normal", "mean": 3, "sd": 1}, "b": N})

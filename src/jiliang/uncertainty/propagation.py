@@ -36,8 +36,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -108,9 +109,30 @@ class GumOutput:
     U: float
     p: float
     interval: tuple[float, float]
-    budget: tuple[BudgetLine, ...]
     order: int
     warnings: tuple[GumWarning, ...] = ()
+    #: What :attr:`budget` is built from on demand: the input names, x, u(x), ν, cᵢ, cᵢ u(xᵢ),
+    #: Σⱼ r(xᵢ, xⱼ) cⱼ u(xⱼ) and the variance u²(y).
+    terms: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def budget(self) -> tuple[BudgetLine, ...]:
+        """The uncertainty budget, one :class:`BudgetLine` per input."""
+        if not self.terms:
+            return ()
+        names, x, u, dofs, c, cu, rcu, var = self.terms
+        return tuple(
+            BudgetLine(
+                input=names[i],
+                x=x[i],
+                u=u[i],
+                dof=dofs[i],
+                sensitivity=c[i],
+                contribution=abs(cu[i]),
+                share=cu[i] * rcu[i] / var + 0.0 if var > 0 else 0.0,
+            )
+            for i in range(len(names))
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +158,7 @@ class CompiledModel:
     def __init__(self, nodes: tuple[expr.Node, ...], names: tuple[str, ...]) -> None:
         self.nodes = nodes
         self.names = names
-        self.arrays = [expr.compile_array(n, names) for n in nodes]
+        self._arrays: list[expr.ArrayFn] | None = None
         roots: list[expr.Node] = []
         self.labels: list[str] = []
         #: per output: (position of f in the tape values, [(input index, position of ∂f/∂xᵢ)])
@@ -160,6 +182,13 @@ class CompiledModel:
         self.roots = roots
         self._second: dict[int, tuple[list[tuple[int, int]], expr.Tape]] = {}
         self._checks: dict[int, _Checks] = {}
+
+    @property
+    def arrays(self) -> list[expr.ArrayFn]:
+        """Closures over NumPy arrays for the Monte Carlo (compiled when first asked for)."""
+        if self._arrays is None:
+            self._arrays = [expr.compile_array(n, self.names) for n in self.nodes]
+        return self._arrays
 
     def checks(self, out: int) -> _Checks:
         """The kinks and the diagonal second derivatives of output ``out`` (built once)."""
@@ -226,7 +255,7 @@ class _Checks:
                 kinks.append((n.op, expr.Node("sub", n.args)))
             elif n.op == "where" and n.args[0].op in ("le", "lt"):
                 kinks.append(("where", expr.Node("sub", n.args[0].args)))
-            stack.extend(n.args)
+            stack.extend(expr.operands(n))
         roots: list[expr.Node] = []
         #: per kink: (kind, text, position of its value, [(input, position of its derivative)])
         self.kinks: list[tuple[str, str, int, list[tuple[int, int]]]] = []
@@ -362,18 +391,33 @@ def coverage_factor(p: float, dof: float) -> float:
     >>> round(coverage_factor(0.99, 16.75), 3)
     2.921
     """
+    return _coverage_factor(p, math.inf if math.isinf(dof) else float(max(math.floor(dof), 1)))
+
+
+@lru_cache(maxsize=4096)
+def _coverage_factor(p: float, nu: float) -> float:
     from scipy.special import ndtri, stdtrit
 
     q = (1 + p) / 2
-    if math.isinf(dof):
+    if math.isinf(nu):
         return float(ndtri(q))
-    return float(stdtrit(max(math.floor(dof), 1), q))
+    return float(stdtrit(nu, q))
 
 
 def _ensembles(model: Model, shared: bool = True) -> list[list[int]]:
     """Groups of inputs linked by non-zero correlations (connected components), joined with the
     declared ensembles of one shared variance estimate when ``shared``."""
-    n = len(model.inputs)
+    groups = _groups(model.input_names, model.correlations, model.ensembles if shared else ())
+    return [list(g) for g in groups]
+
+
+@lru_cache(maxsize=256)
+def _groups(
+    names: tuple[str, ...],
+    correlations: tuple[tuple[str, str, float], ...],
+    ensembles: tuple[tuple[str, ...], ...],
+) -> tuple[tuple[int, ...], ...]:
+    n = len(names)
     parent = list(range(n))
 
     def find(i: int) -> int:
@@ -382,18 +426,17 @@ def _ensembles(model: Model, shared: bool = True) -> list[list[int]]:
             i = parent[i]
         return i
 
-    index = {name: i for i, name in enumerate(model.input_names)}
-    for a, b, r in model.correlations:
+    index = {name: i for i, name in enumerate(names)}
+    for a, b, r in correlations:
         if r != 0:
             parent[find(index[a])] = find(index[b])
-    if shared:
-        for group in model.ensembles:
-            for a in group[1:]:
-                parent[find(index[a])] = find(index[group[0]])
+    for group in ensembles:
+        for a in group[1:]:
+            parent[find(index[a])] = find(index[group[0]])
     groups: dict[int, list[int]] = {}
     for i in range(n):
         groups.setdefault(find(i), []).append(i)
-    return list(groups.values())
+    return tuple(tuple(g) for g in groups.values())
 
 
 def gum(model: Model) -> GumResult:
@@ -414,8 +457,10 @@ def gum(model: Model) -> GumResult:
     order = model.method.gum_order
     if order == 2 and model.correlations:
         raise UncertaintyModelError("method.gum_order 2 needs independent inputs; the model has correlations")
-    groups = _ensembles(model)
+    groups = _groups(model.input_names, model.correlations, model.ensembles)
     for g in groups:
+        if len(g) == 1:
+            continue
         nus = {dofs[i] for i in g}
         if len(nus) > 1:
             names = ", ".join(model.input_names[i] for i in g)
@@ -449,7 +494,7 @@ def gum(model: Model) -> GumResult:
         row = c[k]
         for i, pos in grads:
             row[i] = values[pos] + 0.0
-    cu = [[ck[i] * u[i] for i in range(n)] for ck in c]  # cᵢ u(xᵢ)
+    cu = [[a * b for a, b in zip(ck, u, strict=True)] for ck in c]  # cᵢ u(xᵢ)
     if model.correlations:
         r = model.correlation_matrix
         cu_arr = np.array(cu)
@@ -459,7 +504,8 @@ def gum(model: Model) -> GumResult:
     else:
         rcu = cu
         cov = [
-            [math.fsum(a * b for a, b in zip(cu[k], cu[j], strict=True)) for j in range(m)] for k in range(m)
+            [math.fsum([a * b for a, b in zip(cu[k], cu[j], strict=True)]) for j in range(m)]
+            for k in range(m)
         ]
     p = model.method.coverage
     first = [cov[k][k] for k in range(m)]
@@ -496,24 +542,12 @@ def gum(model: Model) -> GumResult:
             denom += vg * vg / nu
         dof = var * var / denom if denom > 0 else math.inf
         kp = coverage_factor(p, dof)
-        budget = tuple(
-            BudgetLine(
-                input=names_in[i],
-                x=x[i],
-                u=u[i],
-                dof=dofs[i],
-                sensitivity=c[k][i],
-                contribution=abs(cu[k][i]),
-                share=cu[k][i] * rcu[k][i] / var + 0.0 if var > 0 else 0.0,
-            )
-            for i in range(n)
-        )
+        ck = c[k]
+        terms = (names_in, x, u, dofs, ck, cu[k], rcu[k], var)
         big_u = kp * uy
         yk = y[k]
-        found = _warnings(cm, k, x, u, c[k], first[k])
-        outs.append(
-            GumOutput(name, yk, uy, dof, kp, big_u, p, (yk - big_u, yk + big_u), budget, order, found)
-        )
+        found = _warnings(cm, k, x, u, ck, first[k])
+        outs.append(GumOutput(name, yk, uy, dof, kp, big_u, p, (yk - big_u, yk + big_u), order, found, terms))
     sd = [math.sqrt(cov[k][k]) for k in range(m)]
     corr = [
         [1.0 if i == j else (cov[i][j] / (sd[i] * sd[j]) if sd[i] * sd[j] > 0 else 0.0) for j in range(m)]

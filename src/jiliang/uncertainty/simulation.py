@@ -5,7 +5,10 @@
   seed does not depend on the number of worker threads (NumPy releases the GIL while drawing and
   evaluating whole arrays, so threads use several cores).
 * Correlated inputs are drawn through a Gaussian copula: z = L ε with L Lᵀ = R, then
-  xᵢ = Gᵢ⁻¹(Φ(zᵢ)) (normal marginals directly as μ + σ z, JCGM 101 §6.4.8).
+  xᵢ = Gᵢ⁻¹(Φ(zᵢ)) (normal marginals directly as μ + σ z, JCGM 101 §6.4.8); or, when the model
+  asks for ``copula: {kind: t, dof: ν}``, a Student-t copula (the NIST Uncertainty Machine's
+  and suncal's other choice): tᵢ = zᵢ/√(w/ν) with one w ~ χ²_ν per trial and group, then
+  xᵢ = Gᵢ⁻¹(T_ν(tᵢ)) — the same correlation matrix, with joint extremes more frequent.
 * Mean, standard deviation and output covariance are accumulated exactly, chunk by chunk
   (Chan's pairwise update). Coverage intervals (§7.7: probabilistically symmetric, and the
   shortest of §7.7.2) come from the sorted model values; to keep memory bounded at 1e8 trials
@@ -29,8 +32,8 @@ import numpy as np
 import numpy.typing as npt
 
 from jiliang.uncertainty.errors import UncertaintyModelError
-from jiliang.uncertainty.gum import CompiledModel, compiled
 from jiliang.uncertainty.model import Model
+from jiliang.uncertainty.propagation import CompiledModel, compiled
 
 __all__ = [
     "DEFAULT_STORE",
@@ -168,7 +171,7 @@ class McResult:
 
 def _sampler(model: Model) -> Callable[[np.random.Generator, int], list[Any]]:
     """A function drawing ``n`` trials of every input (Gaussian copula for correlated groups)."""
-    from jiliang.uncertainty.gum import _ensembles
+    from jiliang.uncertainty.propagation import _ensembles
 
     dists = model.inputs
     groups = [g for g in _ensembles(model, shared=False) if len(g) > 1]
@@ -180,16 +183,23 @@ def _sampler(model: Model) -> Callable[[np.random.Generator, int], list[Any]]:
         w, v = np.linalg.eigh(sub)
         factors.append((g, v * np.sqrt(np.clip(w, 0.0, None))))
 
+    nu = model.copula_dof
+
     def draw(rng: np.random.Generator, n: int) -> list[Any]:
         out: list[Any] = [None] * len(dists)
         for i, d in enumerate(dists):
             if i not in correlated:
                 out[i] = d.sample(rng, n)
         if factors:
-            from scipy.special import ndtr
+            from scipy.special import ndtr, stdtr
 
             for g, lower in factors:
                 z = np.einsum("ij,jn->in", lower, rng.standard_normal((len(g), n)))
+                if math.isfinite(nu):  # Student-t copula
+                    t = z / np.sqrt(rng.chisquare(nu, n) / nu)
+                    for row, i in enumerate(g):
+                        out[i] = dists[i].ppf(stdtr(nu, t[row]))
+                    continue
                 for row, i in enumerate(g):
                     d = dists[i]
                     if d.kind == "normal":

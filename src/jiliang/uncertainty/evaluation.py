@@ -17,13 +17,23 @@ import numpy as np
 
 from jiliang.uncertainty.conformity import Decision, GlobalRisk, decide, global_risks
 from jiliang.uncertainty.errors import UncertaintyModelError
-from jiliang.uncertainty.gum import GumOutput, GumResult, gum
 from jiliang.uncertainty.model import Model, MonteCarloSpec
-from jiliang.uncertainty.montecarlo import DEFAULT_STORE, McOutput, McResult, montecarlo, numerical_tolerance
+from jiliang.uncertainty.propagation import GumOutput, GumResult, gum
 from jiliang.uncertainty.regions import CoverageRegion, coverage_region
+from jiliang.uncertainty.simulation import DEFAULT_STORE, McOutput, McResult, montecarlo, numerical_tolerance
 
-__all__ = ["VALIDATION_TRIALS", "Evaluation", "Validation", "evaluate", "validate"]
+__all__ = [
+    "INTERACTIVE_MAX_TRIALS",
+    "VALIDATION_TRIALS",
+    "Evaluation",
+    "Validation",
+    "capped",
+    "evaluate",
+    "validate",
+]
 
+#: Most Monte Carlo trials one interactive evaluation may use (console page, API, saved budgets).
+INTERACTIVE_MAX_TRIALS = 2_000_000
 #: Trials of the Monte Carlo run to validate a GUM result that carries warnings (JCGM 101 §8).
 VALIDATION_TRIALS = 200_000
 
@@ -79,24 +89,20 @@ def evaluate(
     seed: int | np.random.SeedSequence | None = None,
     store: int = DEFAULT_STORE,
     max_trials: int | None = None,
+    max_workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Evaluation:
     """Evaluate ``model`` as its ``method`` asks.
 
-    ``progress(done, total)`` is passed on to :func:`~jiliang.uncertainty.montecarlo.montecarlo`.
+    ``progress(done, total)`` is passed on to :func:`~jiliang.uncertainty.simulation.montecarlo`.
 
-    ``max_trials`` refuses models asking for more Monte Carlo trials (fixed, or the adaptive
-    ``max_trials``) than a caller allows.
+    ``max_trials`` is the one Monte Carlo cap of every caller (console, API, saved budgets use
+    :data:`INTERACTIVE_MAX_TRIALS`): a fixed number of trials above it is refused, the adaptive
+    procedure stops there. ``max_workers`` bounds the threads.
     """
+    model = capped(model, max_trials, max_workers)
     method = model.method
     spec = method.montecarlo
-    if spec is not None and max_trials is not None:
-        asked = spec.trials if spec.trials is not None else spec.max_trials
-        if asked > max_trials:
-            what = "trials" if spec.trials is not None else "max_trials of the adaptive procedure"
-            raise UncertaintyModelError(
-                f"method.montecarlo: {asked} {what}, more than the limit {max_trials}"
-            )
     g = gum(model) if method.gum else None
     mc = montecarlo(model, seed=seed, store=store, progress=progress) if spec is not None else None
     for_warnings = False
@@ -148,6 +154,32 @@ def evaluate(
             lo, hi = decision.tolerance
             p_mc = float(np.count_nonzero((s >= lo) & (s <= hi)) / s.size)
     return Evaluation(model, g, mc, validations, tuple(regions), decision, risk, p_mc, for_warnings)
+
+
+def capped(model: Model, max_trials: int | None, max_workers: int | None = None) -> Model:
+    """``model`` with its Monte Carlo held to ``max_trials`` trials and ``max_workers`` threads.
+
+    A fixed number of trials above the cap is refused (the caller asked for a precision it cannot
+    have); the adaptive procedure's ``max_trials`` is lowered to the cap (it stops there and says
+    whether it converged).
+    """
+    spec = model.method.montecarlo
+    if spec is None or (max_trials is None and max_workers is None):
+        return model
+    changes: dict[str, int] = {}
+    if max_trials is not None:
+        if spec.trials is not None and spec.trials > max_trials:
+            raise UncertaintyModelError(
+                f"method.montecarlo: {spec.trials} trials, more than the limit {max_trials}"
+            )
+        if spec.max_trials > max_trials:
+            changes["max_trials"] = max(max_trials, 10_000)
+    if max_workers is not None and spec.workers > max_workers:
+        changes["workers"] = max_workers
+    if not changes:
+        return model
+    new = dataclasses.replace(spec, **changes)
+    return dataclasses.replace(model, method=dataclasses.replace(model.method, montecarlo=new))
 
 
 def _f(value: float) -> float | None:
