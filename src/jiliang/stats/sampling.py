@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import bisect
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -209,22 +208,29 @@ def parse_aql(aql: str | float) -> int:
     >>> parse_aql("1.0"), parse_aql(1), parse_aql(0.065)
     (10, 10, 4)
     """
+    j = _AQL_INDEX.get(aql) if isinstance(aql, str) else None
+    if j is not None:
+        return j
     try:
         value = float(aql)
     except (TypeError, ValueError):
         raise InputError(f"AQL {aql!r}: not a number") from None
-    for j, printed in enumerate(sampling_tables().aql_floats):
-        if math.isclose(value, printed, rel_tol=1e-9):
-            return j
-    raise InputError(f"AQL {aql!r}: not in GB/T 2828.1 Tables 2-A to 2-C (0.010 … 1000)")
+    j = _AQL_BY_VALUE.get(value)
+    if j is None:
+        raise InputError(f"AQL {aql!r}: not in GB/T 2828.1 Tables 2-A to 2-C (0.010 … 1000)")
+    return j
+
+
+_AQL_INDEX = {a: j for j, a in enumerate(AQL_VALUES)}
+_AQL_BY_VALUE = {float(a): j for j, a in enumerate(AQL_VALUES)}
+_LEVEL_INDEX = {level: k for k, level in enumerate(INSPECTION_LEVELS)}
 
 
 def _code_letter(tables: SamplingTables, lot_size: int, level: str) -> str:
     """Table 1: the sample size code letter of a lot (§10.1)."""
-    try:
-        column = INSPECTION_LEVELS.index(level)
-    except ValueError:
-        raise InputError(f"inspection level {level!r}: use one of {', '.join(INSPECTION_LEVELS)}") from None
+    column = _LEVEL_INDEX.get(level)
+    if column is None:
+        raise InputError(f"inspection level {level!r}: use one of {', '.join(INSPECTION_LEVELS)}")
     row = max(bisect.bisect_right(tables.lot_starts, lot_size) - 1, 0)
     return tables.code_rows[row][2][column]
 
@@ -357,11 +363,16 @@ class AcceptanceDecision:
     ac: int
     re: int
     accepted: bool
-    clause: str
 
     def __post_init__(self) -> None:
         if self.d < 0:
             raise InputError(f"d = {self.d}: the number of nonconforming items cannot be negative")
+
+    @property
+    def clause(self) -> str:
+        """The rule applied, e.g. ``GB/T 2828.1-2012 11.1.1: d=3 ≤ Ac=3``."""
+        why = f"d={self.d} ≤ Ac={self.ac}" if self.accepted else f"d={self.d} ≥ Re={self.re}"
+        return f"GB/T 2828.1-2012 11.1.1: {why}"
 
 
 def lot_acceptance(p: SamplingPlan, d: int, *, per_hundred: bool = False) -> AcceptanceDecision:
@@ -370,16 +381,14 @@ def lot_acceptance(p: SamplingPlan, d: int, *, per_hundred: bool = False) -> Acc
     ``d`` counts nonconforming items (≤ n) or, with ``per_hundred``, nonconformities (any count).
 
     >>> p = sampling_plan(2000, "1.0")
-    >>> lot_acceptance(p, 3).accepted, lot_acceptance(p, 4).accepted
-    (True, False)
+    >>> lot_acceptance(p, 3).accepted, lot_acceptance(p, 4).clause
+    (True, 'GB/T 2828.1-2012 11.1.1: d=4 ≥ Re=4')
     """
     if isinstance(d, bool) or not isinstance(d, int):
         raise InputError(f"d = {d!r}: not a whole number")
     if d > p.n and not per_hundred:
         raise InputError(f"d = {d}: more nonconforming items than the {p.n} inspected")
-    accepted = d <= p.ac
-    clause = "GB/T 2828.1-2012 11.1.1: " + (f"d={d} ≤ Ac={p.ac}" if accepted else f"d={d} ≥ Re={p.re}")
-    return AcceptanceDecision(d=d, n=p.n, ac=p.ac, re=p.re, accepted=accepted, clause=clause)
+    return AcceptanceDecision(d=d, n=p.n, ac=p.ac, re=p.re, accepted=d <= p.ac)
 
 
 # --------------------------------------------------------------------------------------------
