@@ -121,3 +121,11 @@ def test_every_lot_size_level_aql_and_severity_gives_a_plan() -> None:
                     p = sampling_plan(lot, aql, level=level, severity=severity)
                     assert 0 <= p.ac < p.re and 1 <= p.n <= lot
                     assert p.hundred_percent == (p.n == lot)
+
+
+def test_hypergeometric_oc_is_bounded_and_quick() -> None:
+    """Lots above 10⁶ items are refused for the hypergeometric OC (the binomial applies there)."""
+    with pytest.raises(InputError, match="at most"):
+        oc_curve(1, 0, [0.5], lot_size=10**7)
+    c = oc_curve(1, 0, np.linspace(0, 1, 501), lot_size=10**6)
+    assert c.pa[0] == 1.0 and np.all(np.isfinite(c.pa))

@@ -76,7 +76,9 @@ def get_plan(
 def get_oc(
     n: Annotated[int, Query(ge=1, le=10**6, description="Sample size n")],
     ac: Annotated[int, Query(ge=0, le=10**6, description="Acceptance number Ac")],
-    lot_size: Annotated[int | None, Query(ge=1, le=10**12, description="Lot size: hypergeometric")] = None,
+    lot_size: Annotated[
+        int | None, Query(ge=1, le=10**6, description="Isolated lot size: hypergeometric OC")
+    ] = None,
     p_max: Annotated[float | None, Query(gt=0, le=1, description="Largest p (default: auto)")] = None,
     points: Annotated[int, Query(ge=2, le=501, description="Number of points from p = 0")] = 51,
 ) -> OCOut:

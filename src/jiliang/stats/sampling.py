@@ -84,6 +84,9 @@ SEVERITIES: tuple[Severity, ...] = ("normal", "tightened", "reduced")
 INSPECTION_LEVELS = ("S-1", "S-2", "S-3", "S-4", "I", "II", "III")
 #: Largest lot size accepted (a sanity bound against overflowing input, far above real lots).
 MAX_LOT_SIZE = 10**12
+#: Largest isolated lot for the hypergeometric OC (beyond it the binomial is exact to < 1e-6 for
+#: the tables' samples, and the hypergeometric sums get slow).
+MAX_HYPERGEOMETRIC_LOT = 10**6
 _DATA_FILE = "gbt2828_1_2012.json"
 _TABLE_OF = {"normal": "2-A", "tightened": "2-B", "reduced": "2-C"}
 
@@ -586,8 +589,11 @@ def oc_curve(
         raise InputError("p: need at most 10000 fractions between 0 and 1")
     chosen: OCModel = model or ("hypergeometric" if lot_size is not None else "binomial")
     if chosen == "hypergeometric":
-        if lot_size is None:
-            raise InputError("the hypergeometric OC needs the lot size")
+        if lot_size is None or lot_size > MAX_HYPERGEOMETRIC_LOT:
+            raise InputError(
+                f"the hypergeometric OC needs a lot size of at most {MAX_HYPERGEOMETRIC_LOT}"
+                " (use the binomial for larger lots)"
+            )
         bad = np.rint(ps * lot_size)
         pa = sps.hypergeom.cdf(ac, lot_size, bad, n)
     elif chosen == "poisson":
@@ -595,6 +601,8 @@ def oc_curve(
     else:
         pa = sps.binom.cdf(ac, n, ps)
     pa = np.clip(np.asarray(pa, dtype=np.float64), 0.0, 1.0)
+    if not np.all(np.isfinite(pa)):
+        raise InputError(f"the OC of n={n}, Ac={ac} could not be computed")
     return OCCurve(n=n, ac=ac, model=chosen, lot_size=lot_size, p=ps, pa=pa)
 
 
