@@ -403,6 +403,7 @@ def _page_ids() -> list[str]:
         "/verification/bookings/{booking_id}/result",
         "/verification/work-orders",
         "/verification/flow",
+        "/sampling",
     ]
 
 
