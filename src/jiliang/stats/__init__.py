@@ -1,7 +1,8 @@
 """Statistics for supervision: comparison reference values, degrees of equivalence, PT scores,
 calibration intervals, verifiable random draws, statutory sampling plans (GB/T 2828.1).
 
-Pure: no I/O, no clock, no global random state (generators are passed in).
+Pure: no I/O (statutory tables are packaged data read through importlib.resources), no clock, no
+global random state (generators are passed in).
 """
 
 from jiliang.stats.draw import DrawRecord, Inspector, Policy, Target, draw, replay
