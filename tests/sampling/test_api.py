@@ -20,6 +20,13 @@ def test_plan_reference_case(client):
         "edition": "GB/T 2828.1-2012",
     }
     assert doc["table"] == "2-A" and doc["page"] == 15 and doc["arrow"] is None
+    assert doc["decision"] is None
+    r = client.get("/api/sampling/plan", params={"lot_size": 2000, "aql": "1.0", "d": 4})
+    assert r.json()["decision"] == {
+        "d": 4,
+        "accepted": False,
+        "clause": "GB/T 2828.1-2012 11.1.1: d=4 ≥ Re=4",
+    }
 
 
 def test_plan_arrow_severity_level(client):
@@ -51,6 +58,7 @@ def test_plan_arrow_severity_level(client):
         ({"lot_size": 100, "aql": "1.0", "level": "IV"}, "level"),
         ({"lot_size": 100, "aql": "1.0", "severity": "strict"}, "severity"),
         ({"aql": "1.0"}, "lot_size"),
+        ({"lot_size": 100, "aql": "1.0", "d": -1}, "d"),
     ],
 )
 def test_plan_bad_input(client, params, text):

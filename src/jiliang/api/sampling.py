@@ -18,6 +18,12 @@ Level = Literal["S-1", "S-2", "S-3", "S-4", "I", "II", "III"]
 Severity = Literal["normal", "tightened", "reduced"]
 
 
+class DecisionOut(BaseModel):
+    d: int
+    accepted: bool
+    clause: str
+
+
 class PlanOut(BaseModel):
     code_letter: str
     n: int
@@ -33,6 +39,7 @@ class PlanOut(BaseModel):
     severity: str
     table: str
     page: int
+    decision: DecisionOut | None = None
 
 
 class OCPoint(BaseModel):
@@ -54,11 +61,21 @@ def get_plan(
     aql: Annotated[str, Query(min_length=1, max_length=16, description="AQL as printed, e.g. 1.0")],
     level: Annotated[Level, Query(description="Inspection level of Table 1")] = "II",
     severity: Annotated[Severity, Query(description="Table 2-A, 2-B or 2-C")] = "normal",
+    d: Annotated[
+        int | None, Query(ge=0, le=10**9, description="Nonconforming items (or nonconformities) found")
+    ] = None,
 ) -> PlanOut:
-    """Code letter (Table 1) and the plan (Tables 2-A…2-C, arrows followed); 100 % when n ≥ N."""
-    from jiliang.stats import sampling_plan
+    """Code letter (Table 1) and the plan (Tables 2-A…2-C, arrows followed); 100 % when n ≥ N.
+
+    With ``d``, the lot decision of clause 11.1.1 (``d`` above ``n`` counts nonconformities).
+    """
+    from jiliang.stats import lot_acceptance, sampling_plan
 
     p = sampling_plan(lot_size, aql, level=level, severity=severity)
+    decision = None
+    if d is not None:
+        ruling = lot_acceptance(p, d, per_hundred=True)
+        decision = DecisionOut(d=d, accepted=ruling.accepted, clause=ruling.clause)
     return PlanOut(
         **p.as_dict(),
         plan_letter=p.plan_letter,
@@ -69,6 +86,7 @@ def get_plan(
         severity=p.severity,
         table=p.table,
         page=p.page,
+        decision=decision,
     )
 
 
