@@ -229,3 +229,12 @@ def test_switching_score_and_reduced() -> None:
     assert step.after.severity == "normal" and "9.3.4 b)" in step.clause
     unsteady, _ = _run(SwitchingState(), [0] * 20, ac=1, reduced_approved=True, production_steady=False)
     assert unsteady.severity == "normal"
+
+
+def test_lot_size_types() -> None:
+    import numpy as np
+
+    assert sampling_plan(np.int64(2000), "1.0").n == 125
+    for bad in (2000.0, "2000", True, None):
+        with pytest.raises(InputError, match="not a whole number"):
+            sampling_plan(bad, "1.0")

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -239,8 +240,12 @@ def _code_letter(tables: SamplingTables, lot_size: int, level: str) -> str:
 
 
 def _check_lot_size(lot_size: int) -> int:
-    if isinstance(lot_size, bool) or not isinstance(lot_size, int):
+    if isinstance(lot_size, bool):
         raise InputError(f"lot size {lot_size!r}: not a whole number")
+    try:
+        lot_size = operator.index(lot_size)  # int, numpy integers
+    except TypeError:
+        raise InputError(f"lot size {lot_size!r}: not a whole number") from None
     if lot_size < 1:
         raise InputError(f"lot size {lot_size}: must be at least 1")
     if lot_size > MAX_LOT_SIZE:
