@@ -99,3 +99,20 @@ def test_real_process(tmp_path):
     assert json.loads(proc.stdout)["code_letter"] == "H"
     bad = run_cli(["sampling", "plan", "--lot-size", "-1", "--aql", "2.5"], tmp_path)
     assert "lot size" in one_line_error(bad)
+
+
+def test_switch_runs_the_lots_through_clause_9(capsys):
+    # N = 2000, AQL 1.0: normal K 125 3/4; lots 2 and 4 not accepted → tightened (9.3.1)
+    argv = ["sampling", "switch", "--lot-size", "2000", "--aql", "1.0", "--defects", "0,4,1,5,0", "--json"]
+    code, out, err = run(argv, capsys)
+    assert code == 0, err
+    steps = json.loads(out)
+    assert [s["severity"] for s in steps] == ["normal", "normal", "normal", "normal", "tightened"]
+    assert steps[3]["clause"].endswith("9.3.1") and steps[4]["ac"] == 2  # Table 2-B: K, 1.0 → 2/3
+    argv = ["sampling", "switch", "--lot-size", "2000", "--aql", "1.0", "--defects", "5,5,5,5,5,5,5,5"]
+    code, out, _ = run(argv, capsys)
+    assert code == 0 and "9.4" in out and out.count("\n") == 7  # 2 on normal, 5 on tightened, then stop
+    code, out, err = run(
+        ["sampling", "switch", "--lot-size", "2000", "--aql", "1.0", "--defects", "1,-2"], capsys
+    )
+    assert code != 0 and out == "" and err.startswith("error: ")

@@ -81,3 +81,69 @@ def oc_command(
     typer.echo(f"plan n = {curve.n}, Ac = {curve.ac} ({curve.model})")
     for pt in points:
         typer.echo(f"p = {pt['p']:<8g} Pa = {pt['pa']:.4f}")
+
+
+def _counts(text: str) -> list[int]:
+    try:
+        values = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise InputError(f"--defects {text!r}: give whole numbers separated by commas, e.g. 0,1,3") from None
+    if not values or len(values) > 10_000 or min(values) < 0:
+        raise InputError("--defects: give between 1 and 10000 counts, each ≥ 0")
+    return values
+
+
+@app.command("switch")
+def switch_command(
+    lot_size: str = typer.Option(..., "--lot-size", help="Lot size N (the same for every lot)."),
+    aql: str = typer.Option(..., "--aql", help="AQL as printed in Tables 2-A…2-C."),
+    defects: str = typer.Option(..., "--defects", help="Counts found in consecutive lots, e.g. 0,1,3,0."),
+    level: str = typer.Option("II", "--level", help="Inspection level: S-1…S-4, I, II, III."),
+    reduced_approved: bool = typer.Option(
+        False, "--reduced-approved", help="The responsible authority approves reduced inspection (9.3.3 c)."
+    ),
+    unsteady: bool = typer.Option(False, "--unsteady", help="Production not at a steady rate (9.3.3 b)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the steps as JSON."),
+) -> None:
+    """Run consecutive lots through the switching rules of GB/T 2828.1-2012 clause 9."""
+    from jiliang.stats import SwitchingState, sampling_plan, switching_step
+
+    lot = _whole(lot_size, "lot size")
+    state, steps = SwitchingState(), []
+    for i, d in enumerate(_counts(defects), start=1):
+        if state.discontinued:
+            break
+        p = sampling_plan(lot, aql, level=level, severity=state.severity)
+        step = switching_step(
+            state,
+            d=d,
+            ac=p.ac,
+            tighter_ac=p.tighter_ac,
+            production_steady=not unsteady,
+            reduced_approved=reduced_approved,
+        )
+        steps.append(
+            {
+                "lot": i,
+                "severity": state.severity,
+                "n": p.n,
+                "ac": p.ac,
+                "re": p.re,
+                "d": d,
+                "accepted": step.accepted,
+                "score": step.after.score,
+                "next": "discontinued" if step.after.discontinued else step.after.severity,
+                "clause": step.clause,
+                "reason": step.reason,
+            }
+        )
+        state = step.after
+    if as_json:
+        emit_json(steps)
+        return
+    for s in steps:
+        verdict = "accepted" if s["accepted"] else "not accepted"
+        typer.echo(
+            f"lot {s['lot']}: {s['severity']} n={s['n']} Ac={s['ac']} d={s['d']} {verdict} → {s['next']}"
+            f" ({s['clause']}: {s['reason']})"
+        )
