@@ -5,7 +5,7 @@ size code letters) and the printed cells of Tables 2-A, 2-B and 2-C (single samp
 normal, tightened and reduced inspection) with their arrows, the edition, the effective-from date,
 the page and the digest of the source. Each look-up follows the steps of the standard:
 
-1. Table 1: lot size ``N`` and inspection level (S-1…S-4, I, II, III) give the code letter (§10.1).
+1. Table 1: lot size ``N`` and inspection level (S-1…S-4, I, II, III) give the code letter (clause 10).
 2. Table 2-A/2-B/2-C: code letter and AQL give a cell. An arrow sends the user to the first plan
    below (↓) or above (↑) it in the same column: that plan's sample size ``n``, acceptance number
    ``Ac`` and rejection number ``Re`` together replace the code letter's (notes to Tables 2-A…2-C).
@@ -231,7 +231,7 @@ _LEVEL_INDEX = {level: k for k, level in enumerate(INSPECTION_LEVELS)}
 
 
 def _code_letter(tables: SamplingTables, lot_size: int, level: str) -> str:
-    """Table 1: the sample size code letter of a lot (§10.1)."""
+    """Table 1: the sample size code letter of a lot (clause 10)."""
     column = _LEVEL_INDEX.get(level)
     if column is None:
         raise InputError(f"inspection level {level!r}: use one of {', '.join(INSPECTION_LEVELS)}")
@@ -314,7 +314,7 @@ def sampling_plan(
     aql : str or float
         Acceptance quality limit as printed in Tables 2-A…2-C (``"1.0"``, ``0.65``, ``"1000"``).
     level : str
-        Inspection level of Table 1: ``S-1``…``S-4``, ``I``, ``II`` (default, §10.1) or ``III``.
+        Inspection level of Table 1: ``S-1``…``S-4``, ``I``, ``II`` (default, clause 10) or ``III``.
     severity : {"normal", "tightened", "reduced"}
         Table 2-A, 2-B or 2-C (§9).
 
