@@ -47,3 +47,10 @@ def test_bad_input_on_the_form(client, params, message):
     r = client.get("/sampling", params={**params, "lang": "zh"})
     assert r.status_code == 422 and message in r.text and "<svg" not in r.text
     assert "<script>" not in r.text.split("<body", 1)[-1]
+
+
+def test_per_hundred_aql_draws_a_poisson_oc(client):
+    """AQL 1000 (nonconformities per 100 items): A, n 2, Ac 30 — the OC runs over p per item."""
+    r = client.get("/sampling", params={"lot_size": "5", "aql": "1000", "lang": "zh"})
+    assert r.status_code == 200 and "<polyline" in r.text and "每百单位不合格数" in r.text
+    assert english_words(visible_text(r.text)) == []

@@ -129,3 +129,10 @@ def test_hypergeometric_oc_is_bounded_and_quick() -> None:
         oc_curve(1, 0, [0.5], lot_size=10**7)
     c = oc_curve(1, 0, np.linspace(0, 1, 501), lot_size=10**6)
     assert c.pa[0] == 1.0 and np.all(np.isfinite(c.pa))
+
+
+def test_poisson_oc_allows_more_than_one_nonconformity_per_item() -> None:
+    c = oc_curve(2, 30, [0.0, 5.0, 15.0, 30.0], model="poisson")  # A at AQL 1000: mean 2p
+    assert c.pa[0] == 1.0 and c.pa[1] > 0.99 and c.pa[3] < 0.01
+    with pytest.raises(InputError):
+        oc_curve(2, 1, [1.5])  # binomial: p is a fraction

@@ -549,7 +549,8 @@ def resume_inspection(state: SwitchingState) -> SwitchingState:
 class OCCurve:
     """Probability of acceptance ``pa`` at each fraction nonconforming ``p`` of plan (n, Ac).
 
-    For ``model="poisson"``, ``p`` is nonconformities per item (per-100 AQLs divided by 100).
+    For ``model="poisson"``, ``p`` is nonconformities per item (per-100 AQLs divided by 100, up to
+    1000).
     """
 
     n: int
@@ -560,11 +561,12 @@ class OCCurve:
     pa: NDArray[np.float64]
 
 
-def _check_plan(n: int, ac: int, lot_size: int | None) -> None:
+def _check_plan(n: int, ac: int, lot_size: int | None, *, per_item: bool = False) -> None:
+    """Whole numbers, n ≥ 1, 0 ≤ Ac ≤ n (Ac may pass n when counting nonconformities)."""
     for name, v in (("n", n), ("Ac", ac)):
         if isinstance(v, bool) or not isinstance(v, int):
             raise InputError(f"{name} = {v!r}: not a whole number")
-    if n < 1 or n > MAX_LOT_SIZE or not 0 <= ac <= n:
+    if n < 1 or n > MAX_LOT_SIZE or not 0 <= ac <= (10**6 if per_item else n):
         raise InputError(f"plan n={n}, Ac={ac}: need n ≥ 1 and 0 ≤ Ac ≤ n")
     if lot_size is not None and (not isinstance(lot_size, int) or not n <= lot_size <= MAX_LOT_SIZE):
         raise InputError(f"lot size {lot_size!r}: need a whole number ≥ n = {n}")
@@ -588,11 +590,12 @@ def oc_curve(
     >>> [round(float(x), 4) for x in c.pa]
     [1.0, 0.9626, 0.1238]
     """
-    _check_plan(n, ac, lot_size)
-    ps = np.asarray(p, dtype=np.float64)
-    if ps.ndim != 1 or ps.size > 10_000 or not np.all((ps >= 0) & (ps <= 1)):
-        raise InputError("p: need at most 10000 fractions between 0 and 1")
     chosen: OCModel = model or ("hypergeometric" if lot_size is not None else "binomial")
+    _check_plan(n, ac, lot_size, per_item=chosen == "poisson")
+    ps = np.asarray(p, dtype=np.float64)
+    top = 1000.0 if chosen == "poisson" else 1.0  # nonconformities per item may exceed 1
+    if ps.ndim != 1 or ps.size > 10_000 or not np.all((ps >= 0) & (ps <= top)):
+        raise InputError(f"p: need at most 10000 values between 0 and {top:g}")
     if chosen == "hypergeometric":
         if lot_size is None or lot_size > MAX_HYPERGEOMETRIC_LOT:
             raise InputError(

@@ -34,11 +34,21 @@ def _whole(text: str, key: str, low: int, high: int) -> int:
     return value
 
 
+def _num(v: float) -> str:
+    """A number for an axis or the table, without an exponent."""
+    return f"{v:.0f}" if v >= 1000 else f"{v:.3g}"
+
+
 def _oc_view(n: int, ac: int, aql: str) -> dict[str, Any]:
-    """Coordinates of the OC polyline, the axes' ticks and a short table of Pa(p)."""
-    top = min(1.0, max(0.02, 3.0 * (ac + 1) / n))
+    """Coordinates of the OC polyline, the axes' ticks and a short table of Pa(p).
+
+    AQLs above 10 count nonconformities per 100 items: Poisson OC, p per item (shown per 100).
+    """
+    per_hundred = float(aql) > 10
+    top = max(0.02, 3.0 * (ac + 1) / n)
+    top = top if per_hundred else min(1.0, top)
     ps = [top * i / (OC_POINTS - 1) for i in range(OC_POINTS)]
-    pa = oc_curve(n, ac, ps).pa
+    pa = oc_curve(n, ac, ps, model="poisson" if per_hundred else "binomial").pa
     pw, ph = W - LEFT - RIGHT, H - TOP - BOTTOM
 
     def x(p: float) -> float:
@@ -48,16 +58,24 @@ def _oc_view(n: int, ac: int, aql: str) -> dict[str, Any]:
         return round(TOP + ph * (1.0 - v), 1)
 
     line = " ".join(f"{x(p)},{y(float(v))}" for p, v in zip(ps, pa, strict=True))
-    xticks = [{"x": x(top * k / 4), "label": f"{100 * top * k / 4:.3g}"} for k in range(5)]
+    xticks = [{"x": x(top * k / 4), "label": _num(100 * top * k / 4)} for k in range(5)]
     yticks = [{"y": y(v), "label": f"{v:g}"} for v in (0.0, 0.25, 0.5, 0.75, 1.0)]
-    rows = [{"p": f"{100 * ps[i]:.3g}", "pa": f"{float(pa[i]):.4f}"} for i in range(0, OC_POINTS, 6)]
-    aql_pct = float(aql)
+    rows = [{"p": _num(100 * ps[i]), "pa": f"{float(pa[i]):.4f}"} for i in range(0, OC_POINTS, 6)]
     marker = None
-    if aql_pct <= 10 and aql_pct / 100 <= top:  # AQL as percent nonconforming
-        pa_aql = float(oc_curve(n, ac, [aql_pct / 100]).pa[0])
-        marker = {"x": x(aql_pct / 100), "pa": f"{pa_aql:.4f}", "risk": f"{100 * (1 - pa_aql):.2f}"}
+    if float(aql) / 100 <= top:
+        at_aql = oc_curve(n, ac, [float(aql) / 100], model="poisson" if per_hundred else "binomial")
+        pa_aql = float(at_aql.pa[0])
+        marker = {"x": x(float(aql) / 100), "pa": f"{pa_aql:.4f}", "risk": f"{100 * (1 - pa_aql):.2f}"}
     box = {"w": W, "h": H, "left": LEFT, "right": W - RIGHT, "top": TOP, "bottom": H - BOTTOM}
-    return {"line": line, "xticks": xticks, "yticks": yticks, "rows": rows, "marker": marker, "box": box}
+    return {
+        "line": line,
+        "xticks": xticks,
+        "yticks": yticks,
+        "rows": rows,
+        "marker": marker,
+        "box": box,
+        "per_hundred": per_hundred,
+    }
 
 
 def _lookup(form: dict[str, str]) -> dict[str, Any]:
@@ -70,7 +88,8 @@ def _lookup(form: dict[str, str]) -> dict[str, Any]:
         raise InputError("smp.err.aql")
     lot = _whole(form["lot_size"], "smp.err.lot", 1, 10**12)
     p = sampling_plan(lot, form["aql"], level=form["level"], severity=form["severity"])
-    out: dict[str, Any] = {"plan": p, "oc": _oc_view(p.n, p.ac, p.aql) if p.ac < p.n else None}
+    per_hundred = float(p.aql) > 10
+    out: dict[str, Any] = {"plan": p, "oc": _oc_view(p.n, p.ac, p.aql) if per_hundred or p.ac < p.n else None}
     if form["d"].strip():
         d = _whole(form["d"], "smp.err.d", 0, 10**9)
         out["accepted"] = d <= p.ac
