@@ -90,7 +90,12 @@ def _paths(seeded_path: Any) -> list[str]:
         for name in re.findall(r"\{(\w+)\}", route):
             route = route.replace("{" + name + "}", ids[name][0])
         paths.append(route)
-    return [*paths, "/registry?status=overdue", "/registry/due?within=90"]
+    return [
+        *paths,
+        "/registry?status=overdue",
+        "/registry/due?within=90",
+        "/sampling?lot_size=2000&aql=1.0&d=4",
+    ]
 
 
 @pytest.fixture(scope="module")

@@ -280,6 +280,7 @@ def _pages(app: Any, session: Any) -> list[str]:
                 filled = [p.replace("{" + name + "}", v) for p in filled for v in ids[name]]
             paths.extend(filled)
     extra = ["/registry?status=overdue", "/registry/due?within=90", "/registry/reference-materials?q=a"]
+    extra.append("/sampling?lot_size=2000&aql=1.0&d=4")
     return sorted(set(paths)) + extra
 
 
@@ -402,6 +403,7 @@ def _page_ids() -> list[str]:
         "/verification/bookings/{booking_id}/result",
         "/verification/work-orders",
         "/verification/flow",
+        "/sampling",
     ]
 
 

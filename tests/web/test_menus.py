@@ -24,7 +24,8 @@ def test_each_role_sees_only_the_pages_it_can_use(client, auth_headers):
         menu = _menu(client, auth_headers(user))
         assert "/meters" not in menu and "/audit" not in menu, user
     anonymous = _menu(client, {})
-    assert anonymous == {"/", "/uncertainty", "/verify", "/inspections"}  # 一公开: published inspections
+    # 一公开: published inspections; the sampling-plan look-up is a public calculator
+    assert anonymous == {"/", "/uncertainty", "/verify", "/inspections", "/sampling"}
 
 
 def test_import_is_offered_only_to_who_may_import(client, auth_headers):

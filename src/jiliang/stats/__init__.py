@@ -1,7 +1,8 @@
 """Statistics for supervision: comparison reference values, degrees of equivalence, PT scores,
-calibration intervals, verifiable random draws.
+calibration intervals, verifiable random draws, statutory sampling plans (GB/T 2828.1).
 
-Pure: no I/O, no clock, no global random state (generators are passed in).
+Pure: no I/O (statutory tables are packaged data read through importlib.resources), no clock, no
+global random state (generators are passed in).
 """
 
 from jiliang.stats.draw import DrawRecord, Inspector, Policy, Target, draw, replay
@@ -59,11 +60,34 @@ from jiliang.stats.reference_value import (
     median_value,
     weighted_mean,
 )
+from jiliang.stats.sampling import (
+    AQL_VALUES,
+    INSPECTION_LEVELS,
+    SEVERITIES,
+    AcceptanceDecision,
+    OCCurve,
+    SamplingPlan,
+    SamplingTables,
+    SwitchingState,
+    SwitchingStep,
+    lot_acceptance,
+    lq_sample_size,
+    oc_curve,
+    parse_aql,
+    resume_inspection,
+    sampling_plan,
+    sampling_tables,
+    switching_step,
+)
 
 __all__ = [
+    "AQL_VALUES",
     "COVERAGE_K",
     "ESTIMATORS",
+    "INSPECTION_LEVELS",
+    "SEVERITIES",
     "A3Result",
+    "AcceptanceDecision",
     "BilateralDoE",
     "CochranQ",
     "ComparisonError",
@@ -74,12 +98,17 @@ __all__ = [
     "IntervalError",
     "LabResults",
     "ModelChoice",
+    "OCCurve",
     "PTScore",
     "Policy",
     "ReferenceValue",
     "ReliabilityFit",
     "S2Result",
+    "SamplingPlan",
+    "SamplingTables",
     "StabilityCheck",
+    "SwitchingState",
+    "SwitchingStep",
     "Target",
     "TestResult",
     "UnilateralDoE",
@@ -97,15 +126,23 @@ __all__ = [
     "homogeneity_check",
     "largest_consistent_subset",
     "linear_pool",
+    "lot_acceptance",
+    "lq_sample_size",
     "median_value",
     "method_a3",
     "method_s2",
+    "oc_curve",
+    "parse_aql",
     "paule_mandel",
     "pt_scores",
     "reference_value",
     "reml",
     "replay",
+    "resume_inspection",
+    "sampling_plan",
+    "sampling_tables",
     "stability_check",
+    "switching_step",
     "symmetry_test",
     "tau2_dersimonian_laird",
     "tau2_paule_mandel",

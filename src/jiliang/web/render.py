@@ -57,6 +57,7 @@ NAV: list[NavItem] = [
     NavItem("nav.comparisons", "/comparisons", (Role.REGULATOR, Role.LAB)),
     NavItem("nav.meters", "/meters", (Role.REGULATOR, Role.ENTERPRISE), kinds=(OrgKind.UTILITY,)),
     NavItem("nav.inspections", "/inspections", _ALL),
+    NavItem("nav.sampling", "/sampling", _ALL),
     NavItem("nav.verify", "/verify", _ALL),
     NavItem("nav.audit", "/audit", (Role.REGULATOR,)),
     NavItem("nav.organization", "/organization", (Role.LAB, Role.ENTERPRISE)),
