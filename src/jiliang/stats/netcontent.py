@@ -45,6 +45,8 @@ from numpy.typing import NDArray
 from jiliang.errors import InputError
 
 __all__ = [
+    "MAX_CSV_BYTES",
+    "MAX_CSV_ROWS",
     "UNITS",
     "LotSpec",
     "NetContentError",
@@ -383,7 +385,9 @@ def _check_values(values: Sequence[float], plan: Plan) -> list[float]:
     out = [float(v) for v in values]
     for i, v in enumerate(out):
         if not math.isfinite(v) or v < 0:
-            raise NetContentError(f"item {i + 1}: the net content must be a non-negative number, not {values[i]!r}")
+            raise NetContentError(
+                f"item {i + 1}: the net content must be a non-negative number, not {values[i]!r}"
+            )
     return out
 
 
@@ -420,7 +424,9 @@ def _decide(spec: LotSpec, xs: list[float]) -> Verdict:
     reasons: list[str] = []
     steps = [
         Step("T", spec.tolerance.clause, f"T = {spec.tolerance.T} {spec.nominal.unit}", True),
-        Step("plan", plan.clause, f"N = {plan.lot_size}, n = {plan.n}, c = {plan.c}, λ = {plan.lambda_}", True),
+        Step(
+            "plan", plan.clause, f"N = {plan.lot_size}, n = {plan.n}, c = {plan.c}, λ = {plan.lambda_}", True
+        ),
     ]
     limit = None
     lam = float(plan.lambda_) if plan.lambda_ is not None else None
@@ -584,7 +590,7 @@ def read_lot_csv(data: bytes | str, max_bytes: int = MAX_CSV_BYTES) -> list[floa
     if "\x00" in text:
         raise NetContentError("the CSV contains NUL bytes")
     try:
-        rows = list(csv.reader(io.StringIO(text)))
+        rows = list(csv.reader(io.StringIO(text), strict=True))
     except csv.Error as exc:
         raise NetContentError(f"the CSV is malformed: {exc}") from None
     rows = [r for r in rows if any(c.strip() for c in r)]
