@@ -56,6 +56,7 @@ __all__ = [
     "Step",
     "Tolerance",
     "Verdict",
+    "draw_sample",
     "judge",
     "judge_many",
     "lot_spec",
@@ -620,3 +621,22 @@ def _values_from_rows(header: list[str], body: list[list[str]]) -> list[float]:
             raise NetContentError(f"row {k}: the tare {nums[1]} exceeds the gross {nums[0]}")
         out.append(nums[0] - nums[1] if len(nums) == 2 else nums[0])
     return out
+
+
+def draw_sample(seed: str, lot_size: int, n: int) -> tuple[int, ...]:
+    """The items to take: n distinct positions 1…N, sorted, drawn from a hex seed (replayable).
+
+    The seed (at least 64 bits, hex) seeds numpy's PCG64; anyone with the seed, N and n gets the
+    same items (JJF 1070 §5.4.4: every item equally likely to be drawn).
+
+    >>> draw_sample("00112233445566778899aabbccddeeff", 300, 5)
+    (1, 56, 62, 175, 255)
+    """
+    text = seed.strip().lower()
+    if not 16 <= len(text) <= 64 or any(ch not in "0123456789abcdef" for ch in text):
+        raise NetContentError("the seed must be 16 to 64 hex digits")
+    if not 1 <= n <= lot_size <= MAX_LOT:
+        raise NetContentError(f"cannot draw {n} items from a lot of {lot_size}")
+    rng = np.random.Generator(np.random.PCG64(int(text, 16)))
+    picked = rng.choice(lot_size, size=n, replace=False)
+    return tuple(sorted(int(i) + 1 for i in picked))
