@@ -43,7 +43,7 @@ def _new(s, reg, org_id, **kw):
 
 
 def test_inspection_life(city):
-    db, reg, ent, _, org = city
+    db, reg, _, _, org = city
     with db.session(actor="insp") as s:
         rid = _new(s, reg, org).id
     with db.session(actor="insp") as s:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -28,6 +29,7 @@ from jiliang.stats.netcontent import (
     judge,
     lot_spec,
     read_lot_csv,
+    tolerable_deficiency,
 )
 from jiliang.supervision.models import InspectionTask, NetContentInspection, NetContentStatus
 
@@ -39,10 +41,13 @@ __all__ = [
     "get",
     "list_for",
     "list_published",
+    "packers",
     "publish",
     "record",
     "record_csv",
+    "report_pdf",
     "verdict_of",
+    "verdict_tolerance",
 ]
 
 KINDS = ("inspection", "self_check")
@@ -186,6 +191,11 @@ def _nominal(row: NetContentInspection) -> Nominal:
     return Nominal(row.nominal, row.unit)
 
 
+def verdict_tolerance(row: NetContentInspection) -> Decimal:
+    """T of the row's nominal quantity, in its unit."""
+    return tolerable_deficiency(row.nominal, row.unit).T
+
+
 def verdict_of(row: NetContentInspection) -> Verdict | None:
     """The stored verdict recomputed from the stored values (same engine, same result)."""
     if row.net_values is None:
@@ -247,3 +257,22 @@ def _verdict_json(v: Verdict) -> dict[str, Any]:
     out["t1_items"], out["t2_items"] = list(v.t1_items), list(v.t2_items)
     out["edition_T"], out["edition_plan"] = v.edition_T, v.edition_plan
     return out
+
+
+def report_pdf(session: Session, principal: Principal, row_id: int) -> bytes:
+    """The report PDF (Chinese) of a judged row, for whoever may see the row."""
+    from jiliang.supervision.netcontent_report import render_report
+
+    row = get(session, principal, row_id)
+    if row.verdict is None:
+        raise NotFoundError(f"net-content inspection {row_id} has no verdict yet")
+    org = session.get(Organization, row.org_id)
+    return render_report(row, org.name if org is not None else "—")
+
+
+def packers(session: Session, limit: int = 2000) -> list[Organization]:
+    """Organizations an inspection may name as the packer (factories first)."""
+    rows = session.scalars(
+        select(Organization).order_by(Organization.kind != "factory", Organization.name).limit(limit)
+    )
+    return list(rows)
