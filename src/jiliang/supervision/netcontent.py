@@ -41,6 +41,7 @@ __all__ = [
     "get",
     "list_for",
     "list_published",
+    "packer_name",
     "packers",
     "publish",
     "record",
@@ -276,3 +277,9 @@ def packers(session: Session, limit: int = 2000) -> list[Organization]:
         select(Organization).order_by(Organization.kind != "factory", Organization.name).limit(limit)
     )
     return list(rows)
+
+
+def packer_name(session: Session, row: NetContentInspection) -> str:
+    """The name of the row's packer."""
+    org = session.get(Organization, row.org_id)
+    return org.name if org is not None else "—"
