@@ -31,4 +31,4 @@ def test_report_renders(lot, values, decision):
 def test_step_text_in_chinese():
     v = _verdict_json(judge(Nominal(500, "g"), [501.0] * 9 + [480.0], lot_size=40))
     assert _step_text(v, "t1", "g") == "T1 类短缺 1 件（允许 0 件）"
-    assert "Qn - λ·s" in _step_text(v, "mean", "g")
+    assert "Qn - λ·s" in _step_text(v, "mean", "g")  # "·" drawn as "×" in the PDF (see _PLAIN)

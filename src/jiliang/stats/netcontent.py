@@ -76,10 +76,10 @@ MAX_LOT = 10**9
 CLAUSE_T = "定量包装商品计量监督管理办法 附表3 / JJF 1070 §4.3.1"
 CLAUSE_UNIT = "定量包装商品计量监督管理办法 附表1"
 CLAUSE_PLAN = "JJF 1070-2005 §5.4.3, 附表4"
-CLAUSE_MEAN = "JJF 1070 §4.3.2 (q̄ ≥ Qn − λ·s)"
-CLAUSE_T1 = "JJF 1070 §4.3.1, 附表4 第四栏 (T1 errors ≤ c)"
-CLAUSE_T2 = "JJF 1070 §4.3.1, 附表4 第五栏 (no T2 error)"
-CLAUSE_SMALL = "JJF 1070-2005 附表4 注2 (lot of 1–10: items judged alone)"
+CLAUSE_MEAN = "JJF 1070 §4.3.2"
+CLAUSE_T1 = "JJF 1070 §4.3.1, 附表4 第四栏"
+CLAUSE_T2 = "JJF 1070 §4.3.1, 附表4 第五栏"
+CLAUSE_SMALL = "JJF 1070-2005 附表4 注2"
 
 
 class NetContentError(InputError):

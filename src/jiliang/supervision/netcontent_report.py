@@ -25,7 +25,7 @@ STEP_NAMES = {
 }
 UNIT_NAMES = {"g": "g", "kg": "kg", "mL": "mL", "L": "L", "m": "m", "m2": "m2", "count": "件"}
 #: Characters the CID font may lack, and what stands for them.
-_PLAIN = {"q̄": "q", "−": "-", "–": "~", "²": "2", "ᵢ": "i"}
+_PLAIN = {"q̄": "q", "−": "-", "–": "~", "²": "2", "ᵢ": "i", "·": "×"}
 
 
 def _plain(text: Any) -> str:
