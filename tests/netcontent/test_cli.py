@@ -81,3 +81,15 @@ def test_plan_tolerance_oc(tmp_path):
     )  # fmt: skip
     assert 0.0 <= json.loads(oc.stdout)["p"] < 0.5
     assert "lot size" in one_line_error(run_cli(["netcontent", "plan", "--lot-size", "0"], tmp_path))
+
+
+def test_draw_replays_the_stored_sample(tmp_path):
+    from jiliang.stats.netcontent import draw_sample
+
+    out = json.loads(
+        run_cli(["netcontent", "draw", "--lot-size", "300", "--seed", "AB" * 16, "--json"], tmp_path).stdout
+    )
+    assert out["n"] == 50 and out["items"] == list(draw_sample("ab" * 16, 300, 50))
+    assert "hex" in one_line_error(
+        run_cli(["netcontent", "draw", "--lot-size", "300", "--seed", "xyz"], tmp_path)
+    )

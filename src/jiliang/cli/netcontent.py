@@ -106,3 +106,20 @@ def oc_cmd(
         emit_json(out)
     else:
         console.print(f"P(pass) = {r.p:.4f} ± {r.se:.4f} ({r.lots} lots, seed {seed})", markup=False)
+
+
+@app.command("draw")
+def draw_cmd(
+    lot_size: int = typer.Option(..., "--lot-size", help="Lot size N."),
+    seed: str = typer.Option(..., "--seed", help="The seed stored with the inspection (hex)."),
+    json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Replay an inspection's sample draw: the item positions 1…N its seed selects (plan's n)."""
+    from jiliang.stats.netcontent import draw_sample, sampling_plan
+
+    plan = sampling_plan(lot_size)
+    items = draw_sample(seed, lot_size, plan.n)
+    if json_out:
+        emit_json({"lot_size": lot_size, "n": plan.n, "seed": seed.strip().lower(), "items": list(items)})
+    else:
+        console.print(", ".join(map(str, items)), markup=False)
