@@ -236,7 +236,7 @@ def _ids(session: Any) -> dict[str, list[str]]:
     from jiliang.dcc.models import DccCertificate
     from jiliang.meters.models import MeterAreaResult, MeterEstimationRun, MeterResult
     from jiliang.registry.models import Instrument, MeasurementStandard, Verification, WorkOrder
-    from jiliang.supervision.models import InspectionPlan, InspectionTask
+    from jiliang.supervision.models import InspectionPlan, InspectionTask, NetContentInspection
     from jiliang.verification.models import Booking
 
     run = session.scalar(select(func.min(MeterEstimationRun.id)))
@@ -262,6 +262,9 @@ def _ids(session: Any) -> dict[str, list[str]]:
         ],
         "plan_id": [str(p) for p in session.scalars(select(InspectionPlan.id).order_by(InspectionPlan.id))],
         "task_id": [str(session.scalar(select(func.min(InspectionTask.id))))],
+        "nc_id": [
+            str(i) for i in session.scalars(select(NetContentInspection.id).order_by(NetContentInspection.id))
+        ],
     }
 
 
@@ -291,7 +294,7 @@ def _names(session: Any) -> list[str]:
     from jiliang.comparisons.models import ComparisonRound
     from jiliang.platform.models import District, Organization, User
     from jiliang.registry.models import Instrument, InstrumentType, MeasurementStandard, ReferenceMaterial
-    from jiliang.supervision.models import DrawRow, InspectionPlan, IntegrityCommitment
+    from jiliang.supervision.models import DrawRow, InspectionPlan, IntegrityCommitment, NetContentInspection
     from jiliang.verification.models import Booking
 
     names: list[str] = []
@@ -318,6 +321,7 @@ def _names(session: Any) -> list[str]:
         Booking.reason,
         Booking.note,
         Booking.contact,
+        NetContentInspection.product,
     ):
         names.extend(v for v in session.scalars(select(column).distinct()) if v)
     return names
@@ -396,6 +400,9 @@ def _page_ids() -> list[str]:
         "/inspections/tasks/{task_id}",
         "/public/inspections",
         "/public/inspections/{plan_id}",
+        "/netcontent",
+        "/netcontent/{nc_id}",
+        "/public/netcontent",
         "/verification",
         "/verification/bookings",
         "/verification/bookings/new",

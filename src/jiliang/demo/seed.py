@@ -45,6 +45,7 @@ SEEDERS: list[str] = [
     "jiliang.meters.demo",
     "jiliang.verification.demo",
     "jiliang.supervision.demo",
+    "jiliang.supervision.netcontent_demo",
     "jiliang.comparisons.demo",
 ]
 

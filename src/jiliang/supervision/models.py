@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiliang.platform.db import Base, UTCDateTime, utcnow
@@ -19,6 +19,8 @@ __all__ = [
     "InspectionPlan",
     "InspectionTask",
     "IntegrityCommitment",
+    "NetContentInspection",
+    "NetContentStatus",
     "PlanStatus",
     "TaskStatus",
 ]
@@ -133,3 +135,46 @@ class IntegrityCommitment(Audited, Base):
     broken_by_task: Mapped[int | None] = mapped_column(ForeignKey("sv_task.id"))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_on: Mapped[date | None] = mapped_column(Date)
+
+
+class NetContentStatus(StrEnum):
+    DRAFT = "draft"  # packer and lot described
+    DRAWN = "drawn"  # sample drawn from a stored seed
+    JUDGED = "judged"  # measurements entered, verdict computed
+    PUBLISHED = "published"  # verdict on the public page (inspections only)
+
+
+class NetContentInspection(Audited, Base):
+    """定量包装商品净含量 inspection (or a packer's self-check) of one lot: JJF 1070.
+
+    ``kind`` is ``inspection`` (by the regulator, may be published) or ``self_check`` (by the packer,
+    never published). ``sample_items`` are the 1-based positions in the lot drawn from ``seed``.
+    """
+
+    __tablename__ = "sv_netcontent"
+    __table_args__ = (Index("ix_sv_netcontent_org_kind", "org_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("sv_task.id"), index=True)
+    product: Mapped[str] = mapped_column(String(200))
+    batch: Mapped[str | None] = mapped_column(String(64))
+    nominal: Mapped[str] = mapped_column(String(24))
+    unit: Mapped[str] = mapped_column(String(8))
+    lot_size: Mapped[int] = mapped_column(Integer)
+    sample_size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default=NetContentStatus.DRAFT.value, index=True)
+    seed: Mapped[str | None] = mapped_column(String(64))
+    sample_items: Mapped[list[int] | None] = mapped_column(JSON)
+    net_values: Mapped[list[float] | None] = mapped_column(JSON)
+    tare_method: Mapped[str | None] = mapped_column(String(12))
+    verdict: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    decision: Mapped[str | None] = mapped_column(String(8), index=True)
+    mean: Mapped[float | None] = mapped_column(Float)
+    inspected_on: Mapped[date | None] = mapped_column(Date)
+    published_on: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    judged_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
