@@ -55,6 +55,7 @@ NAV: list[NavItem] = [
     NavItem("nav.comparisons", "/comparisons", (Role.REGULATOR, Role.LAB)),
     NavItem("nav.meters", "/meters", (Role.REGULATOR, Role.ENTERPRISE), kinds=(OrgKind.UTILITY,)),
     NavItem("nav.inspections", "/inspections", _ALL),
+    NavItem("nav.indicators", "/indicators", (Role.REGULATOR,)),
     NavItem("nav.verify", "/verify", _ALL),
     NavItem("nav.audit", "/audit", (Role.REGULATOR,)),
     NavItem("nav.organization", "/organization", (Role.LAB, Role.ENTERPRISE)),
