@@ -152,6 +152,8 @@ def compute(
         got = cache[key]
         if isinstance(got, ConflictError):
             return Computed(ind, None, source="query", error=got.message, drill=q.drill)
+        if got.denominator == 0:
+            return Computed(ind, None, source="query", missing="no records to compute the rate from", drill=q.drill)
         return Computed(ind, got.value, got.numerator, got.denominator, "query", drill=q.drill)
     missing = q.missing if q is not None else "no query in the platform computes this indicator"
     row = _latest_manual(session, ind.code)
