@@ -65,5 +65,9 @@ def test_no_target_is_monitoring():
 
 def test_at_most_comparison():
     t = (date(2025, 12, 31), 10.0, "<=")
-    assert assess(12.0, t, Projection(t[0], 9.0, 7.0, 11.0, -1, 5), None, date(2024, 1, 1)).status == "on_track"
-    assert assess(12.0, t, Projection(t[0], 11.0, 9.5, 12.5, -1, 5), None, date(2024, 1, 1)).status == "at_risk"
+    assert (
+        assess(12.0, t, Projection(t[0], 9.0, 7.0, 11.0, -1, 5), None, date(2024, 1, 1)).status == "on_track"
+    )
+    assert (
+        assess(12.0, t, Projection(t[0], 11.0, 9.5, 12.5, -1, 5), None, date(2024, 1, 1)).status == "at_risk"
+    )

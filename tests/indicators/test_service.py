@@ -27,13 +27,26 @@ def reg(db):
         s.add_all(orgs)
         s.flush()
         u = create_user(s, "ind-reg", "password-123456", Role.REGULATOR, display_name="处长")
-        e = create_user(s, "ind-ent", "password-123456", Role.ENTERPRISE, display_name="企业", org_id=orgs[0].id)
+        e = create_user(
+            s, "ind-ent", "password-123456", Role.ENTERPRISE, display_name="企业", org_id=orgs[0].id
+        )
         for i, o in enumerate(orgs):  # published in Jan…May 2024, one per month
-            s.add(IntegrityCommitment(org_id=o.id, year=2024, sector="market", text="承诺", status="published",
-                                      published_on=date(2024, i + 1, 10)))
+            s.add(
+                IntegrityCommitment(
+                    org_id=o.id,
+                    year=2024,
+                    sector="market",
+                    text="承诺",
+                    status="published",
+                    published_on=date(2024, i + 1, 10),
+                )
+            )
         ids = (u.id, e.id, orgs[0].id)
-    return (db, Principal(user_id=ids[0], username="ind-reg", role=Role.REGULATOR, org_id=None),
-            Principal(user_id=ids[1], username="ind-ent", role=Role.ENTERPRISE, org_id=ids[2]))
+    return (
+        db,
+        Principal(user_id=ids[0], username="ind-reg", role=Role.REGULATOR, org_id=None),
+        Principal(user_id=ids[1], username="ind-ent", role=Role.ENTERPRISE, org_id=ids[2]),
+    )
 
 
 def _count(s, model=IndicatorValue):
@@ -84,20 +97,38 @@ def test_a_failing_query_refuses_the_snapshot_and_stores_nothing(reg, monkeypatc
 
 
 def test_manual_value_with_evidence_audited(reg):
-    db, who, ent = reg
+    db, who, _ent = reg
     with db.session(actor="ind-reg") as s:
         service.enter_manual(s, who, "gz.platforms", "2024-05", 9, "市计量院2024年报第3页", ON)
     with db.session() as s:
         c = service.track(s, "gz.platforms", ON).current
-        assert (c.value, c.source, c.evidence, c.entered_by) == (9, "manual", "市计量院2024年报第3页", who.user_id)
-        assert s.scalar(select(func.count()).select_from(AuditEntry).where(
-            AuditEntry.entity == "ind_value", AuditEntry.actor == "ind-reg")) == 1
+        assert (c.value, c.source, c.evidence, c.entered_by) == (
+            9,
+            "manual",
+            "市计量院2024年报第3页",
+            who.user_id,
+        )
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.entity == "ind_value", AuditEntry.actor == "ind-reg")
+            )
+            == 1
+        )
 
 
 @pytest.mark.parametrize(
     ("code", "period", "value", "evidence", "error", "reason"),
     [
-        ("gz.highest_standards", "2024-05", 1, "doc 1", ConflictError, "computed from the platform's records"),
+        (
+            "gz.highest_standards",
+            "2024-05",
+            1,
+            "doc 1",
+            ConflictError,
+            "computed from the platform's records",
+        ),
         ("gz.platforms", "2024-13", 1, "doc 1", InputError, "not a month"),
         ("gz.platforms", "2099-01", 1, "doc 1", InputError, "in the future"),
         ("gz.platforms", "2024-05", float("nan"), "doc 1", InputError, "not a finite number"),
@@ -142,8 +173,15 @@ def test_report_draft_edit_publish(reg):
         service.publish_report(s, who, rid, NOW)
     with db.session() as s:
         rep = service.get_report(s, anon, rid)
-        assert (rep.status, rep.narrative_zh, rep.published_by) == ("published", "修改后的评估意见", who.user_id)
-        assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.entity == "ind_report")) == 3
+        assert (rep.status, rep.narrative_zh, rep.published_by) == (
+            "published",
+            "修改后的评估意见",
+            who.user_id,
+        )
+        assert (
+            s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.entity == "ind_report"))
+            == 3
+        )
     for call, error in (
         (lambda s: service.edit_report(s, who, rid, "x", "y"), ConflictError),
         (lambda s: service.publish_report(s, who, rid, NOW), ConflictError),

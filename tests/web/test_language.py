@@ -141,6 +141,7 @@ ALLOWED_WORDS = {
     "YAML",
     "JSON",
     "Excel",
+    "Word",
     "XAdES",
     "GBW",
     "ECDSA",
@@ -234,6 +235,7 @@ def _ids(session: Any) -> dict[str, list[str]]:
 
     from jiliang.comparisons.models import ComparisonRound
     from jiliang.dcc.models import DccCertificate
+    from jiliang.indicators.models import IndicatorReport
     from jiliang.meters.models import MeterAreaResult, MeterEstimationRun, MeterResult
     from jiliang.registry.models import Instrument, MeasurementStandard, Verification, WorkOrder
     from jiliang.supervision.models import InspectionPlan, InspectionTask
@@ -262,6 +264,9 @@ def _ids(session: Any) -> dict[str, list[str]]:
         ],
         "plan_id": [str(p) for p in session.scalars(select(InspectionPlan.id).order_by(InspectionPlan.id))],
         "task_id": [str(session.scalar(select(func.min(InspectionTask.id))))],
+        # a computed, a manual and a source-less indicator; the demo's drafted report
+        "code": ["chz.coverage", "gz.platforms", "jy.net_content"],
+        "report_id": [str(r) for r in session.scalars(select(IndicatorReport.id).order_by(IndicatorReport.id))],
     }
 
 
@@ -402,6 +407,11 @@ def _page_ids() -> list[str]:
         "/verification/bookings/{booking_id}/result",
         "/verification/work-orders",
         "/verification/flow",
+        "/indicators",
+        "/indicators/values/{code}",
+        "/indicators/reports/{report_id}",
+        "/public/indicators",
+        "/public/indicators/reports/{report_id}",
     ]
 
 

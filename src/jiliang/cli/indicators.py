@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from jiliang.cli.common import console, emit_json, fail, open_db
+from jiliang.platform.auth import Principal
 
 app = typer.Typer(name="indicators", help="Plan indicators: list, compute, report.", no_args_is_help=True)
 
 
-def _system():  # type: ignore[no-untyped-def]
-    from jiliang.platform.auth import Principal
+def _system() -> Principal:
     from jiliang.platform.models import Role
 
     return Principal(user_id=0, username="cli", role=Role.REGULATOR, org_id=None, display_name="command line")
@@ -47,7 +48,7 @@ def list_cmd(
 
     _plan(plan)
     chosen = [p for p in service.plans() if plan is None or p.code == plan]
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "plan": p.code,
             "code": i.code,
@@ -80,7 +81,9 @@ def compute_cmd(
     plan: str | None = typer.Option(None, "--plan", help="One plan's code; default all."),
     on: str | None = typer.Option(None, "--on", help="Date (YYYY-MM-DD); default today."),
     snapshot: bool = typer.Option(False, "--snapshot", help="Store this month's values."),
-    rebuild_from: str | None = typer.Option(None, "--rebuild-from", help="Rebuild past months from this date."),
+    rebuild_from: str | None = typer.Option(
+        None, "--rebuild-from", help="Rebuild past months from this date."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Compute every indicator live, with its status; optionally store the month's snapshot."""
@@ -106,8 +109,9 @@ def compute_cmd(
             "error": t.current.error,
             "status": t.assessment.status,
             "reason": t.assessment.reason,
-            "projection": None if t.projection is None else {"y": t.projection.y, "low": t.projection.low,
-                                                             "high": t.projection.high},
+            "projection": None
+            if t.projection is None
+            else {"y": t.projection.y, "low": t.projection.low, "high": t.projection.high},
         }
         for t in tracked
     ]
@@ -147,7 +151,9 @@ def report_cmd(
         render = report.report_pdf if out.suffix.lower() == ".pdf" else report.report_docx
         out.write_bytes(render(service.get_plan(plan), kind, day, body, text, "draft", lang))
     if json_out:
-        emit_json({"id": rid, "status": "draft", "body": body, "narrative": text, "file": str(out) if out else None})
+        emit_json(
+            {"id": rid, "status": "draft", "body": body, "narrative": text, "file": str(out) if out else None}
+        )
         return
     console.print(text, markup=False)
     console.print(f"report {rid} drafted" + (f", written to {out}" if out else ""))

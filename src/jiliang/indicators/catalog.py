@@ -45,7 +45,7 @@ COMPARISONS = (">=", "<=")
 def _year(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1949 <= value <= 2100:
         raise InputError(f"{what}: year {value!r} is not a year between 1949 and 2100")
-    return value
+    return int(value)
 
 
 def _number(value: Any, what: str) -> float:
@@ -189,11 +189,15 @@ def _indicator(raw: Mapping[str, Any], plan: str, queries: frozenset[str] | None
             name_en=str(raw["name_en"]),
             unit=str(raw["unit"]),
             unit_en=str(raw["unit_en"]),
-            baseline=None if base is None else Baseline(_year(base.get("year"), code), _number(base.get("value"), code)),
+            baseline=None
+            if base is None
+            else Baseline(_year(base.get("year"), code), _number(base.get("value"), code)),
             targets=tuple(_target(t, code) for t in raw.get("targets") or ()),
             type=raw.get("type"),
             query=query,
-            source=SourceRef(str(src.get("article", "")), int(src.get("offset", -1)), str(src.get("quote", ""))),
+            source=SourceRef(
+                str(src.get("article", "")), int(src.get("offset", -1)), str(src.get("quote", ""))
+            ),
         )
     except KeyError as exc:
         raise InputError(f"indicator {code or '?'}: field {exc.args[0]} is missing") from None

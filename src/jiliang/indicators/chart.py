@@ -52,7 +52,9 @@ def trend_svg(
         v = lo + (hi - lo) * i / 4
         out.append(f'<text x="{LEFT - 4}" y="{y(v) + 4:.1f}" font-size="11" text-anchor="end">{v:.4g}</text>')
     for d in sorted({d0, d1}):
-        out.append(f'<text x="{x(d):.1f}" y="{HEIGHT - 12}" font-size="11" text-anchor="middle">{d.isoformat()[:7]}</text>')
+        out.append(
+            f'<text x="{x(d):.1f}" y="{HEIGHT - 12}" font-size="11" text-anchor="middle">{d.isoformat()[:7]}</text>'
+        )
     if target:
         out.append(
             f'<line x1="{LEFT}" x2="{LEFT + pw}" y1="{y(target[1]):.1f}" y2="{y(target[1]):.1f}" '
@@ -73,6 +75,8 @@ def trend_svg(
         coords = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in points)
         out.append(f'<polyline points="{coords}" fill="none" stroke="#2f5d8a" stroke-width="2"/>')
         for d, v in points:
-            out.append(f'<circle cx="{x(d):.1f}" cy="{y(v):.1f}" r="3" fill="#2f5d8a"><title>{d.isoformat()[:7]}: {v:.4g}</title></circle>')
+            out.append(
+                f'<circle cx="{x(d):.1f}" cy="{y(v):.1f}" r="3" fill="#2f5d8a"><title>{d.isoformat()[:7]}: {v:.4g}</title></circle>'
+            )
     out.append("</svg>")
     return "".join(out)

@@ -9,7 +9,7 @@ The registry's figures read its current state, so their earlier months are demo 
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
@@ -38,7 +38,8 @@ def seed(session: Session, city: Any, rng: random.Random) -> dict[str, int]:
     uid = session.scalar(select(User.id).where(User.username == "regulator"))
     who = Principal(user_id=uid, username="regulator", role=Role.REGULATOR, org_id=None)
     snap = service.take_snapshot(session, who, on)
-    first = date(*map(int, _back(on, MONTHS - 1).split("-")), 1)
+    year, month = _back(on, MONTHS - 1).split("-")
+    first = date(int(year), int(month), 1)
     rebuilt = service.rebuild_history(session, who, first, on)
     demo = 0
     for c in service.compute_all(session, on):
@@ -49,9 +50,20 @@ def seed(session: Session, city: Any, rng: random.Random) -> dict[str, int]:
             drift = 1 - 0.012 * k + rng.uniform(-0.004, 0.004)
             value = c.value * drift if c.indicator.unit != "%" else min(100.0, c.value * drift)
             period = _back(on, k)
-            session.add(IndicatorValue(indicator=c.indicator.code, period=period, on=service.month_end(period),
-                                       value=round(value, 2), origin=Origin.DEMO.value))
+            session.add(
+                IndicatorValue(
+                    indicator=c.indicator.code,
+                    period=period,
+                    on=service.month_end(period),
+                    value=round(value, 2),
+                    origin=Origin.DEMO.value,
+                )
+            )
             demo += 1
-    service.enter_manual(session, who, "gz.platforms", _back(on, 1), 9, "演示数据：市计量院年度报告（示例）", on)
+    service.enter_manual(
+        session, who, "gz.platforms", _back(on, 1), 9, "演示数据：市计量院年度报告（示例）", on
+    )
     service.draft_report(session, who, "changzhou", "midterm", on)
-    return {"indicator_values": snap + rebuilt + demo + 1, "indicator_reports": 1}
+    final = service.draft_report(session, who, "jieyang", "final", on)
+    service.publish_report(session, who, final.id, datetime.combine(on, time(9), UTC))
+    return {"indicator_values": snap + rebuilt + demo + 1, "indicator_reports": 2}

@@ -130,7 +130,10 @@ def assess(
     if target is None:
         return Assessment("no_target", "monitoring_only")
     due, value, cmp = target
-    good = (lambda v: v >= value) if cmp == ">=" else (lambda v: v <= value)
+
+    def good(v: float) -> bool:
+        return v >= value if cmp == ">=" else v <= value
+
     if good(current):
         return Assessment("met", "already_met")
     if on > due:

@@ -21,10 +21,12 @@ from sqlalchemy.orm import Session
 from jiliang.platform.auth import Principal
 from jiliang.platform.models import Role
 
-__all__ = ["QUERIES", "Query", "QueryResult", "SYSTEM"]
+__all__ = ["QUERIES", "SYSTEM", "Query", "QueryResult"]
 
 #: The principal queries act as: they read city-wide figures.
-SYSTEM = Principal(user_id=0, username="indicators", role=Role.REGULATOR, org_id=None, display_name="indicators")
+SYSTEM = Principal(
+    user_id=0, username="indicators", role=Role.REGULATOR, org_id=None, display_name="indicators"
+)
 
 
 @dataclass(frozen=True, slots=True)

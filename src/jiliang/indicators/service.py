@@ -123,7 +123,7 @@ def _run(session: Session, name: str, on: date, since: date) -> QueryResult:
     assert q.fn is not None
     try:
         return q.fn(session, on, since)
-    except Exception as exc:  # noqa: BLE001 - the query's failure is reported, never a number
+    except Exception as exc:
         raise ConflictError(f"query {name} failed: {type(exc).__name__}: {exc}".splitlines()[0]) from None
 
 
@@ -153,14 +153,21 @@ def compute(
         if isinstance(got, ConflictError):
             return Computed(ind, None, source="query", error=got.message, drill=q.drill)
         if got.denominator == 0:
-            return Computed(ind, None, source="query", missing="no records to compute the rate from", drill=q.drill)
+            return Computed(
+                ind, None, source="query", missing="no records to compute the rate from", drill=q.drill
+            )
         return Computed(ind, got.value, got.numerator, got.denominator, "query", drill=q.drill)
     missing = q.missing if q is not None else "no query in the platform computes this indicator"
     row = _latest_manual(session, ind.code)
     if row is None:
         return Computed(ind, None, missing=missing)
     return Computed(
-        ind, row.value, source="manual", missing=missing, evidence=row.evidence, entered_by=row.entered_by,
+        ind,
+        row.value,
+        source="manual",
+        missing=missing,
+        evidence=row.evidence,
+        entered_by=row.entered_by,
         period=row.period,
     )
 
@@ -175,13 +182,20 @@ def compute_all(session: Session, on: date, plan: str | None = None) -> list[Com
 def _store(session: Session, ind: str, period: str, res: QueryResult, origin: Origin) -> None:
     session.execute(
         delete(IndicatorValue).where(
-            IndicatorValue.indicator == ind, IndicatorValue.period == period, IndicatorValue.origin == origin.value
+            IndicatorValue.indicator == ind,
+            IndicatorValue.period == period,
+            IndicatorValue.origin == origin.value,
         )
     )
     session.add(
         IndicatorValue(
-            indicator=ind, period=period, on=month_end(period), value=res.value,
-            numerator=res.numerator, denominator=res.denominator, origin=origin.value,
+            indicator=ind,
+            period=period,
+            on=month_end(period),
+            value=res.value,
+            numerator=res.numerator,
+            denominator=res.denominator,
+            origin=origin.value,
         )
     )
 
@@ -196,7 +210,13 @@ def take_snapshot(session: Session, principal: Principal, on: date) -> int:
         if c.error:
             raise ConflictError(f"snapshot refused: {c.indicator.code}: {c.error}")
         if c.source == "query" and c.value is not None:
-            _store(session, c.indicator.code, period, QueryResult(c.value, c.numerator, c.denominator), Origin.COMPUTED)
+            _store(
+                session,
+                c.indicator.code,
+                period,
+                QueryResult(c.value, c.numerator, c.denominator),
+                Origin.COMPUTED,
+            )
             done += 1
     session.flush()
     return done
@@ -238,10 +258,12 @@ def enter_manual(
 ) -> IndicatorValue:
     """A value entered by the regulator, with its evidence, for an indicator without a data source."""
     _regulator(principal)
-    plan, ind = find(code)
+    _plan, ind = find(code)
     q = QUERIES.get(ind.query or "")
     if q is not None and q.fn is not None:
-        raise ConflictError(f"{code} is computed from the platform's records ({q.name}); it takes no manual value")
+        raise ConflictError(
+            f"{code} is computed from the platform's records ({q.name}); it takes no manual value"
+        )
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InputError(f"value {value!r} is not a finite number")
     if abs(value) > 1e12 or (ind.unit == "%" and not 0 <= value <= 100):
@@ -253,14 +275,20 @@ def enter_manual(
         raise InputError("evidence (document, number, date) is required: 4 to 2000 characters")
     if session.scalar(
         select(IndicatorValue.id).where(
-            IndicatorValue.indicator == code, IndicatorValue.period == period,
+            IndicatorValue.indicator == code,
+            IndicatorValue.period == period,
             IndicatorValue.origin == Origin.MANUAL.value,
         )
     ):
         raise ConflictError(f"{code} already has a manual value for {period}")
     row = IndicatorValue(
-        indicator=code, period=period, on=month_end(period), value=float(value), origin=Origin.MANUAL.value,
-        evidence=evidence, entered_by=principal.user_id or None,
+        indicator=code,
+        period=period,
+        on=month_end(period),
+        value=float(value),
+        origin=Origin.MANUAL.value,
+        evidence=evidence,
+        entered_by=principal.user_id or None,
     )
     session.add(row)
     session.flush()
@@ -335,8 +363,12 @@ def _row(t: Tracking) -> dict[str, Any]:
         "unit": ind.unit,
         "unit_en": ind.unit_en,
         "type": ind.type,
-        "baseline": None if ind.baseline is None else {"year": ind.baseline.year, "value": ind.baseline.value},
-        "target": None if t.target is None else {"year": t.target[0].year, "value": t.target[1], "cmp": t.target[2]},
+        "baseline": None
+        if ind.baseline is None
+        else {"year": ind.baseline.year, "value": ind.baseline.value},
+        "target": None
+        if t.target is None
+        else {"year": t.target[0].year, "value": t.target[1], "cmp": t.target[2]},
         "value": t.current.value,
         "source": t.current.source,
         "missing": t.current.missing,
@@ -371,9 +403,13 @@ def draft_report(session: Session, principal: Principal, plan: str, kind: str, o
     p = get_plan(plan)
     rows = [_row(t) for t in dashboard(session, plan, on)]
     rep = IndicatorReport(
-        plan=p.code, kind=kind, as_of=on, status=ReportStatus.DRAFT.value,
+        plan=p.code,
+        kind=kind,
+        as_of=on,
+        status=ReportStatus.DRAFT.value,
         body={"plan": p.code, "as_of": on.isoformat(), "rows": rows},
-        narrative_zh=_narrative(p, kind, rows, on, "zh"), narrative_en=_narrative(p, kind, rows, on, "en"),
+        narrative_zh=_narrative(p, kind, rows, on, "zh"),
+        narrative_en=_narrative(p, kind, rows, on, "en"),
         created_by=principal.user_id or None,
     )
     session.add(rep)

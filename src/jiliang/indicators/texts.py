@@ -34,7 +34,10 @@ REASONS = {
         "数据点不足三个且规划未给出基期值，无法判断进度",
         "fewer than three values and no baseline in the plan: progress cannot be judged",
     ),
-    "ahead_of_path": ("当前值不低于由基期到目标的均衡进度", "the value is at or ahead of the even path from baseline"),
+    "ahead_of_path": (
+        "当前值不低于由基期到目标的均衡进度",
+        "the value is at or ahead of the even path from baseline",
+    ),
     "slightly_behind_path": (
         "当前值略低于均衡进度（差距不超过总增量的 10%）",
         "the value is slightly behind the even path (within 10 % of the planned change)",
@@ -86,19 +89,28 @@ def narrative(
         counts[r["status"]] = counts.get(r["status"], 0) + 1
     title = plan.title if lang == "zh" else plan.title_en
     parts = [f"{title} — {LABELS[kind][i]} ({on.isoformat()})"]
-    parts.append(("；" if lang == "zh" else "; ").join(f"{STATUS[s][i]} {n}" for s, n in sorted(counts.items())))
+    parts.append(
+        ("；" if lang == "zh" else "; ").join(f"{STATUS[s][i]} {n}" for s, n in sorted(counts.items()))
+    )
     moved = [r for r in rows if r["first"] and r["value"] is not None and r["first"]["value"] != r["value"]]
     for r in moved:
         unit = r["unit"] if lang == "zh" else r["unit_en"]
         since = r["first"]["period"]
         if lang == "zh":
-            parts.append(f"{_name(r, lang)}：自 {since} 的 {fmt(r['first']['value'])} 变为 {fmt(r['value'])} {unit}。")
+            parts.append(
+                f"{_name(r, lang)}：自 {since} 的 {fmt(r['first']['value'])} 变为 {fmt(r['value'])} {unit}。"
+            )
         else:
-            parts.append(f"{_name(r, lang)}: from {fmt(r['first']['value'])} in {since} to {fmt(r['value'])} {unit}.")
+            parts.append(
+                f"{_name(r, lang)}: from {fmt(r['first']['value'])} in {since} to {fmt(r['value'])} {unit}."
+            )
     for r in rows:
         if r["status"] in ("off_track", "at_risk", "no_data"):
             why = REASONS[r["reason"]][i]
             sep = "：" if lang == "zh" else ": "
-            parts.append(f"{_name(r, lang)}{sep}{STATUS[r['status']][i]}，{why}。" if lang == "zh" else
-                         f"{_name(r, lang)}{sep}{STATUS[r['status']][i]}, {why}.")
+            parts.append(
+                f"{_name(r, lang)}{sep}{STATUS[r['status']][i]}，{why}。"
+                if lang == "zh"
+                else f"{_name(r, lang)}{sep}{STATUS[r['status']][i]}, {why}."
+            )
     return "\n".join(parts)

@@ -32,13 +32,29 @@ def _chart(t: service.Tracking, title: str) -> str:
     return trend_svg(pts, tgt, proj, title)
 
 
-def _dashboard(request: Request, principal: Principal, session: Session, plan: str, status: int = 200,
-               error: str | None = None) -> Response:
+def _dashboard(
+    request: Request,
+    principal: Principal,
+    session: Session,
+    plan: str,
+    status: int = 200,
+    error: str | None = None,
+) -> Response:
     principal.require(Role.REGULATOR)
     on = _today()
     p = service.get_plan(plan)
-    return page(request, "indicators/index.html", principal, status=status, error=error, plans=service.plans(),
-                plan=p, rows=service.dashboard(session, plan, on), on=on, reports=service.list_reports(session, principal))
+    return page(
+        request,
+        "indicators/index.html",
+        principal,
+        status=status,
+        error=error,
+        plans=service.plans(),
+        plan=p,
+        rows=service.dashboard(session, plan, on),
+        on=on,
+        reports=service.list_reports(session, principal),
+    )
 
 
 @router.get("/indicators", name="ind_index")
@@ -52,7 +68,9 @@ def index(request: Request, principal: LoggedIn, session: PageSession, plan: str
 
 @router.post("/indicators", name="ind_index_action")
 def index_action(
-    request: Request, principal: LoggedIn, session: PageSession,
+    request: Request,
+    principal: LoggedIn,
+    session: PageSession,
     action: Annotated[str, Form(pattern="^(snapshot|draft)$")],
     plan: Annotated[str, Form(max_length=32)] = "guangzhou",
     kind: Annotated[str, Form(max_length=8)] = "midterm",
@@ -65,18 +83,39 @@ def index_action(
             return RedirectResponse(f"/indicators/reports/{rep.id}", status_code=303)
     except JiliangError as exc:
         session.rollback()
-        return _dashboard(request, principal, session, plan if plan in {p.code for p in service.plans()}
-                          else "guangzhou", exc.status, exc.message)
+        return _dashboard(
+            request,
+            principal,
+            session,
+            plan if plan in {p.code for p in service.plans()} else "guangzhou",
+            exc.status,
+            exc.message,
+        )
     return RedirectResponse(f"/indicators?plan={plan}", status_code=303)
 
 
-def _detail(request: Request, principal: Principal, session: Session, code: str, status: int = 200,
-            error: str | None = None) -> Response:
+def _detail(
+    request: Request,
+    principal: Principal,
+    session: Session,
+    code: str,
+    status: int = 200,
+    error: str | None = None,
+) -> Response:
     principal.require(Role.REGULATOR)
     on = _today()
     t = service.track(session, code, on)
-    return page(request, "indicators/detail.html", principal, status=status, error=error, tr=t, on=on,
-                chart=_chart(t, t.current.indicator.name), month=f"{on.year:04d}-{on.month:02d}")
+    return page(
+        request,
+        "indicators/detail.html",
+        principal,
+        status=status,
+        error=error,
+        tr=t,
+        on=on,
+        chart=_chart(t, t.current.indicator.name),
+        month=f"{on.year:04d}-{on.month:02d}",
+    )
 
 
 @router.get("/indicators/values/{code}", name="ind_detail")
@@ -86,8 +125,12 @@ def detail(request: Request, principal: LoggedIn, session: PageSession, code: st
 
 @router.post("/indicators/values/{code}", name="ind_manual")
 def manual(
-    request: Request, principal: LoggedIn, session: PageSession, code: str,
-    period: Annotated[str, Form(max_length=7)], value: Annotated[str, Form(max_length=32)],
+    request: Request,
+    principal: LoggedIn,
+    session: PageSession,
+    code: str,
+    period: Annotated[str, Form(max_length=7)],
+    value: Annotated[str, Form(max_length=32)],
     evidence: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     try:
@@ -104,11 +147,28 @@ def manual(
     return RedirectResponse(f"/indicators/values/{code}", status_code=303)
 
 
-def _report_page(request: Request, principal: Principal, session: Session, report_id: int, public: bool,
-                 status: int = 200, error: str | None = None) -> Response:
-    rep = service.get_report(session, principal if not public else Principal(None, "", Role.PUBLIC, None), report_id)
-    return page(request, "indicators/report.html", principal, status=status, error=error, rep=rep,
-                plan=service.get_plan(rep.plan), public=public)
+def _report_page(
+    request: Request,
+    principal: Principal,
+    session: Session,
+    report_id: int,
+    public: bool,
+    status: int = 200,
+    error: str | None = None,
+) -> Response:
+    rep = service.get_report(
+        session, principal if not public else Principal(None, "", Role.PUBLIC, None), report_id
+    )
+    return page(
+        request,
+        "indicators/report.html",
+        principal,
+        status=status,
+        error=error,
+        rep=rep,
+        plan=service.get_plan(rep.plan),
+        public=public,
+    )
 
 
 @router.get("/indicators/reports/{report_id}", name="ind_report")
@@ -119,7 +179,10 @@ def report_page(request: Request, principal: LoggedIn, session: PageSession, rep
 
 @router.post("/indicators/reports/{report_id}", name="ind_report_action")
 def report_action(
-    request: Request, principal: LoggedIn, session: PageSession, report_id: int,
+    request: Request,
+    principal: LoggedIn,
+    session: PageSession,
+    report_id: int,
     action: Annotated[str, Form(pattern="^(edit|publish)$")],
     narrative_zh: Annotated[str, Form(max_length=50_000)] = "",
     narrative_en: Annotated[str, Form(max_length=50_000)] = "",
@@ -139,9 +202,17 @@ def report_action(
 def public_index(request: Request, principal: PageCaller, session: PageSession) -> Response:
     anon = Principal(None, "", Role.PUBLIC, None)
     on = _today()
-    boards: list[tuple[Any, list[service.Tracking]]] = [(p, service.dashboard(session, p.code, on)) for p in service.plans()]
-    return page(request, "indicators/public.html", principal, boards=boards, on=on,
-                reports=service.list_reports(session, anon))
+    boards: list[tuple[Any, list[service.Tracking]]] = [
+        (p, service.dashboard(session, p.code, on)) for p in service.plans()
+    ]
+    return page(
+        request,
+        "indicators/public.html",
+        principal,
+        boards=boards,
+        on=on,
+        reports=service.list_reports(session, anon),
+    )
 
 
 @router.get("/public/indicators/reports/{report_id}", name="ind_public_report")

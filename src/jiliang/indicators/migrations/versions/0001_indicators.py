@@ -8,7 +8,6 @@ Create Date: 2026-11-30
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0001_indicators"
 down_revision = "0001_platform"
 branch_labels = ("indicators",)
@@ -29,7 +28,9 @@ def upgrade() -> None:
         sa.Column("evidence", sa.Text(), nullable=True),
         sa.Column("entered_by", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["entered_by"], ["app_user.id"], name=op.f("fk_ind_value_entered_by_app_user")),
+        sa.ForeignKeyConstraint(
+            ["entered_by"], ["app_user.id"], name=op.f("fk_ind_value_entered_by_app_user")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ind_value")),
         sa.UniqueConstraint("indicator", "period", "origin", name="uq_ind_value_month"),
     )
@@ -48,7 +49,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("published_by", sa.Integer(), nullable=True),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["created_by"], ["app_user.id"], name=op.f("fk_ind_report_created_by_app_user")),
+        sa.ForeignKeyConstraint(
+            ["created_by"], ["app_user.id"], name=op.f("fk_ind_report_created_by_app_user")
+        ),
         sa.ForeignKeyConstraint(
             ["published_by"], ["app_user.id"], name=op.f("fk_ind_report_published_by_app_user")
         ),
