@@ -84,10 +84,16 @@ def main() -> None:
     out["compute_s"] = round(min(compute), 3)
 
     with TestClient(app) as client:
-        tok = client.post("/api/auth/login", json={"username": "regulator", "password": "jiliang-demo"}).json()
+        tok = client.post(
+            "/api/auth/login", json={"username": "regulator", "password": "jiliang-demo"}
+        ).json()
         h = {"Authorization": f"Bearer {tok['token']}", "Accept": "text/html"}
         pages = {}
-        for url in ("/indicators?plan=guangzhou", "/indicators?plan=jieyang", "/indicators/values/chz.coverage"):
+        for url in (
+            "/indicators?plan=guangzhou",
+            "/indicators?plan=jieyang",
+            "/indicators/values/chz.coverage",
+        ):
             assert client.get(url, headers=h).status_code == 200  # warm-up: templates, imports
             times = []
             for _ in range(args.repeat):
@@ -121,7 +127,9 @@ def main() -> None:
     print(text)
     results = Path(__file__).parent / "results"
     results.mkdir(exist_ok=True)
-    (results / f"indicators-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json").write_text(text + "\n", encoding="utf-8")
+    (results / f"indicators-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json").write_text(
+        text + "\n", encoding="utf-8"
+    )
     app.state.db.dispose()
 
 

@@ -266,7 +266,9 @@ def _ids(session: Any) -> dict[str, list[str]]:
         "task_id": [str(session.scalar(select(func.min(InspectionTask.id))))],
         # a computed, a manual and a source-less indicator; the demo's drafted report
         "code": ["chz.coverage", "gz.platforms", "jy.net_content"],
-        "report_id": [str(r) for r in session.scalars(select(IndicatorReport.id).order_by(IndicatorReport.id))],
+        "report_id": [
+            str(r) for r in session.scalars(select(IndicatorReport.id).order_by(IndicatorReport.id))
+        ],
     }
 
 
