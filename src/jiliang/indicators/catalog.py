@@ -181,6 +181,7 @@ def _indicator(raw: Mapping[str, Any], plan: str, queries: frozenset[str] | None
     if query is not None and queries is not None and query not in queries:
         raise InputError(f"indicator {code}: unknown query {query!r}")
     src = raw.get("source") or {}
+    targets = tuple(_target(t, code) for t in raw.get("targets") or ())
     try:
         return Indicator(
             code=code,
@@ -192,7 +193,7 @@ def _indicator(raw: Mapping[str, Any], plan: str, queries: frozenset[str] | None
             baseline=None
             if base is None
             else Baseline(_year(base.get("year"), code), _number(base.get("value"), code)),
-            targets=tuple(_target(t, code) for t in raw.get("targets") or ()),
+            targets=targets,
             type=raw.get("type"),
             query=query,
             source=SourceRef(

@@ -67,10 +67,11 @@ class Projection:
 def project(points: Sequence[Point], on: date) -> Projection | None:
     """Least-squares line through ``points`` projected to ``on``; None with fewer than 3 dates.
 
-    >>> pts = [Point(date(2024, m, 1), 80.0 + m) for m in range(1, 7)]
+    >>> days = [date(2024, m, 1) for m in range(1, 7)]
+    >>> pts = [Point(d, 80.0 + 10 * years_between(days[0], d)) for d in days]  # exactly linear
     >>> p = project(pts, date(2025, 12, 31))
     >>> round(p.y, 1), p.low == p.high == p.y
-    (104.9, True)
+    (100.0, True)
     """
     from scipy.stats import t as student
 
