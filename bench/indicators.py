@@ -5,7 +5,8 @@ On the demo city (``--data DIR`` holding a seeded ``jiliang.sqlite3``, or one se
 
 1. every indicator of the five plans computed live (``compute_all``, a fresh session each run);
 2. the regulator's dashboard page ``/indicators?plan=…`` and an indicator page: p95 of the server
-   time over ``--repeat`` requests each after one warm-up request (TestClient, in process);
+   time over ``--repeat`` requests each after one warm-up request (TestClient, in process), with
+   the dashboards' figures cache (``JILIANG_FIGURES_CACHE_SECONDS``, as the home page) and without;
 3. a mid-term report drafted (``draft_report``, rolled back) and rendered as PDF and Word.
 
 Targets (issue 16): compute ≤ 2 s; dashboard p95 ≤ 150 ms; report ≤ 10 s. Results on stdout and in
@@ -50,6 +51,28 @@ def _p95(times: list[float]) -> float:
     return times[max(0, round(0.95 * len(times)) - 1)]
 
 
+def _pages(client_cls: Any, app: Any, repeat: int) -> dict[str, dict[str, float]]:
+    pages = {}
+    with client_cls(app) as client:
+        tok = client.post(
+            "/api/auth/login", json={"username": "regulator", "password": "jiliang-demo"}
+        ).json()
+        h = {"Authorization": f"Bearer {tok['token']}", "Accept": "text/html"}
+        for url in (
+            "/indicators?plan=guangzhou",
+            "/indicators?plan=jieyang",
+            "/indicators/values/chz.coverage",
+        ):
+            assert client.get(url, headers=h).status_code == 200  # warm-up: templates, imports
+            times = []
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                assert client.get(url, headers=h).status_code == 200
+                times.append((time.perf_counter() - t0) * 1000)
+            pages[url] = {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(_p95(times), 1)}
+    return pages
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=None)
@@ -83,26 +106,12 @@ def main() -> None:
     out["indicators"] = len(rows)
     out["compute_s"] = round(min(compute), 3)
 
-    with TestClient(app) as client:
-        tok = client.post(
-            "/api/auth/login", json={"username": "regulator", "password": "jiliang-demo"}
-        ).json()
-        h = {"Authorization": f"Bearer {tok['token']}", "Accept": "text/html"}
-        pages = {}
-        for url in (
-            "/indicators?plan=guangzhou",
-            "/indicators?plan=jieyang",
-            "/indicators/values/chz.coverage",
-        ):
-            assert client.get(url, headers=h).status_code == 200  # warm-up: templates, imports
-            times = []
-            for _ in range(args.repeat):
-                t0 = time.perf_counter()
-                assert client.get(url, headers=h).status_code == 200
-                times.append((time.perf_counter() - t0) * 1000)
-            pages[url] = {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(_p95(times), 1)}
-        out["pages"] = pages
-        out["dashboard_p95_ms"] = max(p["p95_ms"] for p in pages.values())
+    for label, cache in (("cached", None), ("uncached", 0)):
+        extra = {} if cache is None else {"figures_cache_seconds": cache}
+        page_app = create_app(Settings(data_dir=data, secret_key="bench-secret-key-0123456789", **extra))
+        out[f"pages_{label}"] = _pages(TestClient, page_app, args.repeat)
+        out[f"dashboard_p95_ms_{label}"] = max(p["p95_ms"] for p in out[f"pages_{label}"].values())
+        page_app.state.db.dispose()
 
     who = Principal(user_id=None, username="bench", role=Role.REGULATOR, org_id=None)
     drafts = []

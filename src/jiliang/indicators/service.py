@@ -28,6 +28,7 @@ __all__ = [
     "KINDS",
     "REPORT_TRANSITIONS",
     "Computed",
+    "MonthValue",
     "Tracking",
     "compute",
     "compute_all",
@@ -296,25 +297,35 @@ def enter_manual(
 
 
 @dataclass(frozen=True, slots=True)
+class MonthValue:
+    """One month's value as tracking uses it (a plain copy of the stored row)."""
+
+    period: str
+    on: date
+    value: float
+    origin: str
+
+
+@dataclass(frozen=True, slots=True)
 class Tracking:
     """An indicator with its current value, history, projection and status."""
 
     plan: Plan
     current: Computed
-    points: list[IndicatorValue]
+    points: list[MonthValue]
     target: tuple[date, float, str] | None
     projection: Projection | None
     assessment: Assessment
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _series(rows: Sequence[IndicatorValue]) -> list[IndicatorValue]:
+def _series(rows: Sequence[IndicatorValue]) -> list[MonthValue]:
     best: dict[str, IndicatorValue] = {}
     rank = {o.value: i for i, o in enumerate(_PREFERENCE)}
     for r in rows:
         if r.period not in best or rank.get(r.origin, 9) < rank.get(best[r.period].origin, 9):
             best[r.period] = r
-    return [best[k] for k in sorted(best)]
+    return [MonthValue(r.period, r.on, r.value, r.origin) for r in (best[k] for k in sorted(best))]
 
 
 def _track(plan: Plan, cur: Computed, rows: Sequence[IndicatorValue], on: date) -> Tracking:

@@ -15,10 +15,12 @@ from jiliang.indicators import service
 from jiliang.indicators.chart import trend_svg
 from jiliang.platform.auth import Principal
 from jiliang.platform.models import Role
+from jiliang.web.cache import memo
 from jiliang.web.deps import LoggedIn, PageCaller, PageSession
 from jiliang.web.render import page
 
 router = APIRouter()
+_MEMO = "indicators.dashboard"
 
 
 def _today() -> date:
@@ -43,6 +45,7 @@ def _dashboard(
     principal.require(Role.REGULATOR)
     on = _today()
     p = service.get_plan(plan)
+    rows, stamp = memo(request, (_MEMO, plan, on), lambda: service.dashboard(session, plan, on))
     return page(
         request,
         "indicators/index.html",
@@ -51,10 +54,18 @@ def _dashboard(
         error=error,
         plans=service.plans(),
         plan=p,
-        rows=service.dashboard(session, plan, on),
+        rows=rows,
         on=on,
+        computed_at=stamp,
         reports=service.list_reports(session, principal),
     )
+
+
+def _forget(request: Request) -> None:
+    """Drop the memoised dashboards after a change of the values behind them."""
+    store = request.app.state.__dict__.get("_memo", {})
+    for key in [k for k in list(store) if isinstance(k, tuple) and k and k[0] == _MEMO]:
+        store.pop(key, None)
 
 
 @router.get("/indicators", name="ind_index")
@@ -78,6 +89,7 @@ def index_action(
     try:
         if action == "snapshot":
             service.take_snapshot(session, principal, _today())
+            _forget(request)
         else:
             rep = service.draft_report(session, principal, plan, kind, _today())
             return RedirectResponse(f"/indicators/reports/{rep.id}", status_code=303)
@@ -141,6 +153,7 @@ def manual(
 
             raise InputError(f"value {value!r} is not a number") from None
         service.enter_manual(session, principal, code, period, number, evidence, _today())
+        _forget(request)
     except JiliangError as exc:
         session.rollback()
         return _detail(request, principal, session, code, exc.status, exc.message)
