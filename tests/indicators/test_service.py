@@ -73,6 +73,11 @@ def test_snapshot_and_rebuilt_history(reg):
     by = {r.period: (r.value, r.origin) for r in tr.points}
     assert by["2024-01"] == (1, "rebuilt") and by["2024-04"] == (4, "rebuilt")
     assert by["2024-06"] == (5, "computed") and "2024-06" in by
+    with db.session() as s:
+        chz = service.track(s, "chz.integrity_units", ON)  # ≥ 2000 by 2025: 5 now, one a month
+    assert chz.projection is not None and chz.projection.n == 6
+    assert chz.projection.low < chz.projection.y < chz.projection.high < 2000
+    assert (chz.assessment.status, chz.assessment.reason) == ("off_track", "interval_below")
     with db.session(actor="ind-reg") as s:  # a second snapshot of the month replaces the first
         n = _count(s)
         service.take_snapshot(s, who, ON)

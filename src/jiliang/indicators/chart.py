@@ -50,7 +50,7 @@ def trend_svg(
     ]
     for i in range(5):
         v = lo + (hi - lo) * i / 4
-        out.append(f'<text x="{LEFT - 4}" y="{y(v) + 4:.1f}" font-size="11" text-anchor="end">{v:.4g}</text>')
+        out.append(f'<text x="{LEFT - 4}" y="{y(v) + 4:.1f}" font-size="11" text-anchor="end">{v:.3g}</text>')
     for d, anchor in ((d0, "start"), (d1, "end")) if d1 != d0 else ((d0, "start"),):
         out.append(
             f'<text x="{x(d):.1f}" y="{HEIGHT - 12}" font-size="11" text-anchor="{anchor}">{d.isoformat()[:7]}</text>'

@@ -336,7 +336,7 @@ def _track(plan: Plan, cur: Computed, rows: Sequence[IndicatorValue], on: date) 
     pts = [Point(r.on, r.value) for r in points if r.on < date(on.year, on.month, 1)]
     if cur.value is not None:
         pts.append(Point(on, cur.value))
-    proj = project(pts, target[0]) if target else None
+    proj = project(pts, target[0]) if target and target[0] >= on else None  # no projection into the past
     base = (date(ind.baseline.year, 12, 31), ind.baseline.value) if ind.baseline else None
     return Tracking(plan, cur, points, target, proj, assess(cur.value, target, proj, base, on))
 
