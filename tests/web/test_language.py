@@ -141,6 +141,7 @@ ALLOWED_WORDS = {
     "YAML",
     "JSON",
     "Excel",
+    "Word",
     "XAdES",
     "GBW",
     "ECDSA",
@@ -234,6 +235,7 @@ def _ids(session: Any) -> dict[str, list[str]]:
 
     from jiliang.comparisons.models import ComparisonRound
     from jiliang.dcc.models import DccCertificate
+    from jiliang.indicators.models import IndicatorReport
     from jiliang.meters.models import MeterAreaResult, MeterEstimationRun, MeterResult
     from jiliang.registry.models import Instrument, MeasurementStandard, Verification, WorkOrder
     from jiliang.supervision.models import InspectionPlan, InspectionTask, NetContentInspection
@@ -264,6 +266,11 @@ def _ids(session: Any) -> dict[str, list[str]]:
         "task_id": [str(session.scalar(select(func.min(InspectionTask.id))))],
         "nc_id": [
             str(i) for i in session.scalars(select(NetContentInspection.id).order_by(NetContentInspection.id))
+        ],
+        # a computed, a manual and a source-less indicator; the demo's drafted report
+        "code": ["chz.coverage", "gz.platforms", "jy.net_content"],
+        "report_id": [
+            str(r) for r in session.scalars(select(IndicatorReport.id).order_by(IndicatorReport.id))
         ],
     }
 
@@ -411,6 +418,11 @@ def _page_ids() -> list[str]:
         "/verification/work-orders",
         "/verification/flow",
         "/sampling",
+        "/indicators",
+        "/indicators/values/{code}",
+        "/indicators/reports/{report_id}",
+        "/public/indicators",
+        "/public/indicators/reports/{report_id}",
     ]
 
 

@@ -47,6 +47,7 @@ SEEDERS: list[str] = [
     "jiliang.supervision.demo",
     "jiliang.supervision.netcontent_demo",
     "jiliang.comparisons.demo",
+    "jiliang.indicators.demo",
 ]
 
 

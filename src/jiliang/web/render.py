@@ -59,6 +59,7 @@ NAV: list[NavItem] = [
     NavItem("nav.inspections", "/inspections", _ALL),
     NavItem("nav.sampling", "/sampling", _ALL),
     NavItem("nav.netcontent", "/netcontent", (Role.REGULATOR, Role.ENTERPRISE), kinds=(OrgKind.FACTORY,)),
+    NavItem("nav.indicators", "/indicators", (Role.REGULATOR,)),
     NavItem("nav.verify", "/verify", _ALL),
     NavItem("nav.audit", "/audit", (Role.REGULATOR,)),
     NavItem("nav.organization", "/organization", (Role.LAB, Role.ENTERPRISE)),

@@ -1,0 +1,200 @@
+"""Indicators as services, on SQLite and on PostgreSQL: live values, snapshots refused on a failing
+query, history rebuilt from dated records, manual values with evidence, report workflow, audit."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from jiliang.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from jiliang.indicators import service
+from jiliang.indicators.models import IndicatorReport, IndicatorValue
+from jiliang.indicators.queries import QUERIES, Query
+from jiliang.platform.auth import Principal, create_user
+from jiliang.platform.models import AuditEntry, Organization, Role
+from jiliang.supervision.models import IntegrityCommitment
+
+ON = date(2024, 6, 15)
+NOW = datetime(2024, 6, 15, 9, tzinfo=UTC)
+
+
+@pytest.fixture
+def reg(db):
+    with db.session(actor="setup") as s:
+        orgs = [Organization(name=f"市场{i}", kind="market") for i in range(5)]
+        s.add_all(orgs)
+        s.flush()
+        u = create_user(s, "ind-reg", "password-123456", Role.REGULATOR, display_name="处长")
+        e = create_user(
+            s, "ind-ent", "password-123456", Role.ENTERPRISE, display_name="企业", org_id=orgs[0].id
+        )
+        for i, o in enumerate(orgs):  # published in Jan…May 2024, one per month
+            s.add(
+                IntegrityCommitment(
+                    org_id=o.id,
+                    year=2024,
+                    sector="market",
+                    text="承诺",
+                    status="published",
+                    published_on=date(2024, i + 1, 10),
+                )
+            )
+        ids = (u.id, e.id, orgs[0].id)
+    return (
+        db,
+        Principal(user_id=ids[0], username="ind-reg", role=Role.REGULATOR, org_id=None),
+        Principal(user_id=ids[1], username="ind-ent", role=Role.ENTERPRISE, org_id=ids[2]),
+    )
+
+
+def _count(s, model=IndicatorValue):
+    return s.scalar(select(func.count()).select_from(model))
+
+
+def test_live_values_say_no_data_source_or_no_records(reg):
+    db, _, _ = reg
+    with db.session() as s:
+        got = {c.indicator.code: c for c in service.compute_all(s, ON)}
+    assert got["tj.integrity_commitments"].value == 5  # published by ON
+    assert got["jy.net_content"].value is None and "not recorded" in got["jy.net_content"].missing
+    assert got["jy.verification_rate"].value is None and "no records" in got["jy.verification_rate"].missing
+    assert got["gz.platforms"].value is None and got["gz.platforms"].source == "none"
+
+
+def test_snapshot_and_rebuilt_history(reg):
+    db, who, _ = reg
+    with db.session(actor="ind-reg") as s:
+        assert service.take_snapshot(s, who, ON) > 0
+        assert service.rebuild_history(s, who, date(2024, 1, 1), ON) > 0
+    with db.session() as s:
+        tr = service.track(s, "tj.integrity_commitments", ON)
+    by = {r.period: (r.value, r.origin) for r in tr.points}
+    assert by["2024-01"] == (1, "rebuilt") and by["2024-04"] == (4, "rebuilt")
+    assert by["2024-06"] == (5, "computed") and "2024-06" in by
+    with db.session() as s:
+        chz = service.track(s, "chz.integrity_units", ON)  # ≥ 2000 by 2025: 5 now, one a month
+    assert chz.projection is not None and chz.projection.n == 6
+    assert chz.projection.low < chz.projection.y < chz.projection.high < 2000
+    assert (chz.assessment.status, chz.assessment.reason) == ("off_track", "interval_below")
+    with db.session(actor="ind-reg") as s:  # a second snapshot of the month replaces the first
+        n = _count(s)
+        service.take_snapshot(s, who, ON)
+        assert _count(s) == n
+
+
+def test_a_failing_query_refuses_the_snapshot_and_stores_nothing(reg, monkeypatch):
+    db, who, _ = reg
+
+    def boom(session, on, since):
+        raise RuntimeError("relation does not exist\nsecond line")
+
+    monkeypatch.setitem(QUERIES, "comparisons_count", Query("comparisons_count", boom, "/comparisons"))
+    with db.session() as s:
+        got = {c.indicator.code: c for c in service.compute_all(s, ON)}
+    assert got["chz.comparisons"].value is None and "comparisons_count failed" in got["chz.comparisons"].error
+    with pytest.raises(ConflictError) as err, db.session(actor="ind-reg") as s:
+        service.take_snapshot(s, who, ON)
+    assert "snapshot refused" in str(err.value) and "\n" not in err.value.message
+    with db.session() as s:
+        assert _count(s) == 0
+
+
+def test_manual_value_with_evidence_audited(reg):
+    db, who, _ent = reg
+    with db.session(actor="ind-reg") as s:
+        service.enter_manual(s, who, "gz.platforms", "2024-05", 9, "市计量院2024年报第3页", ON)
+    with db.session() as s:
+        c = service.track(s, "gz.platforms", ON).current
+        assert (c.value, c.source, c.evidence, c.entered_by) == (
+            9,
+            "manual",
+            "市计量院2024年报第3页",
+            who.user_id,
+        )
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.entity == "ind_value", AuditEntry.actor == "ind-reg")
+            )
+            == 1
+        )
+
+
+@pytest.mark.parametrize(
+    ("code", "period", "value", "evidence", "error", "reason"),
+    [
+        (
+            "gz.highest_standards",
+            "2024-05",
+            1,
+            "doc 1",
+            ConflictError,
+            "computed from the platform's records",
+        ),
+        ("gz.platforms", "2024-13", 1, "doc 1", InputError, "not a month"),
+        ("gz.platforms", "2099-01", 1, "doc 1", InputError, "in the future"),
+        ("gz.platforms", "2024-05", float("nan"), "doc 1", InputError, "not a finite number"),
+        ("gz.platforms", "2024-05", 1, "  ", InputError, "evidence"),
+        ("chz.traceability_demand", "2024-05", 101, "doc 1", InputError, "out of range"),
+        ("nope", "2024-05", 1, "doc 1", NotFoundError, "no indicator"),
+    ],
+)
+def test_bad_manual_values_store_nothing(reg, code, period, value, evidence, error, reason):
+    db, who, _ = reg
+    with pytest.raises(error) as err, db.session(actor="ind-reg") as s:
+        service.enter_manual(s, who, code, period, value, evidence, ON)
+    assert reason in str(err.value) and "\n" not in str(err.value)
+    with db.session() as s:
+        assert _count(s) == 0
+
+
+def test_duplicate_manual_value_and_non_regulator(reg):
+    db, who, ent = reg
+    with db.session(actor="ind-reg") as s:
+        service.enter_manual(s, who, "gz.platforms", "2024-05", 9, "doc 1", ON)
+    with pytest.raises(ConflictError, match="already has a manual value"), db.session(actor="ind-reg") as s:
+        service.enter_manual(s, who, "gz.platforms", "2024-05", 10, "doc 2", ON)
+    with pytest.raises(PermissionDeniedError), db.session(actor="ind-ent") as s:
+        service.enter_manual(s, ent, "gz.platforms", "2024-04", 9, "doc 1", ON)
+    with db.session() as s:
+        assert _count(s) == 1
+
+
+def test_report_draft_edit_publish(reg):
+    db, who, ent = reg
+    anon = Principal(None, "", Role.PUBLIC, None)
+    with db.session(actor="ind-reg") as s:
+        rep = service.draft_report(s, who, "tianjin", "midterm", ON)
+        rid = rep.id
+        assert rep.status == "draft" and "中期评估报告" in rep.narrative_zh and "Mid-term" in rep.narrative_en
+        assert len(rep.body["rows"]) == 3
+    with pytest.raises(NotFoundError), db.session() as s:
+        service.get_report(s, anon, rid)  # a draft is not public
+    with db.session(actor="ind-reg") as s:
+        service.edit_report(s, who, rid, "修改后的评估意见", "Edited assessment")
+        service.publish_report(s, who, rid, NOW)
+    with db.session() as s:
+        rep = service.get_report(s, anon, rid)
+        assert (rep.status, rep.narrative_zh, rep.published_by) == (
+            "published",
+            "修改后的评估意见",
+            who.user_id,
+        )
+        assert (
+            s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.entity == "ind_report"))
+            == 3
+        )
+    for call, error in (
+        (lambda s: service.edit_report(s, who, rid, "x", "y"), ConflictError),
+        (lambda s: service.publish_report(s, who, rid, NOW), ConflictError),
+        (lambda s: service.draft_report(s, ent, "tianjin", "midterm", ON), PermissionDeniedError),
+        (lambda s: service.draft_report(s, who, "tianjin", "annual", ON), InputError),
+        (lambda s: service.draft_report(s, who, "atlantis", "final", ON), NotFoundError),
+    ):
+        with pytest.raises(error), db.session(actor="ind-reg") as s:
+            call(s)
+    with db.session() as s:
+        assert _count(s, IndicatorReport) == 1
