@@ -43,8 +43,10 @@ __all__ = [
     "form",
     "list_lots",
     "lookup_meter",
+    "lot_dict",
     "lot_view",
     "parse_meter_csv",
+    "parse_results_csv",
     "publish",
     "record_results",
 ]
@@ -609,3 +611,73 @@ def lookup_meter(session: Session, meter_no: str) -> list[dict[str, Any]]:
 
 def count_members(session: Session, lot_id: int) -> int:
     return int(session.scalar(select(func.count()).where(MeterLotMember.lot_id == lot_id)) or 0)
+
+
+def parse_results_csv(text: str) -> list[ResultEntry]:
+    """Field results from a CSV with the columns ``meter_no, outcome`` and optionally
+    ``error_pct``; the first bad row stops the import with its line number."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = {"meter_no", "outcome"} - set(reader.fieldnames or ())
+    if missing:
+        raise InputError(f"results: missing columns {', '.join(sorted(missing))}")
+    out: list[ResultEntry] = []
+    try:
+        for i, raw in enumerate(reader, start=2):
+            if len(out) >= 10_000 or None in raw:
+                raise InputError(f"line {i}: more cells than columns, or more than 10000 results")
+            err = (raw.get("error_pct") or "").strip()
+            try:
+                value = float(err) if err else None
+            except ValueError:
+                raise InputError(f"line {i}: error_pct {err[:20]!r} is not a number") from None
+            try:
+                out.append(
+                    ResultEntry(str(raw["meter_no"] or "").strip(), str(raw["outcome"] or "").strip(), value)
+                )
+            except InputError as exc:
+                raise InputError(f"line {i}: {exc.message}") from None
+    except csv.Error as exc:
+        raise InputError(f"results: malformed CSV ({exc})") from None
+    if not out:
+        raise InputError("results: no rows")
+    return out
+
+
+def lot_dict(lot: MeterLot) -> dict[str, Any]:
+    """A lot as plain data (API and CLI answers)."""
+    rule = rule_data(lot.rule_key)
+    return {
+        "id": lot.id,
+        "label": lot.label,
+        "org_id": lot.org_id,
+        "rule": lot.rule_key,
+        "rule_code": rule["code"],
+        "plan_verified": rule["plan"]["verified"],
+        "kind": lot.kind,
+        "maker": lot.maker,
+        "model": lot.model,
+        "batch": lot.batch,
+        "install_year": lot.install_year,
+        "part": lot.part,
+        "N": lot.size,
+        "n": lot.n,
+        "Ac": lot.ac,
+        "Re": lot.re,
+        "status": lot.status,
+        "p_est": lot.p_est,
+        "u_p_est": lot.u_p_est,
+        "m_est": lot.m_est,
+        "pass_probability": lot.pass_prob,
+        "estimate_run_id": lot.estimate_run_id,
+        "seed": lot.seed,
+        "members_sha256": lot.members_sha256,
+        "sample": list(lot.sample),
+        "replacements": list(lot.replacements),
+        "decision": lot.decision,
+        "extend_years": lot.extend_years,
+        "nonconforming": lot.nonconforming,
+        "clause": lot.clause,
+        "decided_by": lot.decided_by,
+        "decided_at": lot.decided_at.isoformat() if lot.decided_at else None,
+        "published_at": lot.published_at.isoformat() if lot.published_at else None,
+    }
