@@ -234,6 +234,7 @@ def _ids(session: Any) -> dict[str, list[str]]:
 
     from jiliang.comparisons.models import ComparisonRound
     from jiliang.dcc.models import DccCertificate
+    from jiliang.meters.lotmodels import MeterLot
     from jiliang.meters.models import MeterAreaResult, MeterEstimationRun, MeterResult
     from jiliang.registry.models import Instrument, MeasurementStandard, Verification, WorkOrder
     from jiliang.supervision.models import InspectionPlan, InspectionTask
@@ -262,6 +263,7 @@ def _ids(session: Any) -> dict[str, list[str]]:
         ],
         "plan_id": [str(p) for p in session.scalars(select(InspectionPlan.id).order_by(InspectionPlan.id))],
         "task_id": [str(session.scalar(select(func.min(InspectionTask.id))))],
+        "lot_id": [str(i) for i in session.scalars(select(MeterLot.id).order_by(MeterLot.id))],
     }
 
 
@@ -280,7 +282,23 @@ def _pages(app: Any, session: Any) -> list[str]:
                 filled = [p.replace("{" + name + "}", v) for p in filled for v in ids[name]]
             paths.extend(filled)
     extra = ["/registry?status=overdue", "/registry/due?within=90", "/registry/reference-materials?q=a"]
+    extra += ["/public/meter-lots?meter_no=" + m for m in _published_meter(session)]
     return sorted(set(paths)) + extra
+
+
+def _published_meter(session: Any) -> list[str]:
+    """A meter of a published lot (the public lookup with a result)."""
+    from sqlalchemy import select
+
+    from jiliang.meters.lotmodels import MeterLot, MeterLotMember
+
+    q = (
+        select(MeterLotMember.meter_no)
+        .join(MeterLot, MeterLot.id == MeterLotMember.lot_id)
+        .where(MeterLot.status == "published")
+        .limit(1)
+    )
+    return list(session.scalars(q))
 
 
 def _names(session: Any) -> list[str]:
@@ -288,6 +306,7 @@ def _names(session: Any) -> list[str]:
     from sqlalchemy import select
 
     from jiliang.comparisons.models import ComparisonRound
+    from jiliang.meters.lotmodels import MeterLot
     from jiliang.platform.models import District, Organization, User
     from jiliang.registry.models import Instrument, InstrumentType, MeasurementStandard, ReferenceMaterial
     from jiliang.supervision.models import DrawRow, InspectionPlan, IntegrityCommitment
@@ -317,6 +336,7 @@ def _names(session: Any) -> list[str]:
         Booking.reason,
         Booking.note,
         Booking.contact,
+        MeterLot.maker,
     ):
         names.extend(v for v in session.scalars(select(column).distinct()) if v)
     return names
@@ -375,6 +395,9 @@ def _page_ids() -> list[str]:
         "/meters",
         "/meters/runs/{run_id}",
         "/meters/runs/{run_id}/areas/{area_id}",
+        "/meters/lots",
+        "/meters/lots/{lot_id}",
+        "/public/meter-lots",
         "/registry",
         "/registry/instruments/{instrument_id}",
         "/registry/instruments/{instrument_id}/edit",

@@ -436,8 +436,9 @@ def decide_lot(rule: LotRule, plan: SamplingPlan, tested: int, d: int) -> LotDec
 
 
 def _normal_sf(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    erfc = np.frompyfunc(math.erfc, 1, 1)
-    return np.asarray(erfc(z / math.sqrt(2.0)), dtype=np.float64) / 2.0
+    from scipy.special import ndtr
+
+    return np.asarray(ndtr(-z), dtype=np.float64)
 
 
 def p_nonconforming(
