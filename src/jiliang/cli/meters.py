@@ -307,6 +307,6 @@ def ingest_cmd(
 
 
 # In-service meter lots (jiliang meters lots …), defined in their own module.
-from jiliang.cli._meter_lots import lots_app  # noqa: E402
+from jiliang.cli.lots import lots_app  # noqa: E402
 
 app.add_typer(lots_app)

@@ -1,5 +1,6 @@
 """``jiliang meters lots``: in-service meter lots with extended replacement (form, sample, record,
-decide, publish, show, list, lookup, rules). Registered under ``jiliang meters`` by cli/meters.py.
+decide, publish, show, list, lookup, rules). Registered under ``jiliang meters`` by cli/meters.py
+(the object is ``lots_app``, not ``app``, so the discovery does not add a top-level ``jiliang lots``).
 
 The command line acts as the platform operator (the regulator's role), like the other commands
 that change stored data.
