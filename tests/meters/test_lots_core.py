@@ -1,6 +1,7 @@
 """Meter lots, pure core: forming, plans, the seeded draw and its replacements, the decision, the
 pre-sampling pass probability (accuracy over many seeds)."""
 
+import itertools
 import math
 
 import numpy as np
@@ -164,7 +165,7 @@ def test_plan_rows_equal_their_stated_design(key):
     # contiguous lot-size bands starting at the rule's minimum
     rows = plan["rows"]
     assert rows[0]["lot_min"] == data["lot"]["min_size"]
-    for a, b in zip(rows, rows[1:]):
+    for a, b in itertools.pairwise(rows):
         assert b["lot_min"] == a["lot_max"] + 1
 
 

@@ -42,7 +42,7 @@ def _count(s, model):
 
 
 def test_whole_workflow(env):
-    db, reg, pw, ot, ids = env
+    db, reg, pw, _ot, _ids = env
     with db.session(actor="power") as s:
         lots = svc.form(s, pw, rule_key="hu57-2018", rows=_rows(600) + _rows(700, maker="林洋", prefix="F"))
         assert sorted(lot.size for lot in lots) == [600, 700]
@@ -98,7 +98,7 @@ def test_rejected_lot_and_early_rejection(env):
 
 
 def test_access(env):
-    db, reg, pw, ot, ids = env
+    db, _reg, pw, ot, ids = env
     with db.session(actor="power") as s:
         lot_id = svc.form(s, pw, rule_key="hu57-2018", rows=_rows(600))[0].id
     with pytest.raises(NotFoundError), db.session(actor="other") as s:
