@@ -186,3 +186,9 @@ def test_rule_files_say_what_is_verified():
 def test_unknown_rule():
     with pytest.raises(core.LotError, match="unknown lot rule"):
         load_rule("jjf-xx")
+
+
+def test_all_members_equals_members_per_lot():
+    fleet = _fleet(3000, makers=("A", "B", "C"))
+    f = core.form_lots(fleet, load_rule("mc-s-s-06"))
+    assert f.all_members(fleet) == [f.members(j, fleet) for j in range(len(f.sizes))]

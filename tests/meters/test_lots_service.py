@@ -243,3 +243,24 @@ def test_estimates_and_field_check_orders(env):
         assert res.source.startswith("work order ")
         wo = s.get(WorkOrder, int(res.source.split()[-1]))
         assert wo.status == "done" and "result: conforming" in wo.note
+
+
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("meter_no\nA\n", "missing columns"),
+        ("meter_no,outcome,error_pct\nA,conforming,abc\n", "not a number"),
+        ("meter_no,outcome,error_pct\nA,fine,\n", "outcome"),
+        ("meter_no,outcome,error_pct\n<A>,conforming,\n", "not a meter number"),
+        ("meter_no,outcome,error_pct\nA,conforming,1,2\n", "more cells"),
+        ("meter_no,outcome\n", "no rows"),
+    ],
+)
+def test_malformed_results_csv(text, match):
+    with pytest.raises(InputError, match=match):
+        svc.parse_results_csv(text)
+
+
+def test_results_csv():
+    rows = svc.parse_results_csv("meter_no,outcome,error_pct\nA1,conforming,0.5\nA2,inaccessible,\n")
+    assert rows == [svc.ResultEntry("A1", "conforming", 0.5), svc.ResultEntry("A2", "inaccessible", None)]

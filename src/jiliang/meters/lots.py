@@ -246,6 +246,17 @@ class LotFormation:
         """The meter numbers of one lot, sorted."""
         return sorted(fleet.frame["meter_no"].filter(pl.Series(self.lot_of == lot)).to_list())
 
+    def all_members(self, fleet: MeterFleet) -> list[list[str]]:
+        """The sorted meter numbers of every lot, in lot order (one pass over the fleet)."""
+        grouped = (
+            pl.DataFrame({"lot": self.lot_of, "meter_no": fleet.frame["meter_no"]})
+            .filter(pl.col("lot") >= 0)
+            .group_by("lot")
+            .agg(pl.col("meter_no").sort())
+            .sort("lot")
+        )
+        return [list(m) for m in grouped["meter_no"].to_list()]
+
 
 def _groups(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """One row per distinct key combination, in key order: ``gid``, the keys, ``gsize``."""

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from jiliang.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
@@ -226,8 +226,9 @@ def form(
     if not len(formed.sizes):
         raise InputError(f"no group of meters reaches the minimum lot size {rule.min_size} of {rule.code}")
     rid, p_by_meter = _estimates(session, org, run_id)
+    members = formed.all_members(fleet)
     return [
-        _store_lot(session, principal, rule, fleet, formed, j, org, rid, p_by_meter)
+        _store_lot(session, principal, rule, members[j], formed, j, org, rid, p_by_meter)
         for j in range(len(formed.sizes))
     ]
 
@@ -236,7 +237,7 @@ def _store_lot(
     session: Session,
     principal: Principal,
     rule: core.LotRule,
-    fleet: core.MeterFleet,
+    members: list[str],
     formed: core.LotFormation,
     j: int,
     org: int,
@@ -245,7 +246,6 @@ def _store_lot(
 ) -> MeterLot:
     keys, size, part = formed.keys[j], int(formed.sizes[j]), int(formed.part[j])
     plan = core.plan_for(rule, size)
-    members = formed.members(j, fleet)
     label = _label(org, rule.key, keys, part)
     if session.scalar(select(MeterLot.id).where(MeterLot.label == label)) is not None:
         raise ConflictError(f"lot {label} ({', '.join(keys[:5])}) was formed already")
@@ -607,10 +607,6 @@ def lookup_meter(session: Session, meter_no: str) -> list[dict[str, Any]]:
         }
         for lot, org in session.execute(q).all()
     ]
-
-
-def count_members(session: Session, lot_id: int) -> int:
-    return int(session.scalar(select(func.count()).where(MeterLotMember.lot_id == lot_id)) or 0)
 
 
 def parse_results_csv(text: str) -> list[ResultEntry]:
