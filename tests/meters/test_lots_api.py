@@ -49,6 +49,10 @@ def test_workflow_and_public_lookup(api):
         ({"rule": "hu57-2018", "meters_csv": CSV.replace("2018\n", "-2018\n", 1)}, 422),
         ({"rule": "hu57-2018", "meters_csv": CSV.splitlines()[0] + "\nA,electricity,m,x,b,2018\n"}, 422),
         ({"rule": "x" * 40, "meters_csv": CSV}, 422),
+        ({"rule": "hu57-2018"}, 422),
+        ({"rule": "hu57-2018", "meters_csv": CSV, "from_registry": "electricity"}, 422),
+        ({"rule": "hu57-2018", "from_registry": "steam"}, 422),
+        ({"rule": "hu57-2018", "from_registry": "water"}, 422),
     ],
 )
 def test_bad_forming(api, body, status):

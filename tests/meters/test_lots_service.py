@@ -264,3 +264,30 @@ def test_malformed_results_csv(text, match):
 def test_results_csv():
     rows = svc.parse_results_csv("meter_no,outcome,error_pct\nA1,conforming,0.5\nA2,inaccessible,\n")
     assert rows == [svc.ResultEntry("A1", "conforming", 0.5), svc.ResultEntry("A2", "inaccessible", None)]
+
+
+def test_lots_from_the_registry(env):
+    """Lots formed from the utility's registry meters: verification month as batch, its year as
+    the year of installation."""
+    from datetime import date
+
+    from jiliang.registry.catalogue import sync
+    from jiliang.registry.models import Instrument
+
+    db, reg, pw, _, ids = env
+    with db.session(actor="power") as s:
+        type_id = sync(s, NOW.date())["electricity-meter"]
+        s.add_all(
+            Instrument(type_id=type_id, owner_id=ids[0], serial=f"R{i:05}", use="trade_settlement", manufacturer="华立",
+                       model="DDZY71", last_verified_on=date(2018, 3 + i % 2, 5))
+            for i in range(1200)
+        )  # fmt: skip
+    with db.session(actor="power") as s:
+        rows = svc.registry_rows(s, pw, kind="electricity")
+        lots = svc.form(s, pw, rule_key="hu57-2018", rows=rows)
+        assert sorted((lot.batch, lot.size, lot.install_year) for lot in lots) == [
+            ("2018-03", 600, 2018),
+            ("2018-04", 600, 2018),
+        ]
+    with pytest.raises(InputError, match="no in-use water"), db.session(actor="power") as s:
+        svc.registry_rows(s, pw, kind="water")

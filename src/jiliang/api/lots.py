@@ -14,6 +14,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from jiliang.api.deps import Caller, Regulator, SessionDep
+from jiliang.errors import InputError
 from jiliang.meters import lotservice as svc
 from jiliang.meters.lotrules import rule_codes, rule_data
 
@@ -26,10 +27,14 @@ class FormIn(BaseModel):
     rule: str = Field(min_length=1, max_length=32, description="hu57-2018, lu107-2022 or mc-s-s-06")
     org_id: int | None = Field(None, ge=1, le=2**31 - 1, description="The utility (the regulator names it)")
     run_id: int | None = Field(None, ge=1, le=2**31 - 1, description="Estimation run (default: latest)")
-    meters_csv: str = Field(
+    meters_csv: str | None = Field(
+        None,
         min_length=1,
         max_length=50_000_000,
         description="CSV: meter_no, kind, maker, model, batch, install_year",
+    )
+    from_registry: Literal["electricity", "water", "gas"] | None = Field(
+        None, description="Instead of a CSV: the utility's in-use meters of this kind in the registry"
     )
 
 
@@ -69,7 +74,12 @@ def lots(
 
 @router.post("", name="form_lots", status_code=201, summary="Form the rule's lots from a meter list")
 def form_lots(body: FormIn, caller: Caller, session: SessionDep) -> list[dict[str, Any]]:
-    rows = svc.parse_meter_csv(body.meters_csv)
+    if (body.meters_csv is None) == (body.from_registry is None):
+        raise InputError("give meters_csv or from_registry, not both or neither")
+    if body.meters_csv is not None:
+        rows = svc.parse_meter_csv(body.meters_csv)
+    else:
+        rows = svc.registry_rows(session, caller, kind=str(body.from_registry), org_id=body.org_id)
     formed = svc.form(session, caller, rule_key=body.rule, rows=rows, org_id=body.org_id, run_id=body.run_id)
     return [svc.lot_dict(lot) for lot in formed]
 

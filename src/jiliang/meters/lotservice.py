@@ -49,6 +49,7 @@ __all__ = [
     "parse_results_csv",
     "publish",
     "record_results",
+    "registry_rows",
 ]
 
 TRANSITIONS: Mapping[str, tuple[str, ...]] = {
@@ -138,6 +139,48 @@ def _move(lot: MeterLot, to: str) -> None:
 
 
 # ------------------------------------------------------------------ forming
+
+REGISTRY_TYPES: Mapping[str, str] = {
+    "electricity": "electricity-meter",
+    "water": "water-meter",
+    "gas": "gas-meter",
+}
+
+
+def registry_rows(
+    session: Session, principal: Principal, *, kind: str, org_id: int | None = None
+) -> list[dict[str, Any]]:
+    """The utility's in-use meters of ``kind`` from the registry, as meter-list rows.
+
+    The register keeps no delivery batch or installation date: the month of the meter's last
+    (first) verification stands for its batch and its year for the year of installation — meters
+    are verified as a delivery before they are installed. Missing maker or model read as ``—``.
+    """
+    from jiliang.registry.models import Instrument, InstrumentType
+
+    org = _org_for(principal, org_id)
+    if kind not in REGISTRY_TYPES:
+        raise InputError(f"kind {kind[:20]!r} is not one of {', '.join(REGISTRY_TYPES)}")
+    q = (
+        select(Instrument.serial, Instrument.manufacturer, Instrument.model, Instrument.last_verified_on)
+        .join(InstrumentType, InstrumentType.id == Instrument.type_id)
+        .where(
+            Instrument.owner_id == org,
+            InstrumentType.code == REGISTRY_TYPES[kind],
+            Instrument.status == "in_use",
+            Instrument.last_verified_on.is_not(None),
+        )
+    )
+    rows = [
+        {"meter_no": serial, "kind": kind, "maker": (maker or "—")[:64], "model": (model or "—")[:64],
+         "batch": f"{day:%Y-%m}", "install_year": day.year}
+        for serial, maker, model, day in session.execute(q)
+    ]  # fmt: skip
+    if not rows:
+        raise InputError(
+            f"the register holds no in-use {kind} meters with a verification date for this utility"
+        )
+    return [_row(r, i) for i, r in enumerate(rows, start=1)]
 
 
 def _fleet(rows: Sequence[Mapping[str, Any]], org_id: int) -> core.MeterFleet:
