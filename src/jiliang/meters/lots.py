@@ -6,7 +6,7 @@ as a :class:`LotRule` and does the arithmetic:
 
 1. :func:`form_lots` groups meters by the rule's homogeneity keys (kind, maker, model, batch, year
    of installation, utility), drops groups below the rule's minimum and splits groups above its
-   maximum into near-equal parts (columnar, NumPy, no Python loop over meters);
+   maximum into near-equal parts (columnar, Polars and NumPy, no Python loop over meters);
 2. :func:`plan_for` picks the rule's plan row for the lot size ``N`` → ``n, Ac, Re``;
 3. :func:`draw_sample` draws a seeded random permutation of the lot (sorted meter numbers,
    PCG64 seeded with the recorded seed, so a third party can replay it); the sample is the first
