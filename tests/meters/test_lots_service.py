@@ -274,7 +274,7 @@ def test_lots_from_the_registry(env):
     from jiliang.registry.catalogue import sync
     from jiliang.registry.models import Instrument
 
-    db, reg, pw, _, ids = env
+    db, _reg, pw, _, ids = env
     with db.session(actor="power") as s:
         type_id = sync(s, NOW.date())["electricity-meter"]
         s.add_all(
