@@ -236,6 +236,7 @@ def _ids(session: Any) -> dict[str, list[str]]:
     from jiliang.comparisons.models import ComparisonRound
     from jiliang.dcc.models import DccCertificate
     from jiliang.indicators.models import IndicatorReport
+    from jiliang.meters.lotmodels import MeterLot
     from jiliang.meters.models import MeterAreaResult, MeterEstimationRun, MeterResult
     from jiliang.registry.models import Instrument, MeasurementStandard, Verification, WorkOrder
     from jiliang.supervision.models import InspectionPlan, InspectionTask, NetContentInspection
@@ -272,6 +273,7 @@ def _ids(session: Any) -> dict[str, list[str]]:
         "report_id": [
             str(r) for r in session.scalars(select(IndicatorReport.id).order_by(IndicatorReport.id))
         ],
+        "lot_id": [str(i) for i in session.scalars(select(MeterLot.id).order_by(MeterLot.id))],
     }
 
 
@@ -291,7 +293,23 @@ def _pages(app: Any, session: Any) -> list[str]:
             paths.extend(filled)
     extra = ["/registry?status=overdue", "/registry/due?within=90", "/registry/reference-materials?q=a"]
     extra.append("/sampling?lot_size=2000&aql=1.0&d=4")
+    extra += ["/public/meter-lots?meter_no=" + m for m in _published_meter(session)]
     return sorted(set(paths)) + extra
+
+
+def _published_meter(session: Any) -> list[str]:
+    """A meter of a published lot (the public lookup with a result)."""
+    from sqlalchemy import select
+
+    from jiliang.meters.lotmodels import MeterLot, MeterLotMember
+
+    q = (
+        select(MeterLotMember.meter_no)
+        .join(MeterLot, MeterLot.id == MeterLotMember.lot_id)
+        .where(MeterLot.status == "published")
+        .limit(1)
+    )
+    return list(session.scalars(q))
 
 
 def _names(session: Any) -> list[str]:
@@ -299,6 +317,7 @@ def _names(session: Any) -> list[str]:
     from sqlalchemy import select
 
     from jiliang.comparisons.models import ComparisonRound
+    from jiliang.meters.lotmodels import MeterLot
     from jiliang.platform.models import District, Organization, User
     from jiliang.registry.models import Instrument, InstrumentType, MeasurementStandard, ReferenceMaterial
     from jiliang.supervision.models import DrawRow, InspectionPlan, IntegrityCommitment, NetContentInspection
@@ -329,6 +348,7 @@ def _names(session: Any) -> list[str]:
         Booking.note,
         Booking.contact,
         NetContentInspection.product,
+        MeterLot.maker,
     ):
         names.extend(v for v in session.scalars(select(column).distinct()) if v)
     return names
@@ -387,6 +407,9 @@ def _page_ids() -> list[str]:
         "/meters",
         "/meters/runs/{run_id}",
         "/meters/runs/{run_id}/areas/{area_id}",
+        "/meters/lots",
+        "/meters/lots/{lot_id}",
+        "/public/meter-lots",
         "/registry",
         "/registry/instruments/{instrument_id}",
         "/registry/instruments/{instrument_id}/edit",

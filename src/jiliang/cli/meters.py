@@ -304,3 +304,9 @@ def ingest_cmd(
         emit_json(totals)
     else:
         typer.echo(", ".join(f"{k}: {v}" for k, v in totals.items()))
+
+
+# In-service meter lots (jiliang meters lots …), defined in their own module.
+from jiliang.cli.lots import lots_app  # noqa: E402
+
+app.add_typer(lots_app)

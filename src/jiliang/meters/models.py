@@ -61,3 +61,8 @@ class MeterAreaResult(Base):
     loss_rate_pct: Mapped[float | None] = mapped_column(Float)
     residual_rms_pct: Mapped[float | None] = mapped_column(Float)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# The lot tables (in-service meter lots) live in their own module; imported here so the meters
+# models are registered together.
+import jiliang.meters.lotmodels  # noqa: E402, F401
