@@ -28,7 +28,8 @@ every :math:`u(\\delta_n)`. The solution is the posterior mean of a Gaussian lin
 prior on the levels, weak priors on :math:`\\delta` and :math:`c`); the covariance is inflated by
 the Birge ratio when the residuals are larger than the stated noise.
 
-Decision (JJG 443-2023 MPE, guard band *k·u*): ``suspected_cheat`` when
+Decision (JJG 443-2023 MPE, guard band *k·u*); with fewer than ``MIN_DOF`` readings beyond the
+nozzles and levels the noise cannot be checked and every nozzle is ``insufficient_data``. Else ``suspected_cheat`` when
 :math:`\\hat\\delta + k u < -\\mathrm{MPE}`; ``out_of_limit`` when :math:`\\hat\\delta - k u >
 \\mathrm{MPE}`; ``insufficient_data`` when :math:`k u > \\mathrm{MPE}`; otherwise ``ok``.
 
@@ -94,6 +95,7 @@ EVENT_KINDS = (
 _CHANGES = ("reinit", "board_replaced", "encoder_replaced", "seal_changed")
 _RECORDS = ("verification", "repair")
 HOUR = 3600.0
+MIN_DOF = 10  # readings beyond the number of nozzles and levels: fewer, and the noise is not checked
 DAY = 86400.0
 
 
@@ -352,7 +354,9 @@ def reconcile_tank(
             u_pct=100.0 * float(u[i]),
             sold_l=float(sold[i]),
             residual_l=float(coef[i] * sold[i]),
-            status=_status(100.0 * float(coef[i]), 100.0 * float(u[i]), s),
+            status=_status(100.0 * float(coef[i]), 100.0 * float(u[i]), s)
+            if dof >= MIN_DOF
+            else "insufficient_data",
         )
         for i, nz in enumerate(nozzles)
     ]
