@@ -32,7 +32,9 @@ class CheatSite(Audited, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class CheatAnalysis(Audited, Base):
+class CheatAnalysis(Base):
+    """One analysis of a site's data; audited explicitly with a summary (the result JSON is large)."""
+
     __tablename__ = "cheat_analysis"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
