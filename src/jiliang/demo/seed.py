@@ -43,6 +43,7 @@ SEEDERS: list[str] = [
     "jiliang.uncertainty.demo",
     "jiliang.dcc.demo",
     "jiliang.meters.demo",
+    "jiliang.meters.cheatdemo",
     "jiliang.verification.demo",
     "jiliang.supervision.demo",
     "jiliang.comparisons.demo",
