@@ -54,6 +54,12 @@ NAV: list[NavItem] = [
     NavItem("nav.certificates", "/certificates", _USERS),
     NavItem("nav.comparisons", "/comparisons", (Role.REGULATOR, Role.LAB)),
     NavItem("nav.meters", "/meters", (Role.REGULATOR, Role.ENTERPRISE), kinds=(OrgKind.UTILITY,)),
+    NavItem(
+        "nav.cheating",
+        "/cheating",
+        (Role.REGULATOR, Role.ENTERPRISE),
+        kinds=(OrgKind.FUEL_STATION, OrgKind.CHARGING),
+    ),
     NavItem("nav.inspections", "/inspections", _ALL),
     NavItem("nav.verify", "/verify", _ALL),
     NavItem("nav.audit", "/audit", (Role.REGULATOR,)),
