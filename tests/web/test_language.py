@@ -262,7 +262,25 @@ def _ids(session: Any) -> dict[str, list[str]]:
         ],
         "plan_id": [str(p) for p in session.scalars(select(InspectionPlan.id).order_by(InspectionPlan.id))],
         "task_id": [str(session.scalar(select(func.min(InspectionTask.id))))],
+        **_cheating_ids(session),
     }
+
+
+def _cheating_ids(session: Any) -> dict[str, list[str]]:
+    """A fuel station and a charging site, and a nozzle of the flagged station."""
+    from sqlalchemy import func, select
+
+    from jiliang.meters.cheatmodels import CheatAnalysis, CheatSite
+
+    sites = [
+        session.scalar(select(func.min(CheatSite.id)).where(CheatSite.kind == kind))
+        for kind in ("fuel_station", "charging_site")
+    ]
+    flagged = session.scalars(
+        select(CheatAnalysis).where(CheatAnalysis.flagged).order_by(CheatAnalysis.id)
+    ).first()
+    nozzles = [n["nozzle_id"] for n in (flagged.result.get("nozzles", []) if flagged else [])][:1]
+    return {"site_id": [str(s) for s in sites if s], "nozzle_id": nozzles or ["N1"]}
 
 
 def _pages(app: Any, session: Any) -> list[str]:
@@ -402,6 +420,10 @@ def _page_ids() -> list[str]:
         "/verification/bookings/{booking_id}/result",
         "/verification/work-orders",
         "/verification/flow",
+        "/cheating",
+        "/cheating/sites/{site_id}",
+        "/cheating/sites/{site_id}/nozzles/{nozzle_id}",
+        "/cheating/keysites",
     ]
 
 

@@ -166,6 +166,7 @@ def _fuel_result(res: StationAnalysis, dropped: int, mpe: float) -> dict[str, An
         "mpe_pct": mpe,
         "edition": limits()["edition"],
         "standard": limits()["fuel_dispenser"]["standard"],
+        "standard_number": limits()["fuel_dispenser"]["number"],
         "dropped_readings": dropped,
         "tanks": tanks,
         "nozzles": [asdict(n) for n in res.nozzles],
@@ -303,6 +304,7 @@ def analyse_charger_upload(
         "limit_pct": settings["limit_pct"],
         "edition": limits()["edition"],
         "standard": lim["standard"],
+        "standard_number": lim["number"],
         "chargers": [asdict(c) for c in results],
     }
     flags = [
