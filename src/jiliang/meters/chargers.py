@@ -21,9 +21,10 @@ intervals, and the estimator's light-load exclusion would drop them.
 :math:`u` from the median's asymptotic variance (1.2533 · 1.4826 · MAD / √n). A drift common to
 every charger of a site is invisible here: only the upstream balance sees it.
 
-**Decision** (class limit *L* of JJG 1148-2022 / JJG 1149-2022): ``drift`` when the last window's
-balance error, or the vehicle-side error, is beyond *L* with the guard band *k·u*;
-``insufficient_data`` when *k·u* > *L* for both; else ``ok``. The per-window series and its
+**Decision** (class limit *L* of JJG 1148-2022 / JJG 1149-2022), by the more precise of the two
+sources (the last window's balance error or the vehicle-side error, whichever has the smaller *u*;
+the other is kept as evidence): ``drift`` when it is beyond *L* with the guard band *k·u*;
+``insufficient_data`` when *k·u* > *L*; else ``ok``. The per-window series and its
 slope (%/30 d) are kept as evidence.
 
 References
@@ -219,6 +220,17 @@ def _beyond(e: float | None, u: float | None, s: ChargerSettings) -> bool:
     return e is not None and u is not None and abs(e) - s.k * u > s.limit_pct
 
 
+def _decide(e: float | None, u: float | None, ve: float | None, vu: float | None, s: ChargerSettings) -> str:
+    """The more precise source decides (the upstream balance when it has the smaller u)."""
+    sources = [(uu, ee) for ee, uu in ((e, u), (ve, vu)) if ee is not None and uu is not None]
+    if not sources:
+        return "insufficient_data"
+    best_u, best_e = min(sources)
+    if _beyond(best_e, best_u, s):
+        return "drift"
+    return "insufficient_data" if s.k * best_u > s.limit_pct else "ok"
+
+
 def _slope(series: list[tuple[float, float, float]]) -> float | None:
     if len(series) < 2:
         return None
@@ -245,11 +257,6 @@ def analyse_chargers(
         series = [(w.start_ts, float(w.e_pct[i]), float(w.u_pct[i])) for w in wins]
         e, u = (series[-1][1], series[-1][2]) if series else (None, None)
         ve, vu, _ = veh.get(cid, (None, None, 0))
-        if _beyond(e, u, s) or _beyond(ve, vu, s):
-            status = "drift"
-        elif (u is None or s.k * u > s.limit_pct) and (vu is None or s.k * vu > s.limit_pct):
-            status = "insufficient_data"
-        else:
-            status = "ok"
+        status = _decide(e, u, ve, vu, s)
         out.append(ChargerResult(cid, e, u, _slope(series), ve, vu, counts[cid], status, tuple(series)))
     return out
