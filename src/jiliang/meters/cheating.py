@@ -526,21 +526,28 @@ def record_outcome(
 
 
 def _task_outcomes(session: Session, keys: dict[str, bool]) -> list[Outcome]:
-    """Results of random-inspection tasks whose target is a site (failed or rectify = confirmed)."""
+    """Results of finished random-inspection tasks on a site (target ``CS<site>``, a list drawn from
+    the export) or on the organization that owns it (target = organization id, as plans made in the
+    console draw organizations): ``failed``, ``rectify`` or ``closed`` = confirmed, ``passed`` = not."""
     if importlib.util.find_spec("jiliang.supervision.models") is None:
         return []
     from jiliang.supervision.models import InspectionTask
 
+    owners: dict[str, list[str]] = {}
+    for sid, org in session.execute(select(CheatSite.id, CheatSite.org_id)):
+        owners.setdefault(str(org), []).append(site_key(int(sid)))
     done = ("passed", "rectify", "failed", "closed")
+    wanted = [*keys, *owners]
     q = (
         select(InspectionTask.target_key, InspectionTask.status)
-        .where(InspectionTask.target_key.in_(list(keys)), InspectionTask.status.in_(done))
-        .order_by(InspectionTask.id)
+        .where(InspectionTask.target_key.in_(wanted), InspectionTask.status.in_(done))
+        .order_by(InspectionTask.inspected_on, InspectionTask.id)
     )
-    return [
-        Outcome(str(k), keys[str(k)], str(s) in ("rectify", "failed", "closed"))
-        for k, s in session.execute(q)
-    ]
+    out: list[Outcome] = []
+    for target, status in session.execute(q):
+        for key in [str(target)] if str(target) in keys else owners.get(str(target), []):
+            out.append(Outcome(key, keys.get(key, False), str(status) in ("rectify", "failed", "closed")))
+    return out
 
 
 def detector_hit_rate(session: Session, principal: Principal) -> tuple[HitRate, int]:
