@@ -178,3 +178,14 @@ def test_bad_form_fields(cap):
     r = cap.post("/api/cheating/charging-sites", headers=cap.h["ev"], data={"code": "E", "name": "n"},
                  files={"registers": ("r.csv", b"ts,device_id,role,register_kwh\n1767225600,P1,charger,1\n", "text/csv")})  # fmt: skip
     assert r.status_code == 422 and "upstream" in r.json()["message"] and _count(cap) == 0
+
+
+def test_software_identification_not_approved_is_flagged(cap):
+    files = dict(_station(False, 2))
+    disp = files["totalisers"].decode().splitlines()[1].split(",")[2]
+    files["events"] = files["events"] + f"1767225600,{disp},software_id,V9.9-x\n".encode()
+    r = _upload_station(cap, "fuel", files, approved_software="V1.2, V1.3")
+    assert r.status_code == 201, r.text
+    assert [(f["dispenser_id"], f["kind"]) for f in r.json()["result"]["flags"]] == [(disp, "unapproved_software")]
+    r = _upload_station(cap, "fuel", files, code="ST2", approved_software="x" * 1001)
+    assert r.status_code == 422 and _count(cap) == 1

@@ -88,6 +88,9 @@ async def analyse_station(
     tank: Annotated[UploadFile, File(description="ts, tank_id, volume_l, temperature_c, delivery_l")],
     events: Annotated[UploadFile | None, File(description="ts, dispenser_id, kind, detail")] = None,
     org_id: Annotated[DbId | None, Form(description="Owner organization (regulator only)")] = None,
+    approved_software: Annotated[
+        str, Form(max_length=1000, description="Approved software identifications, comma-separated")
+    ] = "",
 ) -> dict[str, Any]:
     limit = settings_of(request).import_max_bytes
     tot = await _read(totalisers, "totalisers", limit)
@@ -96,7 +99,16 @@ async def analyse_station(
     if tot is None or tnk is None:
         raise InputError("upload the totalisers and tank files")
     an, replay = service.analyse_fuel_upload(
-        session, caller, org_id=org_id, code=code, name=name, totalisers=tot, tank=tnk, events=ev, now=_now()
+        session,
+        caller,
+        org_id=org_id,
+        code=code,
+        name=name,
+        totalisers=tot,
+        tank=tnk,
+        events=ev,
+        now=_now(),
+        approved_software=approved_software,
     )
     if replay:
         response.status_code = 200

@@ -53,6 +53,9 @@ def station_cmd(
         None, "--events", help="Event-log CSV: ts, dispenser_id, kind, detail."
     ),
     gauge_sd: float = typer.Option(5.0, "--gauge-sd", help="Gauge reading noise, litres (1σ)."),
+    approved: str = typer.Option(
+        "", "--approved-software", help="Approved software identifications, comma-separated."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Reconcile every nozzle against the tank gauge and check the event log (JJG 443-2023)."""
@@ -66,7 +69,8 @@ def station_cmd(
     settings = ReconciliationSettings(
         mpe_pct=float(limits()["fuel_dispenser"]["mpe_pct"]), gauge_sd_l=gauge_sd
     )
-    res = analyse_station(data, evs, settings)
+    ids = frozenset(p.strip() for p in approved.split(",") if p.strip())
+    res = analyse_station(data, evs, settings, ids or None)
     if json_out:
         tanks = [
             {k: v for k, v in asdict(t).items() if k not in ("partial", "chart_ts", "chart_residual_l")}

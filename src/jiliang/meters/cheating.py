@@ -230,6 +230,14 @@ def _store(
     return an
 
 
+def _software_ids(text: str) -> list[str]:
+    """Approved software identifications, comma-separated (none: the rule is not applied)."""
+    ids = sorted({p.strip() for p in text.split(",") if p.strip()})
+    if len(text) > 1000 or any(len(i) > 64 or not i.isprintable() for i in ids):
+        raise InputError("approved software: comma-separated identifications of at most 64 characters")
+    return ids
+
+
 def analyse_fuel_upload(
     session: Session,
     principal: Principal,
@@ -241,17 +249,23 @@ def analyse_fuel_upload(
     tank: bytes,
     events: bytes | None,
     now: datetime,
+    approved_software: str = "",
 ) -> tuple[CheatAnalysis, bool]:
     """Analyse a station's files and store the result; an identical upload returns the first analysis."""
     site = _ensure_site(session, principal, org_id, "fuel_station", code, name)
     mpe = float(limits()["fuel_dispenser"]["mpe_pct"])
+    approved = _software_ids(approved_software)
     settings = asdict(ReconciliationSettings(mpe_pct=mpe))
-    digest = _digest({"totalisers": totalisers, "tank": tank, "events": events}, settings)
+    digest = _digest(
+        {"totalisers": totalisers, "tank": tank, "events": events}, {**settings, "approved": approved}
+    )
     found = _replay(session, site, digest)
     if found is not None:
         return found, True
     data, evs, dropped = parse_station(code, totalisers, tank, events)
-    res = analyse_station(data, evs, ReconciliationSettings(**settings))
+    res = analyse_station(
+        data, evs, ReconciliationSettings(**settings), frozenset(approved) if approved else None
+    )
     flags = [
         (n.nozzle_id, n.status, f"δ {n.delta_pct:+.2f} % ± {n.u_pct:.2f} %")
         for n in res.nozzles
