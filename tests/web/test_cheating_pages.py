@@ -73,3 +73,12 @@ def test_outcome_form(client, auth_headers):
         client.get("/api/cheating/hit-rate", headers=auth_headers("regulator")).json()["outcomes"]
         == before + 1
     )
+
+
+def test_the_menu_offers_the_checks_to_stations_and_the_regulator_only(client, auth_headers):
+    def menu(user: str) -> str:
+        text = client.get("/", headers=_h(auth_headers, user)).text
+        return text.split("</nav>", 1)[0]
+
+    assert 'href="/cheating"' in menu("regulator") and 'href="/cheating"' in menu("fuel")
+    assert all('href="/cheating"' not in menu(u) for u in ("market", "power", "institute"))
