@@ -21,7 +21,7 @@ from jiliang.platform.models import OrgKind, Role, User
 
 __all__ = ["seed"]
 
-STATION_DAYS = 21
+STATION_DAYS = 30
 CHARGER_DAYS = 28
 
 
