@@ -186,6 +186,8 @@ def test_software_identification_not_approved_is_flagged(cap):
     files["events"] = files["events"] + f"1767225600,{disp},software_id,V9.9-x\n".encode()
     r = _upload_station(cap, "fuel", files, approved_software="V1.2, V1.3")
     assert r.status_code == 201, r.text
-    assert [(f["dispenser_id"], f["kind"]) for f in r.json()["result"]["flags"]] == [(disp, "unapproved_software")]
+    assert [(f["dispenser_id"], f["kind"]) for f in r.json()["result"]["flags"]] == [
+        (disp, "unapproved_software")
+    ]
     r = _upload_station(cap, "fuel", files, code="ST2", approved_software="x" * 1001)
     assert r.status_code == 422 and _count(cap) == 1

@@ -62,5 +62,6 @@ class MeterAreaResult(Base):
     residual_rms_pct: Mapped[float | None] = mapped_column(Float)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
+
 # the tables of the cheating checks (dispensers, chargers, key supervision) live beside these
 from jiliang.meters import cheatmodels as _cheatmodels  # noqa: E402, F401

@@ -23,7 +23,9 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["org_id"], ["organization.id"], name=op.f("fk_cheat_site_org_id_organization")),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organization.id"], name=op.f("fk_cheat_site_org_id_organization")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cheat_site")),
         sa.UniqueConstraint("org_id", "code", name="uq_cheat_site_org_code"),
     )
@@ -40,7 +42,9 @@ def upgrade() -> None:
         sa.Column("period_end", sa.DateTime(timezone=True), nullable=True),
         sa.Column("flagged", sa.Boolean(), nullable=False),
         sa.Column("result", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(["site_id"], ["cheat_site.id"], name=op.f("fk_cheat_analysis_site_id_cheat_site")),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["cheat_site.id"], name=op.f("fk_cheat_analysis_site_id_cheat_site")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cheat_analysis")),
     )
     op.create_index(op.f("ix_cheat_analysis_site_id"), "cheat_analysis", ["site_id"])
@@ -59,7 +63,9 @@ def upgrade() -> None:
             name=op.f("fk_cheat_flag_analysis_id_cheat_analysis"),
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(["site_id"], ["cheat_site.id"], name=op.f("fk_cheat_flag_site_id_cheat_site")),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["cheat_site.id"], name=op.f("fk_cheat_flag_site_id_cheat_site")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cheat_flag")),
     )
     op.create_index(op.f("ix_cheat_flag_analysis_id"), "cheat_flag", ["analysis_id"])
@@ -74,7 +80,9 @@ def upgrade() -> None:
         sa.Column("flagged", sa.Boolean(), nullable=False),
         sa.Column("note", sa.String(length=500), nullable=False),
         sa.Column("recorded_by", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(["site_id"], ["cheat_site.id"], name=op.f("fk_cheat_outcome_site_id_cheat_site")),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["cheat_site.id"], name=op.f("fk_cheat_outcome_site_id_cheat_site")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cheat_outcome")),
     )
     op.create_index(op.f("ix_cheat_outcome_site_id"), "cheat_outcome", ["site_id"])
