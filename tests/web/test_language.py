@@ -274,7 +274,25 @@ def _ids(session: Any) -> dict[str, list[str]]:
             str(r) for r in session.scalars(select(IndicatorReport.id).order_by(IndicatorReport.id))
         ],
         "lot_id": [str(i) for i in session.scalars(select(MeterLot.id).order_by(MeterLot.id))],
+        **_cheating_ids(session),
     }
+
+
+def _cheating_ids(session: Any) -> dict[str, list[str]]:
+    """A fuel station and a charging site, and a nozzle of the flagged station."""
+    from sqlalchemy import func, select
+
+    from jiliang.meters.cheatmodels import CheatAnalysis, CheatSite
+
+    sites = [
+        session.scalar(select(func.min(CheatSite.id)).where(CheatSite.kind == kind))
+        for kind in ("fuel_station", "charging_site")
+    ]
+    flagged = session.scalars(
+        select(CheatAnalysis).where(CheatAnalysis.flagged).order_by(CheatAnalysis.id)
+    ).first()
+    nozzles = [n["nozzle_id"] for n in (flagged.result.get("nozzles", []) if flagged else [])][:1]
+    return {"site_id": [str(s) for s in sites if s], "nozzle_id": nozzles or ["N1"]}
 
 
 def _pages(app: Any, session: Any) -> list[str]:
@@ -446,6 +464,10 @@ def _page_ids() -> list[str]:
         "/indicators/reports/{report_id}",
         "/public/indicators",
         "/public/indicators/reports/{report_id}",
+        "/cheating",
+        "/cheating/sites/{site_id}",
+        "/cheating/sites/{site_id}/nozzles/{nozzle_id}",
+        "/cheating/keysites",
     ]
 
 

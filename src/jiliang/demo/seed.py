@@ -44,6 +44,7 @@ SEEDERS: list[str] = [
     "jiliang.dcc.demo",
     "jiliang.meters.demo",
     "jiliang.meters.lotdemo",
+    "jiliang.meters.cheatdemo",
     "jiliang.verification.demo",
     "jiliang.supervision.demo",
     "jiliang.supervision.netcontent_demo",

@@ -56,6 +56,12 @@ NAV: list[NavItem] = [
     NavItem("nav.certificates", "/certificates", _USERS),
     NavItem("nav.comparisons", "/comparisons", (Role.REGULATOR, Role.LAB)),
     NavItem("nav.meters", "/meters", (Role.REGULATOR, Role.ENTERPRISE), kinds=(OrgKind.UTILITY,)),
+    NavItem(
+        "nav.cheating",
+        "/cheating",
+        (Role.REGULATOR, Role.ENTERPRISE),
+        kinds=(OrgKind.FUEL_STATION, OrgKind.CHARGING),
+    ),
     NavItem("nav.inspections", "/inspections", _ALL),
     NavItem("nav.sampling", "/sampling", _ALL),
     NavItem("nav.netcontent", "/netcontent", (Role.REGULATOR, Role.ENTERPRISE), kinds=(OrgKind.FACTORY,)),

@@ -1,0 +1,94 @@
+"""The cheating-check service on SQLite and PostgreSQL: storage, replays, access, ranking, outcomes
+from field checks and from random-inspection tasks, and the audit entries."""
+
+from datetime import UTC, date, datetime
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+
+from jiliang.errors import NotFoundError, PermissionDeniedError
+from jiliang.meters import cheating
+from jiliang.meters.cheatio import station_csv
+from jiliang.meters.dispensersynth import SynthStationConfig, synth_station
+from jiliang.platform.auth import Principal
+from jiliang.platform.models import AuditEntry, Organization, Role
+
+NOW = datetime(2026, 11, 30, 8, tzinfo=UTC)
+
+
+def _files(cheat: bool, seed: int) -> dict[str, bytes]:
+    cfg = SynthStationConfig(days=12, cheat=cheat, cheat_range_pct=(-2.5, -2.0), cheat_trace_probability=0.0)
+    st = synth_station(cfg, np.random.default_rng(seed))
+    return station_csv(st.data, st.events)
+
+
+def _upload(session, who, code, files, org_id=None):
+    return cheating.analyse_fuel_upload(
+        session, who, org_id=org_id, code=code, name=code, totalisers=files["totalisers"], tank=files["tank"],
+        events=files["events"], now=NOW,
+    )  # fmt: skip
+
+
+def test_service_contract(db):
+    from jiliang.supervision.models import DrawRow, InspectionPlan, InspectionTask
+
+    with db.session(actor="test") as s:
+        a, b = Organization(name="甲站", kind="fuel_station"), Organization(name="乙站", kind="fuel_station")
+        s.add_all([a, b])
+        s.flush()
+        ids = (a.id, b.id)
+    reg = Principal(1, "reg", Role.REGULATOR, None)
+    fa, fb = Principal(2, "fa", Role.ENTERPRISE, ids[0]), Principal(3, "fb", Role.ENTERPRISE, ids[1])
+    files_a, files_b = _files(True, 1), _files(False, 2)
+    with db.session(actor="fa") as s:
+        an, replay = _upload(s, fa, "A1", files_a)
+        assert an.flagged and not replay
+        site_a = an.site_id
+    with db.session(actor="fa") as s:
+        again, replay = _upload(s, fa, "A1", files_a)
+        assert replay and again.id == an.id
+    with db.session(actor="reg") as s:
+        site_b = _upload(s, reg, "B1", files_b, org_id=ids[1])[0].site_id
+    with db.session(actor="x", write=False) as s:
+        assert [v.id for v in cheating.list_sites(s, fa)] == [site_a]
+        assert next(v.id for v in cheating.list_sites(s, reg)) == site_a  # flagged first
+        with pytest.raises(NotFoundError):
+            cheating.site_detail(s, fb, site_a)
+        with pytest.raises(PermissionDeniedError):
+            cheating.keysites(s, fa)
+        ranked = {r.site_id: r for r in cheating.keysites(s, reg)}
+        assert ranked[f"CS{site_a}"].key and not ranked[f"CS{site_b}"].key
+        assert (
+            s.scalar(
+                select(func.count()).select_from(AuditEntry).where(AuditEntry.entity == "cheat_analysis")
+            )
+            == 2
+        )
+    with db.session(actor="reg") as s:
+        cheating.record_outcome(
+            s, reg, site_a, checked_on=date(2026, 11, 1), source="field_check", confirmed=True
+        )
+        plan = InspectionPlan(
+            title="t", scope="fuel", year=2026, status="drawn", policy={}, targets_csv="", inspectors_csv=""
+        )
+        s.add(plan)
+        s.flush()
+        draw = DrawRow(plan_id=plan.id, record_json="{}")
+        s.add(draw)
+        s.flush()
+        s.add(InspectionTask(plan_id=plan.id, draw_id=draw.id, org_id=ids[1], target_key=str(ids[1]), target_name="乙站",
+                             inspectors=["i1"], status="passed", findings=[]))  # fmt: skip
+    with db.session(actor="reg", write=False) as s:
+        h, counted = cheating.detector_hit_rate(s, reg)
+        assert (
+            h.flagged_checked,
+            h.flagged_confirmed,
+            h.unflagged_checked,
+            h.unflagged_confirmed,
+            counted,
+        ) == (1, 1, 1, 0, 2)
+        assert (
+            s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.entity == "cheat_outcome"))
+            == 1
+        )
