@@ -46,6 +46,7 @@ SEEDERS: list[str] = [
     "jiliang.verification.demo",
     "jiliang.supervision.demo",
     "jiliang.comparisons.demo",
+    "jiliang.energy.demo",
 ]
 
 
