@@ -55,6 +55,7 @@ NAV: list[NavItem] = [
     NavItem("nav.comparisons", "/comparisons", (Role.REGULATOR, Role.LAB)),
     NavItem("nav.meters", "/meters", (Role.REGULATOR, Role.ENTERPRISE), kinds=(OrgKind.UTILITY,)),
     NavItem("nav.inspections", "/inspections", _ALL),
+    NavItem("nav.energy", "/energy", (Role.REGULATOR, Role.ENTERPRISE)),
     NavItem("nav.verify", "/verify", _ALL),
     NavItem("nav.audit", "/audit", (Role.REGULATOR,)),
     NavItem("nav.organization", "/organization", (Role.LAB, Role.ENTERPRISE)),
@@ -64,6 +65,7 @@ NAV: list[NavItem] = [
     NavItem("reg.orgs", "/registry/organizations", _USERS, menu=False),
     NavItem("reg.import", "/registry/import", (Role.REGULATOR, Role.ENTERPRISE), menu=False),
     NavItem("reg.coverage", "/registry/coverage", (Role.REGULATOR,), menu=False),
+    NavItem("carbon.title", "/carbon", (Role.REGULATOR, Role.ENTERPRISE), menu=False),
 ]
 
 
