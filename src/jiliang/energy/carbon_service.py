@@ -64,6 +64,7 @@ def import_activity(session: Session, principal: Principal, unit_id: int, text: 
     }
     by_id = {k[0]: v for k, v in meters.items()}
     by_serial = {k[1]: v for k, v in meters.items()}
+    new = []
     for r in rows:
         period_end(r.period)
         meter_id = None
@@ -71,7 +72,7 @@ def import_activity(session: Session, principal: Principal, unit_id: int, text: 
             meter_id = by_id.get(r.meter) or by_serial.get(r.meter.casefold())
             if meter_id is None:
                 raise InputError(f"line {r.line}: meter {r.meter} is not in this unit's inventory")
-        session.add(
+        new.append(
             EnergyActivity(
                 unit_id=unit.id,
                 period=r.period,
@@ -85,6 +86,7 @@ def import_activity(session: Session, principal: Principal, unit_id: int, text: 
                 factor_source=r.factor_source,
             )
         )
+    session.add_all(new)  # only once every line has passed: the whole file or nothing
     session.flush()
     return len(rows)
 

@@ -216,6 +216,7 @@ def import_inventory(session: Session, principal: Principal, unit_id: int, text:
         int(i): int(u)
         for i, u in session.execute(select(EnergyMeter.instrument_id, EnergyMeter.unit_id)).tuples()
     }
+    new = []
     for r in rows:
         inst = _resolve_instrument(session, unit, r.instrument, r.line)
         if inst.id in linked:
@@ -223,7 +224,7 @@ def import_inventory(session: Session, principal: Principal, unit_id: int, text:
                 f"line {r.line}: instrument {r.instrument} is linked twice (already in an inventory)"
             )
         linked[inst.id] = unit.id
-        session.add(
+        new.append(
             EnergyMeter(
                 unit_id=unit.id,
                 instrument_id=inst.id,
@@ -234,6 +235,7 @@ def import_inventory(session: Session, principal: Principal, unit_id: int, text:
                 accuracy_class=r.accuracy_class,
             )
         )
+    session.add_all(new)  # only once every line has passed: the whole file or nothing
     session.flush()
     return len(rows)
 
