@@ -89,7 +89,7 @@ def test_review_life_and_audit(db):
 
 
 def test_meter_linked_twice_stores_nothing(db):
-    orgs, insts, ent = _setup(db)
+    orgs, insts, _ent = _setup(db)
     with db.session(actor="boss") as s:
         u0 = svc.register_unit(
             s, BOSS, org_id=orgs[0], code="U0", energy_types=["electricity"], consumption_tce=None, now=NOW
@@ -107,7 +107,7 @@ def test_meter_linked_twice_stores_nothing(db):
 
 
 def test_carbon_flags_meters_out_of_date(db):
-    orgs, insts, ent = _setup(db)
+    orgs, insts, _ent = _setup(db)
     with db.session(actor="boss") as s:
         u0 = svc.register_unit(
             s, BOSS, org_id=orgs[0], code="U0", energy_types=["electricity"], consumption_tce=None, now=NOW
