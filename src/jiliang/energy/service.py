@@ -248,6 +248,7 @@ class MeterRow:
     instrument_id: int
     serial: str
     type_name: str
+    type_name_en: str
     energy_type: str
     level: int
     point: str
@@ -264,14 +265,14 @@ def meter_rows(session: Session, unit: EnergyUnit, on: date) -> list[MeterRow]:
     """The unit's meters with their Table 4 check (level 1 only) and verification status on ``on``."""
     edition = edition_for(on)
     stmt = (
-        select(EnergyMeter, Instrument, InstrumentType.name)
+        select(EnergyMeter, Instrument, InstrumentType.name, InstrumentType.name_en)
         .join(Instrument, Instrument.id == EnergyMeter.instrument_id)
         .join(InstrumentType, InstrumentType.id == Instrument.type_id)
         .where(EnergyMeter.unit_id == unit.id)
         .order_by(EnergyMeter.level, EnergyMeter.energy_type, EnergyMeter.point, EnergyMeter.id)
     )
     out = []
-    for m, inst, type_name in session.execute(stmt).tuples():
+    for m, inst, type_name, type_en in session.execute(stmt).tuples():
         cls = inst.accuracy_class or m.accuracy_class
         req = m.requirement or edition.default_requirement.get(m.energy_type)
         row4 = edition.accuracy.get(req) if req and m.level == 1 else None
@@ -282,6 +283,7 @@ def meter_rows(session: Session, unit: EnergyUnit, on: date) -> list[MeterRow]:
                 inst.id,
                 inst.serial,
                 type_name,
+                type_en,
                 m.energy_type,
                 m.level,
                 m.point,
