@@ -236,10 +236,10 @@ def _ids(session: Any) -> dict[str, list[str]]:
 
     from jiliang.comparisons.models import ComparisonRound
     from jiliang.dcc.models import DccCertificate
+    from jiliang.energy.models import EnergyReview, EnergyUnit
     from jiliang.meters.models import MeterAreaResult, MeterEstimationRun, MeterResult
     from jiliang.registry.models import Instrument, MeasurementStandard, Verification, WorkOrder
     from jiliang.supervision.models import InspectionPlan, InspectionTask
-    from jiliang.energy.models import EnergyReview, EnergyUnit
     from jiliang.verification.models import Booking
 
     run = session.scalar(select(func.min(MeterEstimationRun.id)))
