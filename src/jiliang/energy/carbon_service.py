@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from jiliang.energy.carbon import ActivityLine, CarbonResult, emissions
 from jiliang.energy.files import parse_activity
-from jiliang.energy.models import EnergyActivity, EnergyMeter, EnergyUnit
+from jiliang.energy.models import EnergyActivity, EnergyMeter
 from jiliang.energy.rates import parse_class
-from jiliang.energy.service import _may_edit, get_unit, list_units, meter_rows
-from jiliang.energy.tables import EmissionFactor, edition_for, emission_factors, factor_from_dict
+from jiliang.energy.service import MeterRow, _may_edit, get_unit, list_units, meter_rows_of
+from jiliang.energy.tables import Edition, EmissionFactor, edition_for, emission_factors, factor_from_dict
 from jiliang.errors import InputError
 from jiliang.platform.auth import Principal
 from jiliang.registry.models import Instrument
@@ -108,46 +108,48 @@ def _factor(a: EnergyActivity) -> EmissionFactor:
     return shipped[a.factor_code]
 
 
-def _lines(session: Session, unit: EnergyUnit, period: str, on: date) -> list[ActivityLine]:
-    meters = {m.id: m for m in meter_rows(session, unit, on)}
+def _line(a: EnergyActivity, code: str, m: MeterRow | None, edition: Edition) -> ActivityLine:
+    f = _factor(a)
+    if m is None:
+        return ActivityLine(f"{code}/{a.id}", a.quantity, f, u_rel=a.u_rel or 0.0, flags=("unmetered",))
+    flags = []
+    if m.status in ("out_of_date", "failed"):
+        flags.append(m.status)
+    elif m.status == "unknown":
+        flags.append("unknown_status")
+    if m.class_ok is False:
+        flags.append("class_fails")
+    cls = parse_class(m.accuracy_class)
+    if cls is None and a.u_rel is None:
+        req = edition.accuracy.get(edition.default_requirement.get(m.energy_type, ""))
+        cls = req.max_class if req else None
+        flags.append("class_unknown")
+    return ActivityLine(
+        f"{code}/{m.serial}",
+        a.quantity,
+        f,
+        meter_class=cls,
+        u_rel=a.u_rel if cls is None else None,
+        flags=tuple(flags),
+    )
+
+
+def _lines_of(
+    session: Session, codes: dict[int, str], period: str, on: date
+) -> dict[int, list[ActivityLine]]:
+    """Activity lines of several units for a period, by unit id (two queries in all)."""
+    meters = {m.id: m for rows in meter_rows_of(session, list(codes), on).values() for m in rows}
     edition = edition_for(on)
-    lines = []
+    out: dict[int, list[ActivityLine]] = {}
     acts = session.scalars(
         select(EnergyActivity)
-        .where(EnergyActivity.unit_id == unit.id, EnergyActivity.period == period)
-        .order_by(EnergyActivity.id)
+        .where(EnergyActivity.unit_id.in_(list(codes)), EnergyActivity.period == period)
+        .order_by(EnergyActivity.unit_id, EnergyActivity.id)
     )
     for a in acts:
-        f = _factor(a)
         m = meters.get(a.meter_id) if a.meter_id is not None else None
-        if m is None:
-            lines.append(
-                ActivityLine(f"{unit.code}/{a.id}", a.quantity, f, u_rel=a.u_rel or 0.0, flags=("unmetered",))
-            )
-            continue
-        flags = []
-        if m.status in ("out_of_date", "failed"):
-            flags.append(m.status)
-        elif m.status == "unknown":
-            flags.append("unknown_status")
-        if m.class_ok is False:
-            flags.append("class_fails")
-        cls = parse_class(m.accuracy_class)
-        if cls is None and a.u_rel is None:
-            req = edition.accuracy.get(edition.default_requirement.get(m.energy_type, ""))
-            cls = req.max_class if req else None
-            flags.append("class_unknown")
-        lines.append(
-            ActivityLine(
-                f"{unit.code}/{m.serial}",
-                a.quantity,
-                f,
-                meter_class=cls,
-                u_rel=a.u_rel if cls is None else None,
-                flags=tuple(flags),
-            )
-        )
-    return lines
+        out.setdefault(a.unit_id, []).append(_line(a, codes[a.unit_id], m, edition))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,10 +199,9 @@ def carbon_report(
         rows = [r for r in rows if r.id == unit_id]
     per: list[UnitCarbon] = []
     every: list[ActivityLine] = []
+    by_unit = _lines_of(session, {r.id: r.code for r in rows}, period, day)
     for r in rows:
-        unit = session.get(EnergyUnit, r.id)
-        assert unit is not None
-        lines = _lines(session, unit, period, day)
+        lines = by_unit.get(r.id, [])
         if not lines:
             continue
         every.extend(lines)

@@ -47,6 +47,7 @@ __all__ = [
     "list_reviews",
     "list_units",
     "meter_rows",
+    "meter_rows_of",
     "register_unit",
     "review_view",
     "set_requirements",
@@ -263,37 +264,76 @@ class MeterRow:
 
 def meter_rows(session: Session, unit: EnergyUnit, on: date) -> list[MeterRow]:
     """The unit's meters with their Table 4 check (level 1 only) and verification status on ``on``."""
+    return meter_rows_of(session, [unit.id], on).get(unit.id, [])
+
+
+def meter_rows_of(session: Session, unit_ids: Sequence[int], on: date) -> dict[int, list[MeterRow]]:
+    """:func:`meter_rows` of several units in one query, by unit id."""
     edition = edition_for(on)
     stmt = (
-        select(EnergyMeter, Instrument, InstrumentType.name, InstrumentType.name_en)
+        select(
+            EnergyMeter.unit_id,
+            EnergyMeter.id,
+            EnergyMeter.energy_type,
+            EnergyMeter.level,
+            EnergyMeter.point,
+            EnergyMeter.requirement,
+            EnergyMeter.accuracy_class,
+            Instrument.id,
+            Instrument.serial,
+            Instrument.accuracy_class,
+            Instrument.next_due_on,
+            Instrument.last_result,
+            Instrument.status,
+            InstrumentType.name,
+            InstrumentType.name_en,
+        )
         .join(Instrument, Instrument.id == EnergyMeter.instrument_id)
         .join(InstrumentType, InstrumentType.id == Instrument.type_id)
-        .where(EnergyMeter.unit_id == unit.id)
-        .order_by(EnergyMeter.level, EnergyMeter.energy_type, EnergyMeter.point, EnergyMeter.id)
+        .where(EnergyMeter.unit_id.in_(list(unit_ids)))
+        .order_by(
+            EnergyMeter.unit_id, EnergyMeter.level, EnergyMeter.energy_type, EnergyMeter.point, EnergyMeter.id
+        )
     )
-    out = []
-    for m, inst, type_name, type_en in session.execute(stmt).tuples():
-        cls = inst.accuracy_class or m.accuracy_class
-        req = m.requirement or edition.default_requirement.get(m.energy_type)
-        row4 = edition.accuracy.get(req) if req and m.level == 1 else None
-        st = verification_status(inst.next_due_on, inst.last_result, on)
-        out.append(
+    out: dict[int, list[MeterRow]] = {}
+    for (
+        uid,
+        mid,
+        et,
+        level,
+        point,
+        req0,
+        cls0,
+        iid,
+        serial,
+        icls,
+        due,
+        result,
+        status,
+        tname,
+        ten,
+    ) in session.execute(stmt).tuples():
+        cls = icls or cls0
+        req = req0 or edition.default_requirement.get(et)
+        row4 = edition.accuracy.get(req) if req and level == 1 else None
+        st = verification_status(due, result, on)
+        out.setdefault(uid, []).append(
             MeterRow(
-                m.id,
-                inst.id,
-                inst.serial,
-                type_name,
-                type_en,
-                m.energy_type,
-                m.level,
-                m.point,
+                mid,
+                iid,
+                serial,
+                tname,
+                ten,
+                et,
+                level,
+                point,
                 cls,
                 row4.code if row4 else None,
                 row4.max_class if row4 else None,
                 accuracy_ok(cls, row4.max_class) if row4 else None,
                 st.state,
                 st.due,
-                inst.status not in (InstrumentStatus.RETIRED.value,),
+                status != InstrumentStatus.RETIRED.value,
             )
         )
     return out
