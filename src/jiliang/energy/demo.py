@@ -151,4 +151,10 @@ def seed(session: Session, city: Any, rng: random.Random) -> dict[str, int]:
         now=now,
     )
     advance_review(session, boss, review.id, "report", now)
-    return {"energy_units": len(unit_ids), "energy_meters": meters, "energy_reviews": 1}
+    made = len(unit_ids) * len(_PLAN)
+    return {
+        "energy_units": len(unit_ids),
+        "energy_instruments": made,
+        "energy_meters": meters,
+        "energy_reviews": 1,
+    }
