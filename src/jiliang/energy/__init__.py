@@ -4,8 +4,8 @@
 * :mod:`jiliang.energy.rates` — pure: 配备率, accuracy classes, verification status.
 * :mod:`jiliang.energy.carbon` — pure: E = Σ A·F with its GUM uncertainty (jiliang.uncertainty).
 * :mod:`jiliang.energy.files` — inventory and activity CSV files, checked before anything is stored.
-* :mod:`jiliang.energy.service`, :mod:`jiliang.energy.carbon_service` — units, inventories,
-  reviews with findings, carbon reports per unit and per city.
+* :mod:`jiliang.energy.service`, :mod:`jiliang.energy.review`, :mod:`jiliang.energy.carbon_service` —
+  units and inventories, reviews with findings, carbon reports per unit and per city.
 """
 
 from jiliang.energy.carbon import ActivityLine, CarbonResult, FactorTerm, emissions
@@ -33,23 +33,25 @@ from jiliang.energy.rates import (
     configuration_rates,
     parse_class,
 )
-from jiliang.energy.service import (
+from jiliang.energy.review import (
     SEVERITIES,
     TRANSITIONS,
-    MeterRow,
     ReviewView,
-    UnitRow,
-    UnitView,
     add_finding,
     advance_review,
     create_review,
     et_zh,
+    list_reviews,
+    review_view,
+)
+from jiliang.energy.service import (
+    MeterRow,
+    UnitRow,
+    UnitView,
     get_unit,
     import_inventory,
-    list_reviews,
     list_units,
     register_unit,
-    review_view,
     set_requirements,
     unit_view,
 )

@@ -11,14 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jiliang.energy.carbon_service import import_activity
-from jiliang.energy.service import (
-    add_finding,
-    advance_review,
-    create_review,
-    import_inventory,
-    register_unit,
-    set_requirements,
-)
+from jiliang.energy.review import add_finding, advance_review, create_review
+from jiliang.energy.service import import_inventory, register_unit, set_requirements
 from jiliang.platform.auth import Principal
 from jiliang.platform.models import OrgKind, Role, User
 from jiliang.registry.models import Instrument, InstrumentType

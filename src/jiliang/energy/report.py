@@ -8,7 +8,7 @@ import html
 import io
 from typing import Any
 
-from jiliang.energy.service import ReviewView, et_zh
+from jiliang.energy.review import ReviewView, et_zh
 from jiliang.errors import ConflictError
 
 __all__ = ["review_pdf"]
