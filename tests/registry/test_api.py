@@ -19,7 +19,8 @@ def _error_shape(r, status):
 def test_regulator_sees_all_enterprise_only_its_own_public_none(client, auth_headers, seeded):
     r = client.get("/api/registry/instruments?limit=5", headers=auth_headers("regulator"))
     # the registry's own demo instruments plus the supervised smart meters the meters demo registers
-    stored = seeded["instruments"] + seeded.get("meter_instruments", 0)
+    # and the energy meters of the key energy-using units the energy demo registers
+    stored = seeded["instruments"] + seeded.get("meter_instruments", 0) + seeded.get("energy_instruments", 0)
     assert r.status_code == 200 and r.json()["total"] == min(stored, 10_000)
     power = client.get("/api/registry/instruments?limit=1000", headers=auth_headers("power")).json()
     owners = {i["owner_id"] for i in power["items"]}

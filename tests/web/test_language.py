@@ -123,6 +123,8 @@ ALLOWED_WORDS = {
     "IEC",
     "OIML",
     "GUM",
+    "IPCC",
+    "MWh",
     "JCGM",
     "ILAC",
     "PTB",
@@ -237,6 +239,7 @@ def _ids(session: Any) -> dict[str, list[str]]:
     from jiliang.dcc.models import DccCertificate
     from jiliang.indicators.models import IndicatorReport
     from jiliang.meters.lotmodels import MeterLot
+    from jiliang.energy.models import EnergyReview, EnergyUnit
     from jiliang.meters.models import MeterAreaResult, MeterEstimationRun, MeterResult
     from jiliang.registry.models import Instrument, MeasurementStandard, Verification, WorkOrder
     from jiliang.supervision.models import InspectionPlan, InspectionTask, NetContentInspection
@@ -263,6 +266,8 @@ def _ids(session: Any) -> dict[str, list[str]]:
         "round_id": [
             str(r) for r in session.scalars(select(ComparisonRound.id).order_by(ComparisonRound.id))
         ],
+        "unit_id": [str(u) for u in session.scalars(select(EnergyUnit.id).order_by(EnergyUnit.id))],
+        "review_id": [str(r) for r in session.scalars(select(EnergyReview.id).order_by(EnergyReview.id))],
         "plan_id": [str(p) for p in session.scalars(select(InspectionPlan.id).order_by(InspectionPlan.id))],
         "task_id": [str(session.scalar(select(func.min(InspectionTask.id))))],
         "nc_id": [
@@ -336,6 +341,7 @@ def _names(session: Any) -> list[str]:
 
     from jiliang.comparisons.models import ComparisonRound
     from jiliang.meters.lotmodels import MeterLot
+    from jiliang.energy.models import EnergyFinding, EnergyMeter, EnergyReview
     from jiliang.platform.models import District, Organization, User
     from jiliang.registry.models import Instrument, InstrumentType, MeasurementStandard, ReferenceMaterial
     from jiliang.supervision.models import DrawRow, InspectionPlan, IntegrityCommitment, NetContentInspection
@@ -367,6 +373,11 @@ def _names(session: Any) -> list[str]:
         Booking.contact,
         NetContentInspection.product,
         MeterLot.maker,
+        # a unit's metering points, and the findings and conclusion of an energy review
+        EnergyMeter.point,
+        EnergyFinding.text,
+        EnergyFinding.clause,
+        EnergyReview.conclusion,
     ):
         names.extend(v for v in session.scalars(select(column).distinct()) if v)
     return names
@@ -468,6 +479,10 @@ def _page_ids() -> list[str]:
         "/cheating/sites/{site_id}",
         "/cheating/sites/{site_id}/nozzles/{nozzle_id}",
         "/cheating/keysites",
+        "/energy",
+        "/energy/units/{unit_id}",
+        "/energy/reviews/{review_id}",
+        "/carbon",
     ]
 
 

@@ -50,6 +50,7 @@ SEEDERS: list[str] = [
     "jiliang.supervision.netcontent_demo",
     "jiliang.comparisons.demo",
     "jiliang.indicators.demo",
+    "jiliang.energy.demo",
 ]
 
 

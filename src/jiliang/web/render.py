@@ -66,6 +66,7 @@ NAV: list[NavItem] = [
     NavItem("nav.sampling", "/sampling", _ALL),
     NavItem("nav.netcontent", "/netcontent", (Role.REGULATOR, Role.ENTERPRISE), kinds=(OrgKind.FACTORY,)),
     NavItem("nav.indicators", "/indicators", (Role.REGULATOR,)),
+    NavItem("nav.energy", "/energy", (Role.REGULATOR, Role.ENTERPRISE)),
     NavItem("nav.verify", "/verify", _ALL),
     NavItem("nav.audit", "/audit", (Role.REGULATOR,)),
     NavItem("nav.organization", "/organization", (Role.LAB, Role.ENTERPRISE)),
@@ -75,6 +76,7 @@ NAV: list[NavItem] = [
     NavItem("reg.orgs", "/registry/organizations", _USERS, menu=False),
     NavItem("reg.import", "/registry/import", (Role.REGULATOR, Role.ENTERPRISE), menu=False),
     NavItem("reg.coverage", "/registry/coverage", (Role.REGULATOR,), menu=False),
+    NavItem("carbon.title", "/carbon", (Role.REGULATOR, Role.ENTERPRISE), menu=False),
 ]
 
 

@@ -1,0 +1,180 @@
+"""Energy metering review and carbon measurement in the console: units, a unit's inventory and
+configuration rates, reviews with findings, the carbon report with its uncertainty."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from jiliang import energy as svc
+from jiliang.energy import MAX_CSV_BYTES
+from jiliang.errors import InputError, JiliangError
+from jiliang.web.deps import LoggedIn, PageSession
+from jiliang.web.render import page
+
+router = APIRouter()
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+@router.get("/energy", name="energy_units")
+def units(request: Request, principal: LoggedIn, session: PageSession) -> Response:
+    return page(
+        request,
+        "energy/units.html",
+        principal,
+        units=svc.list_units(session, principal),
+        reviews=svc.list_reviews(session, principal),
+        period=str(_today().year - 1),
+    )
+
+
+def _unit(
+    request: Request, principal: Any, session: Any, unit_id: int, error: str | None = None, status: int = 200
+) -> Response:
+    view = svc.unit_view(session, principal, unit_id, _today())
+    return page(
+        request,
+        "energy/unit.html",
+        principal,
+        status=status,
+        v=view,
+        error=error,
+        today=_today().isoformat(),
+        late=sum(1 for m in view.meters if m.status != "valid"),
+    )
+
+
+@router.get("/energy/units/{unit_id}", name="energy_unit")
+def unit(request: Request, principal: LoggedIn, session: PageSession, unit_id: int) -> Response:
+    return _unit(request, principal, session, unit_id)
+
+
+@router.post("/energy/units/{unit_id}/meters", name="energy_import_meters")
+def import_meters(
+    request: Request,
+    principal: LoggedIn,
+    session: PageSession,
+    unit_id: int,
+    csv: Annotated[str, Form(max_length=MAX_CSV_BYTES)],
+) -> Response:
+    try:
+        svc.import_inventory(session, principal, unit_id, csv)
+    except JiliangError as exc:
+        session.rollback()
+        return _unit(request, principal, session, unit_id, exc.message, exc.status)
+    return RedirectResponse(f"/energy/units/{unit_id}", status_code=303)
+
+
+@router.post("/energy/units/{unit_id}/activity", name="energy_import_activity")
+def import_activity(
+    request: Request,
+    principal: LoggedIn,
+    session: PageSession,
+    unit_id: int,
+    csv: Annotated[str, Form(max_length=MAX_CSV_BYTES)],
+) -> Response:
+    try:
+        svc.import_activity(session, principal, unit_id, csv)
+    except JiliangError as exc:
+        session.rollback()
+        return _unit(request, principal, session, unit_id, exc.message, exc.status)
+    return RedirectResponse(f"/energy/units/{unit_id}", status_code=303)
+
+
+@router.post("/energy/units/{unit_id}/reviews", name="energy_create_review")
+def create_review(
+    request: Request,
+    principal: LoggedIn,
+    session: PageSession,
+    unit_id: int,
+    code: Annotated[str, Form(max_length=64)],
+    review_date: Annotated[str, Form(max_length=10)],
+) -> Response:
+    try:
+        try:
+            day = date.fromisoformat(review_date)
+        except ValueError:
+            raise InputError(f"review date {review_date!r} is not YYYY-MM-DD") from None
+        r = svc.create_review(session, principal, unit_id, code=code, review_date=day, now=datetime.now(UTC))
+    except JiliangError as exc:
+        session.rollback()
+        return _unit(request, principal, session, unit_id, exc.message, exc.status)
+    return RedirectResponse(f"/energy/reviews/{r.id}", status_code=303)
+
+
+def _review(
+    request: Request,
+    principal: Any,
+    session: Any,
+    review_id: int,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    return page(
+        request,
+        "energy/review.html",
+        principal,
+        status=status,
+        v=svc.review_view(session, principal, review_id),
+        severities=svc.SEVERITIES,
+        error=error,
+    )
+
+
+@router.get("/energy/reviews/{review_id}", name="energy_review")
+def review(request: Request, principal: LoggedIn, session: PageSession, review_id: int) -> Response:
+    return _review(request, principal, session, review_id)
+
+
+@router.post("/energy/reviews/{review_id}/findings", name="energy_add_finding")
+def add_finding(
+    request: Request,
+    principal: LoggedIn,
+    session: PageSession,
+    review_id: int,
+    severity: Annotated[str, Form(max_length=12)],
+    clause: Annotated[str, Form(max_length=64)],
+    text: Annotated[str, Form(max_length=2000)],
+) -> Response:
+    try:
+        svc.add_finding(
+            session, principal, review_id, severity=severity, clause=clause, text=text, now=datetime.now(UTC)
+        )
+    except JiliangError as exc:
+        session.rollback()
+        return _review(request, principal, session, review_id, exc.message, exc.status)
+    return RedirectResponse(f"/energy/reviews/{review_id}", status_code=303)
+
+
+@router.post("/energy/reviews/{review_id}/advance", name="energy_advance")
+def advance(
+    request: Request,
+    principal: LoggedIn,
+    session: PageSession,
+    review_id: int,
+    to: Annotated[str, Form(max_length=16)],
+) -> Response:
+    try:
+        svc.advance_review(session, principal, review_id, to, datetime.now(UTC))
+    except JiliangError as exc:
+        session.rollback()
+        return _review(request, principal, session, review_id, exc.message, exc.status)
+    return RedirectResponse(f"/energy/reviews/{review_id}", status_code=303)
+
+
+@router.get("/carbon", name="carbon_report")
+def carbon(
+    request: Request,
+    principal: LoggedIn,
+    session: PageSession,
+    period: Annotated[str | None, Query(max_length=7, pattern=r"^\d{4}(-\d{2})?$")] = None,
+) -> Response:
+    chosen = period or str(_today().year - 1)
+    rep = svc.carbon_report(session, principal, chosen)
+    return page(request, "energy/carbon.html", principal, rep=rep, period=chosen)
