@@ -8,22 +8,18 @@ list, records inspection and field-check outcomes and reads the detector's hit r
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from jiliang.api.deps import Caller, DbId, Regulator, SessionDep, settings_of
+from jiliang.api.deps import Caller, ClockDep, DbId, Regulator, SessionDep, settings_of
 from jiliang.errors import InputError, TooLargeError
 from jiliang.meters import cheating as service
 
 router = APIRouter(prefix="/cheating", tags=["cheating"])
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def _read(upload: UploadFile | None, name: str, max_bytes: int) -> bytes | None:
@@ -78,6 +74,7 @@ def site(site_id: DbId, caller: Caller, session: SessionDep) -> dict[str, Any]:
     responses={200: {"description": "The same files were already received: their analysis, nothing changed"}},
 )
 async def analyse_station(
+    clock: ClockDep,
     request: Request,
     response: Response,
     caller: Caller,
@@ -107,7 +104,7 @@ async def analyse_station(
         totalisers=tot,
         tank=tnk,
         events=ev,
-        now=_now(),
+        now=clock.now(),
         approved_software=approved_software,
     )
     if replay:
@@ -123,6 +120,7 @@ async def analyse_station(
     responses={200: {"description": "The same files were already received: their analysis, nothing changed"}},
 )
 async def analyse_charging_site(
+    clock: ClockDep,
     request: Request,
     response: Response,
     caller: Caller,
@@ -143,7 +141,7 @@ async def analyse_charging_site(
         raise InputError("upload the registers file")
     an, replay = service.analyse_charger_upload(
         session, caller, org_id=org_id, code=code, name=name, registers=reg, sessions=ses,
-        accuracy_class=accuracy_class, now=_now(),
+        accuracy_class=accuracy_class, now=clock.now(),
     )  # fmt: skip
     if replay:
         response.status_code = 200

@@ -4,7 +4,7 @@ required counts, configuration rates, reviews with findings and their PDF, carbo
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from jiliang import energy as svc
-from jiliang.api.deps import Caller, DbId, SessionDep
+from jiliang.api.deps import Caller, ClockDep, DbId, SessionDep
 from jiliang.energy import MAX_CSV_BYTES
 
 router = APIRouter(prefix="/energy", tags=["energy"])
@@ -49,10 +49,6 @@ class FindingIn(BaseModel):
 
 class AdvanceIn(BaseModel):
     to: str = Field(min_length=1, max_length=16)
-
-
-def _today() -> date:
-    return datetime.now(UTC).date()
 
 
 def _unit_doc(v: Any) -> dict[str, Any]:
@@ -93,7 +89,7 @@ def units(caller: Caller, session: SessionDep) -> list[dict[str, Any]]:
 @router.post(
     "/units", name="register", status_code=201, summary="Register a key energy-using unit (regulator)"
 )
-def register(body: UnitIn, caller: Caller, session: SessionDep) -> dict[str, Any]:
+def register(clock: ClockDep, body: UnitIn, caller: Caller, session: SessionDep) -> dict[str, Any]:
     u = svc.register_unit(
         session,
         caller,
@@ -101,7 +97,7 @@ def register(body: UnitIn, caller: Caller, session: SessionDep) -> dict[str, Any
         code=body.code,
         energy_types=body.energy_types,
         consumption_tce=body.consumption_tce,
-        now=datetime.now(UTC),
+        now=clock.now(),
     )
     return {"id": u.id, "code": u.code, "org_id": u.org_id}
 
@@ -110,12 +106,13 @@ def register(body: UnitIn, caller: Caller, session: SessionDep) -> dict[str, Any
     "/units/{unit_id}", name="unit", summary="A unit: inventory, configuration rates (Table 3), reviews"
 )
 def unit(
+    clock: ClockDep,
     unit_id: DbId,
     caller: Caller,
     session: SessionDep,
     on: date | None = Query(None, description="Date of the check (edition in force then); default today"),
 ) -> dict[str, Any]:
-    return _unit_doc(svc.unit_view(session, caller, unit_id, on or _today()))
+    return _unit_doc(svc.unit_view(session, caller, unit_id, on or clock.today()))
 
 
 @router.post(
@@ -152,10 +149,10 @@ def reviews(caller: Caller, session: SessionDep) -> list[dict[str, Any]]:
 
 
 @router.post("/reviews", name="create_review", status_code=201, summary="Open a review (regulator)")
-def create_review(body: ReviewIn, caller: Caller, session: SessionDep) -> dict[str, Any]:
+def create_review(clock: ClockDep, body: ReviewIn, caller: Caller, session: SessionDep) -> dict[str, Any]:
     return _review_doc(
         svc.create_review(
-            session, caller, body.unit_id, code=body.code, review_date=body.review_date, now=datetime.now(UTC)
+            session, caller, body.unit_id, code=body.code, review_date=body.review_date, now=clock.now()
         )
     )
 
@@ -174,7 +171,9 @@ def review(review_id: DbId, caller: Caller, session: SessionDep) -> dict[str, An
 
 
 @router.post("/reviews/{review_id}/findings", name="add_finding", status_code=201, summary="Record a finding")
-def add_finding(review_id: DbId, body: FindingIn, caller: Caller, session: SessionDep) -> dict[str, Any]:
+def add_finding(
+    clock: ClockDep, review_id: DbId, body: FindingIn, caller: Caller, session: SessionDep
+) -> dict[str, Any]:
     f = svc.add_finding(
         session,
         caller,
@@ -182,7 +181,7 @@ def add_finding(review_id: DbId, body: FindingIn, caller: Caller, session: Sessi
         severity=body.severity,
         clause=body.clause,
         text=body.text,
-        now=datetime.now(UTC),
+        now=clock.now(),
     )
     return {"id": f.id, "severity": f.severity, "clause": f.clause, "text": f.text}
 
@@ -190,8 +189,10 @@ def add_finding(review_id: DbId, body: FindingIn, caller: Caller, session: Sessi
 @router.post(
     "/reviews/{review_id}/advance", name="advance", summary="Move a review on (findings, report, closed)"
 )
-def advance(review_id: DbId, body: AdvanceIn, caller: Caller, session: SessionDep) -> dict[str, Any]:
-    return _review_doc(svc.advance_review(session, caller, review_id, body.to, datetime.now(UTC)))
+def advance(
+    clock: ClockDep, review_id: DbId, body: AdvanceIn, caller: Caller, session: SessionDep
+) -> dict[str, Any]:
+    return _review_doc(svc.advance_review(session, caller, review_id, body.to, clock.now()))
 
 
 @router.get(

@@ -3,14 +3,14 @@ evaluation reports (draft → published)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from jiliang.api.deps import Caller, Regulator, SessionDep
+from jiliang.api.deps import Caller, ClockDep, Regulator, SessionDep
 from jiliang.indicators import report, service
 
 router = APIRouter(prefix="/indicators", tags=["indicators"])
@@ -41,10 +41,6 @@ class DraftIn(BaseModel):
 class NarrativeIn(BaseModel):
     narrative_zh: str = Field(min_length=1, max_length=50_000)
     narrative_en: str = Field(min_length=1, max_length=50_000)
-
-
-def _today() -> date:
-    return datetime.now(UTC).date()
 
 
 def _tracking(t: service.Tracking) -> dict[str, Any]:
@@ -132,19 +128,24 @@ def plans(caller: Caller) -> list[dict[str, Any]]:
 
 @router.get("/plans/{plan}", name="dashboard", summary="Every indicator of a plan, live, with status")
 def dashboard(
+    clock: ClockDep,
     plan: Annotated[str, Path(min_length=1, max_length=32)],
     caller: Caller,
     session: SessionDep,
     on: Annotated[date | None, Query()] = None,
 ) -> list[dict[str, Any]]:
-    return [_tracking(t) for t in service.dashboard(session, plan, on or _today())]
+    return [_tracking(t) for t in service.dashboard(session, plan, on or clock.today())]
 
 
 @router.get("/values/{code}", name="indicator", summary="One indicator with history, projection and status")
 def indicator(
-    code: Code, caller: Caller, session: SessionDep, on: Annotated[date | None, Query()] = None
+    clock: ClockDep,
+    code: Code,
+    caller: Caller,
+    session: SessionDep,
+    on: Annotated[date | None, Query()] = None,
 ) -> dict[str, Any]:
-    return _tracking(service.track(session, code, on or _today()))
+    return _tracking(service.track(session, code, on or clock.today()))
 
 
 @router.post(
@@ -153,8 +154,10 @@ def indicator(
     status_code=201,
     summary="Enter a value with its evidence (indicators without a data source)",
 )
-def enter_manual(code: Code, body: ManualIn, caller: Regulator, session: SessionDep) -> dict[str, Any]:
-    row = service.enter_manual(session, caller, code, body.period, body.value, body.evidence, _today())
+def enter_manual(
+    clock: ClockDep, code: Code, body: ManualIn, caller: Regulator, session: SessionDep
+) -> dict[str, Any]:
+    row = service.enter_manual(session, caller, code, body.period, body.value, body.evidence, clock.today())
     return {
         "indicator": row.indicator,
         "period": row.period,
@@ -165,8 +168,8 @@ def enter_manual(code: Code, body: ManualIn, caller: Regulator, session: Session
 
 
 @router.post("/snapshots", name="snapshot", summary="Store this month's values (and rebuild past months)")
-def snapshot(body: SnapshotIn, caller: Regulator, session: SessionDep) -> dict[str, int]:
-    on = body.on or _today()
+def snapshot(clock: ClockDep, body: SnapshotIn, caller: Regulator, session: SessionDep) -> dict[str, int]:
+    on = body.on or clock.today()
     stored = service.take_snapshot(session, caller, on)
     rebuilt = service.rebuild_history(session, caller, body.rebuild_from, on) if body.rebuild_from else 0
     return {"stored": stored, "rebuilt": rebuilt}
@@ -178,8 +181,8 @@ def reports(caller: Caller, session: SessionDep) -> list[dict[str, Any]]:
 
 
 @router.post("/reports", name="draft_report", status_code=201, summary="Draft a mid-term or final evaluation")
-def draft_report(body: DraftIn, caller: Regulator, session: SessionDep) -> dict[str, Any]:
-    return _report(service.draft_report(session, caller, body.plan, body.kind, body.on or _today()))
+def draft_report(clock: ClockDep, body: DraftIn, caller: Regulator, session: SessionDep) -> dict[str, Any]:
+    return _report(service.draft_report(session, caller, body.plan, body.kind, body.on or clock.today()))
 
 
 @router.get("/reports/{report_id}", name="report", summary="An evaluation report")
@@ -195,8 +198,10 @@ def edit_report(
 
 
 @router.post("/reports/{report_id}/publish", name="publish_report", summary="Publish a draft")
-def publish_report(report_id: ReportId, caller: Regulator, session: SessionDep) -> dict[str, Any]:
-    return _report(service.publish_report(session, caller, report_id, datetime.now(UTC)))
+def publish_report(
+    clock: ClockDep, report_id: ReportId, caller: Regulator, session: SessionDep
+) -> dict[str, Any]:
+    return _report(service.publish_report(session, caller, report_id, clock.now()))
 
 
 @router.get(

@@ -7,13 +7,12 @@ publishes. The lookup by meter number is public and shows published decisions on
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from jiliang.api.deps import Caller, Regulator, SessionDep
+from jiliang.api.deps import Caller, ClockDep, Regulator, SessionDep
 from jiliang.errors import InputError
 from jiliang.meters import lotservice as svc
 from jiliang.meters.lotrules import rule_codes, rule_data
@@ -52,10 +51,6 @@ class ResultIn(BaseModel):
 
 class ResultsIn(BaseModel):
     results: list[ResultIn] = Field(min_length=1, max_length=500)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @router.get("/rules", name="lot_rules", summary="The regional lot rules (data: edition, sources, plans)")
@@ -115,10 +110,10 @@ def results(lot_id: LotId, body: ResultsIn, caller: Caller, session: SessionDep)
 
 
 @router.post("/{lot_id}/decide", name="decide_lot", summary="Decide the lot: extend by N years or replace")
-def decide(lot_id: LotId, caller: Regulator, session: SessionDep) -> dict[str, Any]:
-    return svc.lot_dict(svc.decide(session, caller, lot_id, _now()))
+def decide(clock: ClockDep, lot_id: LotId, caller: Regulator, session: SessionDep) -> dict[str, Any]:
+    return svc.lot_dict(svc.decide(session, caller, lot_id, clock.now()))
 
 
 @router.post("/{lot_id}/publish", name="publish_lot", summary="Publish a decided lot")
-def publish(lot_id: LotId, caller: Regulator, session: SessionDep) -> dict[str, Any]:
-    return svc.lot_dict(svc.publish(session, caller, lot_id, _now()))
+def publish(clock: ClockDep, lot_id: LotId, caller: Regulator, session: SessionDep) -> dict[str, Any]:
+    return svc.lot_dict(svc.publish(session, caller, lot_id, clock.now()))

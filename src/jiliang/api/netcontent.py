@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Path, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from jiliang.api.deps import Caller, Regulator, SessionDep
+from jiliang.api.deps import Caller, ClockDep, Regulator, SessionDep
 from jiliang.errors import TooLargeError
 from jiliang.stats import netcontent as engine
 from jiliang.supervision import netcontent as service
@@ -86,10 +86,6 @@ def _out(r: Any) -> dict[str, Any]:
     }
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 @router.get("", name="list", summary="The caller's inspections (packer: its own, with self-checks)")
 def list_rows(caller: Caller, session: SessionDep) -> list[dict[str, Any]]:
     return [_out(r) for r in service.list_for(session, caller)]
@@ -101,8 +97,8 @@ def published(session: SessionDep) -> list[dict[str, Any]]:
 
 
 @router.post("", name="create", status_code=201, summary="Create an inspection (regulator) or a self-check")
-def create(body: CreateIn, caller: Caller, session: SessionDep) -> dict[str, Any]:
-    row = service.create(session, caller, **body.model_dump(), now=_now())
+def create(clock: ClockDep, body: CreateIn, caller: Caller, session: SessionDep) -> dict[str, Any]:
+    row = service.create(session, caller, **body.model_dump(), now=clock.now())
     return _out(row)
 
 
@@ -112,8 +108,8 @@ def get_row(row_id: RowId, caller: Caller, session: SessionDep) -> dict[str, Any
 
 
 @router.post("/{row_id}/draw", name="draw", summary="Draw the sample from a stored seed")
-def draw(row_id: RowId, body: DrawIn, caller: Caller, session: SessionDep) -> dict[str, Any]:
-    return _out(service.draw(session, caller, row_id, _now(), body.seed))
+def draw(clock: ClockDep, row_id: RowId, body: DrawIn, caller: Caller, session: SessionDep) -> dict[str, Any]:
+    return _out(service.draw(session, caller, row_id, clock.now(), body.seed))
 
 
 @router.post("/{row_id}/measurements", name="measurements", summary="Enter the net contents and judge")
@@ -125,6 +121,7 @@ def measurements(row_id: RowId, body: MeasurementsIn, caller: Caller, session: S
     "/{row_id}/csv", name="measurements_csv", summary="Import a balance's CSV (net, or gross and tare)"
 )
 async def measurements_csv(
+    clock: ClockDep,
     row_id: RowId,
     caller: Caller,
     session: SessionDep,
@@ -134,13 +131,13 @@ async def measurements_csv(
     data = await file.read(engine.MAX_CSV_BYTES + 1)
     if len(data) > engine.MAX_CSV_BYTES:
         raise TooLargeError(f"the CSV is larger than {engine.MAX_CSV_BYTES} bytes")
-    day = inspected_on or _now().date()
+    day = inspected_on or clock.today()
     return _out(service.record_csv(session, caller, row_id, data, day))
 
 
 @router.post("/{row_id}/publish", name="publish", summary="Publish a judged inspection's verdict")
-def publish(row_id: RowId, caller: Regulator, session: SessionDep) -> dict[str, Any]:
-    return _out(service.publish(session, caller, row_id, _now().date()))
+def publish(clock: ClockDep, row_id: RowId, caller: Regulator, session: SessionDep) -> dict[str, Any]:
+    return _out(service.publish(session, caller, row_id, clock.today()))
 
 
 @router.get(

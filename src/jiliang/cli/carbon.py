@@ -7,9 +7,7 @@ from typing import Any
 
 import typer
 
-from jiliang.cli.common import console, emit_json, open_db
-from jiliang.platform.auth import Principal
-from jiliang.platform.models import Role
+from jiliang.cli.common import console, day_or_today, emit_json, open_db, system_principal
 
 __all__ = ["app", "report_json"]
 
@@ -18,10 +16,6 @@ app = typer.Typer(
     help="Carbon measurement: factors, activity data, reports with U (k = 2).",
     no_args_is_help=True,
 )
-
-
-def _system() -> Principal:
-    return Principal(user_id=0, username="cli", role=Role.REGULATOR, org_id=None, display_name="command line")
 
 
 @app.command("factors")
@@ -65,7 +59,7 @@ def import_cmd(
 
     text = read_csv(csv_file)
     with open_db().session(actor="cli") as session:
-        n = import_activity(session, _system(), unit_id, text)
+        n = import_activity(session, system_principal(), unit_id, text)
     if json_out:
         emit_json({"unit_id": unit_id, "lines": n})
         return
@@ -131,11 +125,12 @@ def report(
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Emissions of the period per unit and for the city: E ± U (k = 2) with meters out of date flagged."""
-    from jiliang.cli.energy import _day
     from jiliang.energy import carbon_report
 
     with open_db().session(actor="cli") as session:
-        rep = carbon_report(session, _system(), period, unit_id=unit_id, on=_day(on) if on else None)
+        rep = carbon_report(
+            session, system_principal(), period, unit_id=unit_id, on=day_or_today(on) if on else None
+        )
     doc = report_json(rep)
     if json_out:
         emit_json(doc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from typing import Any, NoReturn
 
 from rich.console import Console
@@ -68,6 +69,16 @@ def guard(error: BaseException) -> NoReturn:
 def clock() -> Clock:
     """The running clock in the configured time zone: commands read the date from it."""
     return Clock.in_zone(settings().timezone)
+
+
+def day_or_today(value: str | None) -> date:
+    """A ``YYYY-MM-DD`` option, or today's date from the clock when it is not given."""
+    if not value:
+        return clock().today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{value!r} is not a date YYYY-MM-DD")
 
 
 def system_principal() -> Principal:

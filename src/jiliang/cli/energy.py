@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from jiliang.cli.common import console, emit_json, fail, open_db
+from jiliang.cli.common import clock, console, day_or_today, emit_json, fail, open_db, system_principal
 from jiliang.errors import InputError
-from jiliang.platform.auth import Principal
-from jiliang.platform.models import Role
 
 __all__ = ["app", "read_csv", "review_app"]
 
@@ -24,19 +21,6 @@ review_app = typer.Typer(
     name="review", help="Reviews: create, finding, advance, show, report.", no_args_is_help=True
 )
 app.add_typer(review_app)
-
-
-def _system() -> Principal:
-    return Principal(user_id=0, username="cli", role=Role.REGULATOR, org_id=None, display_name="command line")
-
-
-def _day(text: str | None) -> date:
-    if text is None:
-        return datetime.now(UTC).date()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fail(f"date {text!r} is not YYYY-MM-DD")
 
 
 def read_csv(path: Path) -> str:
@@ -71,7 +55,7 @@ def units(json_out: bool = typer.Option(False, "--json", help="Machine-readable 
     from jiliang.energy import list_units
 
     with open_db().session(actor="cli") as session:
-        rows = list_units(session, _system())
+        rows = list_units(session, system_principal())
     if json_out:
         emit_json([_row(r) for r in rows])
         return
@@ -99,12 +83,12 @@ def register(
     with open_db().session(actor="cli") as session:
         unit = register_unit(
             session,
-            _system(),
+            system_principal(),
             org_id=org_id,
             code=code,
             energy_types=energy_type,
             consumption_tce=consumption,
-            now=datetime.now(UTC),
+            now=clock().now(),
         )
         uid = unit.id
     if json_out:
@@ -126,7 +110,7 @@ def import_meters(
 
     text = read_csv(csv_file)
     with open_db().session(actor="cli") as session:
-        n = import_inventory(session, _system(), unit_id, text)
+        n = import_inventory(session, system_principal(), unit_id, text)
     if json_out:
         emit_json({"unit_id": unit_id, "meters": n})
         return
@@ -145,7 +129,7 @@ def require(
 
     counts = _need(need)
     with open_db().session(actor="cli") as session:
-        n = set_requirements(session, _system(), unit_id, counts)
+        n = set_requirements(session, system_principal(), unit_id, counts)
     console.print(f"set {n} requirement(s) of unit {unit_id}")
 
 
@@ -173,7 +157,7 @@ def rates(
     from jiliang.energy import unit_view
 
     with open_db().session(actor="cli") as session:
-        view = unit_view(session, _system(), unit_id, _day(on))
+        view = unit_view(session, system_principal(), unit_id, day_or_today(on))
         doc = _rates_json(view)
     if json_out:
         emit_json(doc)
@@ -204,7 +188,9 @@ def review_create(
     from jiliang.energy import create_review
 
     with open_db().session(actor="cli") as session:
-        r = create_review(session, _system(), unit_id, code=code, review_date=_day(on), now=datetime.now(UTC))
+        r = create_review(
+            session, system_principal(), unit_id, code=code, review_date=day_or_today(on), now=clock().now()
+        )
         doc = {"id": r.id, "code": r.code, "edition": r.edition, "state": r.state}
     if json_out:
         emit_json(doc)
@@ -224,7 +210,13 @@ def review_finding(
 
     with open_db().session(actor="cli") as session:
         f = add_finding(
-            session, _system(), review_id, severity=severity, clause=clause, text=text, now=datetime.now(UTC)
+            session,
+            system_principal(),
+            review_id,
+            severity=severity,
+            clause=clause,
+            text=text,
+            now=clock().now(),
         )
         fid = f.id
     console.print(f"finding {fid} recorded")
@@ -240,7 +232,7 @@ def review_advance(
     from jiliang.energy import advance_review
 
     with open_db().session(actor="cli") as session:
-        r = advance_review(session, _system(), review_id, to, datetime.now(UTC))
+        r = advance_review(session, system_principal(), review_id, to, clock().now())
         doc = {"id": r.id, "state": r.state, "conclusion": r.conclusion}
     if json_out:
         emit_json(doc)
@@ -259,7 +251,7 @@ def review_show(
     from jiliang.energy import review_view
 
     with open_db().session(actor="cli") as session:
-        v = review_view(session, _system(), review_id)
+        v = review_view(session, system_principal(), review_id)
         doc = {
             "id": v.review.id,
             "code": v.review.code,
@@ -294,6 +286,6 @@ def review_report(
     from jiliang.energy.report import review_pdf
 
     with open_db().session(actor="cli") as session:
-        data = review_pdf(review_view(session, _system(), review_id))
+        data = review_pdf(review_view(session, system_principal(), review_id))
     out.write_bytes(data)
     console.print(f"wrote {out} ({len(data)} bytes)")

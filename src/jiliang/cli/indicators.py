@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from jiliang.cli.common import console, emit_json, fail, open_db
-from jiliang.platform.auth import Principal
+from jiliang.cli.common import console, day_or_today, emit_json, fail, open_db, system_principal
 
 app = typer.Typer(name="indicators", help="Plan indicators: list, compute, report.", no_args_is_help=True)
-
-
-def _system() -> Principal:
-    from jiliang.platform.models import Role
-
-    return Principal(user_id=0, username="cli", role=Role.REGULATOR, org_id=None, display_name="command line")
-
-
-def _day(value: str | None) -> date:
-    if not value:
-        return datetime.now(UTC).date()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"{value!r} is not a date YYYY-MM-DD")
 
 
 def _plan(code: str | None) -> str | None:
@@ -89,12 +72,16 @@ def compute_cmd(
     """Compute every indicator live, with its status; optionally store the month's snapshot."""
     from jiliang.indicators import service
 
-    day = _day(on)
+    day = day_or_today(on)
     code = _plan(plan)
     db = open_db()
     with db.session(actor="cli") as session:
-        stored = service.take_snapshot(session, _system(), day) if snapshot else 0
-        rebuilt = service.rebuild_history(session, _system(), _day(rebuild_from), day) if rebuild_from else 0
+        stored = service.take_snapshot(session, system_principal(), day) if snapshot else 0
+        rebuilt = (
+            service.rebuild_history(session, system_principal(), day_or_today(rebuild_from), day)
+            if rebuild_from
+            else 0
+        )
         chosen = [code] if code else [p.code for p in service.plans()]
         tracked = [t for c in chosen for t in service.dashboard(session, c, day)]
     rows = [
@@ -141,10 +128,10 @@ def report_cmd(
         fail(f"{out}: write .pdf or .docx")
     if lang not in ("zh", "en"):
         fail(f"language {lang!r} is not zh or en")
-    day = _day(on)
+    day = day_or_today(on)
     db = open_db()
     with db.session(actor="cli") as session:
-        rep = service.draft_report(session, _system(), plan, kind, day)
+        rep = service.draft_report(session, system_principal(), plan, kind, day)
         rid, body = rep.id, rep.body
         text = rep.narrative_zh if lang == "zh" else rep.narrative_en
     if out is not None:

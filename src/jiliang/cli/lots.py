@@ -8,13 +8,12 @@ that change stored data.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from jiliang.cli.common import console, emit_json, fail, open_db
+from jiliang.cli.common import clock, console, emit_json, fail, open_db
 
 lots_app = typer.Typer(
     name="lots", help="In-service meter lots: form, sample, record, decide, publish.", no_args_is_help=True
@@ -121,7 +120,7 @@ def decide_cmd(
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Decide the lot (extend by the rule's years, or replace) from its sample results."""
-    now = datetime.now(UTC)
+    now = clock().now()
 
     def go(s: Any, svc: Any) -> Any:
         out = svc.decide(s, _operator(), lot, now)
@@ -136,7 +135,7 @@ def publish_cmd(
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Publish a decided lot (public lookup by meter number)."""
-    now = datetime.now(UTC)
+    now = clock().now()
     _show(_run(lambda s, svc: svc.publish(s, _operator(), lot, now)), json_out)
 
 

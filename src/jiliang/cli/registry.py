@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
 from pathlib import Path
 
 import typer
 
-from jiliang.cli.common import clock, console, emit_json, fail, open_db, settings, system_principal
+from jiliang.cli.common import console, day_or_today, emit_json, fail, open_db, settings, system_principal
 
 app = typer.Typer(
     name="registry", help="Registry of instruments, standards and traceability.", no_args_is_help=True
 )
 import_app = typer.Typer(name="import", help="Import a register from .xlsx or CSV.", no_args_is_help=True)
 app.add_typer(import_app)
-
-
-def _day(value: str | None) -> date:
-    if not value:
-        return clock().today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"{value!r} is not a date YYYY-MM-DD")
 
 
 def _days(value: str) -> int:
@@ -56,7 +46,12 @@ def import_instruments(
     db = open_db(cfg)
     with db.session(actor="cli") as session:
         result = import_register(
-            session, data, file.name, today=_day(as_of), max_bytes=cfg.import_max_bytes, commit=not dry_run
+            session,
+            data,
+            file.name,
+            today=day_or_today(as_of),
+            max_bytes=cfg.import_max_bytes,
+            commit=not dry_run,
         )
     body = result.as_dict()
     if report is not None:
@@ -110,7 +105,7 @@ def due(
     days = _days(within)
     db = open_db()
     with db.session(actor="cli") as session:
-        total, exact, rows = due_list(session, system_principal(), days, _day(as_of), limit=limit)
+        total, exact, rows = due_list(session, system_principal(), days, day_or_today(as_of), limit=limit)
     if json_out:
         emit_json({"total": total, "exact": exact, "within_days": days, "items": rows})
         return
@@ -146,7 +141,7 @@ def status_job(
     cfg = settings()
     db = open_db(cfg)
     with db.session(actor="status-job") as session:
-        result = run_status_job(session, _day(as_of))
+        result = run_status_job(session, day_or_today(as_of))
     with db.session(actor="status-job") as session:
         write_checkpoint(session, cfg.data_dir, utcnow())  # the daily job also anchors the audit log
     from jiliang.verification.mail import SmtpConfig, send_pending
@@ -178,7 +173,7 @@ def trace(
         if kind == "instrument":
             result = service.trace_instrument(session, system_principal(), item_id, ratio)
         elif kind == "standard":
-            result = service.trace_standard(session, system_principal(), item_id, _day(as_of), ratio)
+            result = service.trace_standard(session, system_principal(), item_id, day_or_today(as_of), ratio)
         elif kind == "verification":
             result = service.trace_verification(session, item_id, ratio)
         else:
@@ -213,7 +208,7 @@ def metrics_cmd(
 
     db = open_db()
     with db.session(actor="cli") as session:
-        data = summary(session, _day(as_of))
+        data = summary(session, day_or_today(as_of))
     if json_out:
         emit_json(data)
         return

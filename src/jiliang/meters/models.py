@@ -66,5 +66,6 @@ class MeterAreaResult(Base):
 # The lot tables (in-service meter lots) live in their own module; imported here so the meters
 # models are registered together.
 import jiliang.meters.lotmodels  # noqa: E402, F401
+
 # the tables of the cheating checks (dispensers, chargers, key supervision) live beside these
 from jiliang.meters import cheatmodels as _cheatmodels  # noqa: E402, F401

@@ -3,7 +3,7 @@ configuration rates, reviews with findings, the carbon report with its uncertain
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -12,14 +12,10 @@ from fastapi.responses import RedirectResponse, Response
 from jiliang import energy as svc
 from jiliang.energy import MAX_CSV_BYTES
 from jiliang.errors import InputError, JiliangError
-from jiliang.web.deps import LoggedIn, PageSession
+from jiliang.web.deps import LoggedIn, PageSession, clock_of
 from jiliang.web.render import page
 
 router = APIRouter()
-
-
-def _today() -> date:
-    return datetime.now(UTC).date()
 
 
 @router.get("/energy", name="energy_units")
@@ -30,14 +26,14 @@ def units(request: Request, principal: LoggedIn, session: PageSession) -> Respon
         principal,
         units=svc.list_units(session, principal),
         reviews=svc.list_reviews(session, principal),
-        period=str(_today().year - 1),
+        period=str(clock_of(request).today().year - 1),
     )
 
 
 def _unit(
     request: Request, principal: Any, session: Any, unit_id: int, error: str | None = None, status: int = 200
 ) -> Response:
-    view = svc.unit_view(session, principal, unit_id, _today())
+    view = svc.unit_view(session, principal, unit_id, clock_of(request).today())
     return page(
         request,
         "energy/unit.html",
@@ -45,7 +41,7 @@ def _unit(
         status=status,
         v=view,
         error=error,
-        today=_today().isoformat(),
+        today=clock_of(request).today().isoformat(),
         late=sum(1 for m in view.meters if m.status != "valid"),
     )
 
@@ -101,7 +97,9 @@ def create_review(
             day = date.fromisoformat(review_date)
         except ValueError:
             raise InputError(f"review date {review_date!r} is not YYYY-MM-DD") from None
-        r = svc.create_review(session, principal, unit_id, code=code, review_date=day, now=datetime.now(UTC))
+        r = svc.create_review(
+            session, principal, unit_id, code=code, review_date=day, now=clock_of(request).now()
+        )
     except JiliangError as exc:
         session.rollback()
         return _unit(request, principal, session, unit_id, exc.message, exc.status)
@@ -144,7 +142,13 @@ def add_finding(
 ) -> Response:
     try:
         svc.add_finding(
-            session, principal, review_id, severity=severity, clause=clause, text=text, now=datetime.now(UTC)
+            session,
+            principal,
+            review_id,
+            severity=severity,
+            clause=clause,
+            text=text,
+            now=clock_of(request).now(),
         )
     except JiliangError as exc:
         session.rollback()
@@ -161,7 +165,7 @@ def advance(
     to: Annotated[str, Form(max_length=16)],
 ) -> Response:
     try:
-        svc.advance_review(session, principal, review_id, to, datetime.now(UTC))
+        svc.advance_review(session, principal, review_id, to, clock_of(request).now())
     except JiliangError as exc:
         session.rollback()
         return _review(request, principal, session, review_id, exc.message, exc.status)
@@ -175,6 +179,6 @@ def carbon(
     session: PageSession,
     period: Annotated[str | None, Query(max_length=7, pattern=r"^\d{4}(-\d{2})?$")] = None,
 ) -> Response:
-    chosen = period or str(_today().year - 1)
+    chosen = period or str(clock_of(request).today().year - 1)
     rep = svc.carbon_report(session, principal, chosen)
     return page(request, "energy/carbon.html", principal, rep=rep, period=chosen)

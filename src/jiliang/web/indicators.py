@@ -3,7 +3,6 @@ manual entry, evaluation reports (draft, edit, publish) and the public summary."
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -16,15 +15,11 @@ from jiliang.indicators.chart import trend_svg
 from jiliang.platform.auth import Principal
 from jiliang.platform.models import Role
 from jiliang.web.cache import memo
-from jiliang.web.deps import LoggedIn, PageCaller, PageSession
+from jiliang.web.deps import LoggedIn, PageCaller, PageSession, clock_of
 from jiliang.web.render import page
 
 router = APIRouter()
 _MEMO = "indicators.dashboard"
-
-
-def _today() -> date:
-    return datetime.now(UTC).date()
 
 
 def _chart(t: service.Tracking, title: str) -> str:
@@ -43,7 +38,7 @@ def _dashboard(
     error: str | None = None,
 ) -> Response:
     principal.require(Role.REGULATOR)
-    on = _today()
+    on = clock_of(request).today()
     p = service.get_plan(plan)
     rows, stamp = memo(request, (_MEMO, plan, on), lambda: service.dashboard(session, plan, on))
     return page(
@@ -88,10 +83,10 @@ def index_action(
 ) -> Response:
     try:
         if action == "snapshot":
-            service.take_snapshot(session, principal, _today())
+            service.take_snapshot(session, principal, clock_of(request).today())
             _forget(request)
         else:
-            rep = service.draft_report(session, principal, plan, kind, _today())
+            rep = service.draft_report(session, principal, plan, kind, clock_of(request).today())
             return RedirectResponse(f"/indicators/reports/{rep.id}", status_code=303)
     except JiliangError as exc:
         session.rollback()
@@ -115,7 +110,7 @@ def _detail(
     error: str | None = None,
 ) -> Response:
     principal.require(Role.REGULATOR)
-    on = _today()
+    on = clock_of(request).today()
     t = service.track(session, code, on)
     return page(
         request,
@@ -152,7 +147,7 @@ def manual(
             from jiliang.errors import InputError
 
             raise InputError(f"value {value!r} is not a number") from None
-        service.enter_manual(session, principal, code, period, number, evidence, _today())
+        service.enter_manual(session, principal, code, period, number, evidence, clock_of(request).today())
         _forget(request)
     except JiliangError as exc:
         session.rollback()
@@ -204,7 +199,7 @@ def report_action(
         if action == "edit":
             service.edit_report(session, principal, report_id, narrative_zh, narrative_en)
         else:
-            service.publish_report(session, principal, report_id, datetime.now(UTC))
+            service.publish_report(session, principal, report_id, clock_of(request).now())
     except JiliangError as exc:
         session.rollback()
         return _report_page(request, principal, session, report_id, False, exc.status, exc.message)
@@ -214,7 +209,7 @@ def report_action(
 @router.get("/public/indicators", name="ind_public")
 def public_index(request: Request, principal: PageCaller, session: PageSession) -> Response:
     anon = Principal(None, "", Role.PUBLIC, None)
-    on = _today()
+    on = clock_of(request).today()
     boards: list[tuple[Any, list[service.Tracking]]] = [
         (p, service.dashboard(session, p.code, on)) for p in service.plans()
     ]

@@ -3,7 +3,6 @@ lot with its sample list and phone-width result entry, and the public lookup by 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -13,7 +12,7 @@ from sqlalchemy.orm import Session
 from jiliang.errors import InputError, JiliangError
 from jiliang.meters import lotservice as svc
 from jiliang.platform.auth import Principal
-from jiliang.web.deps import LoggedIn, PageCaller, PageSession
+from jiliang.web.deps import LoggedIn, PageCaller, PageSession, clock_of
 from jiliang.web.render import page
 
 router = APIRouter()
@@ -74,7 +73,7 @@ def lots_lot_action(
     outcome: Annotated[str, Form(max_length=16)] = "",
     error_pct: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
-    now = datetime.now(UTC)
+    now = clock_of(request).now()
     try:
         if action == "draw":
             svc.draw(session, principal, lot_id)

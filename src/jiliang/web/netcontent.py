@@ -3,7 +3,7 @@ balance CSV, the verdict with its clauses and report; the packer's self-check; t
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -15,7 +15,7 @@ from jiliang.platform.auth import Principal
 from jiliang.platform.models import Role
 from jiliang.stats.netcontent import MAX_CSV_BYTES, UNITS
 from jiliang.supervision import netcontent as service
-from jiliang.web.deps import LoggedIn, PageCaller, PageSession
+from jiliang.web.deps import LoggedIn, PageCaller, PageSession, clock_of
 from jiliang.web.render import page
 
 router = APIRouter()
@@ -63,7 +63,7 @@ def create(
             raise InputError(f"the lot size must be a whole number, not {lot_size!r}")
         row = service.create(session, principal, kind=kind, org_id=org_id or None, product=product,
                              nominal=nominal, unit=unit, lot_size=int(lot_size), batch=batch or None,
-                             task_id=task_id or None, now=datetime.now(UTC))  # fmt: skip
+                             task_id=task_id or None, now=clock_of(request).now())  # fmt: skip
     except JiliangError as exc:
         session.rollback()
         return _index(request, principal, session, exc.status, exc.message)
@@ -90,7 +90,7 @@ def _lot_page(request: Request, principal: Principal, session: Session, nc_id: i
         items=items,
         measured=list(zip(items or range(1, len(values) + 1), values, strict=False)),
         T=service.verdict_tolerance(row),
-        today=date.today().isoformat(),
+        today=clock_of(request).today().isoformat(),
         error=error,
     )
 
@@ -107,12 +107,20 @@ async def action(request: Request, principal: LoggedIn, session: PageSession, nc
     what = str(form.get("action", ""))
     try:
         if what == "draw":
-            service.draw(session, principal, nc_id, datetime.now(UTC), str(form.get("seed", "")) or None)
+            service.draw(
+                session, principal, nc_id, clock_of(request).now(), str(form.get("seed", "")) or None
+            )
         elif what == "record":
             values = _values(form.getlist("value"))
-            service.record(session, principal, nc_id, values, _day(str(form.get("inspected_on", ""))))
+            service.record(
+                session,
+                principal,
+                nc_id,
+                values,
+                _day(str(form.get("inspected_on", "")), clock_of(request).today()),
+            )
         elif what == "publish":
-            service.publish(session, principal, nc_id, date.today())
+            service.publish(session, principal, nc_id, clock_of(request).today())
         else:
             raise InputError(f"unknown action {what[:20]!r}")
     except JiliangError as exc:
@@ -134,7 +142,7 @@ async def upload(
         data = await file.read(MAX_CSV_BYTES + 1)
         if len(data) > MAX_CSV_BYTES:
             raise TooLargeError(f"the CSV is larger than {MAX_CSV_BYTES} bytes")
-        service.record_csv(session, principal, nc_id, data, _day(inspected_on))
+        service.record_csv(session, principal, nc_id, data, _day(inspected_on, clock_of(request).today()))
     except JiliangError as exc:
         session.rollback()
         return _lot_page(request, principal, session, nc_id, exc.status, exc.message)
@@ -158,8 +166,8 @@ def _values(cells: list[Any]) -> list[float]:
     return out
 
 
-def _day(text: str) -> date:
+def _day(text: str, today: date) -> date:
     try:
-        return date.fromisoformat(text.strip()) if text.strip() else date.today()
+        return date.fromisoformat(text.strip()) if text.strip() else today
     except ValueError:
         raise InputError(f"{text[:12]!r} is not a date (YYYY-MM-DD)") from None
