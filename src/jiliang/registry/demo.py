@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, text
@@ -470,7 +470,7 @@ class _History:
 
     iid: int
     vid: int
-    now: Any
+    now: datetime
     lab_prefix: dict[int, str]
     inst_rows: list[dict[str, Any]] = field(default_factory=list)
     ver_rows: list[dict[str, Any]] = field(default_factory=list)
@@ -483,7 +483,7 @@ def _seed_instruments(
     city: City,
     types: dict[str, InstrumentType],
     working: dict[str, list[tuple[int, int]]],
-    now: Any,
+    now: datetime,
     rng: random.Random,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
     """Store the instruments with their verification history; returns instruments, verifications, booked."""
