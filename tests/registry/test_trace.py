@@ -159,5 +159,6 @@ def test_public_names_are_exactly_all():
         "demo",
         "access",
         "editing",
+        "records",
     }
     assert set(registry.__all__) == public

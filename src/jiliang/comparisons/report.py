@@ -102,36 +102,88 @@ def _plot(labs: list[dict[str, Any]], width: float, height: float) -> Any:
 
 def report_pdf(view: RoundView, lang: str = "zh") -> bytes:
     """The PDF of a published round (``view.report`` must exist)."""
-    from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import SimpleDocTemplate, Spacer
 
     if lang not in ("zh", "en"):
         raise InputError(f"language {lang!r} is not zh or en")
     doc = view.report
     if doc is None:
         raise NotFoundError(f"round {view.round.code} has no published report")
-    font = "STSong-Light"
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
-    body = ParagraphStyle("b", fontName=font, fontSize=9, leading=12, wordWrap="CJK")
-    h1 = ParagraphStyle("h1", parent=body, fontSize=16, leading=20, spaceAfter=6)
-    h2 = ParagraphStyle("h2", parent=body, fontSize=11, leading=15, spaceBefore=6, spaceAfter=3)
+    body, h1, h2 = _styles()
 
     def p(s: str, style: Any = body) -> Any:
-        return Paragraph(_pdf_text(s), style)
+        return _para(s, style)
 
     width = A4[0] - 36 * mm
-    grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")])
+    story: list[Any] = [
+        p(_l("title", lang), h1),
+        _head_table(view, doc, lang, body, width),
+        p(_l("doe", lang), h2),
+        _plot(doc["labs"], width, 70 * mm),
+        Spacer(1, 3 * mm),
+        _doe_table(doc["labs"], lang, body, width),
+        p(_l("note", lang)),
+    ]
+    if doc.get("model_choice"):
+        mc = doc["model_choice"]
+        story.append(p(f"{_l('tree', lang)}: {mc['nist_model']} → {mc['estimator']}"))
+    story += [p(_l("convention", lang), h2), p(doc["convention"])]
+    out = io.BytesIO()
+    SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=f"{_l('title', lang)} {view.round.code}",
+    ).build(story)
+    return out.getvalue()
+
+
+_FONT = "STSong-Light"
+
+
+def _styles() -> tuple[Any, Any, Any]:
+    """Body, title and heading styles in the CID font STSong-Light (registered on first use)."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    if _FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(_FONT))
+    body = ParagraphStyle("b", fontName=_FONT, fontSize=9, leading=12, wordWrap="CJK")
+    h1 = ParagraphStyle("h1", parent=body, fontSize=16, leading=20, spaceAfter=6)
+    h2 = ParagraphStyle("h2", parent=body, fontSize=11, leading=15, spaceBefore=6, spaceAfter=3)
+    return body, h1, h2
+
+
+def _para(s: str, style: Any) -> Any:
+    """A paragraph of plain text (escaped, super/subscripts marked up)."""
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(_pdf_text(s), style)
+
+
+def _grid() -> Any:
+    """The tables' style: a thin grey grid, cells aligned at the top."""
+    from reportlab.lib import colors
+    from reportlab.platypus import TableStyle
+
+    return TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")])
+
+
+def _head_table(view: RoundView, doc: dict[str, Any], lang: str, body: Any, width: float) -> Any:
+    """The round's particulars: code, measurand, pilot, participants, estimator, reference value, χ² check."""
+    from reportlab.platypus import Table
+
     ref = doc["reference"]
     rnd = view.round
     head = Table(
         [
-            [p(_l(k, lang)), p(v)]
+            [_para(_l(k, lang), body), _para(v, body)]
             for k, v in (
                 ("code", rnd.code),
                 ("measurand", f"{rnd.measurand} ({rnd.unit})"),
@@ -148,7 +200,17 @@ def report_pdf(view: RoundView, lang: str = "zh") -> bytes:
         ],
         colWidths=[width * 0.25, width * 0.75],
     )
-    head.setStyle(grid)
+    head.setStyle(_grid())
+    return head
+
+
+def _doe_table(labs: list[dict[str, Any]], lang: str, body: Any, width: float) -> Any:
+    """The degrees of equivalence: d, u(d), U(d), En and ζ of each lab, and whether it made the reference."""
+    from reportlab.platypus import Table
+
+    def p(s: str) -> Any:
+        return _para(s, body)
+
     rows = [[p(h) for h in (_l("lab", lang), "d", "u(d)", "U(d)", "En", "ζ", _l("in_ref", lang))]]
     rows += [
         [
@@ -160,31 +222,8 @@ def report_pdf(view: RoundView, lang: str = "zh") -> bytes:
             p(f"{x['zeta']:.2f}"),
             p(_l("yes" if x["included"] else "no", lang)),
         ]
-        for x in doc["labs"]
+        for x in labs
     ]
     table = Table(rows, colWidths=[width * 0.28] + [width * 0.12] * 6)
-    table.setStyle(grid)
-    story: list[Any] = [
-        p(_l("title", lang), h1),
-        head,
-        p(_l("doe", lang), h2),
-        _plot(doc["labs"], width, 70 * mm),
-        Spacer(1, 3 * mm),
-        table,
-        p(_l("note", lang)),
-    ]
-    if doc.get("model_choice"):
-        mc = doc["model_choice"]
-        story.append(p(f"{_l('tree', lang)}: {mc['nist_model']} → {mc['estimator']}"))
-    story += [p(_l("convention", lang), h2), p(doc["convention"])]
-    out = io.BytesIO()
-    SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=f"{_l('title', lang)} {rnd.code}",
-    ).build(story)
-    return out.getvalue()
+    table.setStyle(_grid())
+    return table

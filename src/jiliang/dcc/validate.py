@@ -104,8 +104,19 @@ def _q(ns: str, name: str) -> str:
 
 
 def _rules(root: etree._Element) -> list[Problem]:
+    """The problems a schema cannot see: ids and references, units, coverage factors, languages."""
+    problems = _id_problems(root)
+    problems += _unit_problems(root)
+    problems += _coverage_problems(root)
+    used, mandatory, lang_problems = _declared_languages(root)
+    problems += lang_problems
+    problems += _text_language_problems(root, used, mandatory)
+    return problems
+
+
+def _id_problems(root: etree._Element) -> list[Problem]:
+    """Ids used twice, and ``refId`` tokens that name no element of the certificate."""
     problems: list[Problem] = []
-    add = problems.append
     ids: dict[str, Any] = {}
     refs: list[tuple[Any, str]] = []
     for el in root.iter():
@@ -114,7 +125,7 @@ def _rules(root: etree._Element) -> list[Problem]:
         i = el.get("id")
         if i is not None:
             if i in ids:
-                add(Problem("refId", xpath_of(el), f"id {i!r} is used twice"))
+                problems.append(Problem("refId", xpath_of(el), f"id {i!r} is used twice"))
             ids[i] = el
         r = el.get("refId")
         if r is not None:
@@ -122,34 +133,51 @@ def _rules(root: etree._Element) -> list[Problem]:
     for el, r in refs:
         for token in r.split():
             if token not in ids:
-                add(
+                problems.append(
                     Problem(
                         "refId",
                         xpath_of(el) + "/@refId",
                         f"refId {token!r} names no element of this certificate",
                     )
                 )
+    return problems
 
+
+def _unit_problems(root: etree._Element) -> list[Problem]:
+    """Empty units and units that are not valid D-SI."""
+    problems: list[Problem] = []
     for tag in ("unit", "unitXMLList"):
         for el in root.iter(_q(SI_NS, tag)):
             for token in (el.text or "").split() or [""]:
                 why = unit_problem(token) if token else "empty unit"
                 if why:
-                    add(Problem("unit", xpath_of(el), why))
+                    problems.append(Problem("unit", xpath_of(el), why))
+    return problems
 
+
+def _coverage_problems(root: etree._Element) -> list[Problem]:
+    """Coverage factors that are not numbers or are below 1."""
+    problems: list[Problem] = []
     for tag in ("coverageFactor", "coverageFactorXMLList"):
         for el in root.iter(_q(SI_NS, tag)):
             for token in (el.text or "").split():
                 try:
                     k = Decimal(token)
                 except InvalidOperation:
-                    add(
+                    problems.append(
                         Problem("coverage-factor", xpath_of(el), f"coverage factor {token!r} is not a number")
                     )
                     continue
                 if not k >= 1:
-                    add(Problem("coverage-factor", xpath_of(el), f"coverage factor {token} is below 1"))
+                    problems.append(
+                        Problem("coverage-factor", xpath_of(el), f"coverage factor {token} is below 1")
+                    )
+    return problems
 
+
+def _declared_languages(root: etree._Element) -> tuple[list[str], list[str], list[Problem]]:
+    """The used and mandatory languages of the core data, and the problems of those lists."""
+    problems: list[Problem] = []
     core = root.find(f"{{{DCC_NS}}}administrativeData/{{{DCC_NS}}}coreData")
     used: list[str] = []
     mandatory: list[str] = []
@@ -158,10 +186,21 @@ def _rules(root: etree._Element) -> list[Problem]:
         mandatory = [(e.text or "").strip() for e in core.iter(_q(DCC_NS, "mandatoryLangCodeISO639_1"))]
         for lang in set(used):
             if used.count(lang) > 1:
-                add(Problem("language", xpath_of(core), f"used language {lang!r} is listed twice"))
+                problems.append(
+                    Problem("language", xpath_of(core), f"used language {lang!r} is listed twice")
+                )
         for e in core.iter(_q(DCC_NS, "mandatoryLangCodeISO639_1")):
             if (e.text or "").strip() not in used:
-                add(Problem("language", xpath_of(e), f"mandatory language {e.text!r} is not a used language"))
+                problems.append(
+                    Problem("language", xpath_of(e), f"mandatory language {e.text!r} is not a used language")
+                )
+    return used, mandatory, problems
+
+
+def _text_language_problems(root: etree._Element, used: list[str], mandatory: list[str]) -> list[Problem]:
+    """Texts in a language not used, a language given twice, or lacking a mandatory language."""
+    problems: list[Problem] = []
+    add = problems.append
     content_tag = _q(DCC_NS, "content")
     seen_parents: set[Any] = set()
     for el in root.iter(content_tag):

@@ -112,21 +112,47 @@ def _brand(rng: random.Random) -> tuple[str, str]:
     return a + b, _PINYIN[a] + _PINYIN[b].lower()
 
 
+class _Codes:
+    """Credit codes drawn from the seeded generator, never the same one twice."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+        self._used: set[str] = set()
+
+    def __call__(self, division: str, category: str = "91") -> str:
+        """A new valid GB 32100 code in ``division`` of ``category`` (11 organ, 12 institution, 91 company)."""
+        while True:
+            c = credit_code.generate(self._rng, division, category)
+            if c not in self._used:
+                self._used.add(c)
+                return c
+
+
 def build_orgs(size: str, rng: random.Random) -> list[OrgSpec]:
     """Every organization of the city for ``size`` (``small`` or ``city``)."""
     if size not in SIZES:
         raise ValueError(f"unknown demo size {size!r}; use small or city")
-    used: set[str] = set()
+    code = _Codes(rng)
+    orgs = _city_institutions(code)
+    for dcode, dname, dname_en in DISTRICTS[1:]:
+        orgs.append(
+            OrgSpec(
+                f"regulator-{dcode}",
+                f"{CITY_NAME}{dname}市场监督管理局",
+                f"{dname_en} District Administration for Market Regulation",
+                OrgKind.REGULATOR,
+                dcode,
+                code(dcode, "11"),
+            )
+        )
+    orgs.extend(_businesses(SIZES[size], code, rng))
+    return orgs
 
-    def code(division: str, category: str = "91") -> str:
-        while True:
-            c = credit_code.generate(rng, division, category)
-            if c not in used:
-                used.add(c)
-                return c
 
+def _city_institutions(code: _Codes) -> list[OrgSpec]:
+    """The city's regulator, metrology institute, three calibration labs and three utilities."""
     centre = DISTRICTS[0][0]
-    orgs: list[OrgSpec] = [
+    head = [
         OrgSpec(
             "regulator",
             f"{CITY_NAME}市场监督管理局",
@@ -145,6 +171,13 @@ def build_orgs(size: str, rng: random.Random) -> list[OrgSpec]:
             "CNAS L0001-D",
             "江城区计量路1号",
         ),
+    ]
+    return head + _city_labs(code) + _city_utilities(code)
+
+
+def _city_labs(code: _Codes) -> list[OrgSpec]:
+    """The three calibration laboratories (energy, medical, industry)."""
+    return [
         OrgSpec(
             "lab-energy",
             f"{CITY_NAME}能源计量检测中心",
@@ -172,6 +205,13 @@ def build_orgs(size: str, rng: random.Random) -> list[OrgSpec]:
             code(DISTRICTS[2][0]),
             "CNAS L0004-D",
         ),
+    ]
+
+
+def _city_utilities(code: _Codes) -> list[OrgSpec]:
+    """The power, water and gas utilities."""
+    centre = DISTRICTS[0][0]
+    return [
         OrgSpec(
             "power",
             "滨江供电局",
@@ -197,41 +237,17 @@ def build_orgs(size: str, rng: random.Random) -> list[OrgSpec]:
             code(DISTRICTS[1][0]),
         ),
     ]
-    for dcode, dname, dname_en in DISTRICTS[1:]:
-        orgs.append(
-            OrgSpec(
-                f"regulator-{dcode}",
-                f"{CITY_NAME}{dname}市场监督管理局",
-                f"{dname_en} District Administration for Market Regulation",
-                OrgKind.REGULATOR,
-                dcode,
-                code(dcode, "11"),
-            )
-        )
-    counts = SIZES[size]
+
+
+def _businesses(counts: dict[OrgKind, int], code: _Codes, rng: random.Random) -> list[OrgSpec]:
+    """The fuel stations, markets, hospitals, factories and others of every district, ``counts`` of each kind."""
+    orgs: list[OrgSpec] = []
     for dcode, dname, dname_en in DISTRICTS:
         for kind, n in counts.items():
             for i in range(n):
                 brand, brand_en = _brand(rng)
                 key = f"{kind.value}-{dcode}-{i}"
-                if kind is OrgKind.FUEL_STATION:
-                    name, en = (
-                        f"{brand}石油{dname}第{i + 1}加油站",
-                        f"{brand_en} Petroleum {dname_en} Station {i + 1}",
-                    )
-                elif kind is OrgKind.MARKET:
-                    name, en = f"{dname}{brand}农贸市场", f"{dname_en} {brand_en} Farmers' Market"
-                elif kind is OrgKind.HOSPITAL:
-                    name, en = f"{CITY_NAME}{dname}{brand}医院", f"{dname_en} {brand_en} Hospital"
-                elif kind is OrgKind.FACTORY:
-                    trade, trade_en = rng.choice(_FACTORY_TRADES)
-                    name, en = f"滨江{brand}{trade}有限公司", f"Binjiang {brand_en} {trade_en} Co., Ltd."
-                elif kind is OrgKind.CHARGING:
-                    name, en = f"{brand}新能源充电服务有限公司", f"{brand_en} EV Charging Services"
-                elif kind is OrgKind.TAXI:
-                    name, en = f"滨江{brand}出租汽车有限公司", f"Binjiang {brand_en} Taxi Co."
-                else:
-                    name, en = f"{dname}环境监测站", f"{dname_en} Environmental Monitoring Station"
+                name, en = _business_name(kind, i, brand, brand_en, dname, dname_en, rng)
                 name = (
                     f"{name}" if i < 1 else f"{name}({i + 1})" if kind is not OrgKind.FUEL_STATION else name
                 )
@@ -247,3 +263,23 @@ def build_orgs(size: str, rng: random.Random) -> list[OrgSpec]:
                     )
                 )
     return orgs
+
+
+def _business_name(
+    kind: OrgKind, i: int, brand: str, brand_en: str, dname: str, dname_en: str, rng: random.Random
+) -> tuple[str, str]:
+    """The Chinese and English name of the ``i``-th business of ``kind`` in a district (a factory draws its trade)."""
+    if kind is OrgKind.FUEL_STATION:
+        return f"{brand}石油{dname}第{i + 1}加油站", f"{brand_en} Petroleum {dname_en} Station {i + 1}"
+    if kind is OrgKind.MARKET:
+        return f"{dname}{brand}农贸市场", f"{dname_en} {brand_en} Farmers' Market"
+    if kind is OrgKind.HOSPITAL:
+        return f"{CITY_NAME}{dname}{brand}医院", f"{dname_en} {brand_en} Hospital"
+    if kind is OrgKind.FACTORY:
+        trade, trade_en = rng.choice(_FACTORY_TRADES)
+        return f"滨江{brand}{trade}有限公司", f"Binjiang {brand_en} {trade_en} Co., Ltd."
+    if kind is OrgKind.CHARGING:
+        return f"{brand}新能源充电服务有限公司", f"{brand_en} EV Charging Services"
+    if kind is OrgKind.TAXI:
+        return f"滨江{brand}出租汽车有限公司", f"Binjiang {brand_en} Taxi Co."
+    return f"{dname}环境监测站", f"{dname_en} Environmental Monitoring Station"

@@ -400,59 +400,13 @@ def _validate(
     periods: dict[int, int],
     today: date,
 ) -> _Row:
+    """One register row checked and converted, or :class:`_Reject` naming the column and reason."""
     v = _cells(row, cols)
-    tname = _text(v["type"], "type") or ""
-    type_id = types.get(tname)
-    if type_id is None:
-        type_id = types.get(catalogue.normalize_name(tname))
-    if type_id is None:
-        raise _Reject("type", f"unknown instrument type {tname!r}")
-    use_text = (_text(v["use"], "use") or "").strip()
-    use = USE_NAMES.get(use_text) or USE_NAMES.get(use_text.lower())
-    if use is None:
-        raise _Reject("use", f"unknown use {use_text!r} (贸易结算, 安全防护, 医疗卫生, 环境监测)")
-    raw_code = _text(v["owner_credit_code"], "owner_credit_code") or ""
-    code = _CODES.get(raw_code)
-    if code is None:
-        try:
-            code = credit_code.validate(raw_code)
-        except InputError as exc:
-            raise _Reject("owner_credit_code", exc.message) from None
-        if len(_CODES) < 100_000:
-            _CODES[raw_code] = code
-    last: date | None = None
-    if v["last_verified_on"] is not None:
-        try:
-            last = parse_date(v["last_verified_on"])
-        except InputError as exc:
-            raise _Reject("last_verified_on", exc.message) from None
-        if last > today:
-            raise _Reject("last_verified_on", f"{last} is in the future")
-        if last < _EARLIEST:
-            raise _Reject("last_verified_on", f"{last} is before {_EARLIEST}")
-    result = None
-    if v["verification_result"] is not None:
-        rtext = str(v["verification_result"]).strip()
-        result = RESULT_NAMES.get(rtext) or RESULT_NAMES.get(rtext.lower())
-        if result is None:
-            raise _Reject("verification_result", f"unknown result {rtext!r} (合格/不合格, pass/fail)")
-    if last is None and (result is not None or v["certificate_no"] is not None):
-        raise _Reject("last_verified_on", "a result or certificate needs the date of verification")
-    if last is not None and result is None:
-        raise _Reject("verification_result", "the result of the verification is missing")
-    period: int | None = None
-    if v["verification_period_months"] is not None:
-        try:
-            p = float(v["verification_period_months"])
-        except (TypeError, ValueError):
-            raise _Reject(
-                "verification_period_months", f"{v['verification_period_months']!r} is not a number"
-            ) from None
-        if not p.is_integer() or not 1 <= p <= 240:
-            raise _Reject(
-                "verification_period_months", f"{v['verification_period_months']!r} is not 1–240 months"
-            )
-        period = int(p)
+    type_id = _row_type(v, types)
+    use = _row_use(v)
+    code = _row_owner_code(v)
+    last, result = _row_verification(v, today)
+    period = _row_period(v)
     serial = _text(v["serial"], "serial") or ""
     key = identity_text(serial)
     if not key:
@@ -475,6 +429,82 @@ def _validate(
         certificate_no=_text(v["certificate_no"], "certificate_no"),
         period_months=period,
     )
+
+
+def _row_type(v: dict[str, Any], types: dict[str, int]) -> int:
+    """The instrument type named in the row (by name, alias or normalised name)."""
+    tname = _text(v["type"], "type") or ""
+    type_id = types.get(tname)
+    if type_id is None:
+        type_id = types.get(catalogue.normalize_name(tname))
+    if type_id is None:
+        raise _Reject("type", f"unknown instrument type {tname!r}")
+    return type_id
+
+
+def _row_use(v: dict[str, Any]) -> str:
+    """The use of the instrument named in the row (Chinese or English name)."""
+    use_text = (_text(v["use"], "use") or "").strip()
+    use = USE_NAMES.get(use_text) or USE_NAMES.get(use_text.lower())
+    if use is None:
+        raise _Reject("use", f"unknown use {use_text!r} (贸易结算, 安全防护, 医疗卫生, 环境监测)")
+    return use
+
+
+def _row_owner_code(v: dict[str, Any]) -> str:
+    """The owner's unified social credit code, checked (GB 32100) and remembered once valid."""
+    raw_code = _text(v["owner_credit_code"], "owner_credit_code") or ""
+    code = _CODES.get(raw_code)
+    if code is None:
+        try:
+            code = credit_code.validate(raw_code)
+        except InputError as exc:
+            raise _Reject("owner_credit_code", exc.message) from None
+        if len(_CODES) < 100_000:
+            _CODES[raw_code] = code
+    return code
+
+
+def _row_verification(v: dict[str, Any], today: date) -> tuple[date | None, str | None]:
+    """The last verification's date and result: both or neither, the date not in the future."""
+    last: date | None = None
+    if v["last_verified_on"] is not None:
+        try:
+            last = parse_date(v["last_verified_on"])
+        except InputError as exc:
+            raise _Reject("last_verified_on", exc.message) from None
+        if last > today:
+            raise _Reject("last_verified_on", f"{last} is in the future")
+        if last < _EARLIEST:
+            raise _Reject("last_verified_on", f"{last} is before {_EARLIEST}")
+    result = None
+    if v["verification_result"] is not None:
+        rtext = str(v["verification_result"]).strip()
+        result = RESULT_NAMES.get(rtext) or RESULT_NAMES.get(rtext.lower())
+        if result is None:
+            raise _Reject("verification_result", f"unknown result {rtext!r} (合格/不合格, pass/fail)")
+    if last is None and (result is not None or v["certificate_no"] is not None):
+        raise _Reject("last_verified_on", "a result or certificate needs the date of verification")
+    if last is not None and result is None:
+        raise _Reject("verification_result", "the result of the verification is missing")
+    return last, result
+
+
+def _row_period(v: dict[str, Any]) -> int | None:
+    """The verification period the row sets (whole months, 1–240), or None for the type's own."""
+    if v["verification_period_months"] is None:
+        return None
+    try:
+        p = float(v["verification_period_months"])
+    except (TypeError, ValueError):
+        raise _Reject(
+            "verification_period_months", f"{v['verification_period_months']!r} is not a number"
+        ) from None
+    if not p.is_integer() or not 1 <= p <= 240:
+        raise _Reject(
+            "verification_period_months", f"{v['verification_period_months']!r} is not 1–240 months"
+        )
+    return int(p)
 
 
 # ---------------------------------------------------------------- storing
@@ -559,11 +589,32 @@ def import_register(
     if header is None:
         raise InputError("the file is empty")
     cols = _header(header)
-    spec = _spec(cols)
     titles = {f: str(header[i]).strip() for f, i in cols.items()}
+    own_code = _own_code(session, owner_id)
+    good = _accepted_rows(rows_iter, _spec(cols), titles, types, periods, today, own_code, report)
+    report.rejected = len(report.rows)
+    _store(session, good, periods, today, report, commit)
+    report.committed = commit
+    return report
+
+
+def _accepted_rows(
+    rows_iter: Iterator[list[Any]],
+    spec: tuple[tuple[str, int | None, int, bool], ...],
+    titles: dict[str, str],
+    types: dict[str, int],
+    periods: dict[int, int],
+    today: date,
+    own_code: str | None,
+    report: ImportReport,
+) -> list[_Row]:
+    """The rows after the header that pass every check; each other row's reason goes to ``report``.
+
+    Blank rows are skipped; a row naming another owner than ``own_code`` (when given) or repeating
+    an earlier row's owner, type and serial is rejected.
+    """
     good: list[_Row] = []
     seen: dict[tuple[str, int, str], int] = {}
-    own_code = _own_code(session, owner_id)
     for line, row in enumerate(rows_iter, start=2):
         if line > MAX_ROWS + 1:
             raise TooLargeError(f"the register has more than {MAX_ROWS} rows")
@@ -596,10 +647,7 @@ def import_register(
             continue
         seen[ident] = line
         good.append(r)
-    report.rejected = len(report.rows)
-    _store(session, good, periods, today, report, commit)
-    report.committed = commit
-    return report
+    return good
 
 
 def _own_code(session: Session, owner_id: int | None) -> str | None:
@@ -676,7 +724,28 @@ def _store(
     report: ImportReport,
     commit: bool,
 ) -> None:
+    """Store the accepted rows (or, without ``commit``, only count what would be stored).
+
+    Owners are found or created, each row is matched with the instrument already registered,
+    new and changed instruments are written with their verifications, and every stored row is
+    audited.
+    """
     codes = sorted({r.owner_code for r in good})
+    owners = _known_owners(session, codes)
+    new_owners = [c for c in codes if c not in owners]
+    report.owners_created = len(new_owners)
+    if new_owners and commit:
+        _create_owners(session, good, new_owners, owners)
+    existing = _existing_instruments(session, sorted({owners[c][0] for c in codes if c in owners}))
+    inserts, updates, verifs = _plan_changes(good, owners, existing, periods, today, report, commit)
+    report.accepted = report.created + report.updated
+    if not commit:
+        return
+    _write_changes(session, inserts, updates, verifs)
+
+
+def _known_owners(session: Session, codes: list[str]) -> dict[str, tuple[int, int | None]]:
+    """The organisations already on record by credit code: their id and district."""
     owners: dict[str, tuple[int, int | None]] = {}
     for chunk in _chunks(codes):
         for oid, code, did in session.execute(
@@ -685,30 +754,40 @@ def _store(
             )
         ):
             owners[code] = (oid, did)
-    new_owners = [c for c in codes if c not in owners]
-    report.owners_created = len(new_owners)
-    if new_owners and commit:
-        names: dict[str, str] = {}
-        for r in good:
-            names.setdefault(r.owner_code, r.owner_name)
-        values = [{"name": names[c][:200], "kind": OrgKind.OTHER.value, "credit_code": c} for c in new_owners]
-        ids = session.execute(
-            insert(Organization).returning(
-                Organization.id, Organization.credit_code, sort_by_parameter_order=True
-            ),
-            values,
-        ).all()
-        for oid, code in ids:
-            owners[code] = (oid, None)
-        record(
-            session,
-            [
-                AuditChange("insert", "organization", str(oid), None, v, "register import")
-                for (oid, _c), v in zip(ids, values, strict=True)
-            ],
-        )
+    return owners
+
+
+def _create_owners(
+    session: Session, good: list[_Row], new_owners: list[str], owners: dict[str, tuple[int, int | None]]
+) -> None:
+    """Create (and audit) an organisation for each new credit code, named as its first row names it.
+
+    The new owners are added to ``owners`` (with no district).
+    """
+    names: dict[str, str] = {}
+    for r in good:
+        names.setdefault(r.owner_code, r.owner_name)
+    values = [{"name": names[c][:200], "kind": OrgKind.OTHER.value, "credit_code": c} for c in new_owners]
+    ids = session.execute(
+        insert(Organization).returning(
+            Organization.id, Organization.credit_code, sort_by_parameter_order=True
+        ),
+        values,
+    ).all()
+    for oid, code in ids:
+        owners[code] = (oid, None)
+    record(
+        session,
+        [
+            AuditChange("insert", "organization", str(oid), None, v, "register import")
+            for (oid, _c), v in zip(ids, values, strict=True)
+        ],
+    )
+
+
+def _existing_instruments(session: Session, owner_ids: list[int]) -> dict[tuple[int, int, str], Any]:
+    """The instruments these owners already have, by (owner, type, serial key), with the compared fields."""
     existing: dict[tuple[int, int, str], Any] = {}
-    owner_ids = sorted({owners[c][0] for c in codes if c in owners})
     cols = [
         getattr(Instrument, c)
         for c in (
@@ -724,11 +803,29 @@ def _store(
     for chunk in _chunks(owner_ids, 200):
         for row in session.execute(select(*cols).where(Instrument.owner_id.in_(chunk))):
             existing[(row.owner_id, row.type_id, row.serial_key)] = row
+    return existing
+
+
+_Verif = tuple[int | None, int, _Row, date | None]
+"""A verification to store: (instrument id or None, index in the inserts, row, next due date)."""
+
+
+def _plan_changes(
+    good: list[_Row],
+    owners: dict[str, tuple[int, int | None]],
+    existing: dict[tuple[int, int, str], Any],
+    periods: dict[int, int],
+    today: date,
+    report: ImportReport,
+    commit: bool,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[_Verif]]:
+    """Sort the rows into new instruments, changes to registered ones and verifications to add.
+
+    Counts created, updated and unchanged rows in ``report``; without ``commit`` no insert is planned.
+    """
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
-    verifs: list[
-        tuple[int | None, int, _Row, date | None]
-    ] = []  # (instrument id, index in inserts, row, due)
+    verifs: list[_Verif] = []
     for r in good:
         period = r.period_months or periods[r.type_id]
         due = add_months(r.last_verified_on, period) if r.last_verified_on else None
@@ -746,48 +843,67 @@ def _store(
         owner = owners.get(r.owner_code)
         old = existing.get((owner[0], r.type_id, r.serial_key)) if owner else None
         if old is not None:
-            if all(getattr(old, k) == fields[k] for k in _COMPARED):
+            changed = _changed_fields(old, r, fields, due, today)
+            if changed is None:
                 report.unchanged += 1
                 continue
-            changed = {k: v for k, v in fields.items() if getattr(old, k) != v}
-            if r.last_verified_on is None or (
-                old.last_verified_on and r.last_verified_on <= old.last_verified_on
-            ):
-                # an older or absent verification never rolls the register back
-                for k in ("last_verified_on", "last_result"):
-                    changed.pop(k, None)
-                if not changed:
-                    report.unchanged += 1
-                    continue
-            else:
-                changed["next_due_on"] = due
-                changed["status"] = status_for(due, r.result, today)
+            if "next_due_on" in changed:
                 verifs.append((old.id, -1, r, due))
-            changed["id"] = old.id
             updates.append(changed)
             report.updated += 1
             continue
         report.created += 1
         if not commit:
             continue
-        inserts.append(
-            fields
-            | {
-                "type_id": r.type_id,
-                "owner_id": owner[0] if owner else None,
-                "district_id": owner[1] if owner else None,
-                "serial": r.serial,
-                "serial_key": r.serial_key,
-                "status": status_for(due, r.result, today),
-                "compulsory": True,
-                "next_due_on": due,
-            }
-        )
+        inserts.append(_new_instrument(r, fields, owner, due, today))
         if r.last_verified_on:
             verifs.append((None, len(inserts) - 1, r, due))
-    report.accepted = report.created + report.updated
-    if not commit:
-        return
+    return inserts, updates, verifs
+
+
+def _changed_fields(
+    old: Any, r: _Row, fields: dict[str, Any], due: date | None, today: date
+) -> dict[str, Any] | None:
+    """The update a row makes to a registered instrument (with its ``id``), or None if it changes nothing.
+
+    An older or absent verification never rolls the register back; a newer one sets the next due
+    date and the status (and then the update holds ``next_due_on``).
+    """
+    if all(getattr(old, k) == fields[k] for k in _COMPARED):
+        return None
+    changed = {k: v for k, v in fields.items() if getattr(old, k) != v}
+    if r.last_verified_on is None or (old.last_verified_on and r.last_verified_on <= old.last_verified_on):
+        for k in ("last_verified_on", "last_result"):
+            changed.pop(k, None)
+        if not changed:
+            return None
+    else:
+        changed["next_due_on"] = due
+        changed["status"] = status_for(due, r.result, today)
+    changed["id"] = old.id
+    return changed
+
+
+def _new_instrument(
+    r: _Row, fields: dict[str, Any], owner: tuple[int, int | None] | None, due: date | None, today: date
+) -> dict[str, Any]:
+    """The values of a new instrument row (compulsory verification, status from its last result)."""
+    return fields | {
+        "type_id": r.type_id,
+        "owner_id": owner[0] if owner else None,
+        "district_id": owner[1] if owner else None,
+        "serial": r.serial,
+        "serial_key": r.serial_key,
+        "status": status_for(due, r.result, today),
+        "compulsory": True,
+        "next_due_on": due,
+    }
+
+
+def _write_changes(
+    session: Session, inserts: list[dict[str, Any]], updates: list[dict[str, Any]], verifs: list[_Verif]
+) -> None:
+    """Write the planned instruments, updates and verifications, and audit every stored row."""
     from jiliang.platform.db import utcnow
 
     conn = session.connection()
@@ -796,23 +912,10 @@ def _store(
         # a large import touches every page of eight indexes: give SQLite a page cache to match
         conn.exec_driver_sql("PRAGMA cache_size=-131072")
     now = utcnow()
-    inst_table = Instrument.__table__
     for ins in inserts:
         ins["created_at"] = now
-    _bulk_insert(session, inst_table, inserts)
-    new_ids: list[int] = []
-    if inserts:
-        wanted = {(r["owner_id"], r["type_id"], r["serial_key"]) for r in inserts}
-        found: dict[tuple[int, int, str], int] = {}
-        for chunk in _chunks(sorted({r["owner_id"] for r in inserts}), 200):
-            for iid, oid, tid, key in session.execute(
-                select(Instrument.id, Instrument.owner_id, Instrument.type_id, Instrument.serial_key).where(
-                    Instrument.owner_id.in_(chunk)
-                )
-            ):
-                if (oid, tid, key) in wanted:
-                    found[(oid, tid, key)] = iid
-        new_ids = [found[(r["owner_id"], r["type_id"], r["serial_key"])] for r in inserts]
+    _bulk_insert(session, Instrument.__table__, inserts)
+    new_ids = _inserted_ids(session, inserts)
     if updates:
         session.execute(update(Instrument), updates)
     vrows = [
@@ -829,7 +932,36 @@ def _store(
         for iid, idx, r, due in verifs
     ]
     _bulk_insert(session, Verification.__table__, vrows)
-    # One audit entry per stored register row: the instrument with the verification it brought.
+    _audit_stored(session, new_ids, inserts, updates, vrows)
+    if big_sqlite:
+        conn.exec_driver_sql("PRAGMA cache_size=-2000")  # back to SQLite's default for the pooled connection
+
+
+def _inserted_ids(session: Session, inserts: list[dict[str, Any]]) -> list[int]:
+    """The ids the database gave the inserted instruments, in the order of ``inserts``."""
+    if not inserts:
+        return []
+    wanted = {(r["owner_id"], r["type_id"], r["serial_key"]) for r in inserts}
+    found: dict[tuple[int, int, str], int] = {}
+    for chunk in _chunks(sorted({r["owner_id"] for r in inserts}), 200):
+        for iid, oid, tid, key in session.execute(
+            select(Instrument.id, Instrument.owner_id, Instrument.type_id, Instrument.serial_key).where(
+                Instrument.owner_id.in_(chunk)
+            )
+        ):
+            if (oid, tid, key) in wanted:
+                found[(oid, tid, key)] = iid
+    return [found[(r["owner_id"], r["type_id"], r["serial_key"])] for r in inserts]
+
+
+def _audit_stored(
+    session: Session,
+    new_ids: list[int],
+    inserts: list[dict[str, Any]],
+    updates: list[dict[str, Any]],
+    vrows: list[dict[str, Any]],
+) -> None:
+    """One audit entry per stored register row: the instrument with the verification it brought."""
     verified = {v["instrument_id"]: v for v in vrows}
     changes = [
         AuditChange(
@@ -854,8 +986,6 @@ def _store(
         for u in updates
     )
     record(session, changes)
-    if big_sqlite:
-        conn.exec_driver_sql("PRAGMA cache_size=-2000")  # back to SQLite's default for the pooled connection
 
 
 _AUDITED_ON_INSERT = (

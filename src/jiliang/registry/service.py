@@ -806,20 +806,8 @@ def record_verification(
     a fail blocks it and issues a notice of failure (检定结果通知书) numbered after the record.
     """
     from jiliang.registry.dates import add_months
-    from jiliang.registry.status import status_for
 
-    if principal.role not in (Role.LAB, Role.REGULATOR):
-        raise PermissionDeniedError("only labs and the regulator record verifications")
-    if result not in ("pass", "fail"):
-        raise InputError(f"result must be pass or fail, got {result!r}")
-    if kind not in ("verification", "calibration"):
-        raise InputError(f"kind must be verification or calibration, got {kind!r}")
-    if verified_on > today:
-        raise InputError(f"verification date {verified_on} is in the future")
-    if result == "pass" and not certificate_no:
-        raise InputError("a passed verification needs its certificate number")
-    if not standard_ids:
-        raise InputError("name the standards used (traceability)")
+    _check_verification(principal, verified_on, today, result, certificate_no, standard_ids, kind)
     # the lab must have a relationship with the instrument (404 otherwise, as for a read) and may
     # cite only its own, public or published standards (422 naming each refused one)
     inst = access.require_instrument(session, principal, instrument_id)
@@ -845,6 +833,45 @@ def record_verification(
         v.notice_no = f"TZ{verified_on.year}-{v.id:07d}"
     for sid in found:
         session.add(VerificationStandard(verification_id=v.id, standard_id=sid))
+    _update_instrument_state(inst, verified_on, result, due, today)
+    session.flush()
+    return v
+
+
+def _check_verification(
+    principal: Principal,
+    verified_on: date,
+    today: date,
+    result: str,
+    certificate_no: str | None,
+    standard_ids: Sequence[int],
+    kind: str,
+) -> None:
+    """Refuse a verification record before anything is read: wrong role, result, kind, date, no
+    certificate for a pass or no standard named."""
+    if principal.role not in (Role.LAB, Role.REGULATOR):
+        raise PermissionDeniedError("only labs and the regulator record verifications")
+    if result not in ("pass", "fail"):
+        raise InputError(f"result must be pass or fail, got {result!r}")
+    if kind not in ("verification", "calibration"):
+        raise InputError(f"kind must be verification or calibration, got {kind!r}")
+    if verified_on > today:
+        raise InputError(f"verification date {verified_on} is in the future")
+    if result == "pass" and not certificate_no:
+        raise InputError("a passed verification needs its certificate number")
+    if not standard_ids:
+        raise InputError("name the standards used (traceability)")
+
+
+def _update_instrument_state(
+    inst: Instrument, verified_on: date, result: str, due: date | None, today: date
+) -> None:
+    """Carry a verification onto the instrument unless a later one is already on record.
+
+    The instrument gets the date, result, next due date and status; any booking is cleared.
+    """
+    from jiliang.registry.status import status_for
+
     if inst.last_verified_on is None or verified_on >= inst.last_verified_on:
         inst.last_verified_on = verified_on
         inst.last_result = result
@@ -852,8 +879,6 @@ def record_verification(
         inst.status = status_for(due, result, today)
         inst.booked_on = None
         inst.booked_lab_id = None
-    session.flush()
-    return v
 
 
 def add_city_type(

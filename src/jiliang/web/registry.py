@@ -109,8 +109,30 @@ def _fit(label: str, width: int = 32) -> str:
     return label
 
 
+_BOX_W, _BOX_H, _GAP_X, _GAP_Y, _MARGIN = 220, 46, 30, 70, 20  # the chain drawing's boxes and gaps (px)
+
+
 def _graph(trace: Any, lang: str) -> dict[str, Any]:
     """Lay the chain out in rows: the traced item at the bottom, national standards at the top."""
+    depth = _depths(trace)
+    levels = max(depth.values(), default=0)
+    missing = any(e.parent is None for e in trace.edges)
+    rows: dict[int, list[str]] = {}
+    for key, d in depth.items():
+        rows.setdefault(d, []).append(key)
+    width = max(520, max(len(v) for v in rows.values()) * (_BOX_W + _GAP_X) + _GAP_X + 200)
+    height = (levels + 1 + int(missing)) * (_BOX_H + _GAP_Y) - _GAP_Y + 2 * _MARGIN
+    pos, out_nodes = _graph_nodes(trace, rows, width, height)
+    out_edges = _graph_edges(trace, pos, out_nodes)
+    names = {
+        n.key: dict(zip(("code", "rest"), _split_label(n.key.partition(":")[0], n.label), strict=True))
+        for n in trace.nodes
+    }
+    return {"width": width, "height": height, "nodes": out_nodes, "edges": out_edges, "names": names}
+
+
+def _depths(trace: Any) -> dict[str, int]:
+    """Each node's row: 0 for the traced item, one more than its child for each parent (at most 30)."""
     depth: dict[str, int] = {trace.root: 0}
     changed = True
     while changed:
@@ -119,24 +141,23 @@ def _graph(trace: Any, lang: str) -> dict[str, Any]:
             if e.parent and e.child in depth and depth.get(e.parent, -1) < depth[e.child] + 1 <= 30:
                 depth[e.parent] = depth[e.child] + 1
                 changed = True
-    levels = max(depth.values(), default=0)
-    missing = any(e.parent is None for e in trace.edges)
-    rows: dict[int, list[str]] = {}
-    for key, d in depth.items():
-        rows.setdefault(d, []).append(key)
-    box_w, box_h, gap_x, gap_y, margin = 220, 46, 30, 70, 20
-    width = max(520, max(len(v) for v in rows.values()) * (box_w + gap_x) + gap_x + 200)
-    height = (levels + 1 + int(missing)) * (box_h + gap_y) - gap_y + 2 * margin
+    return depth
+
+
+def _graph_nodes(
+    trace: Any, rows: dict[int, list[str]], width: int, height: int
+) -> tuple[dict[str, tuple[float, float]], list[dict[str, Any]]]:
+    """The boxes of the chain, each row centred: their positions by key and what the page draws."""
     pos: dict[str, tuple[float, float]] = {}
     nodes = {n.key: n for n in trace.nodes}
     out_nodes = []
     for d, keys in rows.items():
         keys.sort()
-        total_w = len(keys) * box_w + (len(keys) - 1) * gap_x
+        total_w = len(keys) * _BOX_W + (len(keys) - 1) * _GAP_X
         x0 = (width - 200 - total_w) / 2
-        y = height - margin - box_h - d * (box_h + gap_y)
+        y = height - _MARGIN - _BOX_H - d * (_BOX_H + _GAP_Y)
         for i, key in enumerate(keys):
-            x = x0 + i * (box_w + gap_x)
+            x = x0 + i * (_BOX_W + _GAP_X)
             pos[key] = (x, y)
             n = nodes.get(key)
             broken = any(b.node == key for b in trace.breaks)
@@ -148,8 +169,8 @@ def _graph(trace: Any, lang: str) -> dict[str, Any]:
                 {
                     "x": x,
                     "y": y,
-                    "w": box_w,
-                    "h": box_h,
+                    "w": _BOX_W,
+                    "h": _BOX_H,
                     "code": code,
                     "label": _fit(rest, 32 - len(code) - 1 if code else 32),
                     "title": label,
@@ -158,6 +179,13 @@ def _graph(trace: Any, lang: str) -> dict[str, Any]:
                     "href": href,
                 }
             )
+    return pos, out_nodes
+
+
+def _graph_edges(
+    trace: Any, pos: dict[str, tuple[float, float]], out_nodes: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The links from each box up to its parent; a missing parent gets a "?" box added to ``out_nodes``."""
     out_edges = []
     for e in trace.edges:
         if e.child not in pos:
@@ -165,15 +193,15 @@ def _graph(trace: Any, lang: str) -> dict[str, Any]:
         cx, cy = pos[e.child]
         if e.parent and e.parent in pos:
             px, py = pos[e.parent]
-            x2, y2 = px + box_w / 2, py + box_h
+            x2, y2 = px + _BOX_W / 2, py + _BOX_H
         else:
-            x2, y2 = cx + box_w / 2, cy - gap_y + 8
+            x2, y2 = cx + _BOX_W / 2, cy - _GAP_Y + 8
             out_nodes.append(
                 {
-                    "x": cx + box_w / 2 - 60,
-                    "y": y2 - box_h,  # tall enough for its level line ("missing")
+                    "x": cx + _BOX_W / 2 - 60,
+                    "y": y2 - _BOX_H,  # tall enough for its level line ("missing")
                     "w": 120,
-                    "h": box_h,
+                    "h": _BOX_H,
                     "label": "?",
                     "title": "missing",
                     "level": "missing",
@@ -183,22 +211,18 @@ def _graph(trace: Any, lang: str) -> dict[str, Any]:
             )
         out_edges.append(
             {
-                "x1": cx + box_w / 2,
+                "x1": cx + _BOX_W / 2,
                 "y1": cy,
                 "x2": x2,
                 "y2": y2,
                 "broken": e.broken,
-                "mx": (cx + box_w / 2 + x2) / 2,
+                "mx": (cx + _BOX_W / 2 + x2) / 2,
                 "my": (cy + y2) / 2,
                 "ratio": None if e.ratio is None else f"{e.ratio:.1f}:1",
                 "cert": e.certificate_no,
             }
         )
-    names = {
-        n.key: dict(zip(("code", "rest"), _split_label(n.key.partition(":")[0], n.label), strict=True))
-        for n in trace.nodes
-    }
-    return {"width": width, "height": height, "nodes": out_nodes, "edges": out_edges, "names": names}
+    return out_edges
 
 
 def _split_label(kind: str, label: str) -> tuple[str, str]:
