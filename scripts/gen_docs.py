@@ -114,32 +114,45 @@ RUNS_MARK = (
 )
 
 
-def _run_section(doc: dict) -> list[str]:  # type: ignore[type-arg]
-    m = doc["machine"]
-    load = ", ".join(str(x) for x in m.get("load_average") or [])
-    out = [
-        f"### `{doc['bench']}` ({doc['ran_at']})",
-        "",
-        "```bash",
-        doc["command"],
-        "```",
-        "",
-        f"{m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['os']}, Python {m['python']}"
-        + (f"; load average at the start {load}" if load else "")
-        + ".",
-        "Versions imported: " + ", ".join(f"{k} {v}" for k, v in doc["versions"].items()) + ".",
-        "",
-        "| measure | value |",
-        "| --- | --- |",
-    ]
-    out += [
-        f"| {r['metric']} | {r['value']} {r.get('unit', '')} |".replace(" |", " |") for r in doc["summary"]
-    ]
+def _run_section(name: str, doc: dict) -> list[str]:  # type: ignore[type-arg]
+    """One results file: the command, machine and versions when recorded, then its figures."""
+    out = [f"### `{name}`", ""]
+    if "command" in doc:
+        out += ["```bash", doc["command"], "```", ""]
+    m = doc.get("machine")
+    if isinstance(m, dict):
+        out.append("Machine: " + ", ".join(f"{k} {v}" for k, v in m.items() if v not in (None, "")) + ".")
+    elif isinstance(m, str):
+        out.append(f"Machine: {m}.")
+    versions = doc.get("versions")
+    if isinstance(versions, dict):
+        out.append("Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".")
+    else:
+        out.append("Versions: not recorded by this run.")
+    out += ["", "| measure | value |", "| --- | --- |"]
+    if doc.get("summary"):
+        out += [f"| {r['metric']} | {r['value']} {r.get('unit', '')} |" for r in doc["summary"]]
+    else:
+        for key, value in doc.items():
+            if isinstance(value, int | float | str) and key not in ("command",):
+                out.append(f"| {key} | {value} |")
     return [*out, ""]
 
 
+def _latest_results() -> list[tuple[str, Path]]:
+    """The newest results file of each benchmark (names end in a timestamp when a bench keeps history)."""
+    import re
+
+    latest: dict[str, Path] = {}
+    for path in sorted(ROOT.glob("bench/**/results/*.json")):
+        name = re.sub(r"-\d{8}T\d{4,6}Z?$", "", path.stem)
+        rel = f"{path.parent.parent.name}/{name}" if path.parent.parent.name != "bench" else name
+        latest[rel] = path  # sorted: the last one is the newest
+    return sorted(latest.items())
+
+
 def benchmarks() -> str:
-    """docs/benchmarks.md: the written part as it is, then every recorded run from bench/results."""
+    """docs/benchmarks.md: the written part as it is, then every benchmark's latest results file."""
     import json
 
     text = (ROOT / "docs" / "benchmarks.md").read_text("utf-8")
@@ -149,11 +162,12 @@ def benchmarks() -> str:
         "",
         "## Recorded runs",
         "",
-        "Each run as its results file records it (machine and versions included).",
+        "The latest results file of each benchmark as it was written (machine and versions where the run",
+        "recorded them; `bench/record.py` records both).",
         "",
     ]
-    for path in sorted((ROOT / "bench" / "results").glob("*.json")):
-        out += _run_section(json.loads(path.read_text("utf-8")))
+    for name, path in _latest_results():
+        out += _run_section(name, json.loads(path.read_text("utf-8")))
     return head + "\n".join(out).rstrip() + "\n"
 
 

@@ -237,9 +237,9 @@ def _ids(session: Any) -> dict[str, list[str]]:
 
     from jiliang.comparisons.models import ComparisonRound
     from jiliang.dcc.models import DccCertificate
+    from jiliang.energy.models import EnergyReview, EnergyUnit
     from jiliang.indicators.models import IndicatorReport
     from jiliang.meters.lotmodels import MeterLot
-    from jiliang.energy.models import EnergyReview, EnergyUnit
     from jiliang.meters.models import MeterAreaResult, MeterEstimationRun, MeterResult
     from jiliang.registry.models import Instrument, MeasurementStandard, Verification, WorkOrder
     from jiliang.supervision.models import InspectionPlan, InspectionTask, NetContentInspection
@@ -340,8 +340,8 @@ def _names(session: Any) -> list[str]:
     from sqlalchemy import select
 
     from jiliang.comparisons.models import ComparisonRound
-    from jiliang.meters.lotmodels import MeterLot
     from jiliang.energy.models import EnergyFinding, EnergyMeter, EnergyReview
+    from jiliang.meters.lotmodels import MeterLot
     from jiliang.platform.models import District, Organization, User
     from jiliang.registry.models import Instrument, InstrumentType, MeasurementStandard, ReferenceMaterial
     from jiliang.supervision.models import DrawRow, InspectionPlan, IntegrityCommitment, NetContentInspection
