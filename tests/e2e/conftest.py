@@ -40,6 +40,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# Every browser step waits for a condition (an element, a navigation), never for a fixed time; this is
+# only the ceiling after which a wait is a failure. Generous, so a loaded CI machine is not a failure.
+WAIT_MS = int(os.environ.get("JILIANG_E2E_WAIT_MS", "90000"))
+
+
 @pytest.fixture(scope="session")
 def live_server(_seeded_template, tmp_path_factory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("e2e") / "data"
@@ -58,7 +63,7 @@ def live_server(_seeded_template, tmp_path_factory) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
+    deadline = time.time() + WAIT_MS / 1000
     while True:
         try:
             with urllib.request.urlopen(base + "/healthz", timeout=1):
@@ -95,7 +100,7 @@ def page(browser, live_server):  # type: ignore[no-untyped-def]
     context = browser.new_context(
         base_url=live_server, locale="zh-CN", viewport={"width": 1280, "height": 860}
     )
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(WAIT_MS)
     pg = context.new_page()
     yield pg
     context.close()
@@ -110,7 +115,7 @@ def phone(browser, live_server):  # type: ignore[no-untyped-def]
         is_mobile=True,
         has_touch=True,
     )
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(WAIT_MS)
     pg = context.new_page()
     yield pg
     context.close()

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from tests.e2e.conftest import WAIT_MS
+
 from .conftest import login_as, shot
 
 pytestmark = pytest.mark.browser
@@ -102,7 +104,7 @@ def test_public_pages_fit_the_screen(browser, live_server, page, width):
         is_mobile=width < 800,
         has_touch=width < 800,
     )
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(WAIT_MS)
     view = context.new_page()
     try:
         for lang in ("zh", "en"):

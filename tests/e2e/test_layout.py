@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.conftest import WAIT_MS
 from tests.web.test_language import _ids, _page_ids
 
 from .conftest import ARTIFACTS, login_as
@@ -110,7 +111,7 @@ def walk(browser, live_server, _seeded_template) -> Iterator[list[str]]:  # type
             context = browser.new_context(
                 base_url=live_server, locale="zh-CN", viewport={"width": width, "height": height}
             )
-            context.set_default_timeout(15_000)
+            context.set_default_timeout(WAIT_MS)
             context.add_init_script(WATCH_CSP)
             pg = context.new_page()
             errors: list[str] = []
