@@ -42,7 +42,7 @@ def _free_port() -> int:
 
 # Every browser step waits for a condition (an element, a navigation), never for a fixed time; this is
 # only the ceiling after which a wait is a failure. Generous, so a loaded CI machine is not a failure.
-WAIT_MS = int(os.environ.get("JILIANG_E2E_WAIT_MS", "90000"))
+WAIT_MS = int(os.environ.get("E2E_WAIT_MS", "90000"))
 
 
 @pytest.fixture(scope="session")
