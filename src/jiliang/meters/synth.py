@@ -45,6 +45,14 @@ class SynthConfig:
     ``jitter_s`` 3 s of stamping delay; ``duplicate_fraction`` 0.001; ``shuffle`` rows.
     Failures (per meter over the period, onset uniform): ``runaway_fraction`` 0.001,
     ``backwards_fraction`` 0.001, ``stopped_fraction`` 0.002 (assumed rates; the rules are JJF(冀)174).
+    Theft scenarios (issue "electricity theft in a transformer area"): with ``theft_area_every``
+    k > 0, every k-th area (the k-th, 2k-th, …) has one thief, chosen among its active meters with
+    at least ``thief_min_kwh_per_day``, alternately a **night bypass** (registers
+    ``night_bypass_pct`` 10 % of the energy from ``night_from_h`` 22:00 to ``night_to_h`` 06:00,
+    clock of the timestamps) and **tampering** (registers ``tamper_pct`` 45 % from an onset drawn
+    uniformly over the middle 60 % of the period, at any interval). Truth: ``theft_kind``
+    (``night_bypass``, ``tamper``, ``steady`` for the multiplicative theft above, ``none``) and
+    ``theft_from`` (onset of tampering).
     """
 
     areas: int = 10
@@ -83,6 +91,12 @@ class SynthConfig:
     backwards_fraction: float = 0.001
     stopped_fraction: float = 0.002
     with_current: bool = True
+    theft_area_every: int = 0
+    thief_min_kwh_per_day: float = 2.0
+    night_bypass_pct: float = 10.0
+    night_from_h: int = 22
+    night_to_h: int = 6
+    tamper_pct: float = 45.0
 
     def __post_init__(self) -> None:
         if not (1 <= self.areas <= 100_000):
@@ -101,6 +115,14 @@ class SynthConfig:
                 raise MeterError(f"{f.name} must be within 0..1, got {v!r}")
         if self.out_of_class_low_pct > self.out_of_class_high_pct:
             raise MeterError("out_of_class_low_pct must not exceed out_of_class_high_pct")
+        if not (
+            0 <= self.theft_area_every <= 100_000
+            and 0 <= self.night_from_h < 24
+            and 0 <= self.night_to_h < 24
+        ):
+            raise MeterError("theft_area_every must be ≥ 0 and night hours within 0..23")
+        if self.night_bypass_pct > 100 or self.tamper_pct > 100:
+            raise MeterError("night_bypass_pct and tamper_pct must be within 0..100")
         if self.resolution_kwh <= 0:
             raise MeterError(f"resolution_kwh must be > 0, got {self.resolution_kwh!r}")
 
@@ -160,8 +182,10 @@ def synth_areas(config: SynthConfig, rng: np.random.Generator) -> Iterator[Synth
     dt_h = config.interval_s / 3600.0
     for a in range(config.areas):
         area_id = f"A{a + 1:05d}"
+        k = config.theft_area_every
+        scenario = ("night_bypass", "tamper")[(a // k) % 2] if k and (a + 1) % k == 0 else None
         yield _one_area(
-            config, rng, area_id, n_int, per_day, t0, season * weather_city * weekly, shapes, dt_h
+            config, rng, area_id, n_int, per_day, t0, season * weather_city * weekly, shapes, dt_h, scenario
         )
 
 
@@ -175,6 +199,7 @@ def _one_area(
     day_factor: NDArray[np.float64],
     shapes: NDArray[np.float64],
     dt_h: float,
+    scenario: str | None = None,
 ) -> SynthArea:
     n = c.meters_per_area
     days = c.days
@@ -224,6 +249,9 @@ def _one_area(
     theft = (rng.random(n) < c.theft_fraction) & ~vacant
     alpha = np.where(theft, rng.uniform(0.1, 0.8, size=n), 1.0)
     meas = E * (1 + err) * alpha[:, None]
+    thief, theft_from, share = _thief(c, rng, scenario, E, vacant | theft | step, n_int, per_day)
+    if thief >= 0:
+        meas[thief] *= share
     # --- function failures (exclusive), onset uniform over the period
     u = rng.random(n)
     kind = np.full(n, "", dtype=object)
@@ -290,7 +318,8 @@ def _one_area(
         f = kind[i]
         upto = onset[i] if f else n_int
         true_sum = float(E[i, :upto].sum())
-        meas_sum = float((E[i, :upto] * (1 + err[i, :upto]) * alpha[i]).sum())
+        reg_share = share[:upto] if i == thief else 1.0
+        meas_sum = float((E[i, :upto] * (1 + err[i, :upto]) * alpha[i] * reg_share).sum())
         eff = 100.0 * (meas_sum / true_sum - 1.0) if true_sum > 0 else 0.0
         limit = DEFAULT_LIMITS_PCT[cls]
         truth.append(
@@ -303,7 +332,9 @@ def _one_area(
                 "vacant": bool(vacant[i]),
                 "failure": f or "none",
                 "failure_onset": _iso(int(grid_ts[onset[i]])) if f else None,
-                "theft": bool(theft[i]),
+                "theft": bool(theft[i]) or i == thief,
+                "theft_kind": scenario if i == thief else ("steady" if theft[i] else "none"),
+                "theft_from": _iso(int(grid_ts[theft_from])) if i == thief and theft_from >= 0 else None,
                 "step": bool(step[i]),
                 "kwh_per_day": float(E[i].sum() / days),
             }
@@ -321,3 +352,33 @@ def _one_area(
 
 def _iso(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _thief(
+    c: SynthConfig,
+    rng: np.random.Generator,
+    scenario: str | None,
+    E: NDArray[np.float64],
+    taken: NDArray[np.bool_],
+    n_int: int,
+    per_day: int,
+) -> tuple[int, int, NDArray[np.float64]]:
+    """The thief of an area (−1 if none), the onset of tampering (−1 if none) and the share of
+    its energy it registers per interval (draws from ``rng`` only in an area with a thief)."""
+    share = np.ones(n_int)
+    if scenario is None:
+        return -1, -1, share
+    per_day_kwh = E.sum(axis=1) / max(n_int / per_day, 1e-9)
+    pool = np.flatnonzero(~taken & (per_day_kwh >= c.thief_min_kwh_per_day))
+    if not len(pool):
+        return -1, -1, share
+    thief = int(rng.choice(pool))
+    if scenario == "night_bypass":
+        hour = (np.arange(n_int) % per_day) * 24 // per_day
+        lo, hi = c.night_from_h, c.night_to_h
+        night = (hour >= lo) | (hour < hi) if lo > hi else (hour >= lo) & (hour < hi)
+        share[night] = c.night_bypass_pct / 100.0
+        return thief, -1, share
+    onset = int(rng.integers(int(0.2 * n_int), max(int(0.8 * n_int), int(0.2 * n_int) + 1)))
+    share[onset:] = c.tamper_pct / 100.0
+    return thief, onset, share
