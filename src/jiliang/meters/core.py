@@ -266,6 +266,7 @@ class _Fit:
     tau2: float
     n_fail: int = 0  # failure-window pieces after the estimated columns
     regime_cols: dict[int, list[int]] = field(default_factory=dict)  # row → columns of regimes ≥ 1
+    unsplit: _Fit | None = None  # the fit before any regime split (the tracker's design)
 
 
 def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaEstimate:
@@ -873,14 +874,16 @@ def _fit_with_regimes(
     of day, the load or the date (:mod:`jiliang.meters.theft`); model the most significant one
     per regime and refit, until none is left (at most ``theft_max_per_area``); then the GLS
     refinement."""
-    fit = _fit(area, bal, light, settings)
+    fit = first = _fit(area, bal, light, settings)
     for _ in range(settings.theft_max_per_area):
         split = _find_split(bal, fit, grid, light, settings)
         if split is None:
             break
         bal.regimes[split.row] = split
         fit = _fit(area, bal, light, settings)
-    return _gls(bal, fit) if settings.gls else fit
+    fit = _gls(bal, fit) if settings.gls else fit
+    fit.unsplit = first
+    return fit
 
 
 def _find_split(
@@ -923,7 +926,7 @@ def _gls(bal: _Balance, fit: _Fit) -> _Fit:
     if contig.sum() < 10:
         return fit
     q2 = max(-float(np.mean(resid[:-1][contig] * resid[1:][contig])), 0.0)
-    s2 = max(float(np.mean((resid * resid - 2.0 * q2) / m)), 1e-3 * q2, 1e-18)
+    s2 = max(float(np.mean((resid * resid - 2.0 * q2) / m)), 0.05 * q2, 1e-18)
     rho = q2 / s2
     if rho < 0.05:
         return fit
@@ -1140,7 +1143,9 @@ def _summary(
 
 
 def _design(meters: tuple[MeterSpec, ...], bal: _Balance, fit: _Fit, grid: _Grid) -> AreaDesign:
-    """The fitted design kept for the sliding-window tracker."""
+    """The fitted design kept for the sliding-window tracker (before any regime split: the
+    tracker follows a step in a meter's error itself)."""
+    fit = fit.unsplit or fit
     mask = fit.mask
     day = ((grid.k0 + bal.p_end[mask]) * grid.interval - 1) // 86400
     return AreaDesign(

@@ -144,7 +144,7 @@ class EstimationSettings:
     max_u_fraction: float = 0.5
     min_meter_collection_for_balance: float = 0.5
     collection_required_per_meter: bool = False
-    gls: bool = True
+    gls: bool = False
     max_iterations: int = 8
     fit_light_load: bool = True
     theft_alpha: float = 1e-6
