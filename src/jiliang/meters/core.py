@@ -835,6 +835,9 @@ def _fit(area: str, bal: _Balance, light: NDArray[np.bool_], settings: Estimatio
     res = settings.resolution_kwh
     sigma2 = (1e-3 * float(np.mean(y0 / m_len))) ** 2 + res * res
     prior_var = np.full(n_est, tau2)
+    # a meter split per regime: its regime-0 column is as free as its other regimes' columns
+    free = np.isin(est_cols, np.asarray(list(bal.regimes), dtype=np.int64))
+    prior_var[free] = 1.0
     gram = _Gram(X, r, w, mask)
     for _ in range(settings.max_iterations):
         beta, _inv = gram.solve(sigma2 / prior_var, n_est)
@@ -842,7 +845,7 @@ def _fit(area: str, bal: _Balance, light: NDArray[np.bool_], settings: Estimatio
         dof = max(int(mask.sum()) - n_par, 1)
         sigma2 = max(float(np.sum(w[mask] * resid[mask] ** 2)) / dof, 1e-18)
         # adaptive shrinkage: a coefficient the data put far from θ = 1 is shrunk less
-        new_prior = tau2 + beta[:n_est] ** 2
+        new_prior = np.where(free, 1.0, tau2 + beta[:n_est] ** 2)
         # the I²R regressor uses the estimated true load Σθ_i·y_i (a stolen or under-registered
         # share of the load still heats the lines; a runaway's constant-power column removes the
         # phantom energy from the load as well)
