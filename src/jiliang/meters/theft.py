@@ -184,7 +184,8 @@ def _screen(
         zs = np.cumsum((onehot @ gz)[::-1], axis=0)[::-1][1:]
         v = np.maximum(zs - zs * zs / tot_z, 1e-300)
         best = np.maximum(best, (gs * gs / v).max(axis=0) / 3.0)
-    return best / fv.sigma2
+    out: NDArray[np.float64] = best / fv.sigma2
+    return out
 
 
 def best_split(
