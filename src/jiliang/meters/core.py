@@ -243,6 +243,7 @@ class _Balance:
     area_collection: float
     days_fitted: float
     regimes: dict[int, RegimeSplit] = field(default_factory=dict)  # row → its regimes (step 4b)
+    current_kwh: dict[int, NDArray[np.float64]] = field(default_factory=dict)  # stopped: I·Un·Δt
 
     @property
     def user_ids(self) -> NDArray[np.int64]:
@@ -660,8 +661,13 @@ def _balance(
         keep_p = (bad_cum[p_end + 1] - bad_cum[p_start]) == 0
         p_start, p_end = p_start[keep_p], p_end[keep_p]
     req = np.asarray(required)
-    p_start, p_end, modelled = _outside_windows(p_start, p_end, windows, req)
+    model_stopped = settings.model_stopped and grid.current is not None
+    p_start, p_end, modelled = _outside_windows(p_start, p_end, windows, req, model_stopped)
     bal = _energies(grid, req, p_start, p_end, modelled, settings)
+    un_v = np.asarray([meters[int(i)].un_v for i in req])
+    for _, _, row, wt in modelled:
+        if wt == "stopped":
+            bal.current_kwh[row] = _current_energy(grid, int(req[row + 1]), float(un_v[row + 1]), bal)
     bal.periods_total, bal.area_collection = periods_total, area_collection
     if not good_day.any():
         msg = (
@@ -696,20 +702,38 @@ def _outside_windows(
     p_end: NDArray[np.int64],
     windows: list[tuple[int, int, int, str]],
     req: NDArray[np.int64],
+    model_stopped: bool = True,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], list[tuple[int, int, int, str]]]:
-    """A stopped meter's consumption is invisible: periods touching its window are not fitted.
-    Running backwards and runaway are linear in what the meter registers: inside their window the
-    meter gets its own column (and a constant-power column for runaway), so no data are lost and
-    nothing of the fault leaks into the neighbours' coefficients."""
+    """Running backwards and runaway are linear in what the meter registers: inside their window
+    the meter gets its own column (and a constant-power column for runaway), so no data are lost
+    and nothing of the fault leaks into the neighbours' coefficients. A stopped meter registers
+    nothing, but its current still measures its load: inside its window it gets a column of the
+    energy ``I·Un·Δt`` from its current, with a free coefficient (the power factor), so a meter
+    that stops early in the period does not take the whole area's periods with it
+    (``model_stopped``; otherwise periods touching its window are not fitted)."""
     ok = np.ones(len(p_start), dtype=bool)
     row_of = {int(i): j for j, i in enumerate(req[1:])}
     modelled: list[tuple[int, int, int, str]] = []
     for ws, we, wi, wt in windows:
-        if wt == "stopped" or int(wi) not in row_of:
+        if (wt == "stopped" and not model_stopped) or int(wi) not in row_of:
             ok &= ~((p_start < we) & (p_end > ws))
         else:
             modelled.append((ws, we, row_of[int(wi)], wt))
     return p_start[ok], p_end[ok], modelled
+
+
+def _current_energy(grid: _Grid, i: int, un_v: float, bal: _Balance) -> NDArray[np.float64]:
+    """Energy per period from a meter's current, ``Σ I·Un·Δt`` over the intervals of the period
+    (a missing current is taken as the mean of the period's others)."""
+    assert grid.current is not None
+    c = grid.current[i] * un_v * grid.interval_h / 1000.0
+    valid = ~np.isnan(c)
+    cs = np.concatenate(([0.0], np.cumsum(np.where(valid, c, 0.0))))
+    cnt = np.concatenate(([0], np.cumsum(valid)))
+    s, e = bal.p_start + 1, bal.p_end + 1  # intervals s..e of the period (start, end]
+    total, n_valid = cs[e] - cs[s], cnt[e] - cnt[s]
+    out: NDArray[np.float64] = np.where(n_valid > 0, total * (e - s) / np.maximum(n_valid, 1), 0.0)
+    return out
 
 
 def _energies(
@@ -790,7 +814,9 @@ def _design_matrix(
     Eu, m_len = bal.Eu, bal.m_len
     extra: list[NDArray[np.float64]] = []
     for (_, _, row, wt), inw in zip(bal.modelled, bal.in_window, strict=True):
-        if inw.any():
+        if inw.any() and wt == "stopped":
+            extra.append(np.where(inw, bal.current_kwh[row], 0.0))
+        elif inw.any():
             extra.append(np.where(inw, Eu[row], 0.0))
             if wt == "runaway":
                 extra.append(np.where(inw, m_len, 0.0))

@@ -123,6 +123,8 @@ class EstimationSettings:
     ``fit_light_load``: light-load meters keep a column under the prior (a thief registering
     almost nothing is absorbed, not left in the residual) but get no estimate; ``False`` fixes
     their θ at 1. ``max_iterations``: of the reweighted ridge fit.
+    ``model_stopped``: a stopped meter's window is modelled by the energy of its current (free
+    coefficient) instead of dropping every period that touches it.
     ``theft_alpha``: significance of the regime tests (time of day, load, date) per meter and
     test (:mod:`jiliang.meters.theft`); ``theft_max_per_area``: at most this many meters of an
     area are modelled per regime; ``theft_min_under_pct``: a regime must register at least this
@@ -147,6 +149,7 @@ class EstimationSettings:
     gls: bool = False
     max_iterations: int = 8
     fit_light_load: bool = True
+    model_stopped: bool = True
     theft_alpha: float = 1e-6
     theft_max_per_area: int = 5
     theft_min_under_pct: float = 10.0
