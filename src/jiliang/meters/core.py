@@ -1091,11 +1091,18 @@ def _regimes(
         test.update(_before_after(row, split.masks[0], bal, grid))
     ev["regime_test"] = test
     if theft:
-        ev["reason"] = (
-            f"under-registration that changes with {split.test.replace('_', ' ')}: "
-            f"{100.0 * share[lo]:.1f} % registered in regime {split.labels[lo]}"
-        )
+        ev["reason"] = _theft_reason(split, lo, 100.0 * float(share[lo]))
     return theta_eff - 1.0, u_eff, theft
+
+
+def _theft_reason(split: RegimeSplit, lo: int, pct: float) -> str:
+    """The sentence of a suspected theft (translated by the console's phrase table)."""
+    if split.test == "time_of_day":
+        return f"suspected theft: {pct:.1f} % registered at {split.labels[lo]} (time of day)"
+    if split.test == "load":
+        return f"suspected theft: {pct:.1f} % registered at {'high' if lo else 'low'} load"
+    side = "from" if lo else "before"
+    return f"suspected theft: {pct:.1f} % registered {side} {split.window.get('from', '')} (change of date)"
 
 
 def _before_after(row: int, after: NDArray[np.bool_], bal: _Balance, grid: _Grid) -> dict[str, Any]:
