@@ -87,6 +87,10 @@ PHRASES: list[Phrase] = [
     _p("met.action.failed_runaway", r"field check: metering function abnormal \(runaway\)"),
     _p("met.action.failed_backwards", r"field check: metering function abnormal \(running backwards\)"),
     _p("met.action.failed_stopped", r"field check: metering function abnormal \(stopped\)"),
+    _p(
+        "met.action.suspected_theft",
+        r"field check: suspected theft \(registered share changes with time of day, load or date\)",
+    ),
     _p("met.action.out_of_limit", r"field check, then replace if confirmed \(out of accuracy\)"),
     _p("met.action.suspect", r"field check \(within the guard band of the limit\)"),
     _p(
