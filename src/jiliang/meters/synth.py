@@ -259,6 +259,8 @@ def _one_area(
     kind[u < r1] = "runaway"
     kind[(u >= r1) & (u < r1 + r2)] = "backwards"
     kind[(u >= r1 + r2) & (u < r1 + r2 + r3) & ~vacant] = "stopped"
+    if thief >= 0:
+        kind[thief] = ""  # a scenario's thief is a working meter: its truth is the theft alone
     onset = rng.integers(0, n_int, size=n)
     imax, un = 60.0, 220.0
     for i in np.flatnonzero(kind != "").tolist():
