@@ -19,7 +19,14 @@ from jiliang.web.render import language_of, page
 
 router = APIRouter()
 
-FLAGGED = ("out_of_limit", "suspect", "failed_runaway", "failed_backwards", "failed_stopped")
+FLAGGED = (
+    "suspected_theft",
+    "out_of_limit",
+    "suspect",
+    "failed_runaway",
+    "failed_backwards",
+    "failed_stopped",
+)
 
 
 def _error_chart(
