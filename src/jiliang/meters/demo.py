@@ -33,6 +33,7 @@ def seed(session: Session, city: Any, rng: random.Random) -> dict[str, int]:
         stopped_fraction=0.0,  # a meter stopping early leaves its area too few periods (see the guide)
         backwards_fraction=0.01,
         theft_fraction=0.03,
+        theft_area_every=2,  # the second area has a night bypass (suspected theft)
     )
     result = RunResult()
     settings = EstimationSettings()
