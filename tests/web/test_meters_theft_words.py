@@ -6,7 +6,7 @@ from jiliang.web.meters import evidence_view
 from jiliang.web.phrases import phrase_text
 
 NIGHT = {
-    "reason": "suspected theft: 10.2 % registered at 23:00 (time of day)",
+    "reason": "suspected theft: 10.2 % registered in 8 hours of the day (time of day)",
     "regime_test": {
         "test": "time_of_day",
         "statistic": 412.5,
@@ -40,7 +40,7 @@ def _words(view):
 
 def test_night_bypass_in_chinese():
     view = evidence_view(NIGHT, "zh")
-    assert view["main"] == "疑似窃电：23:00 时段仅计量 10.2 %（分时段）"
+    assert view["main"] == "疑似窃电：每天 8 个小时内仅计量 10.2 %（分时段）"
     assert ("窃电检验", "分时段检验") in view["facts"]
     assert not any(ENGLISH.search(w) for w in _words(view))
 

@@ -910,9 +910,37 @@ def _fit_with_regimes(
             break
         bal.regimes[split.row] = split
         fit = _fit(area, bal, light, settings)
+        if split.test == "time_of_day":
+            merged = _merge_hours(split, fit, settings)
+            if merged is not None:
+                bal.regimes[split.row] = merged
+                fit = _fit(area, bal, light, settings)
     fit = _gls(bal, fit) if settings.gls else fit
     fit.unsplit = first
     return fit
+
+
+def _merge_hours(split: RegimeSplit, fit: _Fit, settings: EstimationSettings) -> RegimeSplit | None:
+    """Two regimes instead of 24: the hours whose fitted share is below ``1 − theft_min_under_pct``
+    and the others. A bypass's hours then share one well-determined ``θ`` (an hour with little
+    registered energy alone is poorly determined, and what it misses would fall on a neighbour)."""
+    cols = [int(np.flatnonzero(fit.est_cols == split.row)[0]), *fit.regime_cols[split.row]]
+    theta = 1.0 + fit.beta[cols]
+    low = [
+        h for h in range(24) if theta[h] > 0 and 1.0 / theta[h] < 1.0 - settings.theft_min_under_pct / 100.0
+    ]
+    if not low or len(low) == 24:
+        return None
+    rest = np.ones_like(split.masks[0])
+    for mask in split.masks:
+        rest &= ~mask
+    by_hour = [rest, *split.masks]
+    under = np.zeros_like(rest)
+    for h in low:
+        under |= by_hour[h]
+    window = {"hours_under_registered_utc": [split.labels[h] for h in low]}
+    labels = ("other hours", "hours under-registered")
+    return replace(split, masks=(under,), labels=labels, window=window)
 
 
 def _find_split(
@@ -1083,7 +1111,7 @@ def _regimes(
         },
         **split.window,
     }
-    if split.test == "time_of_day" and physical:
+    if split.test == "time_of_day" and physical and "hours_under_registered_utc" not in split.window:
         test["hours_under_registered_utc"] = [
             lab for lab, v in zip(split.labels, share, strict=True) if v < 1.0 - drop
         ]
@@ -1098,7 +1126,8 @@ def _regimes(
 def _theft_reason(split: RegimeSplit, lo: int, pct: float) -> str:
     """The sentence of a suspected theft (translated by the console's phrase table)."""
     if split.test == "time_of_day":
-        return f"suspected theft: {pct:.1f} % registered at {split.labels[lo]} (time of day)"
+        hours = split.window.get("hours_under_registered_utc") or [split.labels[lo]]
+        return f"suspected theft: {pct:.1f} % registered in {len(hours)} hours of the day (time of day)"
     if split.test == "load":
         return f"suspected theft: {pct:.1f} % registered at {'high' if lo else 'low'} load"
     side = "from" if lo else "before"

@@ -46,7 +46,7 @@ PHRASES: list[Phrase] = [
     ),
     _p(
         "met.theft.time_of_day",
-        rf"suspected theft: (?P<pct>{_NUM}) % registered at (?P<at>\d\d:\d\d) \(time of day\)",
+        rf"suspected theft: (?P<pct>{_NUM}) % registered in (?P<n>\d+) hours of the day \(time of day\)",
     ),
     _p(
         "met.theft.load",
