@@ -15,6 +15,7 @@ import json
 import platform
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -43,7 +44,8 @@ def main() -> None:
     settings = EstimationSettings(gls=args.gls)
     per_seed = {}
     for seed in SEEDS:
-        rows, truth = [], []
+        rows: list[dict[str, Any]] = []
+        truth: list[dict[str, Any]] = []
         for a in synth_areas(config, np.random.default_rng(seed)):
             specs = area_specs(a.meters)[a.area_id]
             ids = np.asarray([s.meter_id for s in a.meters])[a.meter_index]
@@ -51,7 +53,13 @@ def main() -> None:
             rows += r
             truth += a.truth
         s = evaluate(rows, truth)
-        keys = ("rmse_pp", "true_out_of_limit", "precision", "recall", "precision_with_suspect")
+        keys: tuple[str, ...] = (
+            "rmse_pp",
+            "true_out_of_limit",
+            "precision",
+            "recall",
+            "precision_with_suspect",
+        )
         keys += ("recall_with_suspect", "precision_simple", "recall_simple")
         per_seed[seed] = {k: round(float(getattr(s, k)), 3) for k in keys}
         print(seed, json.dumps(per_seed[seed]), flush=True)

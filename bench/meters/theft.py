@@ -20,6 +20,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -41,7 +42,8 @@ CONDITIONS: dict[str, SynthConfig] = {
 
 
 def run(config: SynthConfig, seed: int) -> dict[str, float]:
-    rows, truth = [], []
+    rows: list[dict[str, Any]] = []
+    truth: list[dict[str, Any]] = []
     for a in synth_areas(config, np.random.default_rng(seed)):
         specs = area_specs(a.meters)[a.area_id]
         ids = np.asarray([s.meter_id for s in a.meters])[a.meter_index]
@@ -70,7 +72,8 @@ def compare() -> dict[str, object]:
     }
     out: dict[str, object] = {}
     for name, settings in variants.items():
-        rows, truth = [], []
+        rows: list[dict[str, Any]] = []
+        truth: list[dict[str, Any]] = []
         for a in synth_areas(config, np.random.default_rng(2026)):
             specs = area_specs(a.meters)[a.area_id]
             ids = np.asarray([s.meter_id for s in a.meters])[a.meter_index]
