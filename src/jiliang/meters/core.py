@@ -1,7 +1,7 @@
 """Remote error estimation for one transformer area (台区): the pure computational core.
 
 Pipeline for one area (:func:`estimate_area`), one function per step (``_grid``,
-``_function_failures``, ``_balance``, ``_fit``, ``_judge``):
+``_function_failures``, ``_balance``, ``_fit_with_regimes``, ``_judge``):
 
 1. **Grid.** Every read is snapped to the nominal grid ``k·Δt`` when it lies within the skew
    tolerance of a grid point (clock skew); reads further away are dropped and counted. Rows are
@@ -13,8 +13,9 @@ Pipeline for one area (:func:`estimate_area`), one function per step (``_grid``,
 2. **Function failures** (JJF(冀)174-2020): runaway (daily energy > Imax·Un·24 h, or an interval
    faster than Imax·Un), running backwards (a register below the previous one by more than the
    resolution, or a negative register), stopped (register unchanged for ``stopped_min_intervals``
-   intervals while the current exceeds 0.1 A). Each failure has a window; periods touching any
-   window are left out of the fit, so a failed meter's bad data cannot bias its neighbours.
+   intervals while the current exceeds 0.1 A). Each failure has a window, inside which the meter
+   gets its own columns (what it registers; a runaway's constant power; a stopped meter's energy
+   from its current), so a failed meter's bad data cannot bias its neighbours.
 3. **Periods.** A grid point is *complete* when the master and every user meter in the balance
    have a read there. Periods run between consecutive complete points: every energy in the fit
    is a difference of two real register reads; a missing read merges two intervals into one
@@ -24,8 +25,15 @@ Pipeline for one area (:func:`estimate_area`), one function per step (``_grid``,
    ridge regression with a Gaussian prior ``δ_i ~ N(0, τ²)`` (shrinkage toward θ = 1); the noise
    variance is estimated from the residuals, periods beyond ``outlier_z`` are trimmed (line-loss
    outlier rule), and the posterior covariance gives the standard uncertainty of each δ_i.
-   Light-load and vacant meters stay in the balance with θ fixed at 1 and are reported
-   ``excluded_light_load``.
+   Light-load and vacant meters keep a column under the prior (``fit_light_load``) and are
+   reported ``excluded_light_load``.
+4b. **Regimes** (:mod:`jiliang.meters.theft`). Every estimated meter is tested for a ``θ`` that
+   changes with the hour of the day, its load or the date; the most significant is modelled per
+   regime and the area refitted, until none is left. A regime registering ≥ 10 % less than
+   another (and ≤ 90 % of the energy) makes the meter ``suspected_theft``, with the test, its
+   statistic and the window in its evidence; a smaller change (a step in a meter's error) is
+   modelled the same way and judged on its energy-weighted error. ``gls`` (off by default) then
+   refits with the neighbour correlation of the register rounding.
 5. **Decision.** ``e_i = 1/θ_i − 1``, ``u(e_i) = u(δ_i)/θ_i²``, judged against the class limit
    with the guard-banded rule of :mod:`jiliang.meters.decision`.
 """
