@@ -199,3 +199,25 @@ def test_track_bad_input(city, tmp_path, extra):
             *extra,
         )
     )
+
+
+def test_synthetic_thieves_are_reported_with_their_evidence(tmp_path):
+    import polars as pl
+
+    out = tmp_path / "c"
+    args = ("--areas", 2, "--meters-per-area", 40, "--days", 14, "--seed", 5, "--theft", 0)
+    p = jl("synth", "--out", out, *args, "--theft-area-every", 1, "--skew-s", 0)
+    assert p.returncode == 0, p.stderr
+    res = tmp_path / "res.csv"
+    p = jl("estimate", "--meters", out / "meters.csv", "--readings", out / "readings", "--out", res)
+    assert p.returncode == 0, p.stderr
+    p = jl("evaluate", res, "--truth", out / "truth.csv")
+    assert p.returncode == 0, p.stderr
+    assert "suspected theft      precision 1.000, recall 1.000 (2 flagged, 2 thieves)" in p.stdout
+    rows = pl.read_csv(res).filter(pl.col("status") == "suspected_theft")
+    tests = {json.loads(e)["regime_test"]["test"] for e in rows["evidence"]}
+    assert tests == {"time_of_day", "change_point"}
+
+
+def test_synth_refuses_a_negative_theft_area_step(tmp_path):
+    _one_line_error(jl("synth", "--out", tmp_path / "c", "--theft-area-every", -1))

@@ -31,6 +31,7 @@ _STATUSES = {
     "failed_runaway",
     "failed_backwards",
     "failed_stopped",
+    "suspected_theft",
 }
 
 

@@ -33,6 +33,11 @@ def synth(
         0.004, "--failure-rate", help="Share of meters that fail (1:1:2 runaway, backwards, stopped)."
     ),
     theft: float = typer.Option(0.01, help="Share of users stealing (registered share 0.1–0.8)."),
+    theft_area_every: int = typer.Option(
+        0,
+        "--theft-area-every",
+        help="Every k-th area has a thief: night bypass or tampering, alternately (0 = none).",
+    ),
     readings_format: str = typer.Option(
         "parquet", "--format", help="parquet (partitioned by area) or csv (one file)."
     ),
@@ -60,6 +65,7 @@ def synth(
         backwards_fraction=failure_rate / 4,
         stopped_fraction=failure_rate / 2,
         theft_fraction=theft,
+        theft_area_every=theft_area_every,
     )
     counts = write_city(synth_areas(config, np.random.default_rng(seed)), out, readings_format)
     if json_out:
@@ -169,6 +175,11 @@ def evaluate(
     )
     typer.echo(f"function failures    {ev.failures_found}/{ev.failures} found, {ev.false_failures} false")
     typer.echo(f"vacant flagged       {ev.vacant_flagged}/{ev.vacant}")
+    if ev.thieves or ev.theft_flagged:
+        typer.echo(
+            f"suspected theft      precision {ev.theft_precision:.3f}, recall {ev.theft_recall:.3f} "
+            f"({ev.theft_flagged} flagged, {ev.thieves} thieves)"
+        )
 
 
 @app.command("worklist")

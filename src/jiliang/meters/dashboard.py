@@ -14,7 +14,14 @@ from jiliang.platform.models import Role
 
 __all__ = ["home_figures"]
 
-_FLAGGED = ("out_of_limit", "suspect", "failed_runaway", "failed_backwards", "failed_stopped")
+_FLAGGED = (
+    "suspected_theft",
+    "out_of_limit",
+    "suspect",
+    "failed_runaway",
+    "failed_backwards",
+    "failed_stopped",
+)
 
 
 def home_figures(session: Session, principal: Principal, on: date) -> list[dict[str, Any]]:

@@ -30,9 +30,10 @@ def seed(session: Session, city: Any, rng: random.Random) -> dict[str, int]:
         start=city.as_of - timedelta(days=14),
         out_of_class_fraction=0.08,
         runaway_fraction=0.01,
-        stopped_fraction=0.0,  # a meter stopping early leaves its area too few periods (see the guide)
+        stopped_fraction=0.0,
         backwards_fraction=0.01,
         theft_fraction=0.03,
+        theft_area_every=2,  # the second area has a night bypass (suspected theft)
     )
     result = RunResult()
     settings = EstimationSettings()

@@ -4,7 +4,10 @@ Scores follow the project notes: RMSE of ê − e and the 95th percentile of |ê
 meters (not vacant, no function failure) that received an estimate; precision and recall of the
 ``out_of_limit`` flag (guarded rejection), of ``out_of_limit`` or ``suspect``, and of the
 simple-acceptance rule ``|ê| > limit`` (JCGM 106 §8.2, w = 0) against the true out-of-limit meters; function failures found with the right
-type; vacant meters wrongly flagged.
+type; vacant meters wrongly flagged. Theft separately: precision and recall of
+``suspected_theft`` against the thieves whose registered share changes (``theft_kind``
+``night_bypass`` or ``tamper``; those are left out of the out-of-limit scores and the RMSE),
+and the RMSE of the honest meters of areas with such a thief against the other areas.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ __all__ = ["Evaluation", "evaluate"]
 
 _FLAGS = ("out_of_limit",)
 _WIDE_FLAGS = ("out_of_limit", "suspect")
+_THEFT = "suspected_theft"
+_VARYING = ("night_bypass", "tamper")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +51,12 @@ class Evaluation:
     false_failures: int
     vacant: int
     vacant_flagged: int
+    thieves: int = 0
+    theft_flagged: int = 0
+    theft_precision: float = float("nan")
+    theft_recall: float = float("nan")
+    rmse_theft_areas_pp: float = float("nan")
+    rmse_other_areas_pp: float = float("nan")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -71,12 +82,21 @@ def evaluate(results: Iterable[Mapping[str, Any]], truth: Iterable[Mapping[str, 
     tp = fp = fn = tpw = fpw = fnw = tps = fps = fns = 0
     failures = found = false_failures = vacant = vacant_flagged = active = 0
     n = 0
+    theft_areas = {str(t.get("area_id")) for t in by_id.values() if str(t.get("theft_kind")) in _VARYING}
+    thieves = theft_tp = theft_fp = 0
+    by_area: dict[bool, list[float]] = {True: [], False: []}
     for r in results:
         t = by_id.get(str(r["meter_id"]))
         if t is None:
             continue
         n += 1
         status = str(r["status"])
+        varying = str(t.get("theft_kind")) in _VARYING
+        thieves += varying
+        theft_tp += varying and status == _THEFT
+        theft_fp += (not varying) and status == _THEFT
+        if varying:
+            continue
         failure = str(t.get("failure") or "none")
         is_vacant = _bool(t.get("vacant"))
         if failure != "none":
@@ -97,6 +117,8 @@ def evaluate(results: Iterable[Mapping[str, Any]], truth: Iterable[Mapping[str, 
             and status in ("ok", "out_of_limit", "suspect")
         ):
             diffs.append(float(e_hat) - float(t["true_error_pct"]))
+            if not _bool(t.get("theft")):
+                by_area[str(t.get("area_id")) in theft_areas].append(diffs[-1])
         positive = _bool(t.get("out_of_limit"))
         flagged = status in _FLAGS
         tp += positive and flagged
@@ -138,4 +160,14 @@ def evaluate(results: Iterable[Mapping[str, Any]], truth: Iterable[Mapping[str, 
         false_failures=false_failures,
         vacant=vacant,
         vacant_flagged=vacant_flagged,
+        thieves=thieves,
+        theft_flagged=theft_tp + theft_fp,
+        theft_precision=_ratio(theft_tp, theft_tp + theft_fp),
+        theft_recall=_ratio(theft_tp, thieves),
+        rmse_theft_areas_pp=_rms(by_area[True]),
+        rmse_other_areas_pp=_rms(by_area[False]),
     )
+
+
+def _rms(values: list[float]) -> float:
+    return float(np.sqrt(np.mean(np.square(values)))) if values else float("nan")

@@ -45,6 +45,14 @@ class SynthConfig:
     ``jitter_s`` 3 s of stamping delay; ``duplicate_fraction`` 0.001; ``shuffle`` rows.
     Failures (per meter over the period, onset uniform): ``runaway_fraction`` 0.001,
     ``backwards_fraction`` 0.001, ``stopped_fraction`` 0.002 (assumed rates; the rules are JJF(冀)174).
+    Theft scenarios (issue "electricity theft in a transformer area"): with ``theft_area_every``
+    k > 0, every k-th area (the k-th, 2k-th, …) has one thief, chosen among its active meters with
+    at least ``thief_min_kwh_per_day``, alternately a **night bypass** (registers
+    ``night_bypass_pct`` 10 % of the energy from ``night_from_h`` 22:00 to ``night_to_h`` 06:00,
+    clock of the timestamps) and **tampering** (registers ``tamper_pct`` 45 % from an onset drawn
+    uniformly over the middle 60 % of the period, at any interval). Truth: ``theft_kind``
+    (``night_bypass``, ``tamper``, ``steady`` for the multiplicative theft above, ``none``) and
+    ``theft_from`` (onset of tampering).
     """
 
     areas: int = 10
@@ -83,6 +91,12 @@ class SynthConfig:
     backwards_fraction: float = 0.001
     stopped_fraction: float = 0.002
     with_current: bool = True
+    theft_area_every: int = 0
+    thief_min_kwh_per_day: float = 2.0
+    night_bypass_pct: float = 10.0
+    night_from_h: int = 22
+    night_to_h: int = 6
+    tamper_pct: float = 45.0
 
     def __post_init__(self) -> None:
         if not (1 <= self.areas <= 100_000):
@@ -101,6 +115,14 @@ class SynthConfig:
                 raise MeterError(f"{f.name} must be within 0..1, got {v!r}")
         if self.out_of_class_low_pct > self.out_of_class_high_pct:
             raise MeterError("out_of_class_low_pct must not exceed out_of_class_high_pct")
+        if not (
+            0 <= self.theft_area_every <= 100_000
+            and 0 <= self.night_from_h < 24
+            and 0 <= self.night_to_h < 24
+        ):
+            raise MeterError("theft_area_every must be ≥ 0 and night hours within 0..23")
+        if self.night_bypass_pct > 100 or self.tamper_pct > 100:
+            raise MeterError("night_bypass_pct and tamper_pct must be within 0..100")
         if self.resolution_kwh <= 0:
             raise MeterError(f"resolution_kwh must be > 0, got {self.resolution_kwh!r}")
 
@@ -160,9 +182,32 @@ def synth_areas(config: SynthConfig, rng: np.random.Generator) -> Iterator[Synth
     dt_h = config.interval_s / 3600.0
     for a in range(config.areas):
         area_id = f"A{a + 1:05d}"
+        k = config.theft_area_every
+        scenario = ("night_bypass", "tamper")[(a // k) % 2] if k and (a + 1) % k == 0 else None
         yield _one_area(
-            config, rng, area_id, n_int, per_day, t0, season * weather_city * weekly, shapes, dt_h
+            config, rng, area_id, n_int, per_day, t0, season * weather_city * weekly, shapes, dt_h, scenario
         )
+
+
+_IMAX_A, _UN_V = 60.0, 220.0
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Truth:
+    """What the generator did to each user meter (the ground truth's ingredients)."""
+
+    E: NDArray[np.float64]  # true energy, users × intervals
+    vacant: NDArray[np.bool_]
+    cls1: NDArray[np.bool_]
+    err: NDArray[np.float64]
+    step: NDArray[np.bool_]
+    theft: NDArray[np.bool_]
+    alpha: NDArray[np.float64]
+    thief: int
+    theft_from: int
+    share: NDArray[np.float64]
+    kind: NDArray[Any]
+    onset: NDArray[np.int64]
 
 
 def _one_area(
@@ -175,10 +220,45 @@ def _one_area(
     day_factor: NDArray[np.float64],
     shapes: NDArray[np.float64],
     dt_h: float,
+    scenario: str | None = None,
 ) -> SynthArea:
+    """One area: loads, losses and master, meter errors, theft, failures, registers, reads."""
     n = c.meters_per_area
-    days = c.days
-    # --- true loads (kWh per interval), users × intervals
+    E, vacant = _loads(c, rng, n_int, per_day, day_factor, shapes, dt_h)
+    master_true, master_meas = _master(c, rng, E, dt_h)
+    cls1, err, step, theft, alpha = _errors(c, rng, n, n_int, vacant)
+    meas = E * (1 + err) * alpha[:, None]
+    thief, theft_from, share = _thief(c, rng, scenario, E, vacant | theft | step, n_int, per_day)
+    if thief >= 0:
+        meas[thief] *= share
+    kind, onset = _failures(c, rng, meas, vacant, thief, dt_h)
+    regs, cur_pts = _registers(c, rng, master_meas, meas, master_true, E, dt_h)
+    grid_ts = t0 + np.arange(n_int + 1, dtype=np.int64) * c.interval_s
+    mi, ts, reg, cur = _reads(c, rng, regs, cur_pts, grid_ts, per_day)
+    t = _Truth(E, vacant, cls1, err, step, theft, alpha, thief, theft_from, share, kind, onset)
+    specs, truth = _meters_and_truth(c, area_id, t, grid_ts, scenario)
+    return SynthArea(
+        area_id=area_id,
+        meters=tuple(specs),
+        meter_index=mi,
+        ts=ts,
+        register_kwh=reg,
+        current_a=cur if c.with_current else None,
+        truth=tuple(truth),
+    )
+
+
+def _loads(
+    c: SynthConfig,
+    rng: np.random.Generator,
+    n_int: int,
+    per_day: int,
+    day_factor: NDArray[np.float64],
+    shapes: NDArray[np.float64],
+    dt_h: float,
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """True loads (kWh per interval), users × intervals, and the vacant meters."""
+    n, days = c.meters_per_area, c.days
     base = c.median_kwh_per_day * np.exp(c.sigma_log_household * rng.normal(size=n))
     local = np.exp(0.05 * rng.normal(size=days))  # area-level weather deviation
     idio = np.exp(c.idio_daily_sd * rng.normal(size=(n, days)) - 0.5 * c.idio_daily_sd**2)
@@ -192,7 +272,14 @@ def _one_area(
     standby_kw = rng.uniform(0.0, 0.005, size=n)
     E[vacant] = standby_kw[vacant, None] * dt_h
     np.minimum(E, 0.8 * 60.0 * 220.0 / 1000.0 * dt_h, out=E)  # a 60 A supply cannot draw more
-    # --- losses and the master
+    return E, vacant
+
+
+def _master(
+    c: SynthConfig, rng: np.random.Generator, E: NDArray[np.float64], dt_h: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The master's true energy (users + fixed loss + I²R loss) and what it registers."""
+    n, n_int = E.shape
     total = E.sum(axis=0)
     fixed_kwh = (c.fixed_loss_w_per_meter * n + c.fixed_loss_w_area) / 1000.0 * dt_h
     p_kw = total / dt_h
@@ -206,7 +293,13 @@ def _one_area(
         * (1 + c.master_error_pct / 100.0)
         * (1 + c.master_noise_pct / 100.0 * rng.normal(size=n_int))
     )
-    # --- meter errors
+    return master_true, master_meas
+
+
+def _errors(
+    c: SynthConfig, rng: np.random.Generator, n: int, n_int: int, vacant: NDArray[np.bool_]
+) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_], NDArray[np.float64]]:
+    """Class, error per interval (in class, out of class, steps), steady theft and its share."""
     cls1 = rng.random(n) < c.class1_fraction
     e = c.in_class_sd_pct / 100.0 * rng.normal(size=n)
     out = rng.random(n) < c.out_of_class_fraction
@@ -223,27 +316,51 @@ def _one_area(
         err[i, step_at[i] :] += step_size[i]
     theft = (rng.random(n) < c.theft_fraction) & ~vacant
     alpha = np.where(theft, rng.uniform(0.1, 0.8, size=n), 1.0)
-    meas = E * (1 + err) * alpha[:, None]
-    # --- function failures (exclusive), onset uniform over the period
+    return cls1, err, step, theft, alpha
+
+
+def _failures(
+    c: SynthConfig,
+    rng: np.random.Generator,
+    meas: NDArray[np.float64],
+    vacant: NDArray[np.bool_],
+    thief: int,
+    dt_h: float,
+) -> tuple[NDArray[Any], NDArray[np.int64]]:
+    """Function failures (exclusive), onset uniform over the period; applied to ``meas``."""
+    n, n_int = meas.shape
     u = rng.random(n)
     kind = np.full(n, "", dtype=object)
     r1, r2, r3 = c.runaway_fraction, c.backwards_fraction, c.stopped_fraction
     kind[u < r1] = "runaway"
     kind[(u >= r1) & (u < r1 + r2)] = "backwards"
     kind[(u >= r1 + r2) & (u < r1 + r2 + r3) & ~vacant] = "stopped"
-    onset = rng.integers(0, n_int, size=n)
-    imax, un = 60.0, 220.0
+    if thief >= 0:
+        kind[thief] = ""  # a scenario's thief is a working meter: its truth is the theft alone
+    onset: NDArray[np.int64] = np.asarray(rng.integers(0, n_int, size=n), dtype=np.int64)
     for i in np.flatnonzero(kind != "").tolist():
         s = int(onset[i])
         if kind[i] == "runaway":
-            meas[i, s:] += 1.2 * imax * un / 1000.0 * dt_h
+            meas[i, s:] += 1.2 * _IMAX_A * _UN_V / 1000.0 * dt_h
         elif kind[i] == "backwards":
             meas[i, s:] = -meas[i, s:]
         else:
             meas[i, s:] = 0.0
-    # --- registers at the grid (with skew) and reads
+    return kind, onset
+
+
+def _registers(
+    c: SynthConfig,
+    rng: np.random.Generator,
+    master_meas: NDArray[np.float64],
+    meas: NDArray[np.float64],
+    master_true: NDArray[np.float64],
+    E: NDArray[np.float64],
+    dt_h: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Registers at the grid points (with clock skew, floored to the resolution) and currents."""
     all_meas = np.vstack([master_meas[None, :], meas])  # row 0 = master
-    m_all = n + 1
+    m_all, n_int = all_meas.shape
     start_reg = rng.uniform(100.0, 20000.0, size=m_all)
     cum = np.zeros((m_all, n_int + 1))
     cum[:, 1:] = np.cumsum(all_meas, axis=1)
@@ -255,69 +372,113 @@ def _one_area(
     prv[:, 1:] = all_meas
     regs = cum + np.where(skew[:, None] >= 0, skew[:, None] * nxt, skew[:, None] * prv)
     regs = np.round(np.floor(regs / c.resolution_kwh + 1e-9) * c.resolution_kwh, 9)
-    current = np.vstack([master_true[None, :] / dt_h * 1000 / (un * 3), E / dt_h * 1000 / un])  # A
+    current = np.vstack([master_true[None, :] / dt_h * 1000 / (_UN_V * 3), E / dt_h * 1000 / _UN_V])  # A
     cur_pts = np.zeros((m_all, n_int + 1))
     cur_pts[:, 1:] = current
     cur_pts[:, 0] = current[:, 0]
-    grid_ts = t0 + np.arange(n_int + 1, dtype=np.int64) * c.interval_s
-    keep = rng.random((m_all, n_int + 1)) >= c.missing_fraction
-    for d in range(days):
+    return regs, cur_pts
+
+
+def _reads(
+    c: SynthConfig,
+    rng: np.random.Generator,
+    regs: NDArray[np.float64],
+    cur_pts: NDArray[np.float64],
+    grid_ts: NDArray[np.int64],
+    per_day: int,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    """The reads sent: missing reads and outages, stamping jitter, duplicates, shuffled rows."""
+    m_all, n_pts = regs.shape
+    keep = rng.random((m_all, n_pts)) >= c.missing_fraction
+    for d in range(c.days):
         if rng.random() < c.outage_prob_per_day:
             length = int(rng.integers(1, 7) * 3600 // c.interval_s) or 1
             s = int(d * per_day + int(rng.integers(0, per_day)))
             keep[:, s : s + length] = False
-    mi_grid = np.repeat(np.arange(m_all, dtype=np.int64)[:, None], n_int + 1, axis=1)
-    ts_grid = grid_ts[None, :] + rng.integers(0, c.jitter_s + 1, size=(m_all, n_int + 1))
+    mi_grid = np.repeat(np.arange(m_all, dtype=np.int64)[:, None], n_pts, axis=1)
+    ts_grid = grid_ts[None, :] + rng.integers(0, c.jitter_s + 1, size=(m_all, n_pts))
     mi = mi_grid[keep]
     ts = ts_grid[keep].astype(np.int64)
     reg = regs[keep]
     cur = cur_pts[keep]
-    n_rows = len(mi)
-    dup = np.flatnonzero(rng.random(n_rows) < c.duplicate_fraction)
+    dup = np.flatnonzero(rng.random(len(mi)) < c.duplicate_fraction)
     if len(dup):
         mi, ts, reg, cur = (np.concatenate([x, x[dup]]) for x in (mi, ts, reg, cur))
     if c.shuffle:
         perm = rng.permutation(len(mi))
         mi, ts, reg, cur = mi[perm], ts[perm], reg[perm], cur[perm]
-    # --- meters and truth
+    return mi, ts, reg, cur
+
+
+def _meters_and_truth(
+    c: SynthConfig, area_id: str, t: _Truth, grid_ts: NDArray[np.int64], scenario: str | None
+) -> tuple[list[MeterSpec], list[dict[str, Any]]]:
+    """The meters file rows and the ground truth per user meter."""
+    n, n_int = t.E.shape
     installed = date(2018, 1, 1)
     specs = [MeterSpec(f"{area_id}-M000", area_id, Role.MASTER, "0.5S", 1500.0, 220.0, installed, "ABC")]
     truth: list[dict[str, Any]] = []
     for i in range(n):
-        cls = "1" if cls1[i] else "2"
+        cls = "1" if t.cls1[i] else "2"
         mid = f"{area_id}-U{i + 1:03d}"
-        specs.append(MeterSpec(mid, area_id, Role.USER, cls, imax, un, installed, "ABC"[i % 3]))
-        f = kind[i]
-        upto = onset[i] if f else n_int
-        true_sum = float(E[i, :upto].sum())
-        meas_sum = float((E[i, :upto] * (1 + err[i, :upto]) * alpha[i]).sum())
+        specs.append(MeterSpec(mid, area_id, Role.USER, cls, _IMAX_A, _UN_V, installed, "ABC"[i % 3]))
+        f = t.kind[i]
+        upto = t.onset[i] if f else n_int
+        true_sum = float(t.E[i, :upto].sum())
+        reg_share = t.share[:upto] if i == t.thief else 1.0
+        meas_sum = float((t.E[i, :upto] * (1 + t.err[i, :upto]) * t.alpha[i] * reg_share).sum())
         eff = 100.0 * (meas_sum / true_sum - 1.0) if true_sum > 0 else 0.0
         limit = DEFAULT_LIMITS_PCT[cls]
+        thief = i == t.thief
         truth.append(
             {
                 "meter_id": mid,
                 "area_id": area_id,
                 "true_error_pct": eff,
                 "limit_pct": limit,
-                "out_of_limit": bool(abs(eff) > limit and not vacant[i] and not f),
-                "vacant": bool(vacant[i]),
+                "out_of_limit": bool(abs(eff) > limit and not t.vacant[i] and not f),
+                "vacant": bool(t.vacant[i]),
                 "failure": f or "none",
-                "failure_onset": _iso(int(grid_ts[onset[i]])) if f else None,
-                "theft": bool(theft[i]),
-                "step": bool(step[i]),
-                "kwh_per_day": float(E[i].sum() / days),
+                "failure_onset": _iso(int(grid_ts[t.onset[i]])) if f else None,
+                "theft": bool(t.theft[i]) or thief,
+                "theft_kind": scenario if thief else ("steady" if t.theft[i] else "none"),
+                "theft_from": _iso(int(grid_ts[t.theft_from])) if thief and t.theft_from >= 0 else None,
+                "step": bool(t.step[i]),
+                "kwh_per_day": float(t.E[i].sum() / c.days),
             }
         )
-    return SynthArea(
-        area_id=area_id,
-        meters=tuple(specs),
-        meter_index=mi,
-        ts=ts,
-        register_kwh=reg,
-        current_a=cur if c.with_current else None,
-        truth=tuple(truth),
-    )
+    return specs, truth
 
 
 def _iso(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _thief(
+    c: SynthConfig,
+    rng: np.random.Generator,
+    scenario: str | None,
+    E: NDArray[np.float64],
+    taken: NDArray[np.bool_],
+    n_int: int,
+    per_day: int,
+) -> tuple[int, int, NDArray[np.float64]]:
+    """The thief of an area (−1 if none), the onset of tampering (−1 if none) and the share of
+    its energy it registers per interval (draws from ``rng`` only in an area with a thief)."""
+    share = np.ones(n_int)
+    if scenario is None:
+        return -1, -1, share
+    per_day_kwh = E.sum(axis=1) / max(n_int / per_day, 1e-9)
+    pool = np.flatnonzero(~taken & (per_day_kwh >= c.thief_min_kwh_per_day))
+    if not len(pool):
+        return -1, -1, share
+    thief = int(rng.choice(pool))
+    if scenario == "night_bypass":
+        hour = (np.arange(n_int) % per_day) * 24 // per_day
+        lo, hi = c.night_from_h, c.night_to_h
+        night = (hour >= lo) | (hour < hi) if lo > hi else (hour >= lo) & (hour < hi)
+        share[night] = c.night_bypass_pct / 100.0
+        return thief, -1, share
+    onset = int(rng.integers(int(0.2 * n_int), max(int(0.8 * n_int), int(0.2 * n_int) + 1)))
+    share[onset:] = c.tamper_pct / 100.0
+    return thief, onset, share

@@ -50,6 +50,7 @@ class Status(StrEnum):
     FAILED_RUNAWAY = "failed_runaway"
     FAILED_BACKWARDS = "failed_backwards"
     FAILED_STOPPED = "failed_stopped"
+    SUSPECTED_THEFT = "suspected_theft"
 
 
 # Operating-error limits (percent) by accuracy class: JJF(冀)174-2020 gives ±1.75 % for class 1
@@ -117,6 +118,17 @@ class EstimationSettings:
     ``resolution_kwh``: register resolution, tolerance of the backwards rule.
     ``outlier_z``: standardised residual beyond which a period is trimmed (Cao et al.).
     ``max_u_fraction``: an estimate whose u exceeds this fraction of its limit cannot be decided.
+    ``gls``: refit with the neighbour correlation that the register resolution puts between
+    periods (generalised least squares; ``False`` keeps the weighted least squares alone).
+    ``fit_light_load``: light-load meters keep a column under the prior (a thief registering
+    almost nothing is absorbed, not left in the residual) but get no estimate; ``False`` fixes
+    their θ at 1. ``max_iterations``: of the reweighted ridge fit.
+    ``model_stopped``: a stopped meter's window is modelled by the energy of its current (free
+    coefficient) instead of dropping every period that touches it.
+    ``theft_alpha``: significance of the regime tests (time of day, load, date) per meter and
+    test (:mod:`jiliang.meters.theft`); ``theft_max_per_area``: at most this many meters of an
+    area are modelled per regime; ``theft_min_under_pct``: a regime must register at least this
+    much less than another, and at most ``100 − this`` % of the energy, for ``suspected_theft``.
     """
 
     interval_s: int | None = None
@@ -134,6 +146,13 @@ class EstimationSettings:
     max_u_fraction: float = 0.5
     min_meter_collection_for_balance: float = 0.5
     collection_required_per_meter: bool = False
+    gls: bool = False
+    max_iterations: int = 8
+    fit_light_load: bool = True
+    model_stopped: bool = True
+    theft_alpha: float = 1e-6
+    theft_max_per_area: int = 5
+    theft_min_under_pct: float = 10.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.limits_pct, MappingProxyType):
@@ -142,7 +161,15 @@ class EstimationSettings:
             raise MeterError(f"interval_s must be within 1..86400 s, got {self.interval_s!r}")
         if self.skew_tolerance_s is not None and not (0 <= self.skew_tolerance_s):
             raise MeterError(f"skew_tolerance_s must be ≥ 0, got {self.skew_tolerance_s!r}")
-        positive = ("prior_sd_pct", "resolution_kwh", "outlier_z", "max_u_fraction", "stopped_current_a")
+        positive = (
+            "prior_sd_pct",
+            "resolution_kwh",
+            "outlier_z",
+            "max_u_fraction",
+            "stopped_current_a",
+            "theft_alpha",
+            "theft_min_under_pct",
+        )
         for name in positive:
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
@@ -153,6 +180,12 @@ class EstimationSettings:
             value = getattr(self, name)
             if not (0 <= value <= 1):
                 raise MeterError(f"{name} must be within 0..1, got {value!r}")
+        if not (
+            self.theft_alpha < 1 and 0 <= self.theft_max_per_area <= 100 and self.theft_min_under_pct < 100
+        ):
+            raise MeterError(
+                "theft_alpha must be < 1, theft_max_per_area within 0..100, theft_min_under_pct < 100"
+            )
         if self.min_periods < 0 or self.stopped_min_intervals < 1:
             raise MeterError("min_periods must be ≥ 0 and stopped_min_intervals ≥ 1")
         if self.light_load_kwh_per_day < 0:

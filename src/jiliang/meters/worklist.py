@@ -36,6 +36,7 @@ _ACTIONS = {
     "failed_stopped": "field check: metering function abnormal (stopped)",
     "out_of_limit": "field check, then replace if confirmed (out of accuracy)",
     "suspect": "field check (within the guard band of the limit)",
+    "suspected_theft": "field check: suspected theft (registered share changes with time of day, load or date)",
 }
 
 
@@ -59,7 +60,7 @@ def worklist(
         if status not in _ACTIONS or (status == "suspect" and not include_suspect):
             continue
         e, u, lim = _num(r.get("error_pct")), _num(r.get("u_error_pct")), _num(r.get("limit_pct"))
-        if status.startswith("failed_"):
+        if status.startswith("failed_") or status == "suspected_theft":
             tier = 0
             try:
                 ev = (

@@ -19,7 +19,14 @@ from jiliang.web.render import language_of, page
 
 router = APIRouter()
 
-FLAGGED = ("out_of_limit", "suspect", "failed_runaway", "failed_backwards", "failed_stopped")
+FLAGGED = (
+    "suspected_theft",
+    "out_of_limit",
+    "suspect",
+    "failed_runaway",
+    "failed_backwards",
+    "failed_stopped",
+)
 
 
 def _error_chart(
@@ -100,6 +107,31 @@ def _value(key: str, value: Any, lang: str) -> str:
     return str(value)
 
 
+def _regime_facts(test: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    """The regime test of a meter (jiliang.meters.theft) as labelled facts."""
+    t = translator(lang)
+    facts = [
+        (t("met.ev.regime_test"), code_text(lang, "regime_test", test.get("test"))),
+        (t("met.ev.statistic"), f"{test.get('statistic')} > {test.get('threshold')} (χ², {test.get('dof')})"),
+    ]
+    if test.get("hours_under_registered_utc"):
+        facts.append(
+            (t("met.ev.hours_under"), "、".join(map(str, test["hours_under_registered_utc"])) + " UTC")
+        )
+    if test.get("from"):
+        facts.append((t("met.ev.regime_from"), _when(test["from"])))
+    for key in (
+        "kwh_per_day_before",
+        "kwh_per_day_after",
+        "area_loss_rate_pct_before",
+        "area_loss_rate_pct_after",
+    ):
+        if test.get(key) is not None:
+            unit = " kWh/d" if key.startswith("kwh") else " %"
+            facts.append((t(f"met.ev.{key}"), f"{test[key]}{unit}"))
+    return facts
+
+
 def evidence_view(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
     """A meter's evidence in words with units: the main sentence and the labelled facts."""
     t = translator(lang)
@@ -107,6 +139,9 @@ def evidence_view(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
     facts: list[tuple[str, str]] = []
     for key, value in evidence.items():
         if key == "failure" or value is None:
+            continue
+        if key == "regime_test" and isinstance(value, dict):
+            facts += _regime_facts(value, lang)
             continue
         facts.append((t(f"met.ev.{key}"), _value(key, value, lang)))
     if failure:

@@ -39,6 +39,28 @@ PHRASES: list[Phrase] = [
         "met.light_load",
         rf"mean daily energy below (?P<kwh>{_NUM}) kWh: kept in the balance with θ = 1, not estimable",
     ),
+    _p(
+        "met.light_load_prior",
+        rf"mean daily energy below (?P<kwh>{_NUM}) kWh: kept in the balance with its θ fitted under the prior,"
+        r" not estimable",
+    ),
+    _p(
+        "met.theft.time_of_day",
+        rf"suspected theft: (?P<pct>{_NUM}) % registered in (?P<n>\d+) hours of the day \(time of day\)",
+    ),
+    _p(
+        "met.theft.load",
+        rf"suspected theft: (?P<pct>{_NUM}) % registered at (?P<level>high|low) load",
+        level="load",
+    ),
+    _p(
+        "met.theft.from",
+        rf"suspected theft: (?P<pct>{_NUM}) % registered from (?P<at>\S+) \(change of date\)",
+    ),
+    _p(
+        "met.theft.before",
+        rf"suspected theft: (?P<pct>{_NUM}) % registered before (?P<at>\S+) \(change of date\)",
+    ),
     _p("met.u_too_large", rf"u = (?P<u>{_NUM}) % exceeds (?P<f>{_NUM}) × limit: cannot decide"),
     _p("met.not_physical", rf"estimated θ = (?P<theta>{_NUM}) is not physical"),
     _p("met.low_collection_meter", rf"meter collection (?P<c>{_NUM}) below (?P<min>{_NUM})"),
@@ -65,6 +87,10 @@ PHRASES: list[Phrase] = [
     _p("met.action.failed_runaway", r"field check: metering function abnormal \(runaway\)"),
     _p("met.action.failed_backwards", r"field check: metering function abnormal \(running backwards\)"),
     _p("met.action.failed_stopped", r"field check: metering function abnormal \(stopped\)"),
+    _p(
+        "met.action.suspected_theft",
+        r"field check: suspected theft \(registered share changes with time of day, load or date\)",
+    ),
     _p("met.action.out_of_limit", r"field check, then replace if confirmed \(out of accuracy\)"),
     _p("met.action.suspect", r"field check \(within the guard band of the limit\)"),
     _p(
