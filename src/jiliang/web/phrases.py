@@ -34,6 +34,18 @@ _NUM = r"[-+]?[\d.]+(?:e[-+]?\d+)?"
 _JJF = r" ?\(JJF\(冀\)174-2020\)"
 
 PHRASES: list[Phrase] = [
+    # meter lots: the field-check work order of a sampled meter and its result (jiliang.meters.lotservice)
+    _p(
+        "lot.sample_result_error",
+        rf"lot sample: (?P<meter>\S+) \((?P<lot>.+)\) — result: (?P<outcome>\w+), error (?P<err>{_NUM}) %",
+        outcome="lot_outcome",
+    ),
+    _p(
+        "lot.sample_result",
+        r"lot sample: (?P<meter>\S+) \((?P<lot>.+)\) — result: (?P<outcome>\w+)",
+        outcome="lot_outcome",
+    ),
+    _p("lot.sample", r"lot sample: (?P<meter>\S+) \((?P<lot>.+)\)"),
     # meters: evidence of each meter (jiliang.meters.core)
     _p(
         "met.light_load",
