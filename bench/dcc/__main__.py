@@ -70,10 +70,13 @@ t0 = time.perf_counter()
 for _ in range(m):
     sch.validate_str(xml)
 sch_rate = m / (time.perf_counter() - t0)
-sch_valid = verdict(sch.validate_str(xml))
+sch_result = sch.validate_str(xml)
+sch_valid = verdict(sch_result)
+sch_failed = sorted({f"{a.text} ({a.location.rsplit('/', 1)[-1][:60]})" for a in getattr(sch_result, "failed_assertions", [])})
 import importlib.metadata as md
 print(json.dumps({"version": md.version("dcclib"), "xsd_per_s": xsd_rate, "xsd_build_s": build,
-                  "schematron_per_s": sch_rate, "xsd_valid": xsd_valid, "schematron_valid": sch_valid}))
+                  "schematron_per_s": sch_rate, "xsd_valid": xsd_valid, "schematron_valid": sch_valid,
+                  "schematron_failed": sch_failed}))
 """
 
 
@@ -169,8 +172,10 @@ def main() -> int:
             )
     else:
         dcclib = f"not installed at {py}"
-    if isinstance(dcclib, dict) and not (dcclib["xsd_valid"] and dcclib["schematron_valid"]):
-        raise SystemExit(f"dcclib disagrees on a valid signed DCC: {dcclib}")
+    if isinstance(dcclib, dict) and not dcclib["xsd_valid"]:
+        raise SystemExit(f"dcclib's XSD validator disagrees on a valid signed DCC: {dcclib}")
+    # PTB's Schematron holds good-practice rules beyond the schema: its verdict is recorded with the
+    # rules that failed (not a reason to stop the figures)
     results["dcclib"] = dcclib
     results["size_bytes_signed"] = len(signed)
     from bench.record import save
@@ -207,6 +212,16 @@ def main() -> int:
                 "metric": "validate: dcclib Schematron",
                 "value": round(dcclib["schematron_per_s"], 2),
                 "unit": "/s",
+            }
+        )
+        summary.append(
+            {"metric": "dcclib XSD verdict", "value": "valid" if dcclib["xsd_valid"] else "invalid"}
+        )
+        failed = "; ".join(dcclib["schematron_failed"])
+        summary.append(
+            {
+                "metric": "dcclib Schematron verdict",
+                "value": "valid" if dcclib["schematron_valid"] else failed,
             }
         )
     else:
