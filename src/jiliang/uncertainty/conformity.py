@@ -168,43 +168,13 @@ def decide(
     ----------
     JCGM 106:2012 §7.3, §8, §9.3; ILAC-G8:09/2019 §4.2.
     """
-    if rule not in RULES:
-        raise UncertaintyModelError(f"decision rule must be one of {', '.join(RULES)}, got {rule!r}")
-    for label, v in (("value", value), ("u", u), ("k", k)):
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise UncertaintyModelError(f"{label} must be a finite number, got {v!r}")
-    if u < 0:
-        raise UncertaintyModelError(f"standard uncertainty u must be ≥ 0, got {u}")
-    if k <= 0:
-        raise UncertaintyModelError(f"coverage factor k must be > 0, got {k}")
-    if dof is not None and not dof > 0:
-        raise UncertaintyModelError(f"dof must be > 0, got {dof}")
+    _check_arguments(rule, value, u, k, dof)
     lo, hi = _limits(lower, upper)
-    if guard_band is not None and not math.isfinite(guard_band):
-        raise UncertaintyModelError(f"guard band must be finite, got {guard_band!r}")
-    if rule == "simple":
-        w = 0.0
-    else:
-        w = float(k * u) if guard_band is None else float(guard_band)
+    w = _guard_band(rule, u, k, guard_band)
     a_lo, a_hi = lo + w, hi - w
     y = float(value)
-    if u > 0:
-        p_c = _cdf((hi - y) / u, dof) - _cdf((lo - y) / u, dof)
-    else:
-        p_c = 1.0 if lo <= y <= hi else 0.0
-    if rule == "non_binary":
-        if a_lo <= y <= a_hi:
-            decision = "pass"
-        elif lo <= y <= hi:
-            decision = "conditional pass"
-        elif lo - abs(w) <= y <= hi + abs(w):
-            decision = "conditional fail"
-        else:
-            decision = "fail"
-        accepted = decision in ("pass", "conditional pass")
-    else:
-        accepted = a_lo <= y <= a_hi
-        decision = "accept" if accepted else "reject"
+    p_c = _conformance_probability(y, u, lo, hi, dof)
+    decision, accepted = _outcome(rule, y, lo, hi, a_lo, a_hi, w)
     risk = 1.0 - p_c if accepted else p_c
     return Decision(
         rule=rule,
@@ -219,6 +189,55 @@ def decide(
         specific_risk=max(risk, 0.0),
         risk_kind=FALSE_ACCEPT if accepted else FALSE_REJECT,
     )
+
+
+def _check_arguments(rule: str, value: float, u: float, k: float, dof: float | None) -> None:
+    """Refuse an unknown rule, a non-finite value, u or k, a negative u and a non-positive k or dof."""
+    if rule not in RULES:
+        raise UncertaintyModelError(f"decision rule must be one of {', '.join(RULES)}, got {rule!r}")
+    for label, v in (("value", value), ("u", u), ("k", k)):
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise UncertaintyModelError(f"{label} must be a finite number, got {v!r}")
+    if u < 0:
+        raise UncertaintyModelError(f"standard uncertainty u must be ≥ 0, got {u}")
+    if k <= 0:
+        raise UncertaintyModelError(f"coverage factor k must be > 0, got {k}")
+    if dof is not None and not dof > 0:
+        raise UncertaintyModelError(f"dof must be > 0, got {dof}")
+
+
+def _guard_band(rule: str, u: float, k: float, guard_band: float | None) -> float:
+    """w: 0 for simple acceptance, else as given or k·u = U (JCGM 106 §8.3.2, ILAC-G8 §4.2.2)."""
+    if guard_band is not None and not math.isfinite(guard_band):
+        raise UncertaintyModelError(f"guard band must be finite, got {guard_band!r}")
+    if rule == "simple":
+        return 0.0
+    return float(k * u) if guard_band is None else float(guard_band)
+
+
+def _conformance_probability(y: float, u: float, lo: float, hi: float, dof: float | None) -> float:
+    """p_c = P(T_L ≤ Y ≤ T_U | y), Gaussian or scaled t (JCGM 106 §7.3)."""
+    if u > 0:
+        return _cdf((hi - y) / u, dof) - _cdf((lo - y) / u, dof)
+    return 1.0 if lo <= y <= hi else 0.0
+
+
+def _outcome(
+    rule: str, y: float, lo: float, hi: float, a_lo: float, a_hi: float, w: float
+) -> tuple[str, bool]:
+    """The decision and whether it accepts: binary (JCGM 106 §8) or non-binary (ILAC-G8 §4.2.3)."""
+    if rule == "non_binary":
+        if a_lo <= y <= a_hi:
+            decision = "pass"
+        elif lo <= y <= hi:
+            decision = "conditional pass"
+        elif lo - abs(w) <= y <= hi + abs(w):
+            decision = "conditional fail"
+        else:
+            decision = "fail"
+        return decision, decision in ("pass", "conditional pass")
+    accepted = a_lo <= y <= a_hi
+    return ("accept" if accepted else "reject"), accepted
 
 
 def global_risks(

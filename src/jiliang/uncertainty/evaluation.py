@@ -191,67 +191,113 @@ def _pair(values: tuple[float, float]) -> list[float | None]:
 
 
 def _as_dict(ev: Evaluation) -> dict[str, Any]:
+    """The JSON output of ``ev``: per-output results, budgets, matrices, regions, conformity."""
     model = ev.model
-    units = dict(model.units)
+    outputs, budget = _outputs_and_budget(ev)
+    correlation, covariance = _matrices(ev)
+    out: dict[str, Any] = {
+        "model": model.name,
+        "outputs": outputs,
+        "budget": budget,
+        "correlation": correlation,
+        "covariance": covariance,
+        "regions": [_region_dict(r) for r in ev.regions],
+        "conformity": None,
+        "montecarlo": None,
+    }
+    if ev.mc is not None:
+        out["montecarlo"] = _montecarlo_dict(ev.mc, ev.mc_for_warnings)
+    d = ev.decision
+    if d is not None and model.conformity is not None:
+        out["conformity"] = _conformity_dict(model.conformity.output, d, ev.p_c_mc, ev.global_risk)
+    return out
+
+
+def _outputs_and_budget(ev: Evaluation) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Per output: the GUM, Monte Carlo and validation entries, and the GUM budget rows."""
+    units = dict(ev.model.units)
     outputs: dict[str, Any] = {}
     budget: dict[str, Any] = {}
-    for k, name in enumerate(model.output_names):
+    for k, name in enumerate(ev.model.output_names):
         entry: dict[str, Any] = {"gum": None, "mc": None, "validation": None}
         if ev.gum is not None:
             g = ev.gum.outputs[k]
-            entry["gum"] = {
-                "value": g.y,
-                "u": g.u,
-                "dof": _f(g.dof),
-                "k": g.k,
-                "U": g.U,
-                "interval": _pair(g.interval),
-                "p": g.p,
-                "order": g.order,
-                "warnings": [
-                    {
-                        "code": w.code,
-                        "message": w.message,
-                        "input": w.input or None,
-                        "recommendation": w.recommendation,
-                    }
-                    for w in g.warnings
-                ],
-            }
-            budget[name] = [
-                {
-                    "input": b.input,
-                    "x": b.x,
-                    "u": b.u,
-                    "dof": _f(b.dof),
-                    "unit": units.get(b.input),
-                    "sensitivity": b.sensitivity + 0.0,
-                    "contribution": b.contribution,
-                    "share": b.share + 0.0,
-                }
-                for b in g.budget
-            ]
+            entry["gum"] = _gum_dict(g)
+            budget[name] = _budget_rows(g, units)
         if ev.mc is not None:
-            m = ev.mc.outputs[k]
-            entry["mc"] = {
-                "value": m.y,
-                "u": m.u,
-                "interval": _pair(m.interval),
-                "shortest": _pair(m.shortest),
-                "trials": m.trials,
-                "p": m.p,
-            }
+            entry["mc"] = _mc_dict(ev.mc.outputs[k])
         if ev.validations:
-            v = ev.validations[k]
-            entry["validation"] = {
-                "passed": v.passed,
-                "tolerance": v.tolerance,
-                "d_low": v.d_low,
-                "d_high": v.d_high,
-                "digits": v.digits,
-            }
+            entry["validation"] = _validation_dict(ev.validations[k])
         outputs[name] = entry
-    names = list(model.output_names)
+    return outputs, budget
+
+
+def _gum_dict(g: GumOutput) -> dict[str, Any]:
+    """One output's GUM result (JCGM 100) with its warnings."""
+    return {
+        "value": g.y,
+        "u": g.u,
+        "dof": _f(g.dof),
+        "k": g.k,
+        "U": g.U,
+        "interval": _pair(g.interval),
+        "p": g.p,
+        "order": g.order,
+        "warnings": [
+            {
+                "code": w.code,
+                "message": w.message,
+                "input": w.input or None,
+                "recommendation": w.recommendation,
+            }
+            for w in g.warnings
+        ],
+    }
+
+
+def _budget_rows(g: GumOutput, units: dict[str, str]) -> list[dict[str, Any]]:
+    """One output's uncertainty budget rows; ``+ 0.0`` turns −0.0 into 0.0."""
+    return [
+        {
+            "input": b.input,
+            "x": b.x,
+            "u": b.u,
+            "dof": _f(b.dof),
+            "unit": units.get(b.input),
+            "sensitivity": b.sensitivity + 0.0,
+            "contribution": b.contribution,
+            "share": b.share + 0.0,
+        }
+        for b in g.budget
+    ]
+
+
+def _mc_dict(m: McOutput) -> dict[str, Any]:
+    """One output's Monte Carlo result (JCGM 101)."""
+    return {
+        "value": m.y,
+        "u": m.u,
+        "interval": _pair(m.interval),
+        "shortest": _pair(m.shortest),
+        "trials": m.trials,
+        "p": m.p,
+    }
+
+
+def _validation_dict(v: Validation) -> dict[str, Any]:
+    """One output's validation of the GUM by the Monte Carlo (JCGM 101 §8)."""
+    return {
+        "passed": v.passed,
+        "tolerance": v.tolerance,
+        "d_low": v.d_low,
+        "d_high": v.d_high,
+        "digits": v.digits,
+    }
+
+
+def _matrices(ev: Evaluation) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The correlation and covariance matrices of the outputs, GUM and Monte Carlo."""
+    names = list(ev.model.output_names)
     correlation: dict[str, Any] = {"outputs": names, "gum": None, "mc": None}
     covariance: dict[str, Any] = {"outputs": names, "gum": None, "mc": None}
     if ev.gum is not None:
@@ -260,75 +306,71 @@ def _as_dict(ev: Evaluation) -> dict[str, Any]:
     if ev.mc is not None:
         correlation["mc"] = [list(r) for r in ev.mc.correlation]
         covariance["mc"] = [list(r) for r in ev.mc.covariance]
-    out: dict[str, Any] = {
-        "model": model.name,
-        "outputs": outputs,
-        "budget": budget,
-        "correlation": correlation,
-        "covariance": covariance,
-        "regions": [
+    return correlation, covariance
+
+
+def _region_dict(r: CoverageRegion) -> dict[str, Any]:
+    """One coverage region for several outputs with its ellipses (JCGM 102)."""
+    return {
+        "method": r.method,
+        "outputs": list(r.outputs),
+        "center": list(r.center),
+        "p": r.p,
+        "k_p": _f(r.k_p),
+        "ellipses": [
             {
-                "method": r.method,
-                "outputs": list(r.outputs),
-                "center": list(r.center),
-                "p": r.p,
-                "k_p": _f(r.k_p),
-                "ellipses": [
-                    {
-                        "outputs": list(e.outputs),
-                        "center": list(e.center),
-                        "semi_axes": list(e.semi_axes),
-                        "angle_deg": e.angle,
-                        "k": e.k,
-                    }
-                    for e in r.ellipses
-                ],
+                "outputs": list(e.outputs),
+                "center": list(e.center),
+                "semi_axes": list(e.semi_axes),
+                "angle_deg": e.angle,
+                "k": e.k,
             }
-            for r in ev.regions
+            for e in r.ellipses
         ],
-        "conformity": None,
-        "montecarlo": None,
     }
-    if ev.mc is not None:
-        out["montecarlo"] = {
-            "trials": ev.mc.trials,
-            "adaptive": ev.mc.adaptive,
-            "converged": ev.mc.converged,
-            "blocks": ev.mc.blocks,
-            "intervals_from": ev.mc.intervals_from,
-            "seed": ev.mc.seed,
-            "reason": "validation of GUM warnings" if ev.mc_for_warnings else "requested",
+
+
+def _montecarlo_dict(mc: McResult, for_warnings: bool) -> dict[str, Any]:
+    """How the Monte Carlo ran: trials, adaptive procedure, seed and why it ran."""
+    return {
+        "trials": mc.trials,
+        "adaptive": mc.adaptive,
+        "converged": mc.converged,
+        "blocks": mc.blocks,
+        "intervals_from": mc.intervals_from,
+        "seed": mc.seed,
+        "reason": "validation of GUM warnings" if for_warnings else "requested",
+    }
+
+
+def _conformity_dict(output: str, d: Decision, p_c_mc: float | None, r: GlobalRisk | None) -> dict[str, Any]:
+    """The conformity decision of ``output`` and its specific and global risks (JCGM 106 §9)."""
+    conf: dict[str, Any] = {
+        "output": output,
+        "rule": d.rule,
+        "decision": d.decision,
+        "accepted": d.accepted,
+        "value": d.y,
+        "u": d.u,
+        "tolerance": _pair(d.tolerance),
+        "acceptance": _pair(d.acceptance),
+        "guard_band": d.w,
+        "p_conform": d.p_c,
+        "p_conform_mc": p_c_mc,
+        "specific_risk": d.specific_risk,
+        "specific_risk_kind": d.risk_kind,
+        "specific_risk_note": "conditional on the measured value (JCGM 106 §9.3)",
+        "global": None,
+    }
+    if r is not None:
+        conf["global"] = {
+            "prior": {"mean": r.y0, "sd": r.u0},
+            "consumer_risk": r.consumer,
+            "producer_risk": r.producer,
+            "p_accept": r.p_accept,
+            "consumer_risk_conditional": r.consumer_conditional,
+            "producer_risk_conditional": r.producer_conditional,
+            "note": "consumer_risk/producer_risk are unconditional joint probabilities (JCGM 106 §9.5); "
+            "the *_conditional values are given acceptance / given rejection",
         }
-    d = ev.decision
-    if d is not None and model.conformity is not None:
-        conf: dict[str, Any] = {
-            "output": model.conformity.output,
-            "rule": d.rule,
-            "decision": d.decision,
-            "accepted": d.accepted,
-            "value": d.y,
-            "u": d.u,
-            "tolerance": _pair(d.tolerance),
-            "acceptance": _pair(d.acceptance),
-            "guard_band": d.w,
-            "p_conform": d.p_c,
-            "p_conform_mc": ev.p_c_mc,
-            "specific_risk": d.specific_risk,
-            "specific_risk_kind": d.risk_kind,
-            "specific_risk_note": "conditional on the measured value (JCGM 106 §9.3)",
-            "global": None,
-        }
-        r = ev.global_risk
-        if r is not None:
-            conf["global"] = {
-                "prior": {"mean": r.y0, "sd": r.u0},
-                "consumer_risk": r.consumer,
-                "producer_risk": r.producer,
-                "p_accept": r.p_accept,
-                "consumer_risk_conditional": r.consumer_conditional,
-                "producer_risk_conditional": r.producer_conditional,
-                "note": "consumer_risk/producer_risk are unconditional joint probabilities (JCGM 106 §9.5); "
-                "the *_conditional values are given acceptance / given rejection",
-            }
-        out["conformity"] = conf
-    return out
+    return conf

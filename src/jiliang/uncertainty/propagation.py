@@ -288,6 +288,19 @@ def _warnings(
     """The checks of the module notes for output ``out`` (first-order variance ``var``)."""
     ch = cm.checks(out)
     names = cm.names
+    values, found = _check_values(ch, x)
+    if values:
+        found.extend(_kink_warnings(ch, values, u))
+        found.extend(_diagonal_warnings(ch, values, names, u, c, var))
+    if var == 0.0:
+        used = expr.symbols(cm.nodes[out])
+        if any(u[i] > 0 and names[i] in used for i in range(len(names))):
+            found.append(GumWarning("zero_uncertainty", "u(y) = 0 although y depends on uncertain inputs"))
+    return tuple(found)
+
+
+def _check_values(ch: _Checks, x: Sequence[float]) -> tuple[list[float], list[GumWarning]]:
+    """The kink values and second derivatives at ``x``, or none and ``not_smooth`` if undefined."""
     found: list[GumWarning] = []
     values: list[float] = []
     if ch.tape is not None:
@@ -302,73 +315,84 @@ def _warnings(
                     "the model is not smooth there",
                 )
             )
-    if values:
-        for kind, text, at, grads in ch.kinks:
-            g = values[at]
-            ug = math.sqrt(math.fsum((values[pos] * u[i]) ** 2 for i, pos in grads))
-            if abs(g) <= KINK_SIGMAS * ug or g == 0.0:
-                if kind == "abs":
-                    found.append(
-                        GumWarning(
-                            "abs_at_kink",
-                            f"abs({text}) is not differentiable at 0; its argument is {g:.6g} "
-                            f"with standard uncertainty {ug:.3g}",
-                        )
-                    )
-                elif kind == "where":
-                    found.append(
-                        GumWarning(
-                            "condition_near_boundary",
-                            f"where(): the two sides of its condition differ by {g:.6g} with standard "
-                            f"uncertainty {ug:.3g}; the model switches branch there",
-                        )
-                    )
-                else:
-                    found.append(
-                        GumWarning(
-                            "min_max_tie",
-                            f"{kind}(): the arguments differ by {g:.6g} with standard uncertainty "
-                            f"{ug:.3g}; the derivative taken is one-sided",
-                        )
-                    )
-        second = 0.0
-        for i, pos in ch.diagonal:
-            h = values[pos]
-            if not math.isfinite(h) or h == 0.0 or u[i] == 0.0:
-                continue
-            second += 0.5 * (h * u[i] ** 2) ** 2
-            if c[i] == 0.0:
-                found.append(
-                    GumWarning(
-                        "zero_sensitivity",
-                        f"∂f/∂{names[i]} = 0 at the estimate but ∂²f/∂{names[i]}² = {h:.6g}: "
-                        "the first order ignores this input",
-                        names[i],
-                        "second_order",
-                    )
-                )
-            elif abs(c[i]) <= abs(h) * u[i]:
-                found.append(
-                    GumWarning(
-                        "sensitivity_sign_change",
-                        f"∂f/∂{names[i]} = {c[i]:.6g} changes sign within ±u({names[i]}) of the estimate",
-                        names[i],
-                    )
-                )
-        if second > SECOND_ORDER_SHARE * var:
+    return values, found
+
+
+def _kink_warnings(ch: _Checks, values: Sequence[float], u: Sequence[float]) -> list[GumWarning]:
+    """``abs_at_kink``, ``condition_near_boundary``, ``min_max_tie``: kinks within reach of u."""
+    found: list[GumWarning] = []
+    for kind, text, at, grads in ch.kinks:
+        g = values[at]
+        ug = math.sqrt(math.fsum((values[pos] * u[i]) ** 2 for i, pos in grads))
+        if abs(g) <= KINK_SIGMAS * ug or g == 0.0:
+            found.append(_kink_warning(kind, text, g, ug))
+    return found
+
+
+def _kink_warning(kind: str, text: str, g: float, ug: float) -> GumWarning:
+    """The warning for one kink of ``kind`` whose argument ``g`` has standard uncertainty ``ug``."""
+    if kind == "abs":
+        return GumWarning(
+            "abs_at_kink",
+            f"abs({text}) is not differentiable at 0; its argument is {g:.6g} with standard uncertainty {ug:.3g}",
+        )
+    if kind == "where":
+        return GumWarning(
+            "condition_near_boundary",
+            f"where(): the two sides of its condition differ by {g:.6g} with standard "
+            f"uncertainty {ug:.3g}; the model switches branch there",
+        )
+    return GumWarning(
+        "min_max_tie",
+        f"{kind}(): the arguments differ by {g:.6g} with standard uncertainty "
+        f"{ug:.3g}; the derivative taken is one-sided",
+    )
+
+
+def _diagonal_warnings(
+    ch: _Checks,
+    values: Sequence[float],
+    names: tuple[str, ...],
+    u: Sequence[float],
+    c: Sequence[float],
+    var: float,
+) -> list[GumWarning]:
+    """``zero_sensitivity``, ``sensitivity_sign_change``, ``second_order_significant`` (GUM §5.1.2)."""
+    found: list[GumWarning] = []
+    second = 0.0
+    for i, pos in ch.diagonal:
+        h = values[pos]
+        if not math.isfinite(h) or h == 0.0 or u[i] == 0.0:
+            continue
+        second += 0.5 * (h * u[i] ** 2) ** 2
+        if c[i] == 0.0:
             found.append(
                 GumWarning(
-                    "second_order_significant",
-                    f"second-order terms ({second:.3g}) are not negligible against the first-order "
-                    f"variance ({var:.3g})",
-                    recommendation="second_order",
+                    "zero_sensitivity",
+                    f"∂f/∂{names[i]} = 0 at the estimate but ∂²f/∂{names[i]}² = {h:.6g}: "
+                    "the first order ignores this input",
+                    names[i],
+                    "second_order",
                 )
             )
-    if var == 0.0:
-        used = expr.symbols(cm.nodes[out])
-        if any(u[i] > 0 and names[i] in used for i in range(len(names))):
-            found.append(GumWarning("zero_uncertainty", "u(y) = 0 although y depends on uncertain inputs"))
-    return tuple(found)
+        elif abs(c[i]) <= abs(h) * u[i]:
+            found.append(
+                GumWarning(
+                    "sensitivity_sign_change",
+                    f"∂f/∂{names[i]} = {c[i]:.6g} changes sign within ±u({names[i]}) of the estimate",
+                    names[i],
+                )
+            )
+    if second > SECOND_ORDER_SHARE * var:
+        found.append(
+            GumWarning(
+                "second_order_significant",
+                f"second-order terms ({second:.3g}) are not negligible against the first-order "
+                f"variance ({var:.3g})",
+                recommendation="second_order",
+            )
+        )
+    return found
 
 
 def compiled(model: Model) -> CompiledModel:
@@ -455,6 +479,36 @@ def gum(model: Model) -> GumResult:
     u = [d.u for d in dists]
     dofs = [d.dof for d in dists]
     order = model.method.gum_order
+    groups = _checked_groups(model, dofs, order)
+    y, c = _estimates(cm, model, x)
+    cu, rcu, cov = _covariance(model, c, u)
+    p = model.method.coverage
+    m = len(model.outputs)
+    first = [cov[k][k] for k in range(m)]
+    outs = []
+    for k, name in enumerate(model.output_names):
+        var = cov[k][k]
+        if order == 2:
+            var = _second_order(cm, k, name, x, u, c[k], var)
+            cov[k][k] = var
+        uy = math.sqrt(var)
+        dof = _welch_satterthwaite(model, groups, dofs, cu[k], var)
+        kp = coverage_factor(p, dof)
+        ck = c[k]
+        terms = (model.input_names, x, u, dofs, ck, cu[k], rcu[k], var)
+        big_u = kp * uy
+        yk = y[k]
+        found = _warnings(cm, k, x, u, ck, first[k])
+        outs.append(GumOutput(name, yk, uy, dof, kp, big_u, p, (yk - big_u, yk + big_u), order, found, terms))
+    return GumResult(
+        tuple(outs),
+        tuple(tuple(float(v) for v in row) for row in cov),
+        tuple(tuple(row) for row in _correlation(cov)),
+    )
+
+
+def _checked_groups(model: Model, dofs: Sequence[float], order: int) -> tuple[tuple[int, ...], ...]:
+    """The ensembles of correlated inputs, refused unless each has a common ν (GUM §G.4.1, H.2)."""
     if order == 2 and model.correlations:
         raise UncertaintyModelError("method.gum_order 2 needs independent inputs; the model has correlations")
     groups = _groups(model.input_names, model.correlations, model.ensembles)
@@ -468,10 +522,25 @@ def gum(model: Model) -> GumResult:
                 f"inputs {names} are correlated but have different degrees of freedom "
                 f"({', '.join(str(v) for v in sorted(nus))}); Welch–Satterthwaite does not apply"
             )
-    m, n = len(model.outputs), len(dists)
+    return groups
+
+
+def _estimates(cm: CompiledModel, model: Model, x: Sequence[float]) -> tuple[list[float], list[list[float]]]:
+    """The output estimates yₖ and sensitivity coefficients cₖᵢ = ∂fₖ/∂xᵢ at ``x`` (GUM §5.1.3)."""
+    m, n = len(model.outputs), len(x)
     y = [0.0] * m
     c = [[0.0] * n for _ in range(m)]
-    names_in, names_out = model.input_names, model.output_names
+    values = _tape_values(cm, model.output_names, x)
+    for k, (at, grads) in enumerate(cm.layout):
+        y[k] = values[at]
+        row = c[k]
+        for i, pos in grads:
+            row[i] = values[pos] + 0.0
+    return y, c
+
+
+def _tape_values(cm: CompiledModel, names_out: tuple[str, ...], x: Sequence[float]) -> list[float]:
+    """The outputs and first derivatives at ``x``; refused, naming the culprit, if not finite."""
     why: BaseException | None = None
     try:
         values = cm.tape(x)
@@ -489,11 +558,14 @@ def gum(model: Model) -> GumResult:
         if why is not None:
             raise UncertaintyModelError(f"{what} leaves its domain at the estimates ({why})")
         raise UncertaintyModelError(f"{what} is not finite at the estimates")
-    for k, (at, grads) in enumerate(cm.layout):
-        y[k] = values[at]
-        row = c[k]
-        for i, pos in grads:
-            row[i] = values[pos] + 0.0
+    return values
+
+
+def _covariance(
+    model: Model, c: list[list[float]], u: Sequence[float]
+) -> tuple[list[list[float]], list[list[float]], list[list[float]]]:
+    """cᵢ u(xᵢ), Σⱼ cⱼ u(xⱼ) r(xⱼ, xᵢ) and U_y = C U_x Cᵀ (GUM §5.2.2; JCGM 102 §6.2.1)."""
+    m = len(c)
     cu = [[a * b for a, b in zip(ck, u, strict=True)] for ck in c]  # cᵢ u(xᵢ)
     if model.correlations:
         r = model.correlation_matrix
@@ -507,54 +579,58 @@ def gum(model: Model) -> GumResult:
             [math.fsum([a * b for a, b in zip(cu[k], cu[j], strict=True)]) for j in range(m)]
             for k in range(m)
         ]
-    p = model.method.coverage
-    first = [cov[k][k] for k in range(m)]
-    outs = []
-    for k, name in enumerate(names_out):
-        var = cov[k][k]
-        if order == 2:
-            pairs, tape = cm.second_order(k)
-            try:
-                higher = tape(x)
-            except (ArithmeticError, ValueError) as exc:
-                raise UncertaintyModelError(
-                    f"higher derivatives of {name!r} are not defined at the estimates ({exc})"
-                ) from None
-            for (i, j), h, t3 in zip(pairs, higher[0::2], higher[1::2], strict=True):
-                var += (0.5 * h * h + c[k][i] * t3) * u[i] ** 2 * u[j] ** 2
-            if not math.isfinite(var):
-                raise UncertaintyModelError(f"second-order terms of {name!r} are not finite at the estimates")
-            var = max(var, 0.0)
-            cov[k][k] = var
-        uy = math.sqrt(var)
-        denom = 0.0
-        for g in groups:
-            nu = dofs[g[0]]
-            if math.isinf(nu):
-                continue
-            if len(g) == 1:
-                vg = cu[k][g[0]] ** 2
-            elif not model.correlations:  # a declared ensemble of uncorrelated inputs
-                vg = math.fsum(cu[k][i] ** 2 for i in g)
-            else:  # an ensemble (Willink): its whole variance is one term
-                sub = np.array([cu[k][i] for i in g])
-                vg = float(sub @ model.correlation_matrix[np.ix_(g, g)] @ sub)
-            denom += vg * vg / nu
-        dof = var * var / denom if denom > 0 else math.inf
-        kp = coverage_factor(p, dof)
-        ck = c[k]
-        terms = (names_in, x, u, dofs, ck, cu[k], rcu[k], var)
-        big_u = kp * uy
-        yk = y[k]
-        found = _warnings(cm, k, x, u, ck, first[k])
-        outs.append(GumOutput(name, yk, uy, dof, kp, big_u, p, (yk - big_u, yk + big_u), order, found, terms))
+    return cu, rcu, cov
+
+
+def _second_order(
+    cm: CompiledModel,
+    k: int,
+    name: str,
+    x: Sequence[float],
+    u: Sequence[float],
+    ck: Sequence[float],
+    var: float,
+) -> float:
+    """``var`` plus the second-order terms of output ``k`` (GUM §5.1.2 note, independent inputs)."""
+    pairs, tape = cm.second_order(k)
+    try:
+        higher = tape(x)
+    except (ArithmeticError, ValueError) as exc:
+        raise UncertaintyModelError(
+            f"higher derivatives of {name!r} are not defined at the estimates ({exc})"
+        ) from None
+    for (i, j), h, t3 in zip(pairs, higher[0::2], higher[1::2], strict=True):
+        var += (0.5 * h * h + ck[i] * t3) * u[i] ** 2 * u[j] ** 2
+    if not math.isfinite(var):
+        raise UncertaintyModelError(f"second-order terms of {name!r} are not finite at the estimates")
+    return max(var, 0.0)
+
+
+def _welch_satterthwaite(
+    model: Model, groups: tuple[tuple[int, ...], ...], dofs: Sequence[float], cuk: Sequence[float], var: float
+) -> float:
+    """ν_eff by Welch–Satterthwaite (GUM §G.4.1), each ensemble one term (Willink 2007)."""
+    denom = 0.0
+    for g in groups:
+        nu = dofs[g[0]]
+        if math.isinf(nu):
+            continue
+        if len(g) == 1:
+            vg = cuk[g[0]] ** 2
+        elif not model.correlations:  # a declared ensemble of uncorrelated inputs
+            vg = math.fsum(cuk[i] ** 2 for i in g)
+        else:  # an ensemble (Willink): its whole variance is one term
+            sub = np.array([cuk[i] for i in g])
+            vg = float(sub @ model.correlation_matrix[np.ix_(g, g)] @ sub)
+        denom += vg * vg / nu
+    return var * var / denom if denom > 0 else math.inf
+
+
+def _correlation(cov: list[list[float]]) -> list[list[float]]:
+    """The correlation matrix of the outputs from their covariance matrix (zero where u = 0)."""
+    m = len(cov)
     sd = [math.sqrt(cov[k][k]) for k in range(m)]
-    corr = [
+    return [
         [1.0 if i == j else (cov[i][j] / (sd[i] * sd[j]) if sd[i] * sd[j] > 0 else 0.0) for j in range(m)]
         for i in range(m)
     ]
-    return GumResult(
-        tuple(outs),
-        tuple(tuple(float(v) for v in row) for row in cov),
-        tuple(tuple(row) for row in corr),
-    )

@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from jiliang.uncertainty.errors import UncertaintyModelError
-from jiliang.uncertainty.model import Model
+from jiliang.uncertainty.model import Model, MonteCarloSpec
 from jiliang.uncertainty.propagation import CompiledModel, compiled
 
 __all__ = [
@@ -389,44 +389,86 @@ def montecarlo(
     store = max(10_000, min(store, DEFAULT_STORE * 10) // m)
     acc = _Accumulator(m, p, store, spec.trials, keep=intervals or spec.trials is None)
     if spec.trials is not None:
-        sizes = list(_chunks(spec.trials, spec.chunk))
-        for y in _run_chunks(model, sizes, ss.spawn(len(sizes)), spec.workers):
-            acc.add(y, model.output_names)
-            if progress is not None:
-                progress(acc.n, spec.trials)
-        adaptive, converged, blocks = False, True, len(sizes)
+        adaptive, converged, blocks = _fixed(model, spec, spec.trials, ss, acc, progress)
     else:
-        assert spec.digits is not None
-        adaptive, converged, blocks = True, False, 0
-        block = max(math.ceil(100 / (1 - p)), 10_000)
-        per_chunk = max(1, spec.chunk // block)
-        stats: list[Array] = []  # per block: (m, 4) = y, u, y_low, y_high
-        done = False
-        while not done and acc.n + block <= spec.max_trials:
-            nb = min(per_chunk, (spec.max_trials - acc.n) // block)
-            seeds = ss.spawn(max(spec.workers, 1))
-            parts = list(_run_chunks(model, [nb * block] * len(seeds), seeds, spec.workers))
-            for y in parts:
-                for b in range(nb):
-                    yb = y[:, b * block : (b + 1) * block]
-                    row = np.empty((m, 4))
-                    for k in range(m):
-                        sym, short = coverage_intervals(yb[k], p)
-                        lo_hi = short if model.method.interval == "shortest" else sym
-                        row[k] = (yb[k].mean(), yb[k].std(ddof=1), lo_hi[0], lo_hi[1])
-                    stats.append(row)
-                    acc.add(yb, model.output_names)
-                    blocks += 1
-                    if progress is not None:
-                        progress(acc.n, spec.max_trials)
-                    if blocks >= 2 and _stable(stats, acc, spec.digits):
-                        converged = done = True
-                        break
-                    if acc.n + block > spec.max_trials:
-                        done = True
-                        break
-                if done:
-                    break
+        adaptive, converged, blocks = _adaptive(model, spec, ss, acc, progress)
+    return _result(model, acc, adaptive, converged, blocks, entropy)
+
+
+def _fixed(
+    model: Model,
+    spec: MonteCarloSpec,
+    trials: int,
+    ss: np.random.SeedSequence,
+    acc: _Accumulator,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[bool, bool, int]:
+    """A fixed number of trials, chunk by chunk (JCGM 101 §7.2): (adaptive, converged, blocks)."""
+    sizes = list(_chunks(trials, spec.chunk))
+    for y in _run_chunks(model, sizes, ss.spawn(len(sizes)), spec.workers):
+        acc.add(y, model.output_names)
+        if progress is not None:
+            progress(acc.n, trials)
+    return False, True, len(sizes)
+
+
+def _adaptive(
+    model: Model,
+    spec: MonteCarloSpec,
+    ss: np.random.SeedSequence,
+    acc: _Accumulator,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[bool, bool, int]:
+    """The adaptive procedure of JCGM 101 §7.9.4, block by block: (adaptive, converged, blocks)."""
+    assert spec.digits is not None
+    p = model.method.coverage
+    m = len(model.outputs)
+    converged, blocks = False, 0
+    block = max(math.ceil(100 / (1 - p)), 10_000)
+    stats: list[Array] = []  # per block: (m, 4) = y, u, y_low, y_high
+    for yb in _adaptive_blocks(model, spec, ss, acc, block):
+        stats.append(_block_stats(yb, m, p, model.method.interval))
+        acc.add(yb, model.output_names)
+        blocks += 1
+        if progress is not None:
+            progress(acc.n, spec.max_trials)
+        if blocks >= 2 and _stable(stats, acc, spec.digits):
+            converged = True
+            break
+        if acc.n + block > spec.max_trials:
+            break
+    return True, converged, blocks
+
+
+def _adaptive_blocks(
+    model: Model, spec: MonteCarloSpec, ss: np.random.SeedSequence, acc: _Accumulator, block: int
+) -> Iterator[Array]:
+    """Blocks of ``block`` model values, drawn a chunk per worker at a time, while under ``max_trials``."""
+    per_chunk = max(1, spec.chunk // block)
+    while acc.n + block <= spec.max_trials:
+        nb = min(per_chunk, (spec.max_trials - acc.n) // block)
+        seeds = ss.spawn(max(spec.workers, 1))
+        parts = list(_run_chunks(model, [nb * block] * len(seeds), seeds, spec.workers))
+        for y in parts:
+            for b in range(nb):
+                yield y[:, b * block : (b + 1) * block]
+
+
+def _block_stats(yb: Array, m: int, p: float, interval: str) -> Array:
+    """Per output of one block: y, u(y), y_low, y_high (JCGM 101 §7.9.4)."""
+    row = np.empty((m, 4))
+    for k in range(m):
+        sym, short = coverage_intervals(yb[k], p)
+        lo_hi = short if interval == "shortest" else sym
+        row[k] = (yb[k].mean(), yb[k].std(ddof=1), lo_hi[0], lo_hi[1])
+    return row
+
+
+def _result(
+    model: Model, acc: _Accumulator, adaptive: bool, converged: bool, blocks: int, entropy: int
+) -> McResult:
+    """The estimates, covariance, correlation and intervals from the accumulated trials (JCGM 101 §7.6–7.7)."""
+    m, p = len(model.outputs), model.method.coverage
     sym_all, short_all, how = acc.finish()
     cov = acc.m2 / max(acc.n - 1, 1)
     sd = np.sqrt(np.diag(cov))
