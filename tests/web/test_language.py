@@ -396,11 +396,6 @@ def _problems(text: str, lang: str, names: list[str]) -> list[str]:
 KNOWN = {
     ("/verify", "zh"): "public certificate check page (dcc) shows the lower-case file kind xml",
     ("/verify/{number}", "zh"): "public certificate status page (dcc) shows the signer's English subject",
-    ("/registry/new", "en"): "instrument form's type picker shows the Chinese category names",
-    (
-        "/registry/instruments/{instrument_id}/edit",
-        "en",
-    ): "instrument form's type picker shows the Chinese category names",
 }
 
 
