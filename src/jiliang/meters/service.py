@@ -17,11 +17,26 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from jiliang.errors import InputError, NotFoundError, PermissionDeniedError
+from jiliang.meters.access import area_results, run_for
 from jiliang.meters.engine import RunResult
 from jiliang.meters.models import MeterAreaResult, MeterEstimationRun, MeterResult
 from jiliang.platform.audit import AuditChange, record
+from jiliang.platform.auth import Principal
+from jiliang.platform.models import Role
+from jiliang.platform.orgs import get_organization
 
-__all__ = ["conflicting_reads", "find_replay", "result_rows", "status_counts", "store_run", "upload_digest"]
+__all__ = [
+    "conflicting_reads",
+    "find_replay",
+    "list_runs",
+    "result_rows",
+    "run_areas",
+    "run_owner",
+    "status_counts",
+    "store_run",
+    "upload_digest",
+]
 
 MAX_CONFLICTS = 200  # listed in a run's answer; each meter's evidence keeps its own first 20
 
@@ -30,6 +45,45 @@ def _clean(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def run_owner(session: Session, principal: Principal, org_id: int | None) -> int:
+    """The organization a new run belongs to: the regulator names one, a utility runs for its own."""
+    principal.require(Role.ENTERPRISE, Role.REGULATOR)
+    if principal.is_regulator:
+        if org_id is None:
+            raise InputError("org_id is required when the regulator runs an estimation")
+        owner = org_id
+    else:
+        if org_id is not None and org_id != principal.org_id:
+            raise PermissionDeniedError("you may run estimations only for your own organization")
+        if principal.org_id is None:
+            raise PermissionDeniedError("your account belongs to no organization")
+        owner = principal.org_id
+    try:
+        get_organization(session, principal, owner)
+    except NotFoundError:
+        raise NotFoundError(f"no organization {owner}") from None
+    return owner
+
+
+def list_runs(
+    session: Session, principal: Principal, limit: int, offset: int = 0
+) -> list[MeterEstimationRun]:
+    """The runs the caller may see, newest first (the regulator all, a utility its own)."""
+    principal.require(Role.ENTERPRISE, Role.REGULATOR)
+    q = select(MeterEstimationRun).order_by(MeterEstimationRun.id.desc())
+    if not principal.is_regulator:
+        q = q.where(MeterEstimationRun.org_id == principal.org_id)
+    return list(session.scalars(q.limit(limit).offset(offset)))
+
+
+def run_areas(
+    session: Session, principal: Principal, run_id: int
+) -> tuple[MeterEstimationRun, list[dict[str, Any]]]:
+    """A run the caller may see and its per-area summaries, by area id (404 otherwise)."""
+    run = run_for(session, principal, run_id)
+    return run, [a.summary for a in area_results(session, run.id)]
 
 
 def store_run(
