@@ -97,15 +97,6 @@ def store_run(
     digest: str | None = None,
 ) -> MeterEstimationRun:
     """Persist a run and its rows (bulk insert, one audit entry for the rows)."""
-    conflicts = sum(_evidence(r).get("conflicting_duplicates", 0) for r in result.meters)
-    messages = list(result.messages)
-    if conflicts:
-        meters = sum(1 for r in result.meters if _evidence(r).get("conflicting_duplicates"))
-        messages.insert(
-            0,
-            f"{conflicts} conflicting duplicate read(s) on {meters} meter(s) were kept aside, not used: "
-            "the same meter and time sent with different registers (see conflicting_reads in the evidence)",
-        )
     run = MeterEstimationRun(
         org_id=org_id,
         label=label[:200],
@@ -114,45 +105,13 @@ def store_run(
         settings=settings or {},
         meters=len(result.meters),
         areas=len(result.areas),
-        messages=messages,
+        messages=_run_messages(result),
         upload_digest=digest,
     )
     session.add(run)
     session.flush()
-    if result.meters:
-        session.execute(
-            insert(MeterResult),
-            [
-                {
-                    "run_id": run.id,
-                    "meter_id": r["meter_id"],
-                    "area_id": r["area_id"],
-                    "error_pct": _clean(r["error_pct"]),
-                    "u_error_pct": _clean(r["u_error_pct"]),
-                    "status": r["status"],
-                    "limit_pct": _clean(r["limit_pct"]),
-                    "evidence": r["evidence"] or "{}",
-                }
-                for r in result.meters
-            ],
-        )
-    if result.areas:
-        session.execute(
-            insert(MeterAreaResult),
-            [
-                {
-                    "run_id": run.id,
-                    "area_id": a["area_id"],
-                    "status": a["status"],
-                    "meters": a["meters"],
-                    "meters_estimated": a["meters_estimated"],
-                    "loss_rate_pct": _clean(a["loss_rate_pct"]),
-                    "residual_rms_pct": _clean(a["residual_rms_pct"]),
-                    "summary": json.loads(json.dumps({k: _clean(v) for k, v in a.items()}, default=str)),
-                }
-                for a in result.areas
-            ],
-        )
+    _insert_meter_rows(session, run.id, result.meters)
+    _insert_area_rows(session, run.id, result.areas)
     record(
         session,
         [
@@ -166,6 +125,64 @@ def store_run(
         ],
     )
     return run
+
+
+def _run_messages(result: RunResult) -> list[str]:
+    """The run's messages, led by one on conflicting duplicate reads kept aside, if any."""
+    conflicts = sum(_evidence(r).get("conflicting_duplicates", 0) for r in result.meters)
+    messages = list(result.messages)
+    if conflicts:
+        meters = sum(1 for r in result.meters if _evidence(r).get("conflicting_duplicates"))
+        messages.insert(
+            0,
+            f"{conflicts} conflicting duplicate read(s) on {meters} meter(s) were kept aside, not used: "
+            "the same meter and time sent with different registers (see conflicting_reads in the evidence)",
+        )
+    return messages
+
+
+def _insert_meter_rows(session: Session, run_id: int, rows: list[dict[str, Any]]) -> None:
+    """Bulk-insert the per-meter results of a run (non-finite numbers stored as NULL)."""
+    if not rows:
+        return
+    session.execute(
+        insert(MeterResult),
+        [
+            {
+                "run_id": run_id,
+                "meter_id": r["meter_id"],
+                "area_id": r["area_id"],
+                "error_pct": _clean(r["error_pct"]),
+                "u_error_pct": _clean(r["u_error_pct"]),
+                "status": r["status"],
+                "limit_pct": _clean(r["limit_pct"]),
+                "evidence": r["evidence"] or "{}",
+            }
+            for r in rows
+        ],
+    )
+
+
+def _insert_area_rows(session: Session, run_id: int, areas: list[dict[str, Any]]) -> None:
+    """Bulk-insert the per-area results of a run, each with its JSON-safe summary."""
+    if not areas:
+        return
+    session.execute(
+        insert(MeterAreaResult),
+        [
+            {
+                "run_id": run_id,
+                "area_id": a["area_id"],
+                "status": a["status"],
+                "meters": a["meters"],
+                "meters_estimated": a["meters_estimated"],
+                "loss_rate_pct": _clean(a["loss_rate_pct"]),
+                "residual_rms_pct": _clean(a["residual_rms_pct"]),
+                "summary": json.loads(json.dumps({k: _clean(v) for k, v in a.items()}, default=str)),
+            }
+            for a in areas
+        ],
+    )
 
 
 def result_rows(
