@@ -13,12 +13,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from jiliang.api.deps import Caller, DbId, PageDep, SessionDep, settings_of
-from jiliang.errors import InputError, NotFoundError, PermissionDeniedError, TooLargeError
+from jiliang.errors import InputError, NotFoundError, TooLargeError
 from jiliang.platform.auth import Principal
-from jiliang.platform.models import Organization, Role
 
 router = APIRouter(prefix="/meters", tags=["meters"])
 
@@ -33,10 +31,6 @@ _STATUSES = {
     "failed_stopped",
     "suspected_theft",
 }
-
-
-def _may_run(caller: Principal) -> None:
-    caller.require(Role.ENTERPRISE, Role.REGULATOR)
 
 
 def _run_or_404(session: Any, caller: Principal, run_id: int) -> Any:
@@ -121,22 +115,10 @@ async def create_run(
     min_periods: Annotated[int, Form(ge=0, le=1_000_000)] = 300,
 ) -> dict[str, Any]:
     from jiliang.meters.engine import run_local
-    from jiliang.meters.service import conflicting_reads, find_replay, store_run, upload_digest
+    from jiliang.meters.service import conflicting_reads, find_replay, run_owner, store_run, upload_digest
     from jiliang.meters.types import EstimationSettings
 
-    _may_run(caller)
-    if caller.role is Role.REGULATOR:
-        if org_id is None:
-            raise InputError("org_id is required when the regulator runs an estimation")
-        owner = org_id
-    else:
-        if org_id is not None and org_id != caller.org_id:
-            raise PermissionDeniedError("you may run estimations only for your own organization")
-        if caller.org_id is None:
-            raise PermissionDeniedError("your account belongs to no organization")
-        owner = caller.org_id
-    if session.get(Organization, owner) is None:
-        raise NotFoundError(f"no organization {owner}")
+    owner = run_owner(session, caller, org_id)
     settings = EstimationSettings(guard_k=guard_k, min_periods=min_periods)
     run_settings = {"guard_k": guard_k, "min_periods": min_periods, "area_id": area_id}
     max_bytes = settings_of(request).import_max_bytes
@@ -195,27 +177,18 @@ def _counts(rows: list[dict[str, Any]]) -> dict[str, int]:
 
 @router.get("/runs", name="list_runs", summary="Estimation runs visible to the caller")
 def list_runs(caller: Caller, session: SessionDep, page: PageDep) -> list[dict[str, Any]]:
-    from jiliang.meters.models import MeterEstimationRun
+    from jiliang.meters.service import list_runs as visible_runs
 
-    caller.require(Role.ENTERPRISE, Role.REGULATOR)
-    q = select(MeterEstimationRun).order_by(MeterEstimationRun.id.desc())
-    if caller.role is not Role.REGULATOR:
-        q = q.where(MeterEstimationRun.org_id == caller.org_id)
-    return [_run_out(r) for r in session.scalars(q.limit(page.limit).offset(page.offset))]
+    return [_run_out(r) for r in visible_runs(session, caller, page.limit, page.offset)]
 
 
 @router.get("/runs/{run_id}", name="get_run", summary="One run with its per-area figures")
 def get_run(run_id: DbId, caller: Caller, session: SessionDep) -> dict[str, Any]:
-    from jiliang.meters.models import MeterAreaResult
+    from jiliang.meters.service import run_areas
 
-    run = _run_or_404(session, caller, run_id)
+    run, areas = run_areas(session, caller, run_id)
     out = _run_out(run)
-    out["areas_detail"] = [
-        a.summary
-        for a in session.scalars(
-            select(MeterAreaResult).where(MeterAreaResult.run_id == run.id).order_by(MeterAreaResult.area_id)
-        )
-    ]
+    out["areas_detail"] = areas
     return out
 
 

@@ -599,39 +599,12 @@ def _signature_flowables(
     return [KeepTogether([Paragraph(_pdf_text(_l("signature", lang)), st["h2"]), frame])]
 
 
-def render_pdf(
-    cert: Certificate,
-    *,
-    lang: Lang = "zh",
-    base_url: str,
-    signature: SignatureInfo | None = None,
-    font: Path | None = None,
-) -> bytes:
-    """A print-ready PDF (A4): every section, the results tables, a signature block and the QR code.
-
-    The CJK font is embedded as a subset (:mod:`jiliang.dcc.pdffont`; ``font`` names the file,
-    else a known system font is used). Pages are numbered "page x of y"; headings stay with what
-    follows; tables repeat their header and never leave a single row on a page. ``signature``
-    (from :func:`signature_info`) names who signed and when; without it the block says the PDF
-    is a view and where to verify the signed file.
-    """
-    from reportlab.lib.pagesizes import A4
+def _head_flowable(head_text: list[str], lab: str, url: str, st: dict[str, Any], width: float) -> Any:
+    """The first page's head: title, number, laboratory and verification address, beside the QR code."""
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+    from reportlab.platypus import Paragraph, Table
 
-    from jiliang.dcc.pdffont import register_font
-
-    if lang not in ("zh", "en"):
-        raise DccError(f"language {lang!r} is not zh or en")
-    url = verify_url(base_url, cert.number)
-    blocks = _blocks(cert, lang, url, signature)
-    lab = _t(cert.laboratory.contact.name, lang)
-    footer = f"{_l('title', lang)} {cert.number} · {lab}"
-    head_text = [_l("title", lang), f"{_l('number', lang)}: {cert.number}", url, _l("verify", lang)]
-    page_words = "第页共 Page of 0123456789/"
-    font_name = register_font(_block_text(blocks) + "".join(head_text) + footer + page_words, font)
-    st = _styles(font_name)
-    width = A4[0] - 36 * mm
+    font_name = st["body"].fontName
     head = Table(
         [
             [
@@ -653,7 +626,14 @@ def render_pdf(
             ("LEFTPADDING", (0, 0), (0, 0), 0),
         ]
     )
-    story: list[Any] = [head, Spacer(1, 3 * mm)]
+    return head
+
+
+def _block_flowables(
+    blocks: list[Block], url: str, st: dict[str, Any], width: float, lang: Lang
+) -> list[Any]:
+    """The flowables of the sections, result tables and signature block, in order."""
+    story: list[Any] = []
     for kind, body in blocks:
         if kind == "kv":
             story += _kv_flowables(body[0], body[1], st, width)
@@ -661,6 +641,44 @@ def render_pdf(
             story += _result_flowables(body, st, width)
         else:
             story += _signature_flowables(body, url, st, width, lang)
+    return story
+
+
+def render_pdf(
+    cert: Certificate,
+    *,
+    lang: Lang = "zh",
+    base_url: str,
+    signature: SignatureInfo | None = None,
+    font: Path | None = None,
+) -> bytes:
+    """A print-ready PDF (A4): every section, the results tables, a signature block and the QR code.
+
+    The CJK font is embedded as a subset (:mod:`jiliang.dcc.pdffont`; ``font`` names the file,
+    else a known system font is used). Pages are numbered "page x of y"; headings stay with what
+    follows; tables repeat their header and never leave a single row on a page. ``signature``
+    (from :func:`signature_info`) names who signed and when; without it the block says the PDF
+    is a view and where to verify the signed file.
+    """
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import SimpleDocTemplate, Spacer
+
+    from jiliang.dcc.pdffont import register_font
+
+    if lang not in ("zh", "en"):
+        raise DccError(f"language {lang!r} is not zh or en")
+    url = verify_url(base_url, cert.number)
+    blocks = _blocks(cert, lang, url, signature)
+    lab = _t(cert.laboratory.contact.name, lang)
+    footer = f"{_l('title', lang)} {cert.number} · {lab}"
+    head_text = [_l("title", lang), f"{_l('number', lang)}: {cert.number}", url, _l("verify", lang)]
+    page_words = "第页共 Page of 0123456789/"
+    font_name = register_font(_block_text(blocks) + "".join(head_text) + footer + page_words, font)
+    st = _styles(font_name)
+    width = A4[0] - 36 * mm
+    story: list[Any] = [_head_flowable(head_text, lab, url, st, width), Spacer(1, 3 * mm)]
+    story += _block_flowables(blocks, url, st, width, lang)
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf,

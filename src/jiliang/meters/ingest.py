@@ -477,6 +477,9 @@ def run_ingest(
         client.loop_stop()
 
 
+_Batch = list[tuple[Any, tuple[str, bytes, Parsed]]]
+
+
 def _consume(
     config: IngestConfig,
     store: Store,
@@ -489,28 +492,67 @@ def _consume(
     """Parse messages as they come; a writer thread makes each batch durable, then acknowledges
     it (so parsing the next batch overlaps the fsyncs of the previous one)."""
     totals = _Totals()
-    batches: queue.Queue[list[tuple[Any, tuple[str, bytes, Parsed]]] | None] = queue.Queue(maxsize=1)
+    batches: queue.Queue[_Batch | None] = queue.Queue(maxsize=1)
     failed: list[BaseException] = []
 
     def writer() -> None:
-        while (batch := batches.get()) is not None:
-            try:
-                report = store.commit([p for _, p in batch], clock(), config.client_id)
-            except BaseException as exc:  # e.g. disk full: stop; nothing of this batch is acknowledged
-                failed.append(exc)
-                stop.set()
-                return
-            for msg, _ in batch:  # acknowledged only now that the batch is durable, in arrival order
-                client.ack(msg.mid, msg.qos)
-            totals.add(report)
-            log(
-                f"batch {report.batch}: {report.messages} messages, {report.stored} stored, "
-                f"{report.duplicates} duplicates, {report.conflicts} conflicts, {report.quarantined} quarantined"
-            )
+        _write_batches(config, store, client, batches, totals, failed, stop, log, clock)
 
     thread = threading.Thread(target=writer, name="jiliang-ingest-writer", daemon=True)
     thread.start()
-    pending: list[tuple[Any, tuple[str, bytes, Parsed]]] = []
+    _parse_into_batches(config, inbox, stop, clock, batches, thread)
+    _hand_over(batches, None, thread)
+    thread.join()
+    if failed:
+        raise MeterError(f"cannot write to the store: {type(failed[0]).__name__}: {failed[0]}") from failed[0]
+    return {
+        "messages": totals.messages,
+        "stored": totals.stored,
+        "duplicates": totals.duplicates,
+        "conflicts": totals.conflicts,
+        "quarantined": totals.quarantined,
+        "batches": totals.batches,
+    }
+
+
+def _write_batches(
+    config: IngestConfig,
+    store: Store,
+    client: Any,
+    batches: queue.Queue[_Batch | None],
+    totals: _Totals,
+    failed: list[BaseException],
+    stop: threading.Event,
+    log: Callable[[str], None],
+    clock: Callable[[], float],
+) -> None:
+    """The writer thread: commit each batch, then acknowledge its messages; stop on a failure."""
+    while (batch := batches.get()) is not None:
+        try:
+            report = store.commit([p for _, p in batch], clock(), config.client_id)
+        except BaseException as exc:  # e.g. disk full: stop; nothing of this batch is acknowledged
+            failed.append(exc)
+            stop.set()
+            return
+        for msg, _ in batch:  # acknowledged only now that the batch is durable, in arrival order
+            client.ack(msg.mid, msg.qos)
+        totals.add(report)
+        log(
+            f"batch {report.batch}: {report.messages} messages, {report.stored} stored, "
+            f"{report.duplicates} duplicates, {report.conflicts} conflicts, {report.quarantined} quarantined"
+        )
+
+
+def _parse_into_batches(
+    config: IngestConfig,
+    inbox: queue.SimpleQueue[Any],
+    stop: threading.Event,
+    clock: Callable[[], float],
+    batches: queue.Queue[_Batch | None],
+    writer: threading.Thread,
+) -> None:
+    """Parse arriving messages and hand them to the writer in batches, until done, idle or stopped."""
+    pending: _Batch = []
     readings = handed = 0
     first_at = 0.0
     last_message = time.monotonic()
@@ -534,7 +576,7 @@ def _consume(
             or len(pending) >= max(1, config.max_inflight // 2)
             or now - first_at >= config.flush_seconds
         ):
-            _hand_over(batches, pending, thread)
+            _hand_over(batches, pending, writer)
             handed += len(pending)
             pending, readings = [], 0
         if done:
@@ -543,24 +585,12 @@ def _consume(
         if idle and not pending and batches.empty():
             break
     if pending:
-        _hand_over(batches, pending, thread)
-    _hand_over(batches, None, thread)
-    thread.join()
-    if failed:
-        raise MeterError(f"cannot write to the store: {type(failed[0]).__name__}: {failed[0]}") from failed[0]
-    return {
-        "messages": totals.messages,
-        "stored": totals.stored,
-        "duplicates": totals.duplicates,
-        "conflicts": totals.conflicts,
-        "quarantined": totals.quarantined,
-        "batches": totals.batches,
-    }
+        _hand_over(batches, pending, writer)
 
 
 def _hand_over(
-    batches: queue.Queue[list[tuple[Any, tuple[str, bytes, Parsed]]] | None],
-    batch: list[tuple[Any, tuple[str, bytes, Parsed]]] | None,
+    batches: queue.Queue[_Batch | None],
+    batch: _Batch | None,
     writer: threading.Thread,
 ) -> None:
     """Queue a batch for the writer (waits while it is busy); gives up if the writer has stopped."""

@@ -17,11 +17,26 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from jiliang.errors import InputError, NotFoundError, PermissionDeniedError
+from jiliang.meters.access import area_results, run_for
 from jiliang.meters.engine import RunResult
 from jiliang.meters.models import MeterAreaResult, MeterEstimationRun, MeterResult
 from jiliang.platform.audit import AuditChange, record
+from jiliang.platform.auth import Principal
+from jiliang.platform.models import Role
+from jiliang.platform.orgs import get_organization
 
-__all__ = ["conflicting_reads", "find_replay", "result_rows", "status_counts", "store_run", "upload_digest"]
+__all__ = [
+    "conflicting_reads",
+    "find_replay",
+    "list_runs",
+    "result_rows",
+    "run_areas",
+    "run_owner",
+    "status_counts",
+    "store_run",
+    "upload_digest",
+]
 
 MAX_CONFLICTS = 200  # listed in a run's answer; each meter's evidence keeps its own first 20
 
@@ -30,6 +45,45 @@ def _clean(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def run_owner(session: Session, principal: Principal, org_id: int | None) -> int:
+    """The organization a new run belongs to: the regulator names one, a utility runs for its own."""
+    principal.require(Role.ENTERPRISE, Role.REGULATOR)
+    if principal.is_regulator:
+        if org_id is None:
+            raise InputError("org_id is required when the regulator runs an estimation")
+        owner = org_id
+    else:
+        if org_id is not None and org_id != principal.org_id:
+            raise PermissionDeniedError("you may run estimations only for your own organization")
+        if principal.org_id is None:
+            raise PermissionDeniedError("your account belongs to no organization")
+        owner = principal.org_id
+    try:
+        get_organization(session, principal, owner)
+    except NotFoundError:
+        raise NotFoundError(f"no organization {owner}") from None
+    return owner
+
+
+def list_runs(
+    session: Session, principal: Principal, limit: int, offset: int = 0
+) -> list[MeterEstimationRun]:
+    """The runs the caller may see, newest first (the regulator all, a utility its own)."""
+    principal.require(Role.ENTERPRISE, Role.REGULATOR)
+    q = select(MeterEstimationRun).order_by(MeterEstimationRun.id.desc())
+    if not principal.is_regulator:
+        q = q.where(MeterEstimationRun.org_id == principal.org_id)
+    return list(session.scalars(q.limit(limit).offset(offset)))
+
+
+def run_areas(
+    session: Session, principal: Principal, run_id: int
+) -> tuple[MeterEstimationRun, list[dict[str, Any]]]:
+    """A run the caller may see and its per-area summaries, by area id (404 otherwise)."""
+    run = run_for(session, principal, run_id)
+    return run, [a.summary for a in area_results(session, run.id)]
 
 
 def store_run(
@@ -43,15 +97,6 @@ def store_run(
     digest: str | None = None,
 ) -> MeterEstimationRun:
     """Persist a run and its rows (bulk insert, one audit entry for the rows)."""
-    conflicts = sum(_evidence(r).get("conflicting_duplicates", 0) for r in result.meters)
-    messages = list(result.messages)
-    if conflicts:
-        meters = sum(1 for r in result.meters if _evidence(r).get("conflicting_duplicates"))
-        messages.insert(
-            0,
-            f"{conflicts} conflicting duplicate read(s) on {meters} meter(s) were kept aside, not used: "
-            "the same meter and time sent with different registers (see conflicting_reads in the evidence)",
-        )
     run = MeterEstimationRun(
         org_id=org_id,
         label=label[:200],
@@ -60,45 +105,13 @@ def store_run(
         settings=settings or {},
         meters=len(result.meters),
         areas=len(result.areas),
-        messages=messages,
+        messages=_run_messages(result),
         upload_digest=digest,
     )
     session.add(run)
     session.flush()
-    if result.meters:
-        session.execute(
-            insert(MeterResult),
-            [
-                {
-                    "run_id": run.id,
-                    "meter_id": r["meter_id"],
-                    "area_id": r["area_id"],
-                    "error_pct": _clean(r["error_pct"]),
-                    "u_error_pct": _clean(r["u_error_pct"]),
-                    "status": r["status"],
-                    "limit_pct": _clean(r["limit_pct"]),
-                    "evidence": r["evidence"] or "{}",
-                }
-                for r in result.meters
-            ],
-        )
-    if result.areas:
-        session.execute(
-            insert(MeterAreaResult),
-            [
-                {
-                    "run_id": run.id,
-                    "area_id": a["area_id"],
-                    "status": a["status"],
-                    "meters": a["meters"],
-                    "meters_estimated": a["meters_estimated"],
-                    "loss_rate_pct": _clean(a["loss_rate_pct"]),
-                    "residual_rms_pct": _clean(a["residual_rms_pct"]),
-                    "summary": json.loads(json.dumps({k: _clean(v) for k, v in a.items()}, default=str)),
-                }
-                for a in result.areas
-            ],
-        )
+    _insert_meter_rows(session, run.id, result.meters)
+    _insert_area_rows(session, run.id, result.areas)
     record(
         session,
         [
@@ -112,6 +125,64 @@ def store_run(
         ],
     )
     return run
+
+
+def _run_messages(result: RunResult) -> list[str]:
+    """The run's messages, led by one on conflicting duplicate reads kept aside, if any."""
+    conflicts = sum(_evidence(r).get("conflicting_duplicates", 0) for r in result.meters)
+    messages = list(result.messages)
+    if conflicts:
+        meters = sum(1 for r in result.meters if _evidence(r).get("conflicting_duplicates"))
+        messages.insert(
+            0,
+            f"{conflicts} conflicting duplicate read(s) on {meters} meter(s) were kept aside, not used: "
+            "the same meter and time sent with different registers (see conflicting_reads in the evidence)",
+        )
+    return messages
+
+
+def _insert_meter_rows(session: Session, run_id: int, rows: list[dict[str, Any]]) -> None:
+    """Bulk-insert the per-meter results of a run (non-finite numbers stored as NULL)."""
+    if not rows:
+        return
+    session.execute(
+        insert(MeterResult),
+        [
+            {
+                "run_id": run_id,
+                "meter_id": r["meter_id"],
+                "area_id": r["area_id"],
+                "error_pct": _clean(r["error_pct"]),
+                "u_error_pct": _clean(r["u_error_pct"]),
+                "status": r["status"],
+                "limit_pct": _clean(r["limit_pct"]),
+                "evidence": r["evidence"] or "{}",
+            }
+            for r in rows
+        ],
+    )
+
+
+def _insert_area_rows(session: Session, run_id: int, areas: list[dict[str, Any]]) -> None:
+    """Bulk-insert the per-area results of a run, each with its JSON-safe summary."""
+    if not areas:
+        return
+    session.execute(
+        insert(MeterAreaResult),
+        [
+            {
+                "run_id": run_id,
+                "area_id": a["area_id"],
+                "status": a["status"],
+                "meters": a["meters"],
+                "meters_estimated": a["meters_estimated"],
+                "loss_rate_pct": _clean(a["loss_rate_pct"]),
+                "residual_rms_pct": _clean(a["residual_rms_pct"]),
+                "summary": json.loads(json.dumps({k: _clean(v) for k, v in a.items()}, default=str)),
+            }
+            for a in areas
+        ],
+    )
 
 
 def result_rows(

@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from jiliang.meters.engine import RunResult, _no_reads, area_specs, estimate_group
 from jiliang.meters.io import read_meters, readings_files
-from jiliang.meters.types import EstimationSettings, MeterError
+from jiliang.meters.types import EstimationSettings, MeterError, MeterSpec
 
 __all__ = ["run_spark", "spark_session"]
 
@@ -89,8 +90,6 @@ def run_spark(
     spark: Any = None,
 ) -> RunResult:
     """Estimate every area with Spark (a local session when ``spark`` is None)."""
-    import pandas as pd
-
     settings = settings or EstimationSettings()
     specs, meter_messages = read_meters(Path(meters_path))
     result = RunResult()
@@ -100,76 +99,88 @@ def run_spark(
     own = spark is None
     spark = spark or spark_session()
     try:
-        readings = _read_readings(spark, Path(readings_path))
-        owner = spark.createDataFrame(
-            pd.DataFrame({"meter_id": [s.meter_id for s in specs], "area_id": [s.area_id for s in specs]})
-        )
-        unknown = (
-            readings.join(owner, "meter_id", "left_anti").select("meter_id").distinct().limit(5).collect()
-        )
-        if unknown:
-            result.note(f"unknown meter id(s) in readings ignored, e.g. {unknown[0]['meter_id']!r}")
-        joined = readings.join(owner, "meter_id", "inner")
-        has_current = "current_a" in readings.columns
-        shared = spark.sparkContext.broadcast((areas, settings))
-
-        def per_area(pdf: Any) -> Any:
-            import numpy as np
-
-            areas_b, settings_b = shared.value
-            code = str(pdf["area_id"].iloc[0])
-            cur = pdf["current_a"].to_numpy(dtype=np.float64) if has_current else None
-            rows, summary = estimate_group(
-                code,
-                areas_b[code],
-                pdf["meter_id"].to_numpy().astype(str),
-                pdf["ts"].to_numpy(dtype=np.int64),
-                pdf["register_kwh"].to_numpy(dtype=np.float64),
-                cur,
-                settings_b,
-            )
-            out = [dict(kind="meter", area_json=None, **r) for r in rows]
-            out.append(
-                dict(
-                    kind="area",
-                    meter_id=None,
-                    area_id=code,
-                    error_pct=None,
-                    u_error_pct=None,
-                    status=summary["status"],
-                    limit_pct=None,
-                    evidence=None,
-                    area_json=json.dumps(summary),
-                )
-            )
-            return pd.DataFrame(out, columns=[c.split()[0] for c in _SCHEMA.split(", ")])
-
-        collected = joined.groupBy("area_id").applyInPandas(per_area, schema=_SCHEMA).toPandas()
+        collected = _estimate_areas(spark, Path(readings_path), specs, areas, settings, result)
     finally:
         if own:
             spark.stop()
+    _gather(collected, areas, settings, result)
+    return result
+
+
+def _estimate_areas(
+    spark: Any,
+    readings_path: Path,
+    specs: list[MeterSpec],
+    areas: dict[str, tuple[MeterSpec, ...]],
+    settings: EstimationSettings,
+    result: RunResult,
+) -> Any:
+    """The readings joined to their meters' areas, estimated per area on Spark (a pandas frame)."""
+    import pandas as pd
+
+    readings = _read_readings(spark, readings_path)
+    owner = spark.createDataFrame(
+        pd.DataFrame({"meter_id": [s.meter_id for s in specs], "area_id": [s.area_id for s in specs]})
+    )
+    unknown = readings.join(owner, "meter_id", "left_anti").select("meter_id").distinct().limit(5).collect()
+    if unknown:
+        result.note(f"unknown meter id(s) in readings ignored, e.g. {unknown[0]['meter_id']!r}")
+    joined = readings.join(owner, "meter_id", "inner")
+    has_current = "current_a" in readings.columns
+    shared = spark.sparkContext.broadcast((areas, settings))
+    per_area = _per_area(shared, has_current)
+    return joined.groupBy("area_id").applyInPandas(per_area, schema=_SCHEMA).toPandas()
+
+
+def _per_area(shared: Any, has_current: bool) -> Callable[[Any], Any]:
+    """The function each Spark worker applies to one area's reads (rows in :data:`_SCHEMA`)."""
+    import pandas as pd
+
+    def per_area(pdf: Any) -> Any:
+        import numpy as np
+
+        areas_b, settings_b = shared.value
+        code = str(pdf["area_id"].iloc[0])
+        cur = pdf["current_a"].to_numpy(dtype=np.float64) if has_current else None
+        rows, summary = estimate_group(
+            code,
+            areas_b[code],
+            pdf["meter_id"].to_numpy().astype(str),
+            pdf["ts"].to_numpy(dtype=np.int64),
+            pdf["register_kwh"].to_numpy(dtype=np.float64),
+            cur,
+            settings_b,
+        )
+        out = [dict(kind="meter", area_json=None, **r) for r in rows]
+        out.append(
+            dict(
+                kind="area",
+                meter_id=None,
+                area_id=code,
+                error_pct=None,
+                u_error_pct=None,
+                status=summary["status"],
+                limit_pct=None,
+                evidence=None,
+                area_json=json.dumps(summary),
+            )
+        )
+        return pd.DataFrame(out, columns=[c.split()[0] for c in _SCHEMA.split(", ")])
+
+    return per_area
+
+
+def _gather(
+    collected: Any, areas: dict[str, tuple[MeterSpec, ...]], settings: EstimationSettings, result: RunResult
+) -> None:
+    """Add Spark's rows to ``result``, areas without reads as the local engine has them, sorted."""
     done: set[str] = set()
     for rec in collected.to_dict("records"):
         if rec["kind"] == "area":
             result.areas.append(json.loads(rec["area_json"]))
             done.add(rec["area_id"])
         else:
-            row = {
-                k: rec[k]
-                for k in (
-                    "meter_id",
-                    "area_id",
-                    "error_pct",
-                    "u_error_pct",
-                    "status",
-                    "limit_pct",
-                    "evidence",
-                )
-            }
-            for k in ("error_pct", "u_error_pct", "limit_pct"):
-                v = row[k]
-                row[k] = None if v is None or v != v else float(v)
-            result.meters.append(row)
+            result.meters.append(_meter_row(rec))
     for code, area_meters in areas.items():
         if code not in done:
             rows, summary = _no_reads(code, area_meters, settings)
@@ -177,4 +188,23 @@ def run_spark(
             result.areas.append(summary)
     result.meters.sort(key=lambda r: (r["area_id"], r["meter_id"]))
     result.areas.sort(key=lambda r: r["area_id"])
-    return result
+
+
+def _meter_row(rec: dict[str, Any]) -> dict[str, Any]:
+    """One meter's result row from a Spark record (NaN numbers as None)."""
+    row = {
+        k: rec[k]
+        for k in (
+            "meter_id",
+            "area_id",
+            "error_pct",
+            "u_error_pct",
+            "status",
+            "limit_pct",
+            "evidence",
+        )
+    }
+    for k in ("error_pct", "u_error_pct", "limit_pct"):
+        v = row[k]
+        row[k] = None if v is None or v != v else float(v)
+    return row
