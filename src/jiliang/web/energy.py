@@ -3,6 +3,7 @@ configuration rates, reviews with findings, the carbon report with its uncertain
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -51,6 +52,18 @@ def unit(request: Request, principal: LoggedIn, session: PageSession, unit_id: i
     return _unit(request, principal, session, unit_id)
 
 
+def _import(
+    request: Request, principal: Any, session: Any, unit_id: int, run: Callable[[], object]
+) -> Response:
+    """A pasted CSV imported whole or not at all: back to the unit page, with the reason on failure."""
+    try:
+        run()
+    except JiliangError as exc:
+        session.rollback()
+        return _unit(request, principal, session, unit_id, exc.message, exc.status)
+    return RedirectResponse(f"/energy/units/{unit_id}", status_code=303)
+
+
 @router.post("/energy/units/{unit_id}/meters", name="energy_import_meters")
 def import_meters(
     request: Request,
@@ -59,12 +72,9 @@ def import_meters(
     unit_id: int,
     csv: Annotated[str, Form(max_length=MAX_CSV_BYTES)],
 ) -> Response:
-    try:
-        svc.import_inventory(session, principal, unit_id, csv)
-    except JiliangError as exc:
-        session.rollback()
-        return _unit(request, principal, session, unit_id, exc.message, exc.status)
-    return RedirectResponse(f"/energy/units/{unit_id}", status_code=303)
+    return _import(
+        request, principal, session, unit_id, lambda: svc.import_inventory(session, principal, unit_id, csv)
+    )
 
 
 @router.post("/energy/units/{unit_id}/activity", name="energy_import_activity")
@@ -75,12 +85,9 @@ def import_activity(
     unit_id: int,
     csv: Annotated[str, Form(max_length=MAX_CSV_BYTES)],
 ) -> Response:
-    try:
-        svc.import_activity(session, principal, unit_id, csv)
-    except JiliangError as exc:
-        session.rollback()
-        return _unit(request, principal, session, unit_id, exc.message, exc.status)
-    return RedirectResponse(f"/energy/units/{unit_id}", status_code=303)
+    return _import(
+        request, principal, session, unit_id, lambda: svc.import_activity(session, principal, unit_id, csv)
+    )
 
 
 @router.post("/energy/units/{unit_id}/reviews", name="energy_create_review")
