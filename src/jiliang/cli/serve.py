@@ -41,6 +41,9 @@ def serve(
         log_level=log_level,
         proxy_headers=False,
         server_header=False,
+        # keep idle connections longer than the clients and proxies that reuse them (nginx: 60–75 s):
+        # with uvicorn's 5 s, a request sent on a connection the server is just closing is reset
+        timeout_keep_alive=75,
     )
 
 
