@@ -15,17 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench.web.__main__ import Client, free_port
+from bench.web.__main__ import Client, served_city
 
 PY = sys.executable
 
@@ -127,80 +123,44 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=30)
     ap.add_argument("--lab-id", type=int, default=5, help="the verifier of the loop (demo user lab)")
     args = ap.parse_args()
-    tmp = None
-    data = args.data
-    if data is None:
-        tmp = Path(tempfile.mkdtemp(prefix="jiliang-verification-bench-"))
-        data = tmp / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JILIANG_")}
-    env["JILIANG_DATA_DIR"] = str(data)
-    env["JILIANG_DEMO_MODE"] = "true"  # the demo city signs with its demo CA
-    try:
-        subprocess.run([PY, "-m", "jiliang", "db", "upgrade"], env=env, check=True, capture_output=True)
-        t0 = time.perf_counter()
-        subprocess.run(
-            [PY, "-m", "jiliang", "demo", "seed", "--size", args.size, "--if-empty"], env=env, check=True
-        )
-        print(f"demo city ({args.size}) ready in {time.perf_counter() - t0:.0f} s")
-        port = free_port()
-        server = subprocess.Popen(
-            [PY, "-m", "jiliang", "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.time() + 120
-            while True:
-                try:
-                    Client(port).get("/healthz")
-                    break
-                except OSError:
-                    if time.time() > deadline:
-                        raise
-                    time.sleep(0.2)
-            market, lab = Api(port, "market"), Api(port, "lab")
-            anon = Api.__new__(Api)
-            anon.client = Client(port)
-            anon.client.headers = {"Accept": "application/json"}
-            own, _ = lab.ok("GET", "/api/verification/standards")
-            standards: dict[str, list[int]] = {}
-            for s in own:  # type: ignore[union-attr]
-                for code in s["covers"]:
-                    standards.setdefault(code, []).append(s["id"])
-            loops = [one_loop(market, lab, anon, args.lab_id, standards) for _ in range(args.loops)]
-            print(f"whole loop, {args.loops} times (server time of each request on loopback, ms):")
-            print(f"{'step':26} {'p50':>8} {'max':>8}")
-            for step in loops[0]:
-                values = sorted(loop[step] * 1000 for loop in loops)
-                print(f"{step:26} {statistics.median(values):8.1f} {values[-1]:8.1f}")
-            lab_page = Client(port)
-            lab_page.login("lab")
-            market_page = Client(port)
-            market_page.login("market")
-            regulator_page = Client(port)
-            regulator_page.login("regulator")
-            cases = {
-                "API inbox (lab)": lambda: lab.call("GET", "/api/verification/inbox"),
-                "API bookings (lab)": lambda: lab.call("GET", "/api/verification/bookings"),
-                "API certificates (lab)": lambda: lab.call("GET", "/api/certificates"),
-                "API certificates (market)": lambda: market.call("GET", "/api/certificates"),
-                "page /verification (lab)": lambda: lab_page.get("/verification"),
-                "page /certificates (lab)": lambda: lab_page.get("/certificates"),
-                "page /certificates (market)": lambda: market_page.get("/certificates"),
-                "page /verification/flow (regulator)": lambda: regulator_page.get("/verification/flow"),
-            }
-            print(f"\n{args.repeat} requests each (ms):")
-            print(f"{'request':38} {'p50':>8} {'p95':>8} {'max':>8}")
-            for name, fn in cases.items():
-                p50, p95, worst = timed(fn, args.repeat)
-                print(f"{name:38} {p50:8.1f} {p95:8.1f} {worst:8.1f}")
-        finally:
-            server.terminate()
-            server.wait(10)
-    finally:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+    # the demo city signs with its demo CA
+    with served_city(args.size, args.data, {"JILIANG_DEMO_MODE": "true"}) as port:
+        market, lab = Api(port, "market"), Api(port, "lab")
+        anon = Api.__new__(Api)
+        anon.client = Client(port)
+        anon.client.headers = {"Accept": "application/json"}
+        own, _ = lab.ok("GET", "/api/verification/standards")
+        standards: dict[str, list[int]] = {}
+        for s in own:  # type: ignore[union-attr]
+            for code in s["covers"]:
+                standards.setdefault(code, []).append(s["id"])
+        loops = [one_loop(market, lab, anon, args.lab_id, standards) for _ in range(args.loops)]
+        print(f"whole loop, {args.loops} times (server time of each request on loopback, ms):")
+        print(f"{'step':26} {'p50':>8} {'max':>8}")
+        for step in loops[0]:
+            values = sorted(loop[step] * 1000 for loop in loops)
+            print(f"{step:26} {statistics.median(values):8.1f} {values[-1]:8.1f}")
+        lab_page = Client(port)
+        lab_page.login("lab")
+        market_page = Client(port)
+        market_page.login("market")
+        regulator_page = Client(port)
+        regulator_page.login("regulator")
+        cases = {
+            "API inbox (lab)": lambda: lab.call("GET", "/api/verification/inbox"),
+            "API bookings (lab)": lambda: lab.call("GET", "/api/verification/bookings"),
+            "API certificates (lab)": lambda: lab.call("GET", "/api/certificates"),
+            "API certificates (market)": lambda: market.call("GET", "/api/certificates"),
+            "page /verification (lab)": lambda: lab_page.get("/verification"),
+            "page /certificates (lab)": lambda: lab_page.get("/certificates"),
+            "page /certificates (market)": lambda: market_page.get("/certificates"),
+            "page /verification/flow (regulator)": lambda: regulator_page.get("/verification/flow"),
+        }
+        print(f"\n{args.repeat} requests each (ms):")
+        print(f"{'request':38} {'p50':>8} {'p95':>8} {'max':>8}")
+        for name, fn in cases.items():
+            p50, p95, worst = timed(fn, args.repeat)
+            print(f"{name:38} {p50:8.1f} {p95:8.1f} {worst:8.1f}")
     return 0
 
 

@@ -25,6 +25,8 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -135,9 +137,9 @@ def fcp(base: str, cookie: str, paths: list[str]) -> dict[str, float]:
                 "--disable-sync",
             ],
         )
-        name, _, value = cookie.partition("=")
         context = browser.new_context(base_url=base)
-        context.add_cookies([{"name": name, "value": value, "url": base}])
+        pairs = (part.strip().partition("=") for part in cookie.split(";") if part.strip())
+        context.add_cookies([{"name": name, "value": value, "url": base} for name, _, value in pairs])
         page = context.new_page()
         for path in paths:
             page.goto(path, wait_until="load")
@@ -158,6 +160,50 @@ def fcp(base: str, cookie: str, paths: list[str]) -> dict[str, float]:
     return out
 
 
+@contextmanager
+def served_city(
+    size: str, data: Path | None, env_extra: dict[str, str], wait_s: float = 120
+) -> Iterator[int]:
+    """A demo city of ``size`` in ``data`` (a temporary folder when None) served by ``jiliang serve``;
+    yields the port once /healthz answers, stops the server and removes the temporary folder."""
+    tmp = Path(tempfile.mkdtemp(prefix="jiliang-bench-")) if data is None else None
+    folder = tmp / "data" if tmp is not None else data
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JILIANG_")}
+    env["JILIANG_DATA_DIR"] = str(folder)
+    env.update(env_extra)
+    try:
+        subprocess.run([PY, "-m", "jiliang", "db", "upgrade"], env=env, check=True, capture_output=True)
+        t0 = time.perf_counter()
+        subprocess.run(
+            [PY, "-m", "jiliang", "demo", "seed", "--size", size, "--if-empty"], env=env, check=True
+        )
+        print(f"demo city ({size}) ready in {time.perf_counter() - t0:.0f} s")
+        port = free_port()
+        server = subprocess.Popen(
+            [PY, "-m", "jiliang", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.time() + wait_s
+            while True:
+                try:
+                    Client(port).get("/healthz")
+                    break
+                except OSError:
+                    if time.time() > deadline:
+                        raise
+                    time.sleep(0.2)
+            yield port
+        finally:
+            server.terminate()
+            server.wait(10)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--size", default="city", choices=["small", "city"])
@@ -170,69 +216,32 @@ def main() -> int:
         help="recompute the dashboard figures on every request (JILIANG_FIGURES_CACHE_SECONDS=0)",
     )
     args = ap.parse_args()
-    tmp = None
-    data = args.data
-    if data is None:
-        tmp = Path(tempfile.mkdtemp(prefix="jiliang-web-bench-"))
-        data = tmp / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JILIANG_")}
-    env["JILIANG_DATA_DIR"] = str(data)
-    if args.no_cache:
-        env["JILIANG_FIGURES_CACHE_SECONDS"] = "0"
-    try:
-        subprocess.run([PY, "-m", "jiliang", "db", "upgrade"], env=env, check=True, capture_output=True)
-        t0 = time.perf_counter()
-        subprocess.run(
-            [PY, "-m", "jiliang", "demo", "seed", "--size", args.size, "--if-empty"], env=env, check=True
-        )
-        print(f"demo city ({args.size}) ready in {time.perf_counter() - t0:.0f} s")
-        port = free_port()
-        server = subprocess.Popen(
-            [PY, "-m", "jiliang", "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.time() + 60
-            while True:
-                try:
-                    client = Client(port)
-                    client.get("/healthz")
-                    break
-                except OSError:
-                    if time.time() > deadline:
-                        raise
-                    time.sleep(0.2)
-            client.login(args.user)
-            pages = crawl(client)
-            print(f"{len(pages)} page patterns found as {args.user}; {args.repeat} requests each")
-            print(f"{'page':45} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
-            worst = 0.0
-            for pat, path in sorted(pages.items()):
-                times = []
-                for _ in range(args.repeat):
-                    status, _, dt = client.get(path)
-                    if status != 200:
-                        raise RuntimeError(f"{path}: {status}")
-                    times.append(dt * 1000)
-                times.sort()
-                p95 = times[max(0, round(0.95 * len(times)) - 1)]
-                worst = max(worst, p95)
-                print(f"{pat:45} {statistics.median(times):8.1f} {p95:8.1f} {times[-1]:8.1f}")
-            print(f"worst page p95: {worst:.1f} ms (target ≤ 150 ms)")
-            paints = fcp(f"http://127.0.0.1:{port}", client.headers["Cookie"], list(pages.values()))
-            if paints:
-                print(
-                    f"first contentful paint in Chromium: median {statistics.median(paints.values()):.0f} ms, "
-                    f"max {max(paints.values()):.0f} ms over {len(paints)} pages (target ≤ 1000 ms)"
-                )
-        finally:
-            server.terminate()
-            server.wait(10)
-    finally:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+    extra = {"JILIANG_FIGURES_CACHE_SECONDS": "0"} if args.no_cache else {}
+    with served_city(args.size, args.data, extra, wait_s=60) as port:
+        client = Client(port)
+        client.login(args.user)
+        pages = crawl(client)
+        print(f"{len(pages)} page patterns found as {args.user}; {args.repeat} requests each")
+        print(f"{'page':45} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+        worst = 0.0
+        for pat, path in sorted(pages.items()):
+            times = []
+            for _ in range(args.repeat):
+                status, _, dt = client.get(path)
+                if status != 200:
+                    raise RuntimeError(f"{path}: {status}")
+                times.append(dt * 1000)
+            times.sort()
+            p95 = times[max(0, round(0.95 * len(times)) - 1)]
+            worst = max(worst, p95)
+            print(f"{pat:45} {statistics.median(times):8.1f} {p95:8.1f} {times[-1]:8.1f}")
+        print(f"worst page p95: {worst:.1f} ms (target ≤ 150 ms)")
+        paints = fcp(f"http://127.0.0.1:{port}", client.headers["Cookie"], list(pages.values()))
+        if paints:
+            print(
+                f"first contentful paint in Chromium: median {statistics.median(paints.values()):.0f} ms, "
+                f"max {max(paints.values()):.0f} ms over {len(paints)} pages (target ≤ 1000 ms)"
+            )
     return 0
 
 
