@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
+from pathlib import Path
 from typing import Any, NoReturn
 
 from rich.console import Console
 
-from jiliang.errors import JiliangError
+from jiliang.errors import InputError, JiliangError
 from jiliang.platform.auth import Principal
 from jiliang.platform.clock import Clock
 from jiliang.platform.db import Database
@@ -79,6 +80,18 @@ def day_or_today(value: str | None) -> date:
         return date.fromisoformat(value)
     except ValueError:
         fail(f"{value!r} is not a date YYYY-MM-DD")
+
+
+def read_text_file(path: Path, max_bytes: int) -> str:
+    """The UTF-8 text of an input file, or InputError with a one-line reason (missing, too large, not UTF-8)."""
+    try:
+        if path.stat().st_size > max_bytes:
+            raise InputError(f"{path}: larger than {max_bytes} bytes")
+        return path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
 
 
 def system_principal() -> Principal:

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import typer
 
-from jiliang.cli.common import emit_json
-from jiliang.errors import InputError
+from jiliang.cli.common import emit_json, read_text_file
 
 __all__ = ["app", "read_text"]
 
@@ -22,14 +21,7 @@ def read_text(path: Path) -> str:
     """The UTF-8 text of a CSV file, with a one-line reason when it cannot be read."""
     from jiliang.comparisons import MAX_CSV_BYTES
 
-    try:
-        if path.stat().st_size > MAX_CSV_BYTES:
-            raise InputError(f"{path}: larger than {MAX_CSV_BYTES} bytes")
-        return path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
+    return read_text_file(path, MAX_CSV_BYTES)
 
 
 def _g(v: float | None, digits: int = 4) -> str:

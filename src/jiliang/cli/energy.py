@@ -7,8 +7,16 @@ from typing import Any
 
 import typer
 
-from jiliang.cli.common import clock, console, day_or_today, emit_json, fail, open_db, system_principal
-from jiliang.errors import InputError
+from jiliang.cli.common import (
+    clock,
+    console,
+    day_or_today,
+    emit_json,
+    fail,
+    open_db,
+    read_text_file,
+    system_principal,
+)
 
 __all__ = ["app", "read_csv", "review_app"]
 
@@ -27,14 +35,7 @@ def read_csv(path: Path) -> str:
     """The UTF-8 text of a CSV file, with a one-line reason when it cannot be read."""
     from jiliang.energy import MAX_CSV_BYTES
 
-    try:
-        if path.stat().st_size > MAX_CSV_BYTES:
-            raise InputError(f"{path}: larger than {MAX_CSV_BYTES} bytes")
-        return path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
+    return read_text_file(path, MAX_CSV_BYTES)
 
 
 def _need(items: list[str]) -> dict[tuple[str, int], int]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from jiliang.cli.common import emit_json
+from jiliang.cli.common import emit_json, read_text_file
 from jiliang.errors import InputError
 
 __all__ = ["app"]
@@ -22,16 +22,10 @@ app = typer.Typer(
 
 
 def _read(path: Path) -> str:
+    """The UTF-8 text of a CSV file, with a one-line reason when it cannot be read."""
     from jiliang.comparisons import MAX_CSV_BYTES
 
-    try:
-        if path.stat().st_size > MAX_CSV_BYTES:
-            raise InputError(f"{path}: larger than {MAX_CSV_BYTES} bytes")
-        return path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
+    return read_text_file(path, MAX_CSV_BYTES)
 
 
 def _show(doc: dict[str, object], as_json: bool) -> None:
