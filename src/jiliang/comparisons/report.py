@@ -9,6 +9,7 @@ from typing import Any
 
 from jiliang.comparisons.service import RoundView
 from jiliang.errors import InputError, NotFoundError
+from jiliang.platform.pdf import report_styles
 
 __all__ = ["report_pdf"]
 
@@ -111,7 +112,7 @@ def report_pdf(view: RoundView, lang: str = "zh") -> bytes:
     doc = view.report
     if doc is None:
         raise NotFoundError(f"round {view.round.code} has no published report")
-    body, h1, h2 = _styles()
+    body, h1, h2 = report_styles()
 
     def p(s: str, style: Any = body) -> Any:
         return _para(s, style)
@@ -141,23 +142,6 @@ def report_pdf(view: RoundView, lang: str = "zh") -> bytes:
         title=f"{_l('title', lang)} {view.round.code}",
     ).build(story)
     return out.getvalue()
-
-
-_FONT = "STSong-Light"
-
-
-def _styles() -> tuple[Any, Any, Any]:
-    """Body, title and heading styles in the CID font STSong-Light (registered on first use)."""
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    if _FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(_FONT))
-    body = ParagraphStyle("b", fontName=_FONT, fontSize=9, leading=12, wordWrap="CJK")
-    h1 = ParagraphStyle("h1", parent=body, fontSize=16, leading=20, spaceAfter=6)
-    h2 = ParagraphStyle("h2", parent=body, fontSize=11, leading=15, spaceBefore=6, spaceAfter=3)
-    return body, h1, h2
 
 
 def _para(s: str, style: Any) -> Any:

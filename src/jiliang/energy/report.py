@@ -10,6 +10,7 @@ from typing import Any
 
 from jiliang.energy.review import ReviewView, et_zh
 from jiliang.errors import ConflictError
+from jiliang.platform.pdf import report_styles
 
 __all__ = ["review_pdf"]
 
@@ -35,7 +36,7 @@ def review_pdf(view: ReviewView) -> bytes:
     snap = view.report
     if snap is None:
         raise ConflictError(f"review {view.review.code} has no report yet (state {view.review.state})")
-    body, h1, h2 = _styles()
+    body, h1, h2 = report_styles()
     width = A4[0] - 36 * mm
     late = [m for m in snap["meters"] if m["status"] != "valid"]
     story: list[Any] = [
@@ -59,21 +60,6 @@ def review_pdf(view: ReviewView) -> bytes:
         title=f"能源计量审查报告 {view.review.code}",
     ).build(story)
     return out.getvalue()
-
-
-def _styles() -> tuple[Any, Any, Any]:
-    """Body, title and heading styles in the built-in Chinese font (registered once)."""
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    font = "STSong-Light"
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
-    body = ParagraphStyle("b", fontName=font, fontSize=9, leading=12, wordWrap="CJK")
-    h1 = ParagraphStyle("h1", parent=body, fontSize=16, leading=20, spaceAfter=6)
-    h2 = ParagraphStyle("h2", parent=body, fontSize=11, leading=15, spaceBefore=6, spaceAfter=3)
-    return body, h1, h2
 
 
 def _p(s: str, style: Any) -> Any:

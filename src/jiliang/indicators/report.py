@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape
 from jiliang.errors import InputError
 from jiliang.indicators.catalog import Plan
 from jiliang.indicators.texts import REASONS, STATUS, label
+from jiliang.platform.pdf import report_styles
 
 __all__ = ["report_docx", "report_pdf", "table_rows"]
 
@@ -104,19 +105,11 @@ def report_pdf(
     """The report as PDF: title, narrative, indicator table and a trend chart per indicator."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
     _check(lang)
-    font = "STSong-Light"
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
-    body_s = ParagraphStyle("b", fontName=font, fontSize=8, leading=11, wordWrap="CJK")
-    h1 = ParagraphStyle("h1", parent=body_s, fontSize=15, leading=20, spaceAfter=6)
-    h2 = ParagraphStyle("h2", parent=body_s, fontSize=11, leading=15, spaceBefore=6, spaceAfter=3)
+    body_s, h1, h2 = report_styles(size=8, leading=11, title_size=15)
 
     def p(s: str, style: Any = body_s) -> Any:
         return Paragraph(escape(s.replace("−", "-").replace("—", "-") if lang == "zh" else s), style)
