@@ -759,17 +759,24 @@ def _edit_values(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _editable(session: Any, principal: Any, instrument_id: int) -> dict[str, Any] | None:
+    """The instrument the caller may edit in the register, or None (shown as not found)."""
+    from jiliang.registry.service import instrument_detail
+
+    if not _may_keep_register(principal):
+        return None
+    try:
+        return instrument_detail(session, principal, instrument_id)
+    except JiliangError:
+        return None
+
+
 @router.get("/registry/instruments/{instrument_id}/edit", name="registry_instrument_edit")
 def instrument_edit(
     request: Request, instrument_id: int, principal: LoggedIn, session: PageSession
 ) -> Response:
-    from jiliang.registry.service import instrument_detail
-
-    try:
-        if not _may_keep_register(principal):
-            raise NotFoundError("not found")
-        item = instrument_detail(session, principal, instrument_id)
-    except JiliangError:
+    item = _editable(session, principal, instrument_id)
+    if item is None:
         return page(request, "registry/missing.html", principal, status=404)
     return _form_page(request, principal, session, values=_edit_values(item), item=item)
 
@@ -779,13 +786,9 @@ async def instrument_update(
     request: Request, instrument_id: int, principal: LoggedIn, session: PageSession
 ) -> Response:
     from jiliang.registry.editing import EDITABLE, update_instrument
-    from jiliang.registry.service import instrument_detail
 
-    try:
-        if not _may_keep_register(principal):
-            raise NotFoundError("not found")
-        item = instrument_detail(session, principal, instrument_id)
-    except JiliangError:
+    item = _editable(session, principal, instrument_id)
+    if item is None:
         return page(request, "registry/missing.html", principal, status=404)
     posted = await _posted(request, EDITABLE)
     values = {k: posted.get(k) for k in EDITABLE}  # an emptied field is cleared
