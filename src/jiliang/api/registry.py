@@ -305,7 +305,7 @@ def get_verification(verification_id: DbId, caller: Caller, session: SessionDep)
 
     data = record_with_context(session, verification_id)
     lab_id = data.lab.id if data.lab else None
-    if not may_see_record(caller, lab_id, data.owner.id if data.owner else 0):  # 0: no owner
+    if not may_see_record(caller, lab_id, data.owner.id if data.owner else None):
         raise NotFoundError(f"verification {verification_id} not found")
     return data.as_dict()
 

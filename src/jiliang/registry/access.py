@@ -180,7 +180,7 @@ def require_citable_standards(
 # ---------------------------------------------------------------- records
 
 
-def may_see_record(principal: Principal, lab_id: int | None, owner_id: int) -> bool:
+def may_see_record(principal: Principal, lab_id: int | None, owner_id: int | None) -> bool:
     """A verification record is seen by the regulator, the lab that made it and the owner."""
     if principal.is_anonymous:
         return False
