@@ -37,10 +37,8 @@ def schematron() -> Iterator[Check]:
             for el in report.iter(f"{SVRL}failed-assert", f"{SVRL}successful-report"):
                 role = el.get("role") or "error"
                 if (
-                    el.tag == f"{SVRL}failed-assert"
-                    and role not in ("information", "warning")
-                    or role == "error"
-                ):
+                    el.tag == f"{SVRL}failed-assert" and role not in ("information", "warning")
+                ) or role == "error":
                     text = " ".join("".join(el.itertext()).split())
                     found.append(f"{el.get('location')}: {text}")
             return found
