@@ -2,9 +2,9 @@
 
 Each query is a small function over capability services (registry metrics and lists, comparison
 rounds, integrity commitments) registered by name in :data:`QUERIES`, each one aggregate statement
-over its source (a count, not the rows); an indicator names its
-query in ``data/plans.json``. A query whose source capability is not in the platform is registered with
-the reason (``missing``): its indicator says "no data source" and takes manually entered values.
+over its source (a count, never the rows); an indicator names its query in ``data/plans.json``. A
+query whose source capability is not in the platform is registered with the reason (``missing``):
+its indicator says "no data source" and takes manually entered values.
 
 ``rebuildable`` queries can be evaluated on a past date from dated records (history rebuilt from
 the records); the others read the registry's current state and start their history at the first
