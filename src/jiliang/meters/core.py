@@ -35,7 +35,8 @@ Pipeline for one area (:func:`estimate_area`), one function per step (``_grid``,
    modelled the same way and judged on its energy-weighted error. ``gls`` (off by default) then
    refits with the neighbour correlation of the register rounding.
 5. **Decision.** ``e_i = 1/θ_i − 1``, ``u(e_i) = u(δ_i)/θ_i²``, judged against the class limit
-   with the guard-banded rule of :mod:`jiliang.meters.decision`.
+   with the guard-banded rule of :mod:`jiliang.meters.decision` (:func:`~jiliang.meters.decision.judge`):
+   inside the guard band, ``suspect`` only when ``P(|e| > L)`` reaches ``flag_probability``.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from jiliang.meters.decision import GuardBandRule, decide
+from jiliang.meters.decision import GuardBandRule, judge
 from jiliang.meters.theft import FitView, RegimeSplit, best_split
 from jiliang.meters.types import (
     AreaSummary,
@@ -1182,8 +1183,9 @@ def _decide_meter(
     if reason is not None or limit is None:
         ev["reason"] = reason
         return MeterResult(m.meter_id, m.area_id, e_pct, u_pct, Status.INSUFFICIENT_DATA, limit, ev)
-    verdict = decide(e_pct, u_pct, limit, GuardBandRule(settings.guard_k))
+    verdict, p_out = judge(e_pct, u_pct, limit, GuardBandRule(settings.guard_k), settings.flag_probability)
     ev["decision"] = f"guard band w = {settings.guard_k}·u = {settings.guard_k * u_pct:.3g} %"
+    ev["p_out_of_limit"] = round(p_out, 4)
     return MeterResult(m.meter_id, m.area_id, e_pct, u_pct, Status(verdict.value), limit, ev)
 
 
