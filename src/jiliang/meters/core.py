@@ -1048,6 +1048,9 @@ def _judge(
         if i in failed:
             status = Status(f"failed_{failed[i]['type']}")
             results.append(MeterResult(m.meter_id, area, None, None, status, limit, ev))
+        elif i in col_of and light_of.get(i) and (found := _light_out_of_limit(m, col_of[i], fit, settings, ev)):
+            results.append(found)
+            estimated += 1
         elif i not in col_of or light_of.get(i):
             status = Status.INSUFFICIENT_DATA
             if light_of.get(i):
@@ -1073,6 +1076,34 @@ def _judge(
             estimated += result.status in (Status.OK, Status.SUSPECT, Status.OUT_OF_LIMIT)
             results.append(result)
     return results, estimated
+
+
+def _light_out_of_limit(
+    m: MeterSpec, j: int, fit: _Fit, settings: EstimationSettings, ev: dict[str, Any]
+) -> MeterResult | None:
+    """A light-load meter is not estimable in general, but its column is fitted (``fit_light_load``):
+    when the data alone put its ``θ`` far from 1 — the posterior variance of ``δ`` under a quarter of
+    its prior variance (the data, not the prior, decide), the linearisation ``u(e) = u(δ)/θ²`` valid
+    (``u(δ) ≤ θ/10``) and the error beyond the limit by the guard band (guarded rejection) — it is
+    ``out_of_limit``: a meter registering a small part of a normal household's energy (steady theft
+    or a gross fault). Otherwise ``None`` (reported ``excluded_light_load``)."""
+    limit = _limit_or_none(settings, m)
+    delta = float(fit.beta[j])
+    var = max(float(fit.cov[j, j]), 0.0)
+    theta, u_delta = 1.0 + delta, math.sqrt(var)
+    if limit is None or theta <= 0.05 or var > 0.25 * float(fit.prior_var[j]) or u_delta > 0.1 * theta:
+        return None
+    e_pct, u_pct = 100.0 * (1.0 / theta - 1.0), 100.0 * u_delta / (theta * theta)
+    if u_pct > settings.max_u_fraction * limit or abs(e_pct) <= limit + settings.guard_k * u_pct:
+        return None
+    ev["theta"] = round(theta, 7)
+    ev["reason"] = (
+        f"mean daily energy below {settings.light_load_kwh_per_day} kWh, but the data put θ = "
+        f"{theta:.4g} ± {u_delta:.2g} far from 1"
+    )
+    ev["decision"] = f"guarded rejection: |ê| > L + {settings.guard_k}·u"
+    ev["p_out_of_limit"] = 1.0
+    return MeterResult(m.meter_id, m.area_id, e_pct, u_pct, Status.OUT_OF_LIMIT, limit, ev)
 
 
 def _regimes(
