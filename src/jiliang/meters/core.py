@@ -244,6 +244,7 @@ class _Balance:
     y0: NDArray[np.float64]
     Eu: NDArray[np.float64]  # user meters × periods
     m_len: NDArray[np.float64]
+    i2r_len: NDArray[np.float64]  # the length m* of the I²R regressor load²/m* (≤ m_len)
     p_start: NDArray[np.int64]
     p_end: NDArray[np.int64]
     modelled: list[tuple[int, int, int, str]]  # failure windows modelled by own columns
@@ -765,6 +766,7 @@ def _energies(
     for (_, _, row, _), inw in zip(modelled, in_window, strict=True):
         neg[row, inw] = False
     sane = ~neg.any(axis=0) & (y0 > 0) if len(p_start) else np.zeros(0, dtype=bool)
+    i2r_len = _i2r_length(grid, int(req[0]), p_start, p_end, m_len)[sane]
     m_len = m_len[sane]
     days_fitted = float(m_len.sum()) * grid.interval_h / 24.0
     return _Balance(
@@ -772,6 +774,7 @@ def _energies(
         y0=y0[sane],
         Eu=Eu[:, sane],
         m_len=m_len,
+        i2r_len=i2r_len,
         p_start=p_start[sane],
         p_end=p_end[sane],
         modelled=modelled,
@@ -780,6 +783,34 @@ def _energies(
         area_collection=0.0,
         days_fitted=days_fitted,
     )
+
+
+def _i2r_length(
+    grid: _Grid, master: int, p_start: NDArray[np.int64], p_end: NDArray[np.int64], m_len: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """The length ``m*`` that makes ``load²/m*`` the I²R loss of a period: ``(Σz)²/Σ(z²/l)`` over
+    the master's own sub-periods (energy ``z``, length ``l``, between its consecutive reads).
+
+    A period merged over a user meter's missing read spans several intervals whose loads differ;
+    the loss is the sum of their squares, not the square of their mean (Jensen): ``load²/m``
+    understates it, by an amount that varies from period to period and is unmodelled noise as large
+    as the register rounding. The master is read at every grid point of the period that it has a
+    read for, so its sub-period energies give the shape of the load inside the period; a period of
+    one interval (or without master reads inside) keeps ``m* = m``."""
+    out = m_len.copy()
+    if not len(p_start):
+        return out
+    pm = np.flatnonzero(grid.present[master])
+    z = np.diff(grid.R[master, pm])
+    ln = np.diff(pm).astype(np.float64)
+    period = np.searchsorted(p_start, pm[:-1], side="right") - 1
+    inside = (period >= 0) & (pm[1:] <= p_end[np.maximum(period, 0)]) & (z >= 0)
+    period, z, ln = period[inside], z[inside], ln[inside]
+    s1 = np.bincount(period, weights=z, minlength=len(p_start))
+    s2 = np.bincount(period, weights=z * z / ln, minlength=len(p_start))
+    ok = (s2 > 0) & (m_len > 1)
+    out[ok] = s1[ok] ** 2 / s2[ok]
+    return np.minimum(out, m_len)
 
 
 # --- 4. fit --------------------------------------------------------------------------------
@@ -843,7 +874,7 @@ def _design_matrix(
         X[:, len(est_cols) + j] = col
     X[:, -2] = m_len
     load = Eu.sum(axis=0)
-    X[:, -1] = load * load / m_len  # I²R: the square of the users' energy per interval
+    X[:, -1] = load * load / bal.i2r_len  # I²R: the square of the users' energy per interval
     return X, len(est_cols) + len(extra), n_fail, regime_cols
 
 
@@ -885,7 +916,7 @@ def _fit(area: str, bal: _Balance, light: NDArray[np.bool_], settings: Estimatio
         # share of the load still heats the lines; a runaway's constant-power column removes the
         # phantom energy from the load as well)
         load = Eu.sum(axis=0) + X[:, :n_pieces] @ beta[:n_pieces]
-        X[:, -1] = load * load / m_len
+        X[:, -1] = load * load / bal.i2r_len
         new_mask = np.abs(resid) * np.sqrt(w) <= settings.outlier_z * math.sqrt(sigma2)
         stable = np.array_equal(new_mask, mask) and np.allclose(new_prior, prior_var, rtol=1e-3)
         if np.array_equal(new_mask, mask):
@@ -1012,7 +1043,7 @@ def _gls(bal: _Balance, fit: _Fit) -> _Fit:
         beta, inv = gram.solve(sigma2 / fit.prior_var, n_est)
         sigma2 = max(float(np.sum((rw - Xw @ beta) ** 2)) / max(len(kept) - Xw.shape[1], 1), 1e-18)
         load = Eu_sum + fit.X[kept, :n_pieces] @ beta[:n_pieces]
-        Xw[:, -1] = solve_banded((1, 0), cb, load * load / m)
+        Xw[:, -1] = solve_banded((1, 0), cb, load * load / bal.i2r_len[kept])
     gram = _Gram(Xw, rw, ones, all_kept)
     beta, inv = gram.solve(sigma2 / fit.prior_var, n_est)
     X = fit.X.copy()
