@@ -21,7 +21,8 @@ Pipeline for one area (:func:`estimate_area`), one function per step (``_grid``,
    is a difference of two real register reads; a missing read merges two intervals into one
    longer period and no energy is ever interpolated.
 4. **Fit.** ``r = y0 − Σ y_i = Σ δ_i·y_i + a·m + b·y0²/m`` with ``δ_i = θ_i − 1``, ``m`` the period
-   length in intervals (fixed loss) and ``(Σy_i)²/m`` the I²R-like variable loss (the load current squared). Weighted (1/m)
+   length in intervals (fixed loss) and ``(Σy_i)²/m*`` the I²R-like variable loss (the load current
+   squared; ``m*`` takes the load's shape inside a merged period from the master's reads). Weighted (1/m)
    ridge regression with a Gaussian prior ``δ_i ~ N(0, τ²)`` (shrinkage toward θ = 1); the noise
    variance is estimated from the residuals, periods beyond ``outlier_z`` are trimmed (line-loss
    outlier rule), and the posterior covariance gives the standard uncertainty of each δ_i.
@@ -32,7 +33,7 @@ Pipeline for one area (:func:`estimate_area`), one function per step (``_grid``,
    regime and the area refitted, until none is left. A regime registering ≥ 10 % less than
    another (and ≤ 90 % of the energy) makes the meter ``suspected_theft``, with the test, its
    statistic and the window in its evidence; a smaller change (a step in a meter's error) is
-   modelled the same way and judged on its energy-weighted error. ``gls`` (off by default) then
+   modelled the same way and judged on its energy-weighted error. ``gls`` (on by default) then
    refits with the neighbour correlation of the register rounding.
 5. **Decision.** ``e_i = 1/θ_i − 1``, ``u(e_i) = u(δ_i)/θ_i²``, judged against the class limit
    with the guard-banded rule of :mod:`jiliang.meters.decision` (:func:`~jiliang.meters.decision.judge`):
@@ -1079,7 +1080,11 @@ def _judge(
         if i in failed:
             status = Status(f"failed_{failed[i]['type']}")
             results.append(MeterResult(m.meter_id, area, None, None, status, limit, ev))
-        elif i in col_of and light_of.get(i) and (found := _light_out_of_limit(m, col_of[i], fit, settings, ev)):
+        elif (
+            i in col_of
+            and light_of.get(i)
+            and (found := _light_out_of_limit(m, col_of[i], fit, settings, ev))
+        ):
             results.append(found)
             estimated += 1
         elif i not in col_of or light_of.get(i):

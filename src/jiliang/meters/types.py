@@ -119,7 +119,9 @@ class EstimationSettings:
     ``outlier_z``: standardised residual beyond which a period is trimmed (Cao et al.).
     ``max_u_fraction``: an estimate whose u exceeds this fraction of its limit cannot be decided.
     ``gls``: refit with the neighbour correlation that the register resolution puts between
-    periods (generalised least squares; ``False`` keeps the weighted least squares alone).
+    periods (generalised least squares, on by default: with the I²R loss of merged periods modelled,
+    the register rounding is the dominant noise and its stated u is honest; ``False`` keeps the
+    weighted least squares alone).
     ``fit_light_load``: light-load meters keep a column under the prior (a thief registering
     almost nothing is absorbed, not left in the residual) but get no estimate; ``False`` fixes
     their θ at 1. ``max_iterations``: of the reweighted ridge fit.
@@ -149,7 +151,7 @@ class EstimationSettings:
     max_u_fraction: float = 0.5
     min_meter_collection_for_balance: float = 0.5
     collection_required_per_meter: bool = False
-    gls: bool = False
+    gls: bool = True
     max_iterations: int = 8
     fit_light_load: bool = True
     model_stopped: bool = True
