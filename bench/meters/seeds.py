@@ -5,7 +5,7 @@ days, 100 meters per area, 0.01 % master noise, failed meters) on ``--areas`` ar
 ``--seeds`` seeds; per seed the RMSE and the precision and recall of guarded rejection
 (``out_of_limit``), of the wide flagged set (``suspect`` or ``out_of_limit``) and of simple
 acceptance. ``--seeds`` picks the seeds (default: the test's ten; ``100-109`` are ten the decision
-rule was not tuned on). ``--gls`` turns on the generalised-least-squares refinement. Writes
+rule was not tuned on). ``--no-gls`` turns off the generalised-least-squares refinement (on by default). Writes
 ``bench/meters/results/seeds-<UTC stamp>.json`` with the library versions, the load average and
 the CPU time.
 """
@@ -34,7 +34,7 @@ SEEDS = (2026, 1, 2, 3, 4, 5, 6, 7, 8, 9)
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--areas", type=int, default=5)
-    ap.add_argument("--gls", action="store_true")
+    ap.add_argument("--no-gls", dest="gls", action="store_false", help="weighted least squares alone")
     ap.add_argument("--seeds", default=None, help="comma-separated seeds or a range a-b")
     args = ap.parse_args()
     seeds = _seeds(args.seeds) if args.seeds else SEEDS
