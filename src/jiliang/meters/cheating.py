@@ -2,7 +2,7 @@
 rank sites for key supervision, record inspection outcomes and measure the detector's hit rate.
 
 Who may do what: the regulator sees and does everything; a fuel station (enterprise) or a charger
-operator uploads and sees its own sites and flags; only the regulator sees the key-supervision list,
+operator uploads, reads back, downloads and runs again the data of its own sites and sees their flags; only the regulator sees the key-supervision list,
 records outcomes and reads the hit rate. Every write is one transaction, audited with the caller.
 """
 
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from jiliang.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from jiliang.meters.chargers import ChargerSettings, analyse_chargers
+from jiliang.meters.cheatdata import SubmissionView, file_row, load_files, store_submission, submission_view
 from jiliang.meters.cheatio import parse_charger_site, parse_station
 from jiliang.meters.cheatmodels import CheatAnalysis, CheatFlag, CheatOutcome, CheatSite
 from jiliang.meters.dispensers import ReconciliationSettings, StationAnalysis, analyse_station
@@ -44,6 +45,8 @@ from jiliang.platform.models import Organization, OrgKind, Role
 __all__ = [
     "OUTCOME_SOURCES",
     "SITE_KINDS",
+    "AnalysisView",
+    "Provenance",
     "SiteView",
     "analyse_charger_upload",
     "analyse_fuel_upload",
@@ -53,9 +56,13 @@ __all__ = [
     "limits",
     "list_sites",
     "policy",
+    "provenance",
     "record_outcome",
+    "rerun",
     "site_detail",
     "site_key",
+    "submitted_file",
+    "upload_orgs",
 ]
 
 DATA = Path(__file__).parent / "data"
@@ -176,31 +183,41 @@ def _fuel_result(res: StationAnalysis, dropped: int, mpe: float) -> dict[str, An
     }
 
 
+@dataclass(frozen=True, slots=True)
+class _Computed:
+    """What an analysis found, before it is stored."""
+
+    digest: str
+    settings: dict[str, Any]
+    result: dict[str, Any]
+    flags: list[tuple[str, str, str]]
+    period: tuple[float, float]
+
+
 def _store(
     session: Session,
     principal: Principal,
     site: CheatSite,
-    digest: str,
-    settings: dict[str, Any],
-    result: dict[str, Any],
-    flags: list[tuple[str, str, str]],
-    period: tuple[float, float],
+    done: _Computed,
     now: datetime,
+    submission_id: int | None,
+    note: str = "cheating check of the site's data",
 ) -> CheatAnalysis:
     an = CheatAnalysis(
         site_id=site.id,
+        submission_id=submission_id,
         created_at=now,
         created_by=principal.actor[:64],
-        data_digest=digest,
-        settings=settings,
-        period_start=_dt(period[0]),
-        period_end=_dt(period[1]),
-        flagged=bool(flags),
-        result=result,
+        data_digest=done.digest,
+        settings=done.settings,
+        period_start=_dt(done.period[0]),
+        period_end=_dt(done.period[1]),
+        flagged=bool(done.flags),
+        result=done.result,
     )
     session.add(an)
     session.flush()
-    if flags:
+    if done.flags:
         session.execute(
             insert(CheatFlag),
             [
@@ -211,22 +228,17 @@ def _store(
                     "reason": r,
                     "detail": x[:500],
                 }
-                for d, r, x in flags
+                for d, r, x in done.flags
             ],
         )
-    summary = {"site_id": site.id, "flags": len(flags), "flagged": bool(flags), "digest": digest}
-    record(
-        session,
-        [
-            AuditChange(
-                "insert",
-                "cheat_analysis",
-                str(an.id),
-                after=summary,
-                note="cheating check of the site's data",
-            )
-        ],
-    )
+    summary = {
+        "site_id": site.id,
+        "submission_id": submission_id,
+        "flags": len(done.flags),
+        "flagged": bool(done.flags),
+        "digest": done.digest,
+    }
+    record(session, [AuditChange("insert", "cheat_analysis", str(an.id), after=summary, note=note)])
     return an
 
 
@@ -234,8 +246,82 @@ def _software_ids(text: str) -> list[str]:
     """Approved software identifications, comma-separated (none: the rule is not applied)."""
     ids = sorted({p.strip() for p in text.split(",") if p.strip()})
     if len(text) > 1000 or any(len(i) > 64 or not i.isprintable() for i in ids):
-        raise InputError("approved software: comma-separated identifications of at most 64 characters")
+        raise InputError(
+            "approved software: comma-separated identifications of at most 64 characters",
+            code="cheat_software_ids",
+        )
     return ids
+
+
+def _fuel_digest(files: Mapping[str, bytes | None], approved: list[str]) -> tuple[dict[str, Any], str]:
+    settings = asdict(ReconciliationSettings(mpe_pct=float(limits()["fuel_dispenser"]["mpe_pct"])))
+    return settings, _digest(files, {**settings, "approved": approved})
+
+
+def _compute_fuel(code: str, files: Mapping[str, bytes | None], approved: list[str]) -> _Computed:
+    """Parse and reconcile a station's files (refused whole with a one-line reason if malformed)."""
+    settings, digest = _fuel_digest(files, approved)
+    totalisers, tank = files.get("totalisers"), files.get("tank")
+    if totalisers is None or tank is None:
+        raise InputError("upload the totalisers and tank files", code="cheat_files_missing")
+    data, evs, dropped = parse_station(code, totalisers, tank, files.get("events"))
+    res = analyse_station(
+        data, evs, ReconciliationSettings(**settings), frozenset(approved) if approved else None
+    )
+    flags = [
+        (n.nozzle_id, n.status, f"δ {n.delta_pct:+.2f} % ± {n.u_pct:.2f} %")
+        for n in res.nozzles
+        if n.status in ("suspected_cheat", "out_of_limit")
+    ]
+    flags += [(f.dispenser_id, f.kind, f.evidence) for f in res.flags]
+    ts = [float(t.ts[0]) for t in data.tanks] + [float(t.ts[-1]) for t in data.tanks]
+    result = _fuel_result(res, dropped, float(settings["mpe_pct"]))
+    return _Computed(digest, settings, result, flags, (min(ts), max(ts)))
+
+
+def _charger_limit(accuracy_class: str) -> float:
+    lim = limits()["ev_charger"]
+    if accuracy_class not in lim["class_limits_pct"]:
+        raise InputError(
+            f"accuracy class {accuracy_class[:8]!r} is not one of {', '.join(lim['class_limits_pct'])}",
+            code="cheat_accuracy_class",
+        )
+    return float(lim["class_limits_pct"][accuracy_class])
+
+
+def _charging_digest(files: Mapping[str, bytes | None], accuracy_class: str) -> tuple[dict[str, Any], str]:
+    settings = asdict(ChargerSettings(limit_pct=_charger_limit(accuracy_class)))
+    return settings, _digest(files, settings)
+
+
+def _nan(v: float | None) -> float:
+    return float("nan") if v is None else v
+
+
+def _compute_charging(code: str, files: Mapping[str, bytes | None], accuracy_class: str) -> _Computed:
+    """Parse a charging site's files and check its chargers (refused whole if malformed)."""
+    settings, digest = _charging_digest(files, accuracy_class)
+    registers = files.get("registers")
+    if registers is None:
+        raise InputError("upload the registers file", code="cheat_files_missing")
+    data, ses = parse_charger_site(code, registers, files.get("sessions"))
+    results = analyse_chargers(data, ses, ChargerSettings(**settings))
+    lim = limits()["ev_charger"]
+    result = {
+        "kind": "charging_site",
+        "accuracy_class": accuracy_class,
+        "limit_pct": settings["limit_pct"],
+        "edition": limits()["edition"],
+        "standard": lim["standard"],
+        "standard_number": lim["number"],
+        "chargers": [asdict(c) for c in results],
+    }
+    flags = [
+        (c.charger_id, "charger_drift", f"e {_nan(c.e_pct):+.2f} %; vehicle {_nan(c.vehicle_e_pct):+.2f} %")
+        for c in results
+        if c.status == "drift"
+    ]
+    return _Computed(digest, settings, result, flags, (float(data.ts[0]), float(data.ts[-1])))
 
 
 def analyse_fuel_upload(
@@ -251,39 +337,17 @@ def analyse_fuel_upload(
     now: datetime,
     approved_software: str = "",
 ) -> tuple[CheatAnalysis, bool]:
-    """Analyse a station's files and store the result; an identical upload returns the first analysis."""
+    """Analyse a station's files, keep them and the result; an identical upload returns the first
+    analysis. Malformed files are refused whole and nothing is stored."""
     site = _ensure_site(session, principal, org_id, "fuel_station", code, name)
-    mpe = float(limits()["fuel_dispenser"]["mpe_pct"])
     approved = _software_ids(approved_software)
-    settings = asdict(ReconciliationSettings(mpe_pct=mpe))
-    digest = _digest(
-        {"totalisers": totalisers, "tank": tank, "events": events}, {**settings, "approved": approved}
-    )
-    found = _replay(session, site, digest)
+    files = {"totalisers": totalisers, "tank": tank, "events": events}
+    found = _replay(session, site, _fuel_digest(files, approved)[1])
     if found is not None:
         return found, True
-    data, evs, dropped = parse_station(code, totalisers, tank, events)
-    res = analyse_station(
-        data, evs, ReconciliationSettings(**settings), frozenset(approved) if approved else None
-    )
-    flags = [
-        (n.nozzle_id, n.status, f"δ {n.delta_pct:+.2f} % ± {n.u_pct:.2f} %")
-        for n in res.nozzles
-        if n.status in ("suspected_cheat", "out_of_limit")
-    ]
-    flags += [(f.dispenser_id, f.kind, f.evidence) for f in res.flags]
-    ts = [float(t.ts[0]) for t in data.tanks] + [float(t.ts[-1]) for t in data.tanks]
-    return _store(
-        session,
-        principal,
-        site,
-        digest,
-        settings,
-        _fuel_result(res, dropped, mpe),
-        flags,
-        (min(ts), max(ts)),
-        now,
-    ), False
+    done = _compute_fuel(code, files, approved)
+    sub = store_submission(session, site.id, principal.actor, now, files, {"approved_software": approved})
+    return _store(session, principal, site, done, now, sub.id), False
 
 
 def analyse_charger_upload(
@@ -298,49 +362,46 @@ def analyse_charger_upload(
     accuracy_class: str,
     now: datetime,
 ) -> tuple[CheatAnalysis, bool]:
-    """Analyse a charging site's files (chargers of one accuracy class) and store the result."""
-    lim = limits()["ev_charger"]
-    if accuracy_class not in lim["class_limits_pct"]:
-        raise InputError(
-            f"accuracy class {accuracy_class[:8]!r} is not one of {', '.join(lim['class_limits_pct'])}"
-        )
+    """Analyse a charging site's files (chargers of one accuracy class), keep them and the result."""
+    _charger_limit(accuracy_class)
     site = _ensure_site(session, principal, org_id, "charging_site", code, name)
-    settings = asdict(ChargerSettings(limit_pct=float(lim["class_limits_pct"][accuracy_class])))
-    digest = _digest({"registers": registers, "sessions": sessions}, settings)
-    found = _replay(session, site, digest)
+    files = {"registers": registers, "sessions": sessions}
+    found = _replay(session, site, _charging_digest(files, accuracy_class)[1])
     if found is not None:
         return found, True
-    data, ses = parse_charger_site(code, registers, sessions)
-    results = analyse_chargers(data, ses, ChargerSettings(**settings))
-    result = {
-        "kind": "charging_site",
-        "accuracy_class": accuracy_class,
-        "limit_pct": settings["limit_pct"],
-        "edition": limits()["edition"],
-        "standard": lim["standard"],
-        "standard_number": lim["number"],
-        "chargers": [asdict(c) for c in results],
-    }
-    flags = [
-        (
-            c.charger_id,
-            "charger_drift",
-            f"e {c.e_pct if c.e_pct is not None else float('nan'):+.2f} %; vehicle {c.vehicle_e_pct if c.vehicle_e_pct is not None else float('nan'):+.2f} %",
+    done = _compute_charging(code, files, accuracy_class)
+    sub = store_submission(session, site.id, principal.actor, now, files, {"accuracy_class": accuracy_class})
+    return _store(session, principal, site, done, now, sub.id), False
+
+
+def rerun(session: Session, principal: Principal, analysis_id: int, now: datetime) -> CheatAnalysis:
+    """Run an analysis again on the data it was made from, with the limits in force now; a new
+    analysis is stored (the earlier one is kept)."""
+    an = session.get(CheatAnalysis, analysis_id)
+    site = _site(session, principal, an.site_id) if an is not None else None
+    if an is None or site is None:
+        raise NotFoundError(f"no analysis {analysis_id}")
+    if an.submission_id is None:
+        raise ConflictError(
+            f"analysis {analysis_id} was made before submitted data were kept: upload the files again",
+            code="cheat_no_data",
         )
-        for c in results
-        if c.status == "drift"
-    ]
+    sub = submission_view(session, an.submission_id)
+    files: dict[str, bytes | None] = dict(load_files(session, an.submission_id))
+    params = sub.params if sub is not None else {}
+    if site.kind == "fuel_station":
+        done = _compute_fuel(site.code, files, list(params.get("approved_software", [])))
+    else:
+        done = _compute_charging(site.code, files, str(params.get("accuracy_class", "2")))
     return _store(
         session,
         principal,
         site,
-        digest,
-        settings,
-        result,
-        flags,
-        (float(data.ts[0]), float(data.ts[-1])),
+        done,
         now,
-    ), False
+        an.submission_id,
+        note=f"cheating check run again from analysis {an.id}",
+    )
 
 
 def _latest(session: Session, site_ids: list[int]) -> dict[int, CheatAnalysis]:
@@ -404,13 +465,23 @@ def list_sites(session: Session, principal: Principal, kind: str | None = None) 
     return out
 
 
+def _analysis(session: Session, site: CheatSite, analysis_id: int | None) -> CheatAnalysis | None:
+    if analysis_id is None:
+        return _latest(session, [site.id]).get(site.id)
+    an = session.get(CheatAnalysis, analysis_id)
+    if an is None or an.site_id != site.id:
+        raise NotFoundError(f"no analysis {analysis_id} of site {site.id}")
+    return an
+
+
 def site_detail(
-    session: Session, principal: Principal, site_id: int
+    session: Session, principal: Principal, site_id: int, analysis_id: int | None = None
 ) -> tuple[SiteView, dict[str, Any] | None, list[dict[str, Any]]]:
-    """The site, its latest analysis result (None before any), and its flags."""
+    """The site, the result of its latest analysis (or of ``analysis_id``; None before any), and
+    that analysis's flags."""
     site = _site(session, principal, site_id)
     view = next(v for v in list_sites(session, principal, site.kind) if v.id == site.id)
-    an = _latest(session, [site.id]).get(site.id)
+    an = _analysis(session, site, analysis_id)
     if an is None:
         return view, None, []
     flags = [
@@ -420,6 +491,73 @@ def site_detail(
         )
     ]
     return view, an.result, flags
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisView:
+    """One analysis of a site: when and by whom it was made, the digest of its data and settings,
+    the submission it was made from (None: made before submitted data were kept)."""
+
+    id: int
+    created_at: datetime
+    created_by: str
+    data_digest: str
+    flagged: bool
+    submission_id: int | None
+    settings: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """The analysis shown, the data behind it, and every analysis of the site (newest first)."""
+
+    analysis: AnalysisView
+    submission: SubmissionView | None
+    history: tuple[AnalysisView, ...]
+
+
+def _analysis_view(an: CheatAnalysis) -> AnalysisView:
+    return AnalysisView(
+        an.id, an.created_at, an.created_by, an.data_digest, an.flagged, an.submission_id, dict(an.settings)
+    )
+
+
+def provenance(
+    session: Session, principal: Principal, site_id: int, analysis_id: int | None = None
+) -> Provenance | None:
+    """Where the site's latest analysis (or ``analysis_id``) came from; None before any analysis."""
+    site = _site(session, principal, site_id)
+    an = _analysis(session, site, analysis_id)
+    if an is None:
+        return None
+    history = session.scalars(
+        select(CheatAnalysis).where(CheatAnalysis.site_id == site.id).order_by(CheatAnalysis.id.desc())
+    )
+    sub = submission_view(session, an.submission_id) if an.submission_id is not None else None
+    return Provenance(_analysis_view(an), sub, tuple(_analysis_view(a) for a in history))
+
+
+def submitted_file(session: Session, principal: Principal, file_id: int) -> tuple[str, bytes]:
+    """A submitted file as received (checked against its SHA-256), with a file name for it."""
+    sub, name, data = file_row(session, file_id)
+    try:
+        _site(session, principal, sub.site_id)
+    except NotFoundError:
+        raise NotFoundError(f"no submitted file {file_id}") from None
+    return f"submission-{sub.id}-{name}.csv", data
+
+
+def upload_orgs(session: Session, principal: Principal, kind: str) -> list[tuple[int, str]]:
+    """Organizations the caller may submit a ``kind`` site's data for: every station (or charger
+    operator) for the regulator, its own organization for an enterprise of that kind."""
+    if kind not in SITE_KINDS:
+        raise InputError(f"kind must be one of {', '.join(SITE_KINDS)}")
+    if not principal.is_regulator and (principal.role is not Role.ENTERPRISE or principal.org_id is None):
+        return []
+    q = select(Organization.id, Organization.name).where(Organization.kind == SITE_KINDS[kind])
+    if not principal.is_regulator:
+        q = q.where(Organization.id == principal.org_id)
+    return [(int(i), str(n)) for i, n in session.execute(q.order_by(Organization.name, Organization.id))]
 
 
 _METER_REASONS = {
