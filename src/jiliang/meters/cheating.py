@@ -117,12 +117,16 @@ def _ensure_site(
     principal.require(Role.ENTERPRISE, Role.REGULATOR)
     org_id = org_id if principal.is_regulator else principal.org_id
     if org_id is None:
-        raise InputError("the regulator names the organization (org_id) the site belongs to")
+        raise InputError(
+            "the regulator names the organization (org_id) the site belongs to", code="cheat_org_required"
+        )
     org = session.get(Organization, org_id)
     if org is None or not principal.may_see_org(org_id):
         raise NotFoundError(f"no organization {org_id}")
     if org.kind != SITE_KINDS[kind]:
-        raise PermissionDeniedError(f"organization {org_id} is not a {SITE_KINDS[kind]} and has no {kind}")
+        raise PermissionDeniedError(
+            f"organization {org_id} is not a {SITE_KINDS[kind]} and has no {kind}", code="cheat_org_kind"
+        )
     if (
         not code
         or len(code) > 64
@@ -131,7 +135,10 @@ def _ensure_site(
         or len(name) > 200
         or not name.isprintable()
     ):
-        raise InputError("site code (1–64 characters) and name (1–200 characters) must be printable text")
+        raise InputError(
+            "site code (1–64 characters) and name (1–200 characters) must be printable text",
+            code="cheat_site_text",
+        )
     site = session.scalars(
         select(CheatSite).where(CheatSite.org_id == org_id, CheatSite.code == code)
     ).first()
@@ -140,7 +147,7 @@ def _ensure_site(
         session.add(site)
         session.flush()
     elif site.kind != kind:
-        raise ConflictError(f"site {code} is a {site.kind}")
+        raise ConflictError(f"site {code} is a {site.kind}", code="cheat_site_kind")
     return site
 
 
