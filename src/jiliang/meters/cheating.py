@@ -381,13 +381,15 @@ def analyse_charger_upload(
     return _store(session, principal, site, done, now, sub.id), False
 
 
-def rerun(session: Session, principal: Principal, analysis_id: int, now: datetime) -> CheatAnalysis:
+def rerun(
+    session: Session, principal: Principal, analysis_id: int, now: datetime, site_id: int | None = None
+) -> CheatAnalysis:
     """Run an analysis again on the data it was made from, with the limits in force now; a new
-    analysis is stored (the earlier one is kept)."""
+    analysis is stored (the earlier one is kept). ``site_id``, if given, must be the analysis's."""
     an = session.get(CheatAnalysis, analysis_id)
-    site = _site(session, principal, an.site_id) if an is not None else None
-    if an is None or site is None:
+    if an is None or site_id not in (None, an.site_id):
         raise NotFoundError(f"no analysis {analysis_id}")
+    site = _site(session, principal, an.site_id)
     if an.submission_id is None:
         raise ConflictError(
             f"analysis {analysis_id} was made before submitted data were kept: upload the files again",
