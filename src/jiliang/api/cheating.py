@@ -29,10 +29,14 @@ async def _read(upload: UploadFile | None, name: str, max_bytes: int) -> bytes |
     while chunk := await upload.read(1 << 20):
         size += len(chunk)
         if size > max_bytes:
-            raise TooLargeError(f"{name}: file larger than {max_bytes} bytes")
+            raise TooLargeError(
+                f"{name}: file larger than {max_bytes} bytes",
+                code="cheat_file_too_large",
+                details={"file": name, "limit_mb": round(max_bytes / 1048576, 1)},
+            )
         chunks.append(chunk)
     if size == 0:
-        raise InputError(f"{name}: the file is empty")
+        raise InputError(f"{name}: the file is empty", code="cheat_empty", details={"file": name})
     return b"".join(chunks)
 
 
@@ -148,7 +152,7 @@ async def analyse_station(
     tnk = await _read(tank, "tank", limit)
     ev = await _read(events, "events", limit)
     if tot is None or tnk is None:
-        raise InputError("upload the totalisers and tank files")
+        raise InputError("upload the totalisers and tank files", code="cheat_files_missing")
     an, replay = service.analyse_fuel_upload(
         session,
         caller,
@@ -192,7 +196,7 @@ async def analyse_charging_site(
     reg = await _read(registers, "registers", limit)
     ses = await _read(sessions, "sessions", limit)
     if reg is None:
-        raise InputError("upload the registers file")
+        raise InputError("upload the registers file", code="cheat_files_missing")
     an, replay = service.analyse_charger_upload(
         session, caller, org_id=org_id, code=code, name=name, registers=reg, sessions=ses,
         accuracy_class=accuracy_class, now=clock.now(),
