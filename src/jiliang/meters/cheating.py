@@ -686,10 +686,11 @@ def record_outcome(
     return out
 
 
-def _task_outcomes(session: Session, keys: dict[str, bool]) -> list[Outcome]:
+def _task_outcomes(session: Session, keys: dict[str, bool]) -> list[tuple[date, Outcome]]:
     """Results of finished random-inspection tasks on a site (target ``CS<site>``, a list drawn from
     the export) or on the organization that owns it (target = organization id, as plans made in the
-    console draw organizations): ``failed``, ``rectify`` or ``closed`` = confirmed, ``passed`` = not."""
+    console draw organizations): ``failed``, ``rectify`` or ``closed`` = confirmed, ``passed`` = not;
+    each with the day it was inspected (``date.min`` if not recorded)."""
     if importlib.util.find_spec("jiliang.supervision.models") is None:
         return []
     from jiliang.supervision.models import InspectionTask
@@ -700,24 +701,34 @@ def _task_outcomes(session: Session, keys: dict[str, bool]) -> list[Outcome]:
     done = ("passed", "rectify", "failed", "closed")
     wanted = [*keys, *owners]
     q = (
-        select(InspectionTask.target_key, InspectionTask.status)
+        select(InspectionTask.target_key, InspectionTask.status, InspectionTask.inspected_on)
         .where(InspectionTask.target_key.in_(wanted), InspectionTask.status.in_(done))
         .order_by(InspectionTask.inspected_on, InspectionTask.id)
     )
-    out: list[Outcome] = []
-    for target, status in session.execute(q):
+    out: list[tuple[date, Outcome]] = []
+    for target, status, day in session.execute(q):
         for key in [str(target)] if str(target) in keys else owners.get(str(target), []):
-            out.append(Outcome(key, keys.get(key, False), str(status) in ("rectify", "failed", "closed")))
+            hit = str(status) in ("rectify", "failed", "closed")
+            out.append((day or date.min, Outcome(key, keys.get(key, False), hit)))
     return out
 
 
 def detector_hit_rate(session: Session, principal: Principal) -> tuple[HitRate, int]:
-    """The hit rate from recorded outcomes and finished inspection tasks, and how many were counted."""
+    """The hit rate from recorded outcomes and finished inspection tasks, and how many were counted.
+
+    Both kinds are put in the order of the day they were found, so the latest outcome of a site
+    is the latest in time whichever way it was recorded (on the same day, a recorded check last).
+    """
     ranked = keysites(session, principal)
     keys = {r.site_id: r.key for r in ranked if r.site_id.startswith("CS")}
     recorded = [
-        Outcome(site_key(o.site_id), o.flagged, o.confirmed)
+        (o.checked_on, Outcome(site_key(o.site_id), o.flagged, o.confirmed))
         for o in session.scalars(select(CheatOutcome).order_by(CheatOutcome.checked_on, CheatOutcome.id))
     ]
-    outcomes = _task_outcomes(session, keys) + recorded
+    dated = sorted(
+        [(d, 0, i, o) for i, (d, o) in enumerate(_task_outcomes(session, keys))]
+        + [(d, 1, i, o) for i, (d, o) in enumerate(recorded)],
+        key=lambda x: (x[0], x[1], x[2]),
+    )
+    outcomes = [o for *_, o in dated]
     return hit_rate(outcomes), len(outcomes)
