@@ -153,12 +153,17 @@ def test_submissions_are_kept_audited_and_run_again(db):
     with db.session(actor="fd") as s:
         with pytest.raises(ConflictError):
             cheating.rerun(s, own, first, NOW)
+        # the same files uploaded again are a replay of the analysis that kept them
+        assert _upload(s, own, "D1", files) == (s.get(CheatAnalysis, again.id), True)
+        s.get(CheatAnalysis, again.id).submission_id = None
+        kept, replay = _upload(s, own, "D1", files)  # no analysis kept its files: keep them now
+        assert not replay and kept.submission_id is not None
     with db.session(actor="x", write=False) as s:
         trail = cheating.provenance(s, own, an.site_id)
         assert trail is not None and trail.submission is not None
         assert [f.name for f in trail.submission.files] == ["events", "tank", "totalisers"]
-        assert len(trail.history) == 2
+        assert len(trail.history) == 3
         audited = s.scalar(
             select(func.count()).select_from(AuditEntry).where(AuditEntry.entity == "cheat_submission")
         )
-        assert audited == 1
+        assert audited == 2

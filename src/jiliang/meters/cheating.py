@@ -159,8 +159,14 @@ def _digest(files: Mapping[str, bytes | None], settings: Mapping[str, Any]) -> s
 
 
 def _replay(session: Session, site: CheatSite, digest: str) -> CheatAnalysis | None:
-    q = select(CheatAnalysis).where(CheatAnalysis.site_id == site.id, CheatAnalysis.data_digest == digest)
-    return session.scalars(q.limit(1)).first()
+    """The first analysis of these files and settings whose files are kept (an analysis made before
+    files were kept is not a replay: uploading the same files again keeps them)."""
+    q = select(CheatAnalysis).where(
+        CheatAnalysis.site_id == site.id,
+        CheatAnalysis.data_digest == digest,
+        CheatAnalysis.submission_id.is_not(None),
+    )
+    return session.scalars(q.order_by(CheatAnalysis.id).limit(1)).first()
 
 
 def _dt(ts: float | None) -> datetime | None:
