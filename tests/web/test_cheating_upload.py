@@ -101,6 +101,8 @@ def test_a_station_submits_its_files_and_the_result_shows_the_data_behind_it(cli
     assert _stored(client) == (before[0] + 1, before[1] + 3, before[2] + 2)
     history = client.get(rerun.headers["location"], headers=h).text
     assert "本站点的历次核查" in history
+    older = client.get(site_url, headers=h).text
+    assert "较早的一次核查结果" in older and english_words(visible_text(older)) == []
     # another station's user sees neither the files nor the button's target
     other = _h(auth_headers, "regulator")
     assert client.get(links[0], headers=other).status_code == 200
