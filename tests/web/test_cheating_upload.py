@@ -253,3 +253,14 @@ def test_an_analysis_made_before_data_were_kept_cannot_be_run_again(client, auth
     assert again.status_code == 409 and "没有可重新核查的数据" in again.text
     assert _stored(client) == before
     assert client.get(f"/cheating/sites/{site_id}?analysis=999999", headers=h).status_code == 404
+
+
+def test_a_body_past_the_server_limit_is_refused_with_a_console_page(client, auth_headers):
+    limit = client.app.state.settings.max_body_bytes
+    before = _stored(client)
+    big = {"totalisers": b"x" * (limit + 1), "tank": _station()["tank"]}
+    r = _post_station(client, _h(auth_headers, "fuel"), big, code="HUGE")
+    assert r.status_code == 413 and r.headers["content-type"].startswith("text/html")
+    assert "内容过大" in r.text and "<nav" in r.text  # inside the console's layout
+    assert english_words(visible_text(r.text)) == [] and '{"' not in visible_text(r.text)
+    assert _stored(client) == before
