@@ -167,3 +167,30 @@ def test_submissions_are_kept_audited_and_run_again(db):
             select(func.count()).select_from(AuditEntry).where(AuditEntry.entity == "cheat_submission")
         )
         assert audited == 2
+
+
+def test_an_inspection_before_the_site_was_flagged_is_not_a_hit_of_the_detector(db):
+    from jiliang.supervision.models import DrawRow, InspectionPlan, InspectionTask
+
+    with db.session(actor="test") as s:
+        org = Organization(name="戊站", kind="fuel_station")
+        s.add(org)
+        s.flush()
+        org_id = org.id
+    reg = Principal(1, "reg", Role.REGULATOR, None)
+    with db.session(actor="reg") as s:
+        site = _upload(s, reg, "E1", _files(True, 1), org_id=org_id)[0].site_id  # flagged on NOW
+        plan = InspectionPlan(
+            title="t", scope="fuel", year=2026, status="drawn", policy={}, targets_csv="", inspectors_csv=""
+        )
+        s.add(plan)
+        s.flush()
+        draw = DrawRow(plan_id=plan.id, record_json="{}")
+        s.add(draw)
+        s.flush()
+        s.add(InspectionTask(plan_id=plan.id, draw_id=draw.id, org_id=org_id, target_key=f"CS{site}",
+                             target_name="戊站", inspectors=["i1"], status="failed", findings=[],
+                             inspected_on=date(2026, 11, 2)))  # fmt: skip
+    with db.session(actor="reg", write=False) as s:
+        h, counted = cheating.detector_hit_rate(s, reg)
+        assert (h.flagged_checked, h.unflagged_checked, h.unflagged_confirmed, counted) == (0, 1, 1, 1)

@@ -13,7 +13,7 @@ import importlib.util
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -692,11 +692,33 @@ def record_outcome(
     return out
 
 
+def _listed_on(session: Session, keys: dict[str, bool], key: str, day: date | None) -> bool:
+    """Whether the site was on the list on ``day``: its latest analysis made by the end of that day,
+    scored by the policy in force (today's list when the day was not recorded)."""
+    if day is None:
+        return keys.get(key, False)
+    end = datetime.combine(day, time.max, UTC)
+    site = session.get(CheatSite, int(key[2:]))
+    an = session.scalars(
+        select(CheatAnalysis)
+        .where(CheatAnalysis.site_id == int(key[2:]), CheatAnalysis.created_at <= end)
+        .order_by(CheatAnalysis.created_at.desc(), CheatAnalysis.id.desc())
+        .limit(1)
+    ).first()
+    if site is None or an is None:
+        return False
+    flags = session.scalars(select(CheatFlag).where(CheatFlag.analysis_id == an.id))
+    evidence = [Evidence(f.reason, f.device_id, f.detail) for f in flags]
+    ranked = rank_sites([SiteEvidence(key, site.name, site.kind, site.org_id, evidence)], policy())
+    return bool(ranked and ranked[0].key)
+
+
 def _task_outcomes(session: Session, keys: dict[str, bool]) -> list[tuple[date, Outcome]]:
     """Results of finished random-inspection tasks on a site (target ``CS<site>``, a list drawn from
     the export) or on the organization that owns it (target = organization id, as plans made in the
     console draw organizations): ``failed``, ``rectify`` or ``closed`` = confirmed, ``passed`` = not;
-    each with the day it was inspected (``date.min`` if not recorded)."""
+    each with the day it was inspected (``date.min`` if not recorded) and whether the site was on
+    the list that day (a site flagged only after its inspection is not a hit of the detector)."""
     if importlib.util.find_spec("jiliang.supervision.models") is None:
         return []
     from jiliang.supervision.models import InspectionTask
@@ -715,7 +737,7 @@ def _task_outcomes(session: Session, keys: dict[str, bool]) -> list[tuple[date, 
     for target, status, day in session.execute(q):
         for key in [str(target)] if str(target) in keys else owners.get(str(target), []):
             hit = str(status) in ("rectify", "failed", "closed")
-            out.append((day or date.min, Outcome(key, keys.get(key, False), hit)))
+            out.append((day or date.min, Outcome(key, _listed_on(session, keys, key, day), hit)))
     return out
 
 
