@@ -205,7 +205,7 @@ class Sweeps:
         if not all(n.op in _KNOWN for n in order):
             raise NoRuleError("no derivative rule for an operation of this expression")
         slot = {id(n): k for k, n in enumerate(order)}
-        self._tape = expr.Tape(order, names)
+        self._tape = expr.Tape(order, names, ordered=True)
         ops = [tuple(slot[id(a)] for a in n.args) for n in order]
         deps = _dependencies(order, ops)
         reached = sorted(_reached(order, ops, deps))
@@ -216,14 +216,20 @@ class Sweeps:
         self.reverse: list[Step] = []
         self.passes: list[list[Step]] = [[] for _ in self.inputs]
         for k in reached:
-            n = order[k]
+            n, o = order[k], ops[k]
             if n.op == "var":
                 self.loads[position[n.name]].append(k)
-            else:
-                self.reverse.append((n.op, k, ops[k], tuple(bool(deps[j]) for j in ops[k])))
+                self.passes[position[n.name]].append(("var", k, o, ()))
+                continue
+            self.reverse.append((n.op, k, o, tuple([bool(deps[j]) for j in o])))
+            if len(o) == 1:  # its operand depends on every input the node does
+                step = (n.op, k, o, (True,))
+                for name in deps[k]:
+                    self.passes[position[name]].append(step)
+                continue
             for name in deps[k]:
-                rule = _taylor_rule(n, name, deps, ops[k])
-                self.passes[position[name]].append((rule, k, ops[k], tuple(name in deps[j] for j in ops[k])))
+                flags = tuple([name in deps[j] for j in o])
+                self.passes[position[name]].append((_taylor_rule(n.op, flags), k, o, flags))
         self.reverse.reverse()
         self.root = len(order) - 1
         self._calls = [0, 0]
@@ -326,12 +332,11 @@ def _values(v: list[float], ops: tuple[int, ...]) -> tuple[float, ...]:
     return (v[ops[0]], 0.0, 0.0, v[ops[1]], 0.0, 0.0, 0.0)
 
 
-def _taylor_rule(node: expr.Node, name: str, deps: Sequence[frozenset[str]], ops: tuple[int, ...]) -> str:
-    """The Taylor rule of ``node`` in the pass of ``name`` (``pow`` by which operand depends on it)."""
-    if node.op != "pow":
-        return node.op
-    on_a, on_b = (name in deps[j] for j in ops)
-    return "pow_ab" if on_a and on_b else ("pow_a" if on_a else "pow_b")
+def _taylor_rule(op: str, flags: tuple[bool, ...]) -> str:
+    """The Taylor rule of an operation (``pow`` by which of its operands depend on the input)."""
+    if op != "pow":
+        return op
+    return "pow_ab" if flags[0] and flags[1] else ("pow_a" if flags[0] else "pow_b")
 
 
 def _operands(
