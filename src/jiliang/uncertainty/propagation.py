@@ -28,8 +28,13 @@ runs it when the model asks for no Monte Carlo):
 * ``zero_uncertainty`` — u(y) = 0 although y depends on an input with u(xᵢ) > 0.
 * ``not_smooth`` — the second derivatives cannot be evaluated at the estimates (e.g. x**1.5 at 0).
 
-Derivatives are symbolic (:func:`jiliang.uncertainty.expr.derivative`) and compiled once per
-model; re-evaluating a model with new estimates costs closure calls only.
+Derivatives are exact: the first derivatives by one reverse (adjoint) sweep over the nodes of
+each output, the diagonal second derivatives of the checks by forward Taylor passes
+(:mod:`jiliang.uncertainty.sweeps`), both interpreted on first use and compiled to straight-line
+Python from the second; symbolic derivatives (:func:`jiliang.uncertainty.expr.derivative`) where
+the sweeps have no rule (``solve``, ``ellipk``, ``ellipe``), for ``gum_order`` 2 and the kinks, and
+to name the derivative that is not defined at the estimates. Re-evaluating a model with new
+estimates costs calls of generated functions only.
 """
 
 from __future__ import annotations
