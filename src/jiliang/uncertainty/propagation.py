@@ -291,7 +291,8 @@ class _Checks:
         roots: list[expr.Node] = []
         #: per kink: (kind, text, position of its value, [(input, position of its derivative)])
         self.kinks: list[tuple[str, str, int, list[tuple[int, int]]]] = []
-        for kind, arg in _kink_arguments(node):
+        kinks = _kink_arguments(node) if sweeps is None or sweeps.kinked else []
+        for kind, arg in kinks:
             at = len(roots)
             roots.append(arg)
             grads = []

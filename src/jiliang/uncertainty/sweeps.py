@@ -150,6 +150,7 @@ Step = tuple[str, int, tuple[int, ...], tuple[bool, ...]]
 
 
 _KNOWN = frozenset(_ADJOINT) | _FLAT | {"var", "sum"}
+_KINKS = frozenset({"abs", "min", "max", "where"})
 
 
 def supported(node: expr.Node) -> bool:
@@ -210,6 +211,8 @@ class Sweeps:
         deps = _dependencies(order, ops)
         reached = sorted(_reached(order, ops, deps))
         self.inputs = [i for i, name in enumerate(names) if name in deps[-1]]
+        #: whether f has a kink: abs, min, max or where (the checks then look for them)
+        self.kinked = any(n.op in _KINKS for n in order)
         position = {names[i]: p for p, i in enumerate(self.inputs)}
         #: per input of :attr:`inputs`: the slots of its variable (one, unless a node was rebuilt)
         self.loads: list[list[int]] = [[] for _ in self.inputs]
