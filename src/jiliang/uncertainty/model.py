@@ -606,7 +606,7 @@ def _output_text(o: str, spec: object) -> str:
 _MODELS: OrderedDict[bytes, Model] = OrderedDict()
 MAX_CACHED_MODELS = 256
 #: Files whose key is longer than this are validated each time, not cached.
-_MAX_KEY_BYTES = 65_536
+_MAX_KEY_BYTES = 16_384
 
 
 def model_from_dict(data: Mapping[str, Any]) -> Model:

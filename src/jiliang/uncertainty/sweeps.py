@@ -234,6 +234,8 @@ class Sweeps:
                 flags = tuple([name in deps[j] for j in o])
                 self.passes[position[name]].append((_taylor_rule(n.op, flags), k, o, flags))
         self.reverse.reverse()
+        #: per pass: the slots whose second derivative is 0 by structure (linear in the input so far)
+        self.linear = [_linear(steps) for steps in self.passes]
         self.root = len(order) - 1
         self._calls = [0, 0]
         self._fast: list[Callable[[list[float]], list[float]] | None] = [None, None]
@@ -277,7 +279,7 @@ class Sweeps:
 
     def _taylor(self, v: list[float]) -> list[float]:
         out: list[float] = []
-        for steps in self.passes:
+        for steps, linear in zip(self.passes, self.linear, strict=True):
             d: dict[int, float] = {}
             e: dict[int, float] = {}
             for key, k, ops, dep in steps:
@@ -285,14 +287,51 @@ class Sweeps:
                     d[k], e[k] = 1.0, 0.0
                 elif key == "sum":
                     terms = [j for j, dj in zip(ops, dep, strict=True) if dj]
-                    acc_d, acc_e = d[terms[0]], e[terms[0]]
+                    acc = d[terms[0]]
                     for j in terms[1:]:
-                        acc_d, acc_e = acc_d + d[j], acc_e + e[j]
-                    d[k], e[k] = acc_d, acc_e
+                        acc = acc + d[j]
+                    d[k] = acc
+                    e[k] = _sum_e(e, [j for j in terms if j not in linear])
                 else:
                     d[k], e[k] = _TAYLOR_FN[key](v[k], *_operands(v, d, e, ops, dep), 0.0)
+                if k in linear:
+                    e[k] = 0.0
             out.append(e[self.root])
         return out
+
+
+def _sum_e(e: dict[int, float], terms: list[int]) -> float:
+    """The second derivative of a sum from its terms that are not linear (0.0 if none)."""
+    if not terms:
+        return 0.0
+    acc = e[terms[0]]
+    for j in terms[1:]:
+        acc = acc + e[j]
+    return acc
+
+
+#: Operations whose second derivative is 0 when their dependent operands' are (and, for mul, only
+#: one operand depends on the input; for div, only the numerator).
+_LINEAR_OPS = frozenset({"add", "sub", "neg", "sum", "abs", "min", "max", "where"})
+
+
+def _linear(steps: Sequence[Step]) -> set[int]:
+    """The slots of a pass whose second derivative is 0 by structure: the variable, and sums,
+    scalings and selections of such slots. Their formulas are not evaluated for e."""
+    linear: set[int] = set()
+    for key, k, ops, dep in steps:
+        dependent = [j for j, dj in zip(ops, dep, strict=True) if dj]
+        if key == "where":
+            dependent = [j for j, dj in zip(ops[1:], dep[1:], strict=True) if dj]
+        all_linear = all(j in linear for j in dependent)
+        if (
+            key == "var"
+            or (key in _LINEAR_OPS and all_linear)
+            or (key == "mul" and len(dependent) == 1 and all_linear)
+            or (key == "div" and dep == (True, False) and all_linear)
+        ):
+            linear.add(k)
+    return linear
 
 
 def _reached(
@@ -420,21 +459,23 @@ def _generate_adjoint(s: Sweeps) -> Callable[[list[float]], list[float]]:
 def _generate_taylor(s: Sweeps) -> Callable[[list[float]], list[float]]:
     """The Taylor passes as one straight-line function of the node values (same formulas, order)."""
     lines = ["def _sweep(v):", " out = []"]
-    for steps in s.passes:
+    for steps, linear in zip(s.passes, s.linear, strict=True):
         for key, k, ops, dep in steps:
             if key == "var":
-                lines.append(f" d{k} = 1.0; e{k} = 0.0")
+                lines.append(f" d{k} = 1.0")
                 continue
             d_of = [f"d{j}" if dj else "0.0" for j, dj in zip(ops, dep, strict=True)]
-            e_of = [f"e{j}" if dj else "0.0" for j, dj in zip(ops, dep, strict=True)]
+            e_of = [f"e{j}" if dj and j not in linear else "0.0" for j, dj in zip(ops, dep, strict=True)]
             if key == "sum":
                 lines.append(f" d{k} = " + " + ".join(t for t in d_of if t != "0.0"))
-                lines.append(f" e{k} = " + " + ".join(t for t in e_of if t != "0.0"))
+                if k not in linear:
+                    lines.append(f" e{k} = " + " + ".join(t for t in e_of if t != "0.0"))
                 continue
             names = _names(k, ops, d_of, e_of)
             d_text, e_text = _TAYLOR[key]
             lines.append(f" d{k} = {d_text.format(**names)}")
-            lines.append(f" e{k} = {e_text.format(**names)}")
-        lines.append(f" out.append(e{s.root})")
+            if k not in linear:
+                lines.append(f" e{k} = {e_text.format(**names)}")
+        lines.append(" out.append(0.0)" if s.root in linear else f" out.append(e{s.root})")
     lines.append(" return out")
     return _compile(lines, "taylor passes")
