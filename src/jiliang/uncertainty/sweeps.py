@@ -155,42 +155,48 @@ _KINKS = frozenset({"abs", "min", "max", "where"})
 
 def supported(node: expr.Node) -> bool:
     """True if every operation in ``node`` has rules here (all but ``solve``, ``ellipk``, ``ellipe``)."""
-    return all(n.op in _KNOWN for n in _order(node))
+    return all(n.op in _KNOWN for n in _order(node)[0])
 
 
-def _dependencies(order: Sequence[expr.Node], ops: Sequence[tuple[int, ...]]) -> list[frozenset[str]]:
-    """Per node: the names of the inputs its derivative may depend on (none through a node of
-    zero derivative: sign, a comparison)."""
-    deps: list[frozenset[str]] = []
-    empty: frozenset[str] = frozenset()
+def _dependencies(
+    order: Sequence[expr.Node], ops: Sequence[tuple[int, ...]], bit: dict[str, int]
+) -> list[int]:
+    """Per node: the inputs its derivative may depend on, as a bit mask over the input positions
+    (none through a node of zero derivative: sign, a comparison)."""
+    deps: list[int] = []
     for n, o in zip(order, ops, strict=True):
         if n.op == "var":
-            deps.append(frozenset((n.name,)))
+            deps.append(bit.get(n.name, 0))
         elif n.op in _FLAT or not o:
-            deps.append(empty)
+            deps.append(0)
         elif len(o) == 1:
             deps.append(deps[o[0]])
         else:
-            deps.append(deps[o[0]].union(*(deps[j] for j in o[1:])))
+            m = 0
+            for j in o:
+                m |= deps[j]
+            deps.append(m)
     return deps
 
 
-def _order(root: expr.Node) -> list[expr.Node]:
-    """The distinct nodes of ``root``'s DAG, each after its operands."""
+def _order(root: expr.Node) -> tuple[list[expr.Node], list[tuple[int, ...]]]:
+    """The distinct nodes of ``root``'s DAG, each after its operands, and each node's operand slots."""
     out: list[expr.Node] = []
-    seen: set[int] = set()
+    ops: list[tuple[int, ...]] = []
+    at: dict[int, int] = {}
     stack: list[tuple[expr.Node, bool]] = [(root, False)]
     while stack:
         node, ready = stack.pop()
-        if id(node) in seen:
+        if id(node) in at:
             continue
         if ready or not node.args:
-            seen.add(id(node))
+            at[id(node)] = len(out)
             out.append(node)
+            ops.append(tuple([at[id(a)] for a in node.args]))
         else:
             stack.append((node, True))
-            stack.extend((a, False) for a in reversed(node.args) if id(a) not in seen)
-    return out
+            stack.extend((a, False) for a in reversed(node.args) if id(a) not in at)
+    return out, ops
 
 
 class Sweeps:
@@ -202,37 +208,38 @@ class Sweeps:
     """
 
     def __init__(self, node: expr.Node, names: Sequence[str]) -> None:
-        order = _order(node)
+        order, ops = _order(node)
         if not all(n.op in _KNOWN for n in order):
             raise NoRuleError("no derivative rule for an operation of this expression")
-        slot = {id(n): k for k, n in enumerate(order)}
         self._tape = expr.Tape(order, names, ordered=True)
-        ops = [tuple(slot[id(a)] for a in n.args) for n in order]
-        deps = _dependencies(order, ops)
+        deps = _dependencies(order, ops, {name: 1 << i for i, name in enumerate(names)})
         reached = sorted(_reached(order, ops, deps))
-        self.inputs = [i for i, name in enumerate(names) if name in deps[-1]]
+        self.inputs = [i for i in range(len(names)) if deps[-1] >> i & 1]
         #: whether f has a kink: abs, min, max or where (the checks then look for them)
         self.kinked = any(n.op in _KINKS for n in order)
-        position = {names[i]: p for p, i in enumerate(self.inputs)}
+        position = {i: p for p, i in enumerate(self.inputs)}
         #: per input of :attr:`inputs`: the slots of its variable (one, unless a node was rebuilt)
         self.loads: list[list[int]] = [[] for _ in self.inputs]
         self.reverse: list[Step] = []
         self.passes: list[list[Step]] = [[] for _ in self.inputs]
         for k in reached:
-            n, o = order[k], ops[k]
+            n, o, mask = order[k], ops[k], deps[k]
             if n.op == "var":
-                self.loads[position[n.name]].append(k)
-                self.passes[position[n.name]].append(("var", k, o, ()))
+                p = position[mask.bit_length() - 1]
+                self.loads[p].append(k)
+                self.passes[p].append(("var", k, o, ()))
                 continue
-            self.reverse.append((n.op, k, o, tuple([bool(deps[j]) for j in o])))
-            if len(o) == 1:  # its operand depends on every input the node does
-                step = (n.op, k, o, (True,))
-                for name in deps[k]:
-                    self.passes[position[name]].append(step)
-                continue
-            for name in deps[k]:
-                flags = tuple([name in deps[j] for j in o])
-                self.passes[position[name]].append((_taylor_rule(n.op, flags), k, o, flags))
+            self.reverse.append((n.op, k, o, tuple([deps[j] != 0 for j in o])))
+            unary = (n.op, k, o, (True,))  # its operand depends on every input the node does
+            while mask:
+                low = mask & -mask
+                mask ^= low
+                i = low.bit_length() - 1
+                if len(o) == 1:
+                    self.passes[position[i]].append(unary)
+                    continue
+                flags = tuple([deps[j] >> i & 1 == 1 for j in o])
+                self.passes[position[i]].append((_taylor_rule(n.op, flags), k, o, flags))
         self.reverse.reverse()
         #: per pass: the slots whose second derivative is 0 by structure (linear in the input so far)
         self.linear = [_linear(steps) for steps in self.passes]
@@ -320,23 +327,28 @@ def _linear(steps: Sequence[Step]) -> set[int]:
     scalings and selections of such slots. Their formulas are not evaluated for e."""
     linear: set[int] = set()
     for key, k, ops, dep in steps:
-        dependent = [j for j, dj in zip(ops, dep, strict=True) if dj]
-        if key == "where":
-            dependent = [j for j, dj in zip(ops[1:], dep[1:], strict=True) if dj]
-        all_linear = all(j in linear for j in dependent)
-        if (
-            key == "var"
-            or (key in _LINEAR_OPS and all_linear)
-            or (key == "mul" and len(dependent) == 1 and all_linear)
-            or (key == "div" and dep == (True, False) and all_linear)
-        ):
+        if key == "var":
+            ok = True
+        elif key == "mul":
+            ok = dep[0] != dep[1] and (ops[0] if dep[0] else ops[1]) in linear
+        elif key == "div":
+            ok = not dep[1] and ops[0] in linear
+        elif key not in _LINEAR_OPS:
+            ok = False
+        elif len(ops) == 1:
+            ok = ops[0] in linear
+        else:
+            ok = True
+            for p in range(1 if key == "where" else 0, len(ops)):
+                if dep[p] and ops[p] not in linear:
+                    ok = False
+                    break
+        if ok:
             linear.add(k)
     return linear
 
 
-def _reached(
-    order: Sequence[expr.Node], ops: Sequence[tuple[int, ...]], deps: Sequence[frozenset[str]]
-) -> set[int]:
+def _reached(order: Sequence[expr.Node], ops: Sequence[tuple[int, ...]], deps: Sequence[int]) -> set[int]:
     """The slots whose derivative reaches the root: not through a node of zero derivative (sign,
     a comparison) nor the condition of where(); only these are differentiated, as symbolically."""
     root = len(order) - 1
