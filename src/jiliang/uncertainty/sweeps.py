@@ -10,8 +10,9 @@ derivative, so a point where one is not defined (x**1.5 at 0 for the second deri
 other branch of where()) raises the same ``ZeroDivisionError``/``ValueError``.
 
 Like :class:`~jiliang.uncertainty.expr.Tape`, a sweep is interpreted on its first call and written
-as straight-line Python from its second (the same formulas in the same order, so the same
-rounding); the generated text holds slot numbers and the fixed formulas below, nothing of the
+as straight-line Python from its second, when it has at most
+:data:`~jiliang.uncertainty.expr.MAX_GENERATED` steps (the same formulas in the same order, so the
+same rounding); the generated text holds slot numbers and the fixed formulas below, nothing of the
 model file's text.
 
 Examples
@@ -245,6 +246,7 @@ class Sweeps:
         self.linear = [_linear(steps) for steps in self.passes]
         self.root = len(order) - 1
         self._calls = [0, 0]
+        self._sizes = (len(self.reverse), sum(len(steps) for steps in self.passes))
         self._fast: list[Callable[[list[float]], list[float]] | None] = [None, None]
 
     def values(self, x: Sequence[float]) -> list[float]:
@@ -263,7 +265,7 @@ class Sweeps:
         fast = self._fast[which]
         if fast is None:
             self._calls[which] += 1
-            if self._calls[which] < 2:
+            if self._calls[which] < 2 or self._sizes[which] > expr.MAX_GENERATED:
                 return self._adjoint(v) if which == 0 else self._taylor(v)
             fast = self._fast[which] = _generate_adjoint(self) if which == 0 else _generate_taylor(self)
         return fast(v)
