@@ -573,27 +573,28 @@ def substitute(node: Node, values: Mapping[str, float]) -> Node:
 def inline(node: Node, definitions: Mapping[str, Node]) -> Node:
     """Replace the quantities named in ``definitions`` by their expression trees (shared, not
     copied: a definition used twice is one subtree of the resulting DAG)."""
-    memo: dict[int, Node] = {}
+    return _inline(node, definitions, {})
 
-    def walk(n: Node) -> Node:
-        if id(n) in memo:
-            return memo[id(n)]
-        if n.op == "var":
-            out = definitions.get(n.name, n)
-        elif not n.args:
-            out = n
-        elif n.op == "solve":
-            inner = {k: v for k, v in definitions.items() if k != n.name}
-            g, lo, hi = (inline(a, inner) for a in n.args)
-            same = g is n.args[0] and lo is n.args[1] and hi is n.args[2]
-            out = n if same else solve_node(g, n.name, lo, hi)
-        else:
-            args = [walk(a) for a in n.args]
-            out = n if all(a is b for a, b in zip(args, n.args, strict=True)) else _make(n.op, *args)
-        memo[id(n)] = out
-        return out
 
-    return walk(node)
+def _inline(n: Node, definitions: Mapping[str, Node], memo: dict[int, Node]) -> Node:
+    """:func:`inline` of ``n`` (a module function, not a closure calling itself, so that no
+    reference cycle is left for the garbage collector)."""
+    if id(n) in memo:
+        return memo[id(n)]
+    if n.op == "var":
+        out = definitions.get(n.name, n)
+    elif not n.args:
+        out = n
+    elif n.op == "solve":
+        inner = {k: v for k, v in definitions.items() if k != n.name}
+        g, lo, hi = (inline(a, inner) for a in n.args)
+        same = g is n.args[0] and lo is n.args[1] and hi is n.args[2]
+        out = n if same else solve_node(g, n.name, lo, hi)
+    else:
+        args = [_inline(a, definitions, memo) for a in n.args]
+        out = n if all(a is b for a, b in zip(args, n.args, strict=True)) else _make(n.op, *args)
+    memo[id(n)] = out
+    return out
 
 
 # ------------------------------------------------------------------------------------ derivatives

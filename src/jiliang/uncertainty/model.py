@@ -334,21 +334,24 @@ def _resolved(
     (intermediate results, like GTC's ``result()``) are inlined, in dependency order."""
     parsed = {o: _prepared(text, constants) for o, text in outputs}
     done: dict[str, expr.Node] = {}
-    visiting: list[str] = []
+    return tuple(_resolve(o, parsed, done, []) for o, _ in outputs)
 
-    def resolve(o: str) -> expr.Node:
-        if o in done:
-            return done[o]
-        if o in visiting:
-            cycle = " -> ".join([*visiting[visiting.index(o) :], o])
-            raise _bad(f"model: outputs are defined in a circle ({cycle})")
-        visiting.append(o)
-        deps = {d: resolve(d) for d in sorted(expr.symbols(parsed[o]) & parsed.keys())}
-        visiting.pop()
-        done[o] = expr.inline(parsed[o], deps) if deps else parsed[o]
+
+def _resolve(
+    o: str, parsed: dict[str, expr.Node], done: dict[str, expr.Node], visiting: list[str]
+) -> expr.Node:
+    """Output ``o`` with the outputs it uses inlined (a module function, not a closure calling
+    itself, so that no reference cycle is left for the garbage collector)."""
+    if o in done:
         return done[o]
-
-    return tuple(resolve(o) for o, _ in outputs)
+    if o in visiting:
+        cycle = " -> ".join([*visiting[visiting.index(o) :], o])
+        raise _bad(f"model: outputs are defined in a circle ({cycle})")
+    visiting.append(o)
+    deps = {d: _resolve(d, parsed, done, visiting) for d in sorted(expr.symbols(parsed[o]) & parsed.keys())}
+    visiting.pop()
+    done[o] = expr.inline(parsed[o], deps) if deps else parsed[o]
+    return done[o]
 
 
 def _mapping(where: str, value: object) -> Mapping[str, Any]:
