@@ -161,3 +161,18 @@ def test_gum_with_sweeps_equals_gum_with_symbolic_derivatives(text, x, u):
     assert _close(a.u, b.u) and (a.dof == b.dof or _close(a.dof, b.dof))
     assert all(_close(p.sensitivity, q.sensitivity) for p, q in zip(a.budget, b.budget, strict=True))
     assert [w.code for w in a.warnings] == [w.code for w in b.warnings], text
+
+
+def test_when_a_sweep_fails_the_symbolic_derivatives_decide(monkeypatch):
+    """A point where the sweeps fail (here forced) is evaluated by the symbolic derivatives."""
+    spec = _spec("x1 * exp(x2) + x3 / x4", [1.0, 0.5, 2.0, 4.0], [0.1, 0.1, 0.1, 0.1])
+    model = model_from_dict(spec)
+    expected = gum(model)["y"]
+
+    def fail(self, v):
+        raise ZeroDivisionError("forced")
+
+    monkeypatch.setattr(Sweeps, "gradient", fail)
+    got = gum(model)["y"]
+    assert _close(got.u, expected.u) and got.y == expected.y
+    assert [w.code for w in got.warnings] == [w.code for w in expected.warnings]
