@@ -478,13 +478,14 @@ def _generate_taylor(s: Sweeps) -> Callable[[list[float]], list[float]]:
             if key == "var":
                 lines.append(f" d{k} = 1.0")
                 continue
+            if key == "sum":
+                terms = [j for j, dj in zip(ops, dep, strict=True) if dj]
+                lines.append(f" d{k} = " + " + ".join(f"d{j}" for j in terms))
+                if k not in linear:
+                    lines.append(f" e{k} = " + " + ".join(f"e{j}" for j in terms if j not in linear))
+                continue
             d_of = [f"d{j}" if dj else "0.0" for j, dj in zip(ops, dep, strict=True)]
             e_of = [f"e{j}" if dj and j not in linear else "0.0" for j, dj in zip(ops, dep, strict=True)]
-            if key == "sum":
-                lines.append(f" d{k} = " + " + ".join(t for t in d_of if t != "0.0"))
-                if k not in linear:
-                    lines.append(f" e{k} = " + " + ".join(t for t in e_of if t != "0.0"))
-                continue
             names = _names(k, ops, d_of, e_of)
             d_text, e_text = _TAYLOR[key]
             lines.append(f" d{k} = {d_text.format(**names)}")
