@@ -152,24 +152,28 @@ class Node:
 
 
 #: Nodes built so far, each kept once (hash-consing): a node rebuilt over the same children is the
-#: same object, so comparing and looking up nodes (tapes, caches, derivatives) stays shallow. The
-#: table is emptied when full; equality then falls back to comparing structure, results unchanged.
-_INTERN: dict[Node, Node] = {}
+#: same object, so comparing and looking up nodes (tapes, caches, derivatives) stays shallow. Keyed
+#: by (op, args, value, name), so a node already built is found without building it again (the
+#: args compare by identity first). The table is emptied when full; equality then falls back to
+#: comparing structure, results unchanged.
+_INTERN: dict[tuple[str, tuple[Node, ...], float, str], Node] = {}
 MAX_INTERNED = 50_000
 
 
-def _intern(node: Node) -> Node:
-    hit = _INTERN.get(node)
+def _node(op: str, args: tuple[Node, ...] = (), value: float = 0.0, name: str = "") -> Node:
+    """The one node (op, args, value, name)."""
+    key = (op, args, value, name)
+    hit = _INTERN.get(key)
     if hit is not None:
         return hit
     if len(_INTERN) >= MAX_INTERNED:
         _INTERN.clear()
-    _INTERN[node] = node
+    node = _INTERN[key] = Node(op, args, value, name)
     return node
 
 
 def _const(value: float) -> Node:
-    return _intern(Node("const", value=float(value)))
+    return _node("const", value=float(value))
 
 
 _ZERO = _const(0.0)
@@ -314,7 +318,7 @@ def _make(op: str, *args: Node) -> Node:
             return _ONE
     elif op == "neg" and args[0].op == "neg":
         return args[0].args[0]
-    return _intern(Node(op, tuple(args)))
+    return _node(op, tuple(args))
 
 
 def _make_sum(args: Sequence[Node]) -> Node:
@@ -331,7 +335,7 @@ def _make_sum(args: Sequence[Node]) -> Node:
     if len(terms) == 2:
         a, b = terms
         return _make("sub", a, b.args[0]) if b.op == "neg" else _make("add", a, b)
-    return _intern(Node("sum", tuple(terms)))
+    return _node("sum", tuple(terms))
 
 
 # ---------------------------------------------------------------------------------------- parsing
@@ -364,7 +368,7 @@ def _convert(node: ast.AST, text: str, depth: int) -> Node:
             raise _fail(text, f"{node.id!r} is a function, not a quantity")
         if node.id.startswith("_"):
             raise _fail(text, f"name {node.id!r} may not start with '_'")
-        return _intern(Node("var", name=node.id))
+        return _node("var", name=node.id)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
         return _chain(node, text, depth)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult | ast.Div):
@@ -417,7 +421,7 @@ def _parse_solve(node: ast.Call, text: str, depth: int) -> Node:
 
 def solve_node(g: Node, unknown: str, lo: Node, hi: Node) -> Node:
     """The node of ``solve(g, unknown, lo, hi)`` (its ``name`` is the unknown, bound inside g)."""
-    return _intern(Node("solve", (g, lo, hi), name=unknown))
+    return _node("solve", (g, lo, hi), name=unknown)
 
 
 @lru_cache(maxsize=1024)
@@ -444,7 +448,7 @@ def operands(node: Node) -> tuple[Node, ...]:
         return node.args
     g, lo, hi = node.args
     free = sorted(symbols(g) - {node.name})
-    return (lo, hi, *(_intern(Node("var", name=n)) for n in free))
+    return (lo, hi, *(_node("var", name=n) for n in free))
 
 
 def _chain(node: ast.BinOp, text: str, depth: int) -> Node:
@@ -553,6 +557,8 @@ def symbols(node: Node) -> frozenset[str]:
 
 def substitute(node: Node, values: Mapping[str, float]) -> Node:
     """Replace the quantities named in ``values`` by constants (and fold)."""
+    if not values or symbols(node).isdisjoint(values):
+        return node
     if node.op == "var":
         return _const(values[node.name]) if node.name in values else node
     if not node.args:
@@ -567,27 +573,28 @@ def substitute(node: Node, values: Mapping[str, float]) -> Node:
 def inline(node: Node, definitions: Mapping[str, Node]) -> Node:
     """Replace the quantities named in ``definitions`` by their expression trees (shared, not
     copied: a definition used twice is one subtree of the resulting DAG)."""
-    memo: dict[int, Node] = {}
+    return _inline(node, definitions, {})
 
-    def walk(n: Node) -> Node:
-        if id(n) in memo:
-            return memo[id(n)]
-        if n.op == "var":
-            out = definitions.get(n.name, n)
-        elif not n.args:
-            out = n
-        elif n.op == "solve":
-            inner = {k: v for k, v in definitions.items() if k != n.name}
-            g, lo, hi = (inline(a, inner) for a in n.args)
-            same = g is n.args[0] and lo is n.args[1] and hi is n.args[2]
-            out = n if same else solve_node(g, n.name, lo, hi)
-        else:
-            args = [walk(a) for a in n.args]
-            out = n if all(a is b for a, b in zip(args, n.args, strict=True)) else _make(n.op, *args)
-        memo[id(n)] = out
-        return out
 
-    return walk(node)
+def _inline(n: Node, definitions: Mapping[str, Node], memo: dict[int, Node]) -> Node:
+    """:func:`inline` of ``n`` (a module function, not a closure calling itself, so that no
+    reference cycle is left for the garbage collector)."""
+    if id(n) in memo:
+        return memo[id(n)]
+    if n.op == "var":
+        out = definitions.get(n.name, n)
+    elif not n.args:
+        out = n
+    elif n.op == "solve":
+        inner = {k: v for k, v in definitions.items() if k != n.name}
+        g, lo, hi = (inline(a, inner) for a in n.args)
+        same = g is n.args[0] and lo is n.args[1] and hi is n.args[2]
+        out = n if same else solve_node(g, n.name, lo, hi)
+    else:
+        args = [_inline(a, definitions, memo) for a in n.args]
+        out = n if all(a is b for a, b in zip(args, n.args, strict=True)) else _make(n.op, *args)
+    memo[id(n)] = out
+    return out
 
 
 # ------------------------------------------------------------------------------------ derivatives
@@ -779,13 +786,28 @@ class Tape:
     the number of distinct nodes even when a derivative's tree would be exponentially large.
     """
 
-    def __init__(self, roots: Sequence[Node], names: Sequence[str]) -> None:
-        index = {n: i for i, n in enumerate(names)}
+    def __init__(self, roots: Sequence[Node], names: Sequence[str], *, ordered: bool = False) -> None:
+        """``ordered``: the roots are every node once, each after its operands (no ``solve``), as
+        from a topological sort; they are taken as the instructions in that order."""
+        self._index = {n: i for i, n in enumerate(names)}
+        self._template: list[float] = []
+        self._loads: list[tuple[int, int]] = []
+        self._code: list[tuple[int, Callable[..., float], int, int]] = []
+        self._many: list[tuple[int, tuple[int, ...]]] = []  # n-ary sums: (slot, argument slots)
+        if ordered:
+            at: dict[int, int] = {}
+            for node in roots:
+                at[id(node)] = self._add(node, [at[id(a)] for a in node.args])
+            self.outputs = list(range(len(roots)))
+        else:
+            self.outputs = self._flatten(roots)
+        self._ops = [_OPS.get(fn) for _, fn, _, _ in self._code]
+        self._calls = 0
+        self._fast: Callable[[Sequence[float]], list[float]] | None = None
+
+    def _flatten(self, roots: Sequence[Node]) -> list[int]:
+        """Add the distinct nodes of ``roots`` (depth first, operands first); the roots' slots."""
         slot: dict[Node, int] = {}
-        template: list[float] = []
-        loads: list[tuple[int, int]] = []
-        code: list[tuple[int, Callable[..., float], int, int]] = []
-        many: list[tuple[int, tuple[int, ...]]] = []  # n-ary sums: (slot, argument slots)
         for root in roots:
             stack: list[tuple[Node, bool]] = [(root, False)]
             while stack:
@@ -793,34 +815,34 @@ class Tape:
                 if node in slot:
                     continue
                 if node.op in ("const", "var") or expanded:
-                    k = slot[node] = len(template)
-                    template.append(node.value)
-                    if node.op == "var":
-                        if node.name not in index:
-                            raise UncertaintyModelError(f"undefined symbol {node.name!r}")
-                        loads.append((k, index[node.name]))
-                    elif node.op == "solve":
-                        code.append((k, _scalar_solver(node), -2 - len(many), 0))
-                        many.append((k, tuple(slot[a] for a in operands(node))))
-                    elif node.op == "sum" or len(node.args) > 2:
-                        code.append((k, _SCALAR[node.op], -2 - len(many), 0))
-                        many.append((k, tuple(slot[a] for a in node.args)))
-                    elif node.op != "const":
-                        a = slot[node.args[0]]
-                        b = slot[node.args[1]] if len(node.args) > 1 else -1
-                        code.append((k, _SCALAR[node.op], a, b))
-                    if len(template) > MAX_TAPE:
-                        raise UncertaintyModelError(
-                            f"model too large: its derivatives have more than {MAX_TAPE} distinct terms"
-                        )
+                    slot[node] = self._add(node, [slot[a] for a in operands(node)])
                     continue
                 stack.append((node, True))
                 stack.extend((a, False) for a in reversed(operands(node)) if a not in slot)
-        self.outputs = [slot[r] for r in roots]
-        self._template, self._loads, self._code, self._many = template, loads, code, many
-        self._ops = [_OPS.get(fn) for _, fn, _, _ in code]
-        self._calls = 0
-        self._fast: Callable[[Sequence[float]], list[float]] | None = None
+        return [slot[r] for r in roots]
+
+    def _add(self, node: Node, args: list[int]) -> int:
+        """Append the instruction of ``node`` over the slots ``args``; its slot."""
+        template, code, many = self._template, self._code, self._many
+        k = len(template)
+        template.append(node.value)
+        if node.op == "var":
+            if node.name not in self._index:
+                raise UncertaintyModelError(f"undefined symbol {node.name!r}")
+            self._loads.append((k, self._index[node.name]))
+        elif node.op == "solve":
+            code.append((k, _scalar_solver(node), -2 - len(many), 0))
+            many.append((k, tuple(args)))
+        elif node.op == "sum" or len(args) > 2:
+            code.append((k, _SCALAR[node.op], -2 - len(many), 0))
+            many.append((k, tuple(args)))
+        elif node.op != "const":
+            code.append((k, _SCALAR[node.op], args[0], args[1] if len(args) > 1 else -1))
+        if len(template) > MAX_TAPE:
+            raise UncertaintyModelError(
+                f"model too large: its derivatives have more than {MAX_TAPE} distinct terms"
+            )
+        return k
 
     def __call__(self, x: Sequence[float]) -> list[float]:
         """Values of all roots at ``x`` (raises as ``math`` does: ZeroDivisionError, ValueError…).

@@ -9,9 +9,12 @@ semi-definite), the method and the conformity rule. Errors name the offending it
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import pickle
 import re
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -331,21 +334,24 @@ def _resolved(
     (intermediate results, like GTC's ``result()``) are inlined, in dependency order."""
     parsed = {o: _prepared(text, constants) for o, text in outputs}
     done: dict[str, expr.Node] = {}
-    visiting: list[str] = []
+    return tuple(_resolve(o, parsed, done, []) for o, _ in outputs)
 
-    def resolve(o: str) -> expr.Node:
-        if o in done:
-            return done[o]
-        if o in visiting:
-            cycle = " -> ".join([*visiting[visiting.index(o) :], o])
-            raise _bad(f"model: outputs are defined in a circle ({cycle})")
-        visiting.append(o)
-        deps = {d: resolve(d) for d in sorted(expr.symbols(parsed[o]) & parsed.keys())}
-        visiting.pop()
-        done[o] = expr.inline(parsed[o], deps) if deps else parsed[o]
+
+def _resolve(
+    o: str, parsed: dict[str, expr.Node], done: dict[str, expr.Node], visiting: list[str]
+) -> expr.Node:
+    """Output ``o`` with the outputs it uses inlined (a module function, not a closure calling
+    itself, so that no reference cycle is left for the garbage collector)."""
+    if o in done:
         return done[o]
-
-    return tuple(resolve(o) for o, _ in outputs)
+    if o in visiting:
+        cycle = " -> ".join([*visiting[visiting.index(o) :], o])
+        raise _bad(f"model: outputs are defined in a circle ({cycle})")
+    visiting.append(o)
+    deps = {d: _resolve(d, parsed, done, visiting) for d in sorted(expr.symbols(parsed[o]) & parsed.keys())}
+    visiting.pop()
+    done[o] = expr.inline(parsed[o], deps) if deps else parsed[o]
+    return done[o]
 
 
 def _mapping(where: str, value: object) -> Mapping[str, Any]:
@@ -598,8 +604,61 @@ def _output_text(o: str, spec: object) -> str:
     raise _bad(f"output {o!r}: expression must be text, got {spec!r}")
 
 
+#: Models built from model files, by the file's key (:func:`_file_key`): a :class:`Model` is
+#: immutable, so the same file gives the same model without validating it again.
+_MODELS: OrderedDict[bytes, Model] = OrderedDict()
+MAX_CACHED_MODELS = 256
+#: Files whose key is longer than this are validated each time, not cached.
+_MAX_KEY_BYTES = 16_384
+
+
 def model_from_dict(data: Mapping[str, Any]) -> Model:
-    """Build and validate a :class:`Model` from the parsed model file."""
+    """Build and validate a :class:`Model` from the parsed model file.
+
+    A file seen before (the same keys in the same order, values of the same types and equal) gives
+    the model built then: the model is immutable and was validated then.
+    """
+    key = _file_key(data)
+    if key is not None:
+        hit = _MODELS.get(key)
+        if hit is not None:
+            return hit
+    model = _model_from_dict(data)
+    if key is not None:
+        _MODELS[key] = model
+        while len(_MODELS) > MAX_CACHED_MODELS:
+            try:  # the oldest first; another thread may have removed it meanwhile
+                _MODELS.popitem(last=False)
+            except KeyError:
+                break
+    return model
+
+
+class _PlainData(pickle.Pickler):
+    """Writes plain data only: dict, list, tuple, str, int, float, bool, None (bytes and sets too);
+    anything else (a mapping or number of another type, an array) is refused."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        raise TypeError(f"not plain data: {type(obj).__name__}")
+
+
+def _file_key(data: object) -> bytes | None:
+    """A parsed model file as bytes that tell apart whatever the loader tells apart: the exact
+    types (True from 1, 1 from 1.0, a list from a tuple), every bit of each float (the sign of a
+    zero), the order of keys (the order of inputs). Never read back: it is only a dictionary key.
+    None for anything but plain data, or a key longer than :data:`_MAX_KEY_BYTES`."""
+    if type(data) is not dict:
+        return None
+    buf = io.BytesIO()
+    try:
+        _PlainData(buf, protocol=5).dump(data)
+    except (TypeError, ValueError, RecursionError, pickle.PicklingError):
+        return None
+    key = buf.getvalue()
+    return key if len(key) <= _MAX_KEY_BYTES else None
+
+
+def _model_from_dict(data: Mapping[str, Any]) -> Model:
     d = _mapping("model file", data)
     extra = sorted(set(d) - _TOP)
     if extra:

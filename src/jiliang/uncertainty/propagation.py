@@ -28,8 +28,13 @@ runs it when the model asks for no Monte Carlo):
 * ``zero_uncertainty`` — u(y) = 0 although y depends on an input with u(xᵢ) > 0.
 * ``not_smooth`` — the second derivatives cannot be evaluated at the estimates (e.g. x**1.5 at 0).
 
-Derivatives are symbolic (:func:`jiliang.uncertainty.expr.derivative`) and compiled once per
-model; re-evaluating a model with new estimates costs closure calls only.
+Derivatives are exact: the first derivatives by one reverse (adjoint) sweep over the nodes of
+each output, the diagonal second derivatives of the checks by forward Taylor passes
+(:mod:`jiliang.uncertainty.sweeps`), both interpreted on first use and compiled to straight-line
+Python from the second; symbolic derivatives (:func:`jiliang.uncertainty.expr.derivative`) where
+the sweeps have no rule (``solve``, ``ellipk``, ``ellipe``), for ``gum_order`` 2 and the kinks, and
+to name the derivative that is not defined at the estimates. Re-evaluating a model with new
+estimates costs calls of generated functions only.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ import numpy as np
 from jiliang.uncertainty import expr
 from jiliang.uncertainty.errors import UncertaintyModelError
 from jiliang.uncertainty.model import Model
+from jiliang.uncertainty.sweeps import NoRuleError, Sweeps
 
 __all__ = [
     "KINK_SIGMAS",
@@ -151,37 +157,76 @@ class GumResult:
 
 
 class CompiledModel:
-    """A model compiled once: one :class:`~jiliang.uncertainty.expr.Tape` giving every output and
-    its non-zero first derivatives in one pass, array closures for the Monte Carlo, and (on demand)
-    the second- and third-order derivatives of GUM §5.1.2."""
+    """A model compiled once: for each output the :class:`~jiliang.uncertainty.sweeps.Sweeps`
+    giving its value, first derivatives and diagonal second derivatives from one evaluation of its
+    nodes; array closures for the Monte Carlo; and, on demand, the symbolic derivatives: a
+    :class:`~jiliang.uncertainty.expr.Tape` of every output and its non-zero first derivatives
+    (used when the sweeps have no rule for an operation, and to name the derivative that fails at
+    the estimates) and the second- and third-order derivatives of GUM §5.1.2."""
 
     def __init__(self, nodes: tuple[expr.Node, ...], names: tuple[str, ...]) -> None:
         self.nodes = nodes
         self.names = names
         self._arrays: list[expr.ArrayFn] | None = None
-        roots: list[expr.Node] = []
-        self.labels: list[str] = []
-        #: per output: (position of f in the tape values, [(input index, position of ∂f/∂xᵢ)])
-        self.layout: list[tuple[int, list[tuple[int, int]]]] = []
+        self._symbolic: (
+            tuple[expr.Tape, list[expr.Node], list[str], list[tuple[int, list[tuple[int, int]]]]] | None
+        )
+        self._symbolic = None
+        self.sweeps: list[Sweeps] | None = None
         try:
-            for n in nodes:
+            self.sweeps = [Sweeps(n, names) for n in nodes]
+        except NoRuleError:
+            self._build_symbolic()
+        except RecursionError:
+            raise UncertaintyModelError("model nested too deeply to differentiate") from None
+        self._second: dict[int, tuple[list[tuple[int, int]], expr.Tape]] = {}
+        self._checks: dict[int, _Checks] = {}
+
+    def _build_symbolic(
+        self,
+    ) -> tuple[expr.Tape, list[expr.Node], list[str], list[tuple[int, list[tuple[int, int]]]]]:
+        if self._symbolic is not None:
+            return self._symbolic
+        roots: list[expr.Node] = []
+        labels: list[str] = []
+        layout: list[tuple[int, list[tuple[int, int]]]] = []
+        try:
+            for n in self.nodes:
                 at = len(roots)
                 roots.append(n)
-                self.labels.append("")
+                labels.append("")
                 grads = []
-                for i, name in enumerate(names):
+                for i, name in enumerate(self.names):
                     d = expr.derivative(n, name)
                     if not (d.op == "const" and d.value == 0.0):
                         grads.append((i, len(roots)))
                         roots.append(d)
-                        self.labels.append(name)
-                self.layout.append((at, grads))
-            self.tape = expr.Tape(roots, names)
+                        labels.append(name)
+                layout.append((at, grads))
+            self._symbolic = (expr.Tape(roots, self.names), roots, labels, layout)
         except RecursionError:
             raise UncertaintyModelError("model nested too deeply to differentiate") from None
-        self.roots = roots
-        self._second: dict[int, tuple[list[tuple[int, int]], expr.Tape]] = {}
-        self._checks: dict[int, _Checks] = {}
+        return self._symbolic
+
+    @property
+    def tape(self) -> expr.Tape:
+        """The symbolic tape: every output and its non-zero first derivatives (built on demand)."""
+        return self._build_symbolic()[0]
+
+    @property
+    def roots(self) -> list[expr.Node]:
+        """The expressions of :attr:`tape`: each output followed by its non-zero derivatives."""
+        return self._build_symbolic()[1]
+
+    @property
+    def labels(self) -> list[str]:
+        """Per root of :attr:`tape`: the input it is the derivative in ('' for an output)."""
+        return self._build_symbolic()[2]
+
+    @property
+    def layout(self) -> list[tuple[int, list[tuple[int, int]]]]:
+        """Per output: (position of f in the tape values, [(input index, position of ∂f/∂xᵢ)])."""
+        return self._build_symbolic()[3]
 
     @property
     def arrays(self) -> list[expr.ArrayFn]:
@@ -194,7 +239,8 @@ class CompiledModel:
         """The kinks and the diagonal second derivatives of output ``out`` (built once)."""
         if out not in self._checks:
             try:
-                self._checks[out] = _Checks(self.nodes[out], self.names)
+                sweeps = self.sweeps[out] if self.sweeps is not None else None
+                self._checks[out] = _Checks(self.nodes[out], self.names, sweeps)
             except RecursionError:
                 raise UncertaintyModelError("model nested too deeply to differentiate") from None
         return self._checks[out]
@@ -237,28 +283,15 @@ class CompiledModel:
 
 
 class _Checks:
-    """For one output: each kink (abs argument, or min/max difference) with its gradient, and
-    ∂²f/∂xᵢ² for every input, in one tape."""
+    """For one output: each kink (abs argument, or min/max difference) with its gradient, in one
+    tape, and ∂²f/∂xᵢ² for every input f depends on (by Taylor arithmetic, :mod:`.curvature`;
+    symbolically for the operations it has no rule for)."""
 
-    def __init__(self, node: expr.Node, names: tuple[str, ...]) -> None:
-        kinks: list[tuple[str, expr.Node]] = []
-        seen: set[int] = set()
-        stack = [node]
-        while stack:
-            n = stack.pop()
-            if id(n) in seen:
-                continue
-            seen.add(id(n))
-            if n.op == "abs":
-                kinks.append(("abs", n.args[0]))
-            elif n.op in ("min", "max"):
-                kinks.append((n.op, expr.Node("sub", n.args)))
-            elif n.op == "where" and n.args[0].op in ("le", "lt"):
-                kinks.append(("where", expr.Node("sub", n.args[0].args)))
-            stack.extend(expr.operands(n))
+    def __init__(self, node: expr.Node, names: tuple[str, ...], sweeps: Sweeps | None) -> None:
         roots: list[expr.Node] = []
         #: per kink: (kind, text, position of its value, [(input, position of its derivative)])
         self.kinks: list[tuple[str, str, int, list[tuple[int, int]]]] = []
+        kinks = _kink_arguments(node) if sweeps is None or sweeps.kinked else []
         for kind, arg in kinks:
             at = len(roots)
             roots.append(arg)
@@ -269,26 +302,66 @@ class _Checks:
                     grads.append((i, len(roots)))
                     roots.append(d)
             self.kinks.append((kind, str(arg), at, grads))
-        #: (input, position of ∂²f/∂xᵢ²) for inputs whose first derivative is not constant
+        #: (input, position of ∂²f/∂xᵢ² in the values)
         self.diagonal: list[tuple[int, int]] = []
-        for i, name in enumerate(names):
-            d1 = expr.derivative(node, name)
-            if d1.op == "const":
-                continue
-            d2 = expr.derivative(d1, name)
-            if not (d2.op == "const" and d2.value == 0.0):
-                self.diagonal.append((i, len(roots)))
-                roots.append(d2)
+        self.sweeps = sweeps
+        if sweeps is not None:
+            self.diagonal = [(i, len(roots) + p) for p, i in enumerate(sweeps.inputs)]
+        else:
+            for i, name in enumerate(names):
+                d1 = expr.derivative(node, name)
+                if d1.op == "const":
+                    continue
+                d2 = expr.derivative(d1, name)
+                if not (d2.op == "const" and d2.value == 0.0):
+                    self.diagonal.append((i, len(roots)))
+                    roots.append(d2)
         self.tape = expr.Tape(roots, names) if roots else None
+
+    def values(self, x: Sequence[float], nodes: list[float] | None = None) -> list[float]:
+        """The kink values and gradients, then the second derivatives, at ``x`` (raises where
+        one is not defined); ``nodes`` are the values of f's nodes at ``x`` if known."""
+        values = self.tape(x) if self.tape is not None else []
+        if self.sweeps is not None:
+            values.extend(self.sweeps.curvature(nodes if nodes is not None else self.sweeps.values(x)))
+        return values
+
+
+def _kink_arguments(node: expr.Node) -> list[tuple[str, expr.Node]]:
+    """The kinks of ``node``: the argument of each abs, the difference of the arguments of each
+    min/max, the difference of the two sides of each where() condition."""
+    kinks: list[tuple[str, expr.Node]] = []
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        if n.op == "abs":
+            kinks.append(("abs", n.args[0]))
+        elif n.op in ("min", "max"):
+            kinks.append((n.op, expr.Node("sub", n.args)))
+        elif n.op == "where" and n.args[0].op in ("le", "lt"):
+            kinks.append(("where", expr.Node("sub", n.args[0].args)))
+        stack.extend(expr.operands(n))
+    return kinks
 
 
 def _warnings(
-    cm: CompiledModel, out: int, x: Sequence[float], u: Sequence[float], c: Sequence[float], var: float
+    cm: CompiledModel,
+    out: int,
+    x: Sequence[float],
+    u: Sequence[float],
+    c: Sequence[float],
+    var: float,
+    nodes: list[float] | None = None,
 ) -> tuple[GumWarning, ...]:
-    """The checks of the module notes for output ``out`` (first-order variance ``var``)."""
+    """The checks of the module notes for output ``out`` (first-order variance ``var``; ``nodes``
+    the values of its nodes at ``x`` if known)."""
     ch = cm.checks(out)
     names = cm.names
-    values, found = _check_values(ch, x)
+    values, found = _check_values(ch, x, nodes)
     if values:
         found.extend(_kink_warnings(ch, values, u))
         found.extend(_diagonal_warnings(ch, values, names, u, c, var))
@@ -299,13 +372,15 @@ def _warnings(
     return tuple(found)
 
 
-def _check_values(ch: _Checks, x: Sequence[float]) -> tuple[list[float], list[GumWarning]]:
+def _check_values(
+    ch: _Checks, x: Sequence[float], nodes: list[float] | None
+) -> tuple[list[float], list[GumWarning]]:
     """The kink values and second derivatives at ``x``, or none and ``not_smooth`` if undefined."""
     found: list[GumWarning] = []
     values: list[float] = []
-    if ch.tape is not None:
+    if ch.tape is not None or ch.sweeps is not None:
         try:
-            values = ch.tape(x)
+            values = ch.values(x, nodes)
         except (ArithmeticError, ValueError) as exc:
             values = []
             found.append(
@@ -480,7 +555,7 @@ def gum(model: Model) -> GumResult:
     dofs = [d.dof for d in dists]
     order = model.method.gum_order
     groups = _checked_groups(model, dofs, order)
-    y, c = _estimates(cm, model, x)
+    y, c, nodes = _estimates(cm, model, x)
     cu, rcu, cov = _covariance(model, c, u)
     p = model.method.coverage
     m = len(model.outputs)
@@ -492,13 +567,13 @@ def gum(model: Model) -> GumResult:
             var = _second_order(cm, k, name, x, u, c[k], var)
             cov[k][k] = var
         uy = math.sqrt(var)
-        dof = _welch_satterthwaite(model, groups, dofs, cu[k], var)
+        dof = _welch_satterthwaite(model, groups, dofs, cu[k], var, first[k])
         kp = coverage_factor(p, dof)
         ck = c[k]
         terms = (model.input_names, x, u, dofs, ck, cu[k], rcu[k], var)
         big_u = kp * uy
         yk = y[k]
-        found = _warnings(cm, k, x, u, ck, first[k])
+        found = _warnings(cm, k, x, u, ck, first[k], nodes[k] if nodes is not None else None)
         outs.append(GumOutput(name, yk, uy, dof, kp, big_u, p, (yk - big_u, yk + big_u), order, found, terms))
     return GumResult(
         tuple(outs),
@@ -525,8 +600,14 @@ def _checked_groups(model: Model, dofs: Sequence[float], order: int) -> tuple[tu
     return groups
 
 
-def _estimates(cm: CompiledModel, model: Model, x: Sequence[float]) -> tuple[list[float], list[list[float]]]:
-    """The output estimates yₖ and sensitivity coefficients cₖᵢ = ∂fₖ/∂xᵢ at ``x`` (GUM §5.1.3)."""
+def _estimates(
+    cm: CompiledModel, model: Model, x: Sequence[float]
+) -> tuple[list[float], list[list[float]], list[list[float]] | None]:
+    """The output estimates yₖ and sensitivity coefficients cₖᵢ = ∂fₖ/∂xᵢ at ``x`` (GUM §5.1.3),
+    and the values of each output's nodes when the sweeps gave them."""
+    swept = _swept(cm, len(x), x)
+    if swept is not None:
+        return swept
     m, n = len(model.outputs), len(x)
     y = [0.0] * m
     c = [[0.0] * n for _ in range(m)]
@@ -536,7 +617,36 @@ def _estimates(cm: CompiledModel, model: Model, x: Sequence[float]) -> tuple[lis
         row = c[k]
         for i, pos in grads:
             row[i] = values[pos] + 0.0
-    return y, c
+    return y, c, None
+
+
+def _swept(
+    cm: CompiledModel, n: int, x: Sequence[float]
+) -> tuple[list[float], list[list[float]], list[list[float]]] | None:
+    """yₖ and cₖᵢ by the sweeps (one evaluation of the nodes and one reverse sweep per output), or
+    None if the model has no sweeps or a value is not defined or not finite at ``x`` (the symbolic
+    derivatives then decide, and name the culprit)."""
+    if cm.sweeps is None:
+        return None
+    y: list[float] = []
+    c: list[list[float]] = []
+    nodes: list[list[float]] = []
+    try:
+        for s in cm.sweeps:
+            v = s.values(x)
+            g = s.gradient(v)
+            fy = v[s.root]
+            if not (math.isfinite(fy) and all(math.isfinite(t) for t in g)):
+                return None
+            row = [0.0] * n
+            for i, t in zip(s.inputs, g, strict=True):
+                row[i] = t + 0.0
+            y.append(fy)
+            c.append(row)
+            nodes.append(v)
+    except (ArithmeticError, ValueError):
+        return None
+    return y, c, nodes
 
 
 def _tape_values(cm: CompiledModel, names_out: tuple[str, ...], x: Sequence[float]) -> list[float]:
@@ -607,9 +717,15 @@ def _second_order(
 
 
 def _welch_satterthwaite(
-    model: Model, groups: tuple[tuple[int, ...], ...], dofs: Sequence[float], cuk: Sequence[float], var: float
+    model: Model,
+    groups: tuple[tuple[int, ...], ...],
+    dofs: Sequence[float],
+    cuk: Sequence[float],
+    var: float,
+    first: float,
 ) -> float:
-    """ν_eff by Welch–Satterthwaite (GUM §G.4.1), each ensemble one term (Willink 2007)."""
+    """ν_eff by Welch–Satterthwaite (GUM §G.4.1), each ensemble one term (Willink 2007); ``var``
+    is u²(y), ``first`` its first-order part."""
     denom = 0.0
     for g in groups:
         nu = dofs[g[0]]
@@ -619,6 +735,8 @@ def _welch_satterthwaite(
             vg = cuk[g[0]] ** 2
         elif not model.correlations:  # a declared ensemble of uncorrelated inputs
             vg = math.fsum(cuk[i] ** 2 for i in g)
+        elif len(g) == len(cuk):  # one ensemble of every input: its variance is u²(y) itself,
+            vg = first  # so that ν_eff = ν whatever the rounding of the sensitivities
         else:  # an ensemble (Willink): its whole variance is one term
             sub = np.array([cuk[i] for i in g])
             vg = float(sub @ model.correlation_matrix[np.ix_(g, g)] @ sub)
