@@ -50,6 +50,7 @@ __all__ = [
     "publish",
     "record_results",
     "registry_rows",
+    "utilities",
 ]
 
 TRANSITIONS: Mapping[str, tuple[str, ...]] = {
@@ -72,7 +73,9 @@ def _text(value: Any, what: str, line: int) -> str:
     s = str(value if value is not None else "").strip()
     if not _TEXT.fullmatch(s):
         raise InputError(
-            f"line {line}: {what} {s[:40]!r} must have 1–64 characters, no control characters or <>\"'`"
+            f"line {line}: {what} {s[:40]!r} must have 1–64 characters, no control characters or <>\"'`",
+            code="lot_csv_row",
+            details={"line": line},
         )
     return s
 
@@ -80,10 +83,18 @@ def _text(value: Any, what: str, line: int) -> str:
 def _row(raw: Mapping[str, Any], line: int) -> dict[str, Any]:
     row: dict[str, Any] = {k: _text(raw.get(k), k, line) for k in COLUMNS if k != "install_year"}
     if row["kind"] not in KINDS:
-        raise InputError(f"line {line}: kind {row['kind'][:20]!r} is not one of {', '.join(KINDS)}")
+        raise InputError(
+            f"line {line}: kind {row['kind'][:20]!r} is not one of {', '.join(KINDS)}",
+            code="lot_csv_row",
+            details={"line": line},
+        )
     year = str(raw.get("install_year") or "").strip()
     if not year.isdigit() or not 1900 <= int(year) <= 2200:
-        raise InputError(f"line {line}: install_year {year[:12]!r} is not a year (1900–2200)")
+        raise InputError(
+            f"line {line}: install_year {year[:12]!r} is not a year (1900–2200)",
+            code="lot_csv_row",
+            details={"line": line},
+        )
     row["install_year"] = int(year)
     return row
 
@@ -94,19 +105,29 @@ def parse_meter_csv(text: str) -> list[dict[str, Any]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = set(COLUMNS) - set(reader.fieldnames or ())
     if missing:
-        raise InputError(f"meter list: missing columns {', '.join(sorted(missing))}")
+        raise InputError(
+            f"meter list: missing columns {', '.join(sorted(missing))}",
+            code="lot_csv_columns",
+            details={"columns": ", ".join(sorted(missing))},
+        )
     rows: list[dict[str, Any]] = []
     try:
         for i, raw in enumerate(reader, start=2):
             if len(rows) >= MAX_METERS:
-                raise InputError(f"meter list: more than {MAX_METERS} meters")
+                raise InputError(
+                    f"meter list: more than {MAX_METERS} meters",
+                    code="lot_csv_too_many",
+                    details={"max": MAX_METERS},
+                )
             if None in raw:
-                raise InputError(f"line {i}: more cells than columns")
+                raise InputError(
+                    f"line {i}: more cells than columns", code="lot_csv_row", details={"line": i}
+                )
             rows.append(_row(raw, i))
     except csv.Error as exc:
-        raise InputError(f"meter list: malformed CSV ({exc})") from None
+        raise InputError(f"meter list: malformed CSV ({exc})", code="lot_csv_malformed") from None
     if not rows:
-        raise InputError("meter list: no meters")
+        raise InputError("meter list: no meters", code="lot_csv_empty")
     return rows
 
 
@@ -117,7 +138,9 @@ def _org_for(principal: Principal, org_id: int | None) -> int:
     principal.require(Role.REGULATOR, Role.ENTERPRISE)
     if principal.is_regulator:
         if org_id is None:
-            raise InputError("org_id: the regulator names the utility whose meters form the lots")
+            raise InputError(
+                "org_id: the regulator names the utility whose meters form the lots", code="lot_no_utility"
+            )
         return org_id
     if org_id not in (None, principal.org_id) or principal.org_id is None:
         raise PermissionDeniedError("a utility forms lots of its own meters only")
@@ -134,7 +157,11 @@ def _lot(session: Session, principal: Principal, lot_id: int) -> MeterLot:
 
 def _move(lot: MeterLot, to: str) -> None:
     if to not in TRANSITIONS[lot.status]:
-        raise ConflictError(f"lot {lot.label} is {lot.status}; it cannot become {to}")
+        raise ConflictError(
+            f"lot {lot.label} is {lot.status}; it cannot become {to}",
+            code="lot_state",
+            details={"label": lot.label},
+        )
     lot.status = to
 
 
@@ -178,9 +205,46 @@ def registry_rows(
     ]  # fmt: skip
     if not rows:
         raise InputError(
-            f"the register holds no in-use {kind} meters with a verification date for this utility"
+            f"the register holds no in-use {kind} meters with a verification date for this utility",
+            code="lot_no_registry_meters",
         )
     return [_row(r, i) for i, r in enumerate(rows, start=1)]
+
+
+def utilities(session: Session, principal: Principal) -> list[dict[str, Any]]:
+    """The utilities whose in-use meters (with a verification date) the registry holds, with the
+    count of each kind: all of them for the regulator, the caller's own organization otherwise."""
+    from sqlalchemy import func
+
+    from jiliang.registry.models import Instrument, InstrumentType
+
+    principal.require(Role.REGULATOR, Role.ENTERPRISE)
+    kind_of = {code: kind for kind, code in REGISTRY_TYPES.items()}
+    q = (
+        select(Instrument.owner_id, InstrumentType.code, func.count())
+        .join(InstrumentType, InstrumentType.id == Instrument.type_id)
+        .where(
+            InstrumentType.code.in_(list(kind_of)),
+            Instrument.status == "in_use",
+            Instrument.last_verified_on.is_not(None),
+            Instrument.owner_id.is_not(None),
+        )
+        .group_by(Instrument.owner_id, InstrumentType.code)
+    )
+    if not principal.is_regulator:
+        q = q.where(Instrument.owner_id == principal.org_id)
+    counts: dict[int, dict[str, int]] = {}
+    for owner, code, n in session.execute(q):
+        counts.setdefault(int(owner), {})[kind_of[code]] = int(n)
+    names = dict(
+        session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(list(counts))))
+        .tuples()
+        .all()
+    )
+    return sorted(
+        ({"org_id": o, "name": names.get(o, str(o)), "meters": c} for o, c in counts.items()),
+        key=lambda u: str(u["name"]),
+    )
 
 
 def _fleet(rows: Sequence[Mapping[str, Any]], org_id: int) -> core.MeterFleet:
@@ -206,7 +270,9 @@ def _estimates(session: Session, org_id: int, run_id: int | None) -> tuple[int |
     rid = session.scalar(q.order_by(MeterEstimationRun.id.desc()).limit(1))
     if rid is None:
         if run_id is not None:
-            raise NotFoundError(f"no estimation run {run_id} of this utility")
+            raise NotFoundError(
+                f"no estimation run {run_id} of this utility", code="lot_no_run", details={"run": run_id}
+            )
         return None, {}
     rows = session.execute(
         select(
@@ -263,11 +329,19 @@ def form(
         raise NotFoundError(f"no organization {org}")
     rule = load_rule(rule_key)
     for k in {str(r["kind"]) for r in rows} - set(rule.meter_kinds):
-        raise InputError(f"{rule.code} covers {', '.join(rule.meter_kinds)} meters, not {k}")
+        raise InputError(
+            f"{rule.code} covers {', '.join(rule.meter_kinds)} meters, not {k}",
+            code="lot_rule_kind",
+            details={"rule": rule.code},
+        )
     fleet = _fleet(rows, org)
     formed = core.form_lots(fleet, rule)
     if not len(formed.sizes):
-        raise InputError(f"no group of meters reaches the minimum lot size {rule.min_size} of {rule.code}")
+        raise InputError(
+            f"no group of meters reaches the minimum lot size {rule.min_size} of {rule.code}",
+            code="lot_none_formed",
+            details={"min": rule.min_size, "rule": rule.code},
+        )
     rid, p_by_meter = _estimates(session, org, run_id)
     members = formed.all_members(fleet)
     return [
@@ -291,7 +365,11 @@ def _store_lot(
     plan = core.plan_for(rule, size)
     label = _label(org, rule.key, keys, part)
     if session.scalar(select(MeterLot.id).where(MeterLot.label == label)) is not None:
-        raise ConflictError(f"lot {label} ({', '.join(keys[:5])}) was formed already")
+        raise ConflictError(
+            f"lot {label} ({', '.join(keys[:5])}) was formed already",
+            code="lot_formed_already",
+            details={"label": label},
+        )
     p_i = [p_by_meter[m] for m in members if m in p_by_meter]
     est = core.fraction_estimate(p_i, size)
     pass_p = core.pass_probability(plan, est)
@@ -417,13 +495,18 @@ class ResultEntry:
 
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:
-            raise InputError(f"outcome {self.outcome[:20]!r} is not one of {', '.join(OUTCOMES)}")
+            raise InputError(
+                f"outcome {self.outcome[:20]!r} is not one of {', '.join(OUTCOMES)}", code="lot_bad_outcome"
+            )
         if self.error_pct is not None and not (math.isfinite(self.error_pct) and abs(self.error_pct) <= 100):
             raise InputError(
-                f"meter {self.meter_no[:40]!r}: error {self.error_pct!r} % must be finite, |e| ≤ 100"
+                f"meter {self.meter_no[:40]!r}: error {self.error_pct!r} % must be finite, |e| ≤ 100",
+                code="lot_bad_error",
             )
         if not _TEXT.fullmatch(self.meter_no):
-            raise InputError(f"meter number {self.meter_no[:40]!r} is not a meter number")
+            raise InputError(
+                f"meter number {self.meter_no[:40]!r} is not a meter number", code="lot_bad_meter_no"
+            )
 
 
 def record_results(
@@ -433,16 +516,28 @@ def record_results(
     inaccessible meter is replaced by the next accessible meter of the seeded permutation."""
     lot = _lot(session, principal, lot_id)
     if lot.status != "sampled":
-        raise ConflictError(f"lot {lot.label} is {lot.status}; results are recorded while it is sampled")
+        raise ConflictError(
+            f"lot {lot.label} is {lot.status}; results are recorded while it is sampled",
+            code="lot_state",
+            details={"label": lot.label},
+        )
     if not entries:
-        raise InputError("no results")
+        raise InputError("no results", code="lot_no_results")
     done = set(session.scalars(select(MeterLotResult.meter_no).where(MeterLotResult.lot_id == lot.id)))
     seen: set[str] = set()
     for e in entries:
         if e.meter_no not in lot.sample or e.meter_no in seen:
-            raise InputError(f"meter {e.meter_no!r} is not in the lot's sample (or is listed twice)")
+            raise InputError(
+                f"meter {e.meter_no!r} is not in the lot's sample (or is listed twice)",
+                code="lot_not_in_sample",
+                details={"meter": e.meter_no},
+            )
         if e.meter_no in done:
-            raise ConflictError(f"meter {e.meter_no!r}: a result is recorded already")
+            raise ConflictError(
+                f"meter {e.meter_no!r}: a result is recorded already",
+                code="lot_result_exists",
+                details={"meter": e.meter_no},
+            )
         seen.add(e.meter_no)
     orders = _close_orders(session, lot, entries)
     for e in entries:
@@ -516,7 +611,11 @@ def decide(session: Session, principal: Principal, lot_id: int, now: datetime) -
     lot = _lot(session, principal, lot_id)
     principal.require(Role.REGULATOR)
     if lot.status != "sampled":
-        raise ConflictError(f"lot {lot.label} is {lot.status}; only a sampled lot is decided")
+        raise ConflictError(
+            f"lot {lot.label} is {lot.status}; only a sampled lot is decided",
+            code="lot_state",
+            details={"label": lot.label},
+        )
     rows = session.execute(
         select(MeterLotResult.meter_no, MeterLotResult.outcome).where(MeterLotResult.lot_id == lot.id)
     ).all()
@@ -525,7 +624,9 @@ def decide(session: Session, principal: Principal, lot_id: int, now: datetime) -
     dec = core.decide_lot(load_rule(lot.rule_key), _plan(lot), len(res), d)
     if dec.decision == "pending":
         raise InputError(
-            f"sample incomplete: {len(res)} of {lot.n} meters tested, {d} nonconforming (Re = {lot.re})"
+            f"sample incomplete: {len(res)} of {lot.n} meters tested, {d} nonconforming (Re = {lot.re})",
+            code="lot_sample_incomplete",
+            details={"tested": len(res), "n": lot.n, "d": d, "re": lot.re},
         )
     _move(lot, "decided")
     lot.decision, lot.extend_years, lot.nonconforming, lot.clause = (
@@ -625,7 +726,7 @@ def lookup_meter(session: Session, meter_no: str) -> list[dict[str, Any]]:
     """Published lots holding the meter (public): lot, rule, decision, years, clause, date."""
     m = meter_no.strip()
     if not _TEXT.fullmatch(m):
-        raise InputError(f"meter number {meter_no[:40]!r} is not a meter number")
+        raise InputError(f"meter number {meter_no[:40]!r} is not a meter number", code="lot_bad_meter_no")
     q = (
         select(MeterLot, Organization.name)
         .join(MeterLotMember, MeterLotMember.lot_id == MeterLot.id)
@@ -658,27 +759,41 @@ def parse_results_csv(text: str) -> list[ResultEntry]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = {"meter_no", "outcome"} - set(reader.fieldnames or ())
     if missing:
-        raise InputError(f"results: missing columns {', '.join(sorted(missing))}")
+        raise InputError(
+            f"results: missing columns {', '.join(sorted(missing))}",
+            code="lot_csv_columns",
+            details={"columns": ", ".join(sorted(missing))},
+        )
     out: list[ResultEntry] = []
     try:
         for i, raw in enumerate(reader, start=2):
             if len(out) >= 10_000 or None in raw:
-                raise InputError(f"line {i}: more cells than columns, or more than 10000 results")
+                raise InputError(
+                    f"line {i}: more cells than columns, or more than 10000 results",
+                    code="lot_csv_row",
+                    details={"line": i},
+                )
             err = (raw.get("error_pct") or "").strip()
             try:
                 value = float(err) if err else None
             except ValueError:
-                raise InputError(f"line {i}: error_pct {err[:20]!r} is not a number") from None
+                raise InputError(
+                    f"line {i}: error_pct {err[:20]!r} is not a number",
+                    code="lot_csv_row",
+                    details={"line": i},
+                ) from None
             try:
                 out.append(
                     ResultEntry(str(raw["meter_no"] or "").strip(), str(raw["outcome"] or "").strip(), value)
                 )
             except InputError as exc:
-                raise InputError(f"line {i}: {exc.message}") from None
+                raise InputError(
+                    f"line {i}: {exc.message}", code="lot_csv_row", details={"line": i}
+                ) from None
     except csv.Error as exc:
-        raise InputError(f"results: malformed CSV ({exc})") from None
+        raise InputError(f"results: malformed CSV ({exc})", code="lot_csv_malformed") from None
     if not out:
-        raise InputError("results: no rows")
+        raise InputError("results: no rows", code="lot_csv_empty")
     return out
 
 
