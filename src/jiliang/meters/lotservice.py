@@ -290,23 +290,50 @@ def _estimates(session: Session, org_id: int, run_id: int | None) -> tuple[int |
     return rid, {str(r[0]): float(v) for r, v in zip(rows, p.tolist(), strict=True)}
 
 
-def _instrument_ids(session: Session, org_id: int, meter_nos: Sequence[str]) -> dict[str, int]:
+def _instrument_keys(session: Session, org_id: int) -> dict[str, int]:
+    """The utility's registered instruments by the identity form of their serial (one query for
+    the whole forming, not one per lot)."""
     import importlib.util
 
     if importlib.util.find_spec("jiliang.registry.models") is None:
         return {}
-    from jiliang.platform.cells import identity_text
     from jiliang.registry.models import Instrument
 
-    keys = {identity_text(m): m for m in meter_nos}
-    found: dict[str, int] = {}
-    items = list(keys)
-    for i in range(0, len(items), 5000):
-        q = select(Instrument.serial_key, Instrument.id).where(
-            Instrument.owner_id == org_id, Instrument.serial_key.in_(items[i : i + 5000])
-        )
-        found.update({keys[k]: int(v) for k, v in session.execute(q)})
+    q = select(Instrument.serial_key, Instrument.id).where(Instrument.owner_id == org_id)
+    return {str(k): int(v) for k, v in session.execute(q)}
+
+
+def _instrument_of(keys: Mapping[str, int], meter_no: str) -> int | None:
+    """The registered instrument of a meter number. A number equal to a stored identity form is in
+    that form already, and ASCII digits are their own form: only other numbers are folded."""
+    if not keys:
+        return None
+    found = keys.get(meter_no)
+    if found is None and not (meter_no.isascii() and meter_no.isdigit()):
+        from jiliang.platform.cells import identity_text
+
+        found = keys.get(identity_text(meter_no))
     return found
+
+
+_MEMBER_COLUMNS = ("lot_id", "meter_no", "instrument_id", "p_nc")
+_MEMBER_INSERT = {
+    "qmark": "INSERT INTO meter_lot_member (lot_id, meter_no, instrument_id, p_nc) VALUES (?, ?, ?, ?)",
+    "format": "INSERT INTO meter_lot_member (lot_id, meter_no, instrument_id, p_nc) VALUES (%s, %s, %s, %s)",
+    "pyformat": "INSERT INTO meter_lot_member (lot_id, meter_no, instrument_id, p_nc) VALUES (%s, %s, %s, %s)",
+}
+
+
+def _insert_members(session: Session, rows: list[tuple[int, str, int | None, float | None]]) -> None:
+    """Insert a lot's members in one driver-level executemany (a million rows in seconds, where the
+    ORM's bulk path spends most of its time building parameters); any other paramstyle goes
+    through SQLAlchemy. The audit entry for the rows is written by the caller."""
+    conn = session.connection()
+    sql = _MEMBER_INSERT.get(str(conn.dialect.paramstyle))
+    if sql is None:
+        session.execute(insert(MeterLotMember), [dict(zip(_MEMBER_COLUMNS, r, strict=True)) for r in rows])
+        return
+    conn.exec_driver_sql(sql, rows)
 
 
 def _label(org_id: int, rule_key: str, keys: Sequence[str], part: int) -> str:
@@ -344,8 +371,9 @@ def form(
         )
     rid, p_by_meter = _estimates(session, org, run_id)
     members = formed.all_members(fleet)
+    instruments = _instrument_keys(session, org)
     return [
-        _store_lot(session, principal, rule, members[j], formed, j, org, rid, p_by_meter)
+        _store_lot(session, principal, rule, (members[j], formed, j), org, rid, p_by_meter, instruments)
         for j in range(len(formed.sizes))
     ]
 
@@ -354,13 +382,13 @@ def _store_lot(
     session: Session,
     principal: Principal,
     rule: core.LotRule,
-    members: list[str],
-    formed: core.LotFormation,
-    j: int,
+    part_of: tuple[list[str], core.LotFormation, int],
     org: int,
     rid: int | None,
     p_by_meter: Mapping[str, float],
+    instruments: Mapping[str, int],
 ) -> MeterLot:
+    members, formed, j = part_of
     keys, size, part = formed.keys[j], int(formed.sizes[j]), int(formed.part[j])
     plan = core.plan_for(rule, size)
     label = _label(org, rule.key, keys, part)
@@ -399,13 +427,8 @@ def _store_lot(
     )
     session.add(lot)
     session.flush()
-    inst = _instrument_ids(session, org, members)
-    session.execute(
-        insert(MeterLotMember),
-        [
-            {"lot_id": lot.id, "meter_no": m, "instrument_id": inst.get(m), "p_nc": p_by_meter.get(m)}
-            for m in members
-        ],
+    _insert_members(
+        session, [(lot.id, m, _instrument_of(instruments, m), p_by_meter.get(m)) for m in members]
     )
     record(
         session,
