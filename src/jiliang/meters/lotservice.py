@@ -371,40 +371,33 @@ def form(
         )
     rid, p_by_meter = _estimates(session, org, run_id)
     members = formed.all_members(fleet)
-    instruments = _instrument_keys(session, org)
-    return [
-        _store_lot(session, principal, rule, (members[j], formed, j), org, rid, p_by_meter, instruments)
+    lots = [
+        _new_lot(principal, rule, (members[j], formed, j), org, rid, p_by_meter)
         for j in range(len(formed.sizes))
     ]
+    _store_lots(session, lots, members, p_by_meter, _instrument_keys(session, org))
+    return lots
 
 
-def _store_lot(
-    session: Session,
+def _new_lot(
     principal: Principal,
     rule: core.LotRule,
     part_of: tuple[list[str], core.LotFormation, int],
     org: int,
     rid: int | None,
     p_by_meter: Mapping[str, float],
-    instruments: Mapping[str, int],
 ) -> MeterLot:
+    """One formed lot with its plan and pre-sampling estimate (not yet in the session)."""
     members, formed, j = part_of
     keys, size, part = formed.keys[j], int(formed.sizes[j]), int(formed.part[j])
     plan = core.plan_for(rule, size)
-    label = _label(org, rule.key, keys, part)
-    if session.scalar(select(MeterLot.id).where(MeterLot.label == label)) is not None:
-        raise ConflictError(
-            f"lot {label} ({', '.join(keys[:5])}) was formed already",
-            code="lot_formed_already",
-            details={"label": label},
-        )
     p_i = [p_by_meter[m] for m in members if m in p_by_meter]
     est = core.fraction_estimate(p_i, size)
     pass_p = core.pass_probability(plan, est)
-    lot = MeterLot(
+    return MeterLot(
         org_id=org,
         rule_key=rule.key,
-        label=label,
+        label=_label(org, rule.key, keys, part),
         kind=keys[0],
         maker=keys[1],
         model=keys[2],
@@ -425,24 +418,46 @@ def _store_lot(
         replacements=[],
         created_by=principal.actor[:64],
     )
-    session.add(lot)
+
+
+def _refuse_formed(session: Session, lots: Sequence[MeterLot]) -> None:
+    """A lot formed already (same utility, rule, keys and part) is not formed twice."""
+    labels = [lot.label for lot in lots]
+    seen: set[str] = set()
+    for i in range(0, len(labels), 500):
+        seen.update(session.scalars(select(MeterLot.label).where(MeterLot.label.in_(labels[i : i + 500]))))
+    for lot in lots:
+        if lot.label in seen:
+            keys = (lot.kind, lot.maker, lot.model, lot.batch, str(lot.install_year))
+            raise ConflictError(
+                f"lot {lot.label} ({', '.join(keys)}) was formed already",
+                code="lot_formed_already",
+                details={"label": lot.label},
+            )
+
+
+def _store_lots(
+    session: Session,
+    lots: Sequence[MeterLot],
+    members: Sequence[list[str]],
+    p_by_meter: Mapping[str, float],
+    instruments: Mapping[str, int],
+) -> None:
+    """The lots in one flush, their members in one insert per lot, one audit entry per lot's members."""
+    _refuse_formed(session, lots)
+    session.add_all(lots)
     session.flush()
-    _insert_members(
-        session, [(lot.id, m, _instrument_of(instruments, m), p_by_meter.get(m)) for m in members]
-    )
+    for lot, ms in zip(lots, members, strict=True):
+        _insert_members(session, [(lot.id, m, _instrument_of(instruments, m), p_by_meter.get(m)) for m in ms])
     record(
         session,
         [
             AuditChange(
-                "insert",
-                "meter_lot_member",
-                str(lot.id),
-                after={"rows": len(members)},
-                note="members of the lot",
+                "insert", "meter_lot_member", str(lot.id), after={"rows": len(ms)}, note="members of the lot"
             )
+            for lot, ms in zip(lots, members, strict=True)
         ],
     )
-    return lot
 
 
 def _finite(x: float) -> float | None:
