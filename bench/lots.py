@@ -171,17 +171,14 @@ def main() -> None:
         "runs": runs,
         "median_total_s": sorted(r["total_s"] for r in runs)[len(runs) // 2],
         "median_total_cpu_s": sorted(r["total_cpu_s"] for r in runs)[len(runs) // 2],
-        "decision_rates": rates,
+        **rates,
         "target_s": 10.0,
     }
     opts.out.parent.mkdir(parents=True, exist_ok=True)
     opts.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(
         json.dumps(
-            {
-                k: result[k]
-                for k in ("median_total_s", "median_total_cpu_s", "decision_rates", "target_s", "load_avg")
-            }
+            {k: result[k] for k in ("median_total_s", "median_total_cpu_s", *rates, "target_s", "load_avg")}
         )
     )
 

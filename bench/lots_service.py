@@ -99,7 +99,7 @@ def main() -> None:
         },
         "load_avg_before": load_before,
         "load_avg": os.getloadavg(),
-        "result": result,
+        **result,
         "target_s": 10.0,
     }
     opts.out.parent.mkdir(parents=True, exist_ok=True)
