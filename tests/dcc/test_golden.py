@@ -7,8 +7,16 @@ import difflib
 import hashlib
 from datetime import timedelta
 
+import pytest
+
 import jiliang.dcc as dcc
 from tests.dcc.golden import make
+
+#: Every (unsigned, signed, PKI) kept: the current revision's and the certificates already issued.
+GENERATIONS = [(make.UNSIGNED, make.SIGNED, make.PKI_DIR), *make.ISSUED]
+each_generation = pytest.mark.parametrize(
+    ("unsigned_file", "signed_file", "pki_dir"), GENERATIONS, ids=lambda p: p.name
+)
 
 REGENERATE = (
     "If the change of the written DCC is intended, regenerate on purpose with "
@@ -41,9 +49,10 @@ def test_unsigned_golden_file_is_valid_and_reads_back():
     assert dcc.from_xml(golden) == dcc.build_certificate(make.golden_record())
 
 
-def test_signed_golden_file_verifies_at_the_pinned_time():
-    signed = make.SIGNED.read_bytes()
-    trust = (make.PKI_DIR / "trust.pem").read_bytes()
+@each_generation
+def test_signed_golden_file_verifies_at_the_pinned_time(unsigned_file, signed_file, pki_dir):
+    signed = signed_file.read_bytes()
+    trust = (pki_dir / "trust.pem").read_bytes()
     report = dcc.verify(signed, trust, now=make.CLOCK + timedelta(days=1))
     assert report.valid, [c.as_dict() for c in report.failures]
     assert report.time_source == "timestamp" and report.timestamp_time == make.CLOCK
@@ -51,20 +60,25 @@ def test_signed_golden_file_verifies_at_the_pinned_time():
     assert {c.name for c in report.checks} >= {"timestamp", "signature", "chain", "revocation", "schema"}
 
 
-def test_signed_golden_file_still_verifies_long_after_the_signer_certificate_expired():
-    signed = make.SIGNED.read_bytes()
-    trust = (make.PKI_DIR / "trust.pem").read_bytes()
+@each_generation
+def test_signed_golden_file_still_verifies_long_after_the_signer_certificate_expired(
+    unsigned_file, signed_file, pki_dir
+):
+    signed = signed_file.read_bytes()
+    trust = (pki_dir / "trust.pem").read_bytes()
     assert dcc.verify(signed, trust, now=make.CLOCK + timedelta(days=365 * 15)).valid
 
 
-def test_signed_golden_file_covers_the_unsigned_content():
-    signed, unsigned = make.SIGNED.read_bytes(), make.UNSIGNED.read_bytes()
+@each_generation
+def test_signed_golden_file_covers_the_unsigned_content(unsigned_file, signed_file, pki_dir):
+    signed, unsigned = signed_file.read_bytes(), unsigned_file.read_bytes()
     assert dcc.from_xml(signed) == dcc.from_xml(unsigned)
 
 
-def test_a_changed_signed_golden_file_does_not_verify():
-    signed = make.SIGNED.read_bytes()
-    trust = (make.PKI_DIR / "trust.pem").read_bytes()
+@each_generation
+def test_a_changed_signed_golden_file_does_not_verify(unsigned_file, signed_file, pki_dir):
+    signed = signed_file.read_bytes()
+    trust = (pki_dir / "trust.pem").read_bytes()
     assert b"100.072" in signed
     assert not dcc.verify(signed.replace(b"100.072", b"100.073"), trust, now=make.CLOCK).valid
 

@@ -248,6 +248,7 @@ def test_signature_over_a_part_only_is_rejected(unsigned_xml, pki):
     from signxml.xades import XAdESSigner
 
     root = etree.fromstring(unsigned_xml)
+    root.find(".//{https://ptb.de/dcc}item").set("id", "item1")
     signer = XAdESSigner(
         method=methods.enveloped,
         signature_algorithm=SignatureMethod.ECDSA_SHA256,

@@ -198,3 +198,47 @@ def test_report_draft_edit_publish(reg):
             call(s)
     with db.session() as s:
         assert _count(s, IndicatorReport) == 1
+
+
+def test_counts_match_the_definitions_row_by_row(reg):
+    """The aggregate queries (受检率 as all − not on time, rounds and committed organisations as
+    counts) give what the registry's grouped figure and the rows themselves give."""
+    from datetime import timedelta
+
+    from jiliang.comparisons.models import ComparisonRound
+    from jiliang.indicators.queries import QUERIES
+    from jiliang.registry import metrics
+    from jiliang.registry.models import Instrument, InstrumentType
+
+    db, _, _ = reg
+    states = [  # (last result, due, status, compulsory): on time only when pass, due ≥ ON, counted
+        ("pass", ON, "in_use", True),
+        ("pass", ON + timedelta(days=300), "blocked", True),
+        ("pass", ON - timedelta(days=1), "in_use", True),
+        ("pass", None, "in_use", True),
+        ("fail", ON + timedelta(days=30), "in_use", True),
+        (None, None, "in_use", True),
+        ("pass", ON + timedelta(days=30), "retired", True),
+        ("fail", ON - timedelta(days=30), "in_use", False),
+    ]
+    with db.session(actor="setup") as s:
+        org = s.scalar(select(Organization.id).limit(1))
+        t = InstrumentType(code="T-IND", name="秤", name_en="Scale", category="质量", uses=["trade"],
+                           period_months=12, quantity="mass", aliases=[], edition="city",
+                           effective_from=date(2020, 1, 1))  # fmt: skip
+        s.add(t)
+        s.flush()
+        for k, (result, due, status, compulsory) in enumerate(states * 3):
+            s.add(Instrument(type_id=t.id, owner_id=org, serial=f"S{k}", use="trade", status=status,
+                             compulsory=compulsory, last_result=result, next_due_on=due))  # fmt: skip
+        for k, day in enumerate((date(2020, 12, 31), date(2021, 1, 1), ON, ON + timedelta(days=1))):
+            s.add(ComparisonRound(code=f"R{k}", measurand="质量", unit="kg", pilot_org_id=org,
+                                  created_at=datetime(day.year, day.month, day.day, 23, 59, tzinfo=UTC)))  # fmt: skip
+    with db.session() as s:
+        got = QUERIES["verification_rate"].fn(s, ON, date(2021, 1, 1))  # type: ignore[misc]
+        row = metrics.overall_rate(s, ON)
+        assert (got.numerator, got.denominator) == (row.on_time, row.total) == (6, 18)
+        rounds = QUERIES["comparisons_count"].fn(s, ON, date(2021, 1, 1))  # type: ignore[misc]
+        assert rounds.value == 2  # the first day and the last day count, the days outside do not
+        orgs = QUERIES["integrity_units_count"].fn(s, date(2024, 3, 10), date(2021, 1, 1))  # type: ignore[misc]
+        assert orgs.value == 3  # published on 10 January, February and March

@@ -57,8 +57,9 @@ def test_out_of_limit_precision_and_recall(scores):
     assert scores.precision_simple >= PR_MIN
     assert scores.recall_simple >= PR_MIN
     # guarded rejection (w = 2u) is at least as precise; the rest of the true positives are in
-    # the guard band and therefore on the worklist
+    # the guard band, suspect when more likely out of limit than not, and therefore on the worklist
     assert scores.precision >= PR_MIN
+    assert scores.precision_with_suspect >= PR_MIN
     assert scores.recall_with_suspect >= PR_MIN
 
 

@@ -2,11 +2,10 @@
 
 The conditions of ``test_accuracy.py`` (15-minute registers at 0.001 kWh, 30 days, 100 meters per
 area, master noise 0.01 %, failed meters, the generator's defaults) on five areas of each of ten
-seeds: the targets must hold on *each* city, not on average. Scores per seed are in
-``docs/benchmarks.md`` (Meters: accuracy over seeds), with the precision of the wide flagged set
-(``suspect`` and ``out_of_limit``), which is reported there and not asserted: ``suspect`` is the
-guard band on both sides of the limit and includes in-limit meters whose error lies within 2u of
-it (measured 0.73–0.90 per seed).
+seeds: the targets must hold on *each* city, not on average — among them precision and recall
+≥ 0.9 of the flagged set (``suspect`` and ``out_of_limit``, the field-check worklist). Scores per
+seed, and on ten further seeds (100–109) the estimator and the decision rule were not tuned on, are
+in ``docs/benchmarks.md`` (Meters: accuracy over seeds; ``python -m bench.meters.seeds``).
 """
 
 import numpy as np
@@ -57,6 +56,8 @@ def test_each_city_meets_the_targets(scores, seed):
     assert s.true_out_of_limit >= 10
     # guarded rejection is precise; the rest of the true positives are in the guard band
     assert s.precision >= PR_MIN
+    # the flagged set: out_of_limit, and suspect when more likely out of limit than not
+    assert s.precision_with_suspect >= PR_MIN
     assert s.recall_with_suspect >= PR_MIN
     # the limit compared with the estimate (JJF(冀)174-2020, simple acceptance)
     assert s.precision_simple >= PR_MIN

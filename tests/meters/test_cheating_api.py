@@ -191,3 +191,77 @@ def test_software_identification_not_approved_is_flagged(cap):
     ]
     r = _upload_station(cap, "fuel", files, code="ST2", approved_software="x" * 1001)
     assert r.status_code == 422 and _count(cap) == 1
+
+
+def _stored(cap) -> tuple[int, int]:
+    from sqlalchemy import func, select
+
+    from jiliang.meters.cheatmodels import CheatAnalysis, CheatSubmission
+
+    with cap.app.state.db.sessionmaker() as s:
+        return (
+            int(s.scalar(select(func.count()).select_from(CheatSubmission)) or 0),
+            int(s.scalar(select(func.count()).select_from(CheatAnalysis)) or 0),
+        )
+
+
+def test_the_data_behind_a_result_is_kept_served_as_received_and_run_again(cap):
+    files = _station(True, 1)
+    body = _upload_station(cap, "fuel", files, approved_software="V1.2").json()
+    assert body["submission_id"] and _stored(cap) == (1, 1)
+    detail = cap.get(f"/api/cheating/sites/{body['site_id']}", headers=cap.h["fuel"]).json()
+    sub = detail["submission"]
+    assert sub["submitted_by"] == "fuel" and sub["params"] == {"approved_software": ["V1.2"]}
+    assert {f["name"] for f in sub["files"]} == {"totalisers", "tank", "events"}
+    assert detail["analysis"]["submission_id"] == sub["id"] and len(detail["history"]) == 1
+    for f in sub["files"]:
+        got = cap.get(f["url"], headers=cap.h["fuel"])
+        assert got.status_code == 200 and got.content == files[f["name"]]
+        assert cap.get(f["url"], headers=cap.h["fuel2"]).status_code == 404
+        assert cap.get(f["url"], headers=cap.h["lab"]).status_code == 403
+    again = cap.post(f"/api/cheating/analyses/{body['id']}/rerun", headers=cap.h["fuel"])
+    assert again.status_code == 201, again.text
+    rerun = again.json()
+    assert rerun["id"] != body["id"] and rerun["submission_id"] == sub["id"]
+    assert rerun["result"]["nozzles"] == body["result"]["nozzles"]  # same data, same limits
+    assert _stored(cap) == (1, 2)
+    older = cap.get(f"/api/cheating/sites/{body['site_id']}", params={"analysis_id": body["id"]},
+                    headers=cap.h["reg"]).json()  # fmt: skip
+    assert older["analysis"]["id"] == body["id"] and [a["id"] for a in older["history"]] == [
+        rerun["id"],
+        body["id"],
+    ]
+    assert cap.post(f"/api/cheating/analyses/{body['id']}/rerun", headers=cap.h["fuel2"]).status_code == 404
+    assert cap.post("/api/cheating/analyses/999999/rerun", headers=cap.h["reg"]).status_code == 404
+    assert cap.get("/api/cheating/files/999999", headers=cap.h["reg"]).status_code == 404
+    assert cap.get("/api/cheating/files/0", headers=cap.h["reg"]).status_code == 422
+    assert _stored(cap) == (1, 2)
+
+
+def test_a_stored_file_altered_afterwards_is_not_served_nor_run(cap):
+    import zlib
+
+    from sqlalchemy import update
+
+    from jiliang.meters.cheatmodels import CheatSubmissionFile
+
+    body = _upload_station(cap, "fuel", _station(False, 2)).json()
+    with cap.app.state.db.session(actor="test") as s:
+        s.execute(
+            update(CheatSubmissionFile)
+            .where(CheatSubmissionFile.name == "tank")
+            .values(content=zlib.compress(b"ts,tank_id,volume_l,temperature_c,delivery_l\n"))
+        )
+    sub = cap.get(f"/api/cheating/sites/{body['site_id']}", headers=cap.h["fuel"]).json()["submission"]
+    tank = next(f for f in sub["files"] if f["name"] == "tank")
+    r = cap.get(tank["url"], headers=cap.h["fuel"])
+    assert r.status_code == 500 and r.json()["code"] == "cheat_data_corrupt"
+    r = cap.post(f"/api/cheating/analyses/{body['id']}/rerun", headers=cap.h["fuel"])
+    assert r.status_code == 500 and r.json()["code"] == "cheat_data_corrupt" and _stored(cap) == (1, 1)
+
+
+@pytest.mark.parametrize(("override", "status", "reason"), BAD)
+def test_refusals_carry_a_code_the_console_can_translate(cap, override, status, reason):
+    r = _upload_station(cap, "fuel", {**_station(False, 2), **override})
+    assert r.status_code == status
+    assert r.json()["code"].startswith("cheat_") and _stored(cap) == (0, 0)

@@ -92,3 +92,105 @@ def test_service_contract(db):
             s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.entity == "cheat_outcome"))
             == 1
         )
+
+
+def test_the_latest_outcome_in_time_counts_whichever_way_it_was_recorded(db):
+    from jiliang.supervision.models import DrawRow, InspectionPlan, InspectionTask
+
+    with db.session(actor="test") as s:
+        org = Organization(name="丙站", kind="fuel_station")
+        s.add(org)
+        s.flush()
+        org_id = org.id
+    reg = Principal(1, "reg", Role.REGULATOR, None)
+    with db.session(actor="reg") as s:
+        site = _upload(s, reg, "C1", _files(True, 1), org_id=org_id)[0].site_id
+        # a field check in October found nothing; the inspection in December found the cheat
+        cheating.record_outcome(
+            s, reg, site, checked_on=date(2026, 10, 1), source="field_check", confirmed=False
+        )
+        plan = InspectionPlan(
+            title="t", scope="fuel", year=2026, status="drawn", policy={}, targets_csv="", inspectors_csv=""
+        )
+        s.add(plan)
+        s.flush()
+        draw = DrawRow(plan_id=plan.id, record_json="{}")
+        s.add(draw)
+        s.flush()
+        s.add(InspectionTask(plan_id=plan.id, draw_id=draw.id, org_id=org_id, target_key=f"CS{site}",
+                             target_name="丙站", inspectors=["i1"], status="failed", findings=[],
+                             inspected_on=date(2026, 12, 1)))  # fmt: skip
+    with db.session(actor="reg", write=False) as s:
+        h, counted = cheating.detector_hit_rate(s, reg)
+        assert (h.flagged_checked, h.flagged_confirmed, counted) == (1, 1, 2)
+
+
+def test_submissions_are_kept_audited_and_run_again(db):
+    from jiliang.errors import ConflictError
+    from jiliang.meters.cheatdata import load_files
+    from jiliang.meters.cheatmodels import CheatAnalysis
+
+    with db.session(actor="test") as s:
+        org = Organization(name="丁站", kind="fuel_station")
+        s.add(org)
+        s.flush()
+        org_id = org.id
+    own = Principal(2, "fd", Role.ENTERPRISE, org_id)
+    other = Principal(3, "fe", Role.ENTERPRISE, org_id + 1000)
+    files = _files(False, 4)
+    with db.session(actor="fd") as s:
+        an = _upload(s, own, "D1", files)[0]
+        first, sub_id = an.id, an.submission_id
+        assert sub_id is not None and load_files(s, sub_id) == files
+        again = cheating.rerun(s, own, first, NOW)
+        assert again.submission_id == sub_id and again.id != first
+        with pytest.raises(NotFoundError):
+            cheating.rerun(s, other, first, NOW)
+        with pytest.raises(NotFoundError):
+            cheating.rerun(s, own, first, NOW, site_id=an.site_id + 1)
+    with db.session(actor="fd") as s:
+        s.get(CheatAnalysis, first).submission_id = None  # an analysis from before data were kept
+    with db.session(actor="fd") as s:
+        with pytest.raises(ConflictError):
+            cheating.rerun(s, own, first, NOW)
+        # the same files uploaded again are a replay of the analysis that kept them
+        assert _upload(s, own, "D1", files) == (s.get(CheatAnalysis, again.id), True)
+        s.get(CheatAnalysis, again.id).submission_id = None
+        kept, replay = _upload(s, own, "D1", files)  # no analysis kept its files: keep them now
+        assert not replay and kept.submission_id is not None
+    with db.session(actor="x", write=False) as s:
+        trail = cheating.provenance(s, own, an.site_id)
+        assert trail is not None and trail.submission is not None
+        assert [f.name for f in trail.submission.files] == ["events", "tank", "totalisers"]
+        assert len(trail.history) == 3
+        audited = s.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.entity == "cheat_submission")
+        )
+        assert audited == 2
+
+
+def test_an_inspection_before_the_site_was_flagged_is_not_a_hit_of_the_detector(db):
+    from jiliang.supervision.models import DrawRow, InspectionPlan, InspectionTask
+
+    with db.session(actor="test") as s:
+        org = Organization(name="戊站", kind="fuel_station")
+        s.add(org)
+        s.flush()
+        org_id = org.id
+    reg = Principal(1, "reg", Role.REGULATOR, None)
+    with db.session(actor="reg") as s:
+        site = _upload(s, reg, "E1", _files(True, 1), org_id=org_id)[0].site_id  # flagged on NOW
+        plan = InspectionPlan(
+            title="t", scope="fuel", year=2026, status="drawn", policy={}, targets_csv="", inspectors_csv=""
+        )
+        s.add(plan)
+        s.flush()
+        draw = DrawRow(plan_id=plan.id, record_json="{}")
+        s.add(draw)
+        s.flush()
+        s.add(InspectionTask(plan_id=plan.id, draw_id=draw.id, org_id=org_id, target_key=f"CS{site}",
+                             target_name="戊站", inspectors=["i1"], status="failed", findings=[],
+                             inspected_on=date(2026, 11, 2)))  # fmt: skip
+    with db.session(actor="reg", write=False) as s:
+        h, counted = cheating.detector_hit_rate(s, reg)
+        assert (h.flagged_checked, h.unflagged_checked, h.unflagged_confirmed, counted) == (0, 1, 1, 1)

@@ -283,3 +283,45 @@ def test_equal_replayed_reads_change_nothing():
     for x, y in zip(base.meters, again.meters, strict=True):
         assert (x.error_pct, x.status) == (y.error_pct, y.status)
         assert "conflicting_reads" not in y.evidence
+
+
+def test_i2r_length_of_a_merged_period_follows_the_masters_reads():
+    from jiliang.meters.core import _Grid, _i2r_length
+
+    R = np.asarray([[0.0, 1.0, 3.0, 6.0, 10.0]])
+    present = np.ones_like(R, dtype=bool)
+    grid = _Grid(900, 0, 5, R, None, present, np.ones(1), np.zeros(1, dtype=np.int64))
+    starts, ends, m = np.asarray([0, 2]), np.asarray([2, 4]), np.asarray([2.0, 2.0])
+    # loads 1, 2 then 3, 4: the loss is Σz², so m* = (Σz)²/Σz² < m
+    assert _i2r_length(grid, 0, starts, ends, m) == pytest.approx([9 / 5, 49 / 25])
+    present[0, 3] = False  # without the master's read inside, the period keeps m* = m
+    assert _i2r_length(grid, 0, starts, ends, m) == pytest.approx([9 / 5, 2.0])
+    one = _i2r_length(grid, 0, np.asarray([0]), np.asarray([1]), np.asarray([1.0]))
+    assert one == pytest.approx([1.0])
+
+
+def test_light_load_meter_far_from_one_is_out_of_limit_and_vacant_is_not_flagged():
+    config = SynthConfig(areas=1, meters_per_area=40, days=20, skew_sd_s=0.0, theft_fraction=0.0)
+    area = next(iter(synth_areas(config, np.random.default_rng(11))))
+    # one meter registers 8 % of a 4 kWh/day household: below the light-load threshold
+    thief = next(
+        i
+        for i, t in enumerate(area.truth)
+        if not t["vacant"] and t["failure"] == "none" and not t["step"] and 2.0 < t["kwh_per_day"] < 6.0
+    )
+    meter_index = area.meter_index
+    user_row = next(i for i, m in enumerate(area.meters) if m.meter_id == area.truth[thief]["meter_id"])
+    reg = area.register_kwh.copy()
+    sel = meter_index == user_row
+    reg[sel] = np.floor(reg[sel] * 0.08 / 0.001) * 0.001
+    readings = AreaReadings(area.area_id, area.meters, meter_index, area.ts, reg, area.current_a)
+    est = estimate_area(readings, EstimationSettings(min_periods=200))
+    by_id = {r.meter_id: r for r in est.meters}
+    truth = {t["meter_id"]: t for t in area.truth}
+    got = by_id[area.truth[thief]["meter_id"]]
+    assert got.evidence["kwh_per_day"] < 0.5  # light load by what it registers
+    assert got.status is Status.OUT_OF_LIMIT
+    assert got.error_pct == pytest.approx(-92.0, abs=1.5)
+    for mid, t in truth.items():
+        if t["vacant"]:
+            assert by_id[mid].status not in (Status.OUT_OF_LIMIT, Status.SUSPECT)

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from jiliang.meters.decision import GuardBandRule, Verdict, decide
+from jiliang.meters.decision import GuardBandRule, Verdict, decide, judge, nonconformity_probability
 from jiliang.meters.types import MeterError
 
 RULE = GuardBandRule(2.0)
@@ -48,3 +48,46 @@ def test_bad_arguments_are_refused(value, u, limit):
 def test_bad_rule_is_refused():
     with pytest.raises(MeterError):
         GuardBandRule(-1.0)
+
+
+@pytest.mark.parametrize(
+    ("value", "u", "expected"),
+    [
+        (1.75, 0.2, 0.5),  # at the limit: as likely out as in
+        (1.35, 0.2, 0.02275),  # 2u inside: the guarded-acceptance risk
+        (2.15, 0.2, 0.97725),  # 2u beyond
+        (0.0, 1.0, 0.0801),  # both tails
+        (-1.75, 0.2, 0.5),
+    ],
+)
+def test_nonconformity_probability(value, u, expected):
+    assert nonconformity_probability(value, u, 1.75) == pytest.approx(expected, abs=1e-4)
+
+
+def test_nonconformity_probability_without_uncertainty():
+    assert nonconformity_probability(1.76, 0.0, 1.75) == 1.0
+    assert nonconformity_probability(1.75, 0.0, 1.75) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("value", "u", "expected"),
+    [
+        (1.5, 0.1, Verdict.CONFORMING),  # guarded acceptance
+        (1.6, 0.1, Verdict.CONFORMING),  # conditional pass: P(out) = 0.07 < ½
+        (1.75, 0.1, Verdict.IN_GUARD_BAND),  # P(out) = ½: flagged
+        (1.9, 0.1, Verdict.IN_GUARD_BAND),  # conditional fail
+        (-1.9, 0.1, Verdict.IN_GUARD_BAND),
+        (2.0, 0.1, Verdict.NONCONFORMING),  # guarded rejection
+        (0.0, 1.0, Verdict.CONFORMING),  # large u, estimate at 0: P(out) = 0.08
+    ],
+)
+def test_judge_flags_only_the_likely_nonconforming(value, u, expected):
+    verdict, p = judge(value, u, 1.75, RULE)
+    assert verdict is expected
+    assert p == pytest.approx(nonconformity_probability(value, u, 1.75))
+
+
+def test_judge_threshold_is_a_setting():
+    assert judge(1.6, 0.1, 1.75, RULE, flag_probability=0.05)[0] is Verdict.IN_GUARD_BAND
+    with pytest.raises(MeterError):
+        judge(1.6, 0.1, 1.75, RULE, flag_probability=1.0)

@@ -1,4 +1,4 @@
-"""Package surface, migrations against models, the demo seeder, lazy imports of the delivery layers."""
+"""Package surface (migrations against models: tests/platform/test_migrations.py), the demo seeder, lazy imports of the delivery layers."""
 
 import random
 import subprocess
@@ -14,23 +14,6 @@ def test_all_equals_public_names():
 
     public = {n for n, v in vars(pkg).items() if not n.startswith("_") and not inspect.ismodule(v)}
     assert set(pkg.__all__) == public
-
-
-def test_migration_matches_models(tmp_path):
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    import jiliang.meters.models  # noqa: F401
-    from jiliang.platform.db import Base, Database
-    from jiliang.platform.migrate import upgrade
-
-    db = Database(f"sqlite:///{tmp_path / 'm.db'}")
-    upgrade(db)
-    with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-    ours = [d for d in diff if "meter" in str(d)]
-    assert ours == []
-    db.dispose()
 
 
 def test_demo_seeder_stores_a_run(tmp_path):

@@ -1,7 +1,7 @@
 """Cheating checks: fuel dispensers, EV chargers, and the ranked list of sites for key supervision.
 
-Access: a fuel station or charger operator (role ``enterprise``) uploads and reads its own sites;
-the regulator reads every site, uploads for any organization (``org_id``), reads the key-supervision
+Access: a fuel station or charger operator (role ``enterprise``) uploads, reads, downloads and
+runs again the data of its own sites; the regulator does so for every site, uploads for any organization (``org_id``), reads the key-supervision
 list, records inspection and field-check outcomes and reads the detector's hit rate.
 """
 
@@ -29,10 +29,14 @@ async def _read(upload: UploadFile | None, name: str, max_bytes: int) -> bytes |
     while chunk := await upload.read(1 << 20):
         size += len(chunk)
         if size > max_bytes:
-            raise TooLargeError(f"{name}: file larger than {max_bytes} bytes")
+            raise TooLargeError(
+                f"{name}: file larger than {max_bytes} bytes",
+                code="cheat_file_too_large",
+                details={"file": name, "limit_mb": round(max_bytes / 1048576, 1)},
+            )
         chunks.append(chunk)
     if size == 0:
-        raise InputError(f"{name}: the file is empty")
+        raise InputError(f"{name}: the file is empty", code="cheat_empty", details={"file": name})
     return b"".join(chunks)
 
 
@@ -48,6 +52,7 @@ def _analysis_out(an: Any, replay: bool) -> dict[str, Any]:
         "site_id": an.site_id,
         "flagged": an.flagged,
         "already_received": replay,
+        "submission_id": an.submission_id,
         "created_at": an.created_at.isoformat() if an.created_at else None,
         "result": an.result,
     }
@@ -60,10 +65,63 @@ def sites(
     return [_site_out(v) for v in service.list_sites(session, caller, kind)]
 
 
-@router.get("/sites/{site_id}", name="site", summary="A site, its latest analysis and its flags")
-def site(site_id: DbId, caller: Caller, session: SessionDep) -> dict[str, Any]:
-    view, result, flags = service.site_detail(session, caller, site_id)
-    return {"site": _site_out(view), "result": result, "flags": flags}
+def _analysis_meta(a: service.AnalysisView) -> dict[str, Any]:
+    return {**asdict(a), "created_at": a.created_at.isoformat()}
+
+
+def _provenance_out(p: service.Provenance | None) -> dict[str, Any]:
+    if p is None:
+        return {"analysis": None, "submission": None, "history": []}
+    sub = None
+    if p.submission is not None:
+        sub = {**asdict(p.submission), "submitted_at": p.submission.submitted_at.isoformat()}
+        for f in sub["files"]:
+            f["url"] = f"/api/cheating/files/{f['id']}"
+    return {
+        "analysis": _analysis_meta(p.analysis),
+        "submission": sub,
+        "history": [_analysis_meta(a) for a in p.history],
+    }
+
+
+@router.get(
+    "/sites/{site_id}",
+    name="site",
+    summary="A site, its latest analysis (or the one asked for), its flags and the data behind it",
+)
+def site(
+    site_id: DbId, caller: Caller, session: SessionDep, analysis_id: DbId | None = None
+) -> dict[str, Any]:
+    view, result, flags = service.site_detail(session, caller, site_id, analysis_id)
+    trace = service.provenance(session, caller, site_id, analysis_id)
+    return {"site": _site_out(view), "result": result, "flags": flags, **_provenance_out(trace)}
+
+
+@router.get(
+    "/files/{file_id}",
+    name="submitted_file",
+    summary="A submitted file as received (checked against its SHA-256)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+def submitted_file(file_id: DbId, caller: Caller, session: SessionDep) -> Response:
+    filename, data = service.submitted_file(session, caller, file_id)
+    return Response(
+        data,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.post(
+    "/analyses/{analysis_id}/rerun",
+    name="rerun",
+    status_code=201,
+    summary="Run an analysis again on the data it was made from, with the limits in force now",
+)
+def rerun(analysis_id: DbId, clock: ClockDep, caller: Caller, session: SessionDep) -> dict[str, Any]:
+    an = service.rerun(session, caller, analysis_id, clock.now())
+    return _analysis_out(an, False)
 
 
 @router.post(
@@ -94,7 +152,7 @@ async def analyse_station(
     tnk = await _read(tank, "tank", limit)
     ev = await _read(events, "events", limit)
     if tot is None or tnk is None:
-        raise InputError("upload the totalisers and tank files")
+        raise InputError("upload the totalisers and tank files", code="cheat_files_missing")
     an, replay = service.analyse_fuel_upload(
         session,
         caller,
@@ -138,7 +196,7 @@ async def analyse_charging_site(
     reg = await _read(registers, "registers", limit)
     ses = await _read(sessions, "sessions", limit)
     if reg is None:
-        raise InputError("upload the registers file")
+        raise InputError("upload the registers file", code="cheat_files_missing")
     an, replay = service.analyse_charger_upload(
         session, caller, org_id=org_id, code=code, name=name, registers=reg, sessions=ses,
         accuracy_class=accuracy_class, now=clock.now(),

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jiliang.errors import JiliangError
 
-__all__ = ["error_body", "install_error_handlers"]
+__all__ = ["error_body", "install_error_handlers", "respond"]
 
 log = logging.getLogger("jiliang.api")
 
@@ -54,7 +54,8 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in accept
 
 
-def _respond(request: Request, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+def respond(request: Request, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    """The error body as JSON, or as the console's error page for a browser asking for a page."""
     if _wants_html(request):
         # the console renders errors inside its layout (installed by the app as ``error_page``)
         renderer = getattr(request.app.state, "error_page", None)
@@ -88,7 +89,7 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         if "retry_after" in exc.details:
             headers = {"Retry-After": str(exc.details["retry_after"])}
-        return _respond(request, body, headers)
+        return respond(request, body, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -97,14 +98,14 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         first = errors[0] if errors else {"field": "", "message": "invalid request"}
         message = f"invalid {first['field']}: {first['message']}" if first["field"] else first["message"]
-        return _respond(request, error_body(422, message, "invalid_input", errors))
+        return respond(request, error_body(422, message, "invalid_input", errors))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else "error"
         if exc.status_code == 404 and message == "Not Found":
             message = f"no such path: {request.url.path}"
-        return _respond(request, error_body(exc.status_code, message), getattr(exc, "headers", None))
+        return respond(request, error_body(exc.status_code, message), getattr(exc, "headers", None))
 
     from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
@@ -113,7 +114,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _out_of_range(request: Request, exc: Exception) -> Response:
         # a value the store cannot hold (an integer beyond 64 bits, …): the input is wrong
         log.info("value out of range on %s %s: %s", request.method, request.url.path, exc)
-        return _respond(request, error_body(422, "a value is out of the range the database can store"))
+        return respond(request, error_body(422, "a value is out of the range the database can store"))
 
     from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -121,25 +122,25 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _pool(request: Request, exc: PoolTimeoutError) -> Response:
         # every pooled connection stayed busy for the pool timeout: overloaded, not broken
         log.warning("no free database connection on %s %s", request.method, request.url.path)
-        return _respond(
+        return respond(
             request, error_body(503, "the server is busy; try again", "unavailable"), {"Retry-After": "1"}
         )
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> Response:
         # a unique or foreign-key rule of the store refused the write; nothing was written
-        return _respond(
+        return respond(
             request, error_body(409, "conflicts with what is stored (duplicate or missing reference)")
         )
 
     @app.exception_handler(OperationalError)
     async def _store(request: Request, exc: OperationalError) -> Response:
         log.warning("database error on %s %s: %s", request.method, request.url.path, exc.orig)
-        return _respond(
+        return respond(
             request, error_body(503, "the database is unavailable or busy; try again", "unavailable")
         )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _respond(request, error_body(500, "internal error; the administrator can find it in the log"))
+        return respond(request, error_body(500, "internal error; the administrator can find it in the log"))

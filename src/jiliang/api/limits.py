@@ -1,9 +1,12 @@
-"""Refuse request bodies larger than the configured limit, before they are read whole."""
+"""Refuse request bodies larger than the configured limit, before they are read whole.
+
+The refusal is the one JSON error body, or, for a browser asking for a console page (a form that
+uploads files too large), the console's error page in the reader's language.
+"""
 
 from __future__ import annotations
 
-import json
-
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["BodySizeLimit"]
@@ -20,26 +23,16 @@ class BodySizeLimit:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def _reject(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "status": 413,
-                "code": "too_large",
-                "message": f"request body is larger than {self.max_bytes} bytes",
-                "errors": [],
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+    async def _reject(self, scope: Scope, send: Send) -> None:
+        from jiliang.api.errors import error_body, respond
+
+        body = error_body(413, f"request body is larger than {self.max_bytes} bytes", "too_large")
+        response = respond(Request(scope), body)
+
+        async def no_body() -> Message:
+            return {"type": "http.disconnect"}
+
+        await response(scope, no_body, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,7 +45,7 @@ class BodySizeLimit:
                 except ValueError:
                     declared = self.max_bytes + 1
                 if declared > self.max_bytes:
-                    await self._reject(send)
+                    await self._reject(scope, send)
                     return
         seen = 0
         exceeded = False
@@ -74,7 +67,7 @@ class BodySizeLimit:
             if exceeded:
                 if not replaced:
                     replaced = True
-                    await self._reject(send)
+                    await self._reject(scope, send)
                 return
             await send(message)
 
@@ -82,4 +75,4 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, guarded_send)
         except _TooLarge:
             if not replaced:
-                await self._reject(send)
+                await self._reject(scope, send)

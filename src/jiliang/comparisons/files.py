@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from jiliang.platform.cells import number_cell
 from jiliang.stats import (
     A3Result,
     ComparisonError,
@@ -64,16 +65,6 @@ def _rows(text: str, name: str, required: Iterable[str]) -> list[tuple[int, dict
     return out
 
 
-def _num(name: str, line: int, col: str, cell: str) -> float:
-    try:
-        v = float(cell)
-    except ValueError:
-        raise ComparisonError(f"{name} line {line}: {col} {cell!r} is not a number") from None
-    if not math.isfinite(v):
-        raise ComparisonError(f"{name} line {line}: {col} {cell!r} is not a finite number")
-    return v
-
-
 def _bool(name: str, line: int, col: str, cell: str) -> bool:
     low = cell.lower()
     if low in _TRUE:
@@ -91,18 +82,20 @@ def parse_results(text: str, name: str = "RESULTS.csv") -> LabResults:
         if not row.get("lab"):
             raise ComparisonError(f"{name} line {line}: lab is empty")
         labs.append(row["lab"])
-        xs.append(_num(name, line, "value", row.get("value", "")))
+        xs.append(number_cell(name, line, "value", row.get("value", ""), ComparisonError))
         if row.get("u"):
-            u = _num(name, line, "u", row["u"])
+            u = number_cell(name, line, "u", row["u"], ComparisonError)
         elif row.get("U"):
-            k = _num(name, line, "k", row["k"]) if row.get("k") else 2.0
+            k = number_cell(name, line, "k", row["k"], ComparisonError) if row.get("k") else 2.0
             if not k > 0:
                 raise ComparisonError(f"{name} line {line}: k {k} must be positive")
-            u = _num(name, line, "U", row["U"]) / k
+            u = number_cell(name, line, "U", row["U"], ComparisonError) / k
         else:
             raise ComparisonError(f"{name} line {line}: give u, or U (and k)")
         us.append(u)
-        dofs.append(_num(name, line, "dof", row["dof"]) if row.get("dof") else math.inf)
+        dofs.append(
+            number_cell(name, line, "dof", row["dof"], ComparisonError) if row.get("dof") else math.inf
+        )
         inc.append(_bool(name, line, "included", row["included"]) if row.get("included") else True)
     return LabResults.of(labs, xs, us, dofs, inc)
 
@@ -124,7 +117,7 @@ def parse_history(text: str, name: str = "HISTORY.csv") -> CalibrationHistory:
         raise ComparisonError(f"{name}: no calibrations")
     days = []
     for line, row in rows:
-        d = _num(name, line, "interval_days", row["interval_days"])
+        d = number_cell(name, line, "interval_days", row["interval_days"], ComparisonError)
         if not d > 0:
             raise ComparisonError(f"{name} line {line}: interval_days {d:g} must be positive")
         days.append(d)
@@ -140,8 +133,8 @@ def parse_drift(text: str, name: str = "DRIFT.csv") -> tuple[tuple[float, ...], 
     """Elapsed days and deviations (as-found minus nominal or minus the as-left value)."""
     rows = _rows(text, name, ["days", "deviation"])
     return (
-        tuple(_num(name, line, "days", r["days"]) for line, r in rows),
-        tuple(_num(name, line, "deviation", r["deviation"]) for line, r in rows),
+        tuple(number_cell(name, line, "days", r["days"], ComparisonError) for line, r in rows),
+        tuple(number_cell(name, line, "deviation", r["deviation"], ComparisonError) for line, r in rows),
     )
 
 

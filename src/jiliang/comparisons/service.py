@@ -11,10 +11,10 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from jiliang.comparisons.files import evaluation_json
@@ -28,6 +28,7 @@ __all__ = [
     "TRANSITIONS",
     "RoundView",
     "close_round",
+    "count_rounds",
     "create_round",
     "evaluate_round",
     "get_round",
@@ -138,6 +139,14 @@ def list_rounds(session: Session, principal: Principal) -> list[ComparisonRound]
         )
         stmt = stmt.where(or_(ComparisonRound.id.in_(joined), ComparisonRound.state == "published"))
     return list(session.scalars(stmt.order_by(ComparisonRound.created_at.desc(), ComparisonRound.id.desc())))
+
+
+def count_rounds(session: Session, since: date, on: date) -> int:
+    """Rounds created from ``since`` to ``on`` inclusive (UTC days): one count, for the indicators."""
+    start = datetime.combine(since, time(), UTC)
+    end = datetime.combine(on + timedelta(days=1), time(), UTC)
+    stmt = select(func.count()).where(ComparisonRound.created_at >= start, ComparisonRound.created_at < end)
+    return int(session.scalar(stmt) or 0)
 
 
 def get_round(session: Session, principal: Principal, round_id: int) -> ComparisonRound:

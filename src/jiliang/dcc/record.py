@@ -197,7 +197,8 @@ class CalibrationRecordInput:
     customer_order: str | None = None
     asset_number: str | None = None
     software_name: str = "Jiliang"
-    software_release: str = "0.1.0"
+    software_release: str = "v0.1.0"
+    """PTB's rules want a letter before the version number (``v0.1.0``)."""
 
     def __post_init__(self) -> None:
         if not self.points:
@@ -232,7 +233,6 @@ def _items(rec: CalibrationRecordInput) -> tuple[Item, ...]:
             identifications=tuple(ids),
             manufacturer=rec.manufacturer,
             model=rec.model,
-            id="item1",
         ),
     )
 
@@ -347,12 +347,11 @@ def _errors(pts: tuple[CalibrationPoint, ...], unit: str) -> RealList:
 
 
 def _results_table(rec: CalibrationRecordInput, equipment: tuple[Equipment, ...]) -> Result:
-    """Reference value, indication and error at every point (res1)."""
+    """Reference value, indication and error at every point."""
     std_ids = " ".join(e.id for e in equipment if e.id) or None
     return Result(
         name=Text.of(zh="校准结果", en="Calibration results"),
         ref_type="basic_measuredValue",
-        id="res1",
         quantities=(
             Quantity(
                 _reference_values(rec.points, rec.unit),
@@ -375,7 +374,7 @@ def _results_table(rec: CalibrationRecordInput, equipment: tuple[Equipment, ...]
 
 
 def _largest_error(rec: CalibrationRecordInput) -> Result:
-    """The largest error of indication with its U, and the conformity decision on it (res2)."""
+    """The largest error of indication with its U, and the conformity decision on it."""
     worst = max(rec.points, key=lambda p: (abs(p.error), p.U))
     conformity = None
     if rec.conformity is not None:
@@ -388,7 +387,6 @@ def _largest_error(rec: CalibrationRecordInput) -> Result:
     return Result(
         name=Text.of(zh="最大示值误差", en="Largest error of indication"),
         ref_type="basic_measurementError",
-        id="res2",
         as_list=False,
         quantities=(
             Quantity(
@@ -411,7 +409,6 @@ def build_certificate(rec: CalibrationRecordInput) -> Certificate:
                 name=Text.of(zh=rec.method_zh, en=rec.method_en),
                 norms=(rec.method_norm,),
                 ref_type="basic_method",
-                id="method1",
             ),
         ),
         equipment=equipment,

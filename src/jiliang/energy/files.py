@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from jiliang.energy.tables import LEVELS, edition_for, emission_factors, factor_from_dict
 from jiliang.errors import InputError, TooLargeError
-from jiliang.platform.cells import formula_like
+from jiliang.platform.cells import formula_like, number_cell
 
 __all__ = [
     "ENERGY_TYPES",
@@ -110,16 +109,6 @@ def _rows(
     return out
 
 
-def _num(name: str, line: int, col: str, cell: str) -> float:
-    try:
-        v = float(cell)
-    except ValueError:
-        raise InputError(f"{name} line {line}: {col} {cell!r} is not a number") from None
-    if not math.isfinite(v):
-        raise InputError(f"{name} line {line}: {col} {cell!r} is not a finite number")
-    return v
-
-
 def _energy_type(name: str, line: int, cell: str) -> str:
     if cell not in ENERGY_TYPES:
         raise InputError(f"{name} line {line}: energy_type {cell!r} is not one of GB 17167 Table 3")
@@ -175,7 +164,7 @@ def edition_for_any_codes() -> frozenset[str]:
 
 
 def _opt(name: str, line: int, col: str, cell: str | None) -> float | None:
-    return None if not cell else _num(name, line, col, cell)
+    return None if not cell else number_cell(name, line, col, cell)
 
 
 def parse_activity(text: str, name: str = "activity.csv") -> list[ActivityRow]:
@@ -196,7 +185,7 @@ def parse_activity(text: str, name: str = "activity.csv") -> list[ActivityRow]:
         if not (0 < len(period) <= 16 and period.replace("-", "").isalnum()):
             raise InputError(f"{name} line {i}: period {period!r} is not like 2025 or 2025-06")
         et = _energy_type(name, i, r["energy_type"])
-        q = _num(name, i, "quantity", r["quantity"])
+        q = number_cell(name, i, "quantity", r["quantity"])
         if q < 0:
             raise InputError(f"{name} line {i}: quantity {q} is negative")
         code = r["factor"]

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from jiliang.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from jiliang.indicators.catalog import Indicator, Plan, load_plans
@@ -137,14 +137,36 @@ def _latest_manual(session: Session, code: str) -> IndicatorValue | None:
     )
 
 
+def _latest_manuals(session: Session, codes: Sequence[str]) -> dict[str, IndicatorValue | None]:
+    """The latest manual value of each of ``codes`` (None when there is none), in one query."""
+    out: dict[str, IndicatorValue | None] = dict.fromkeys(codes)
+    rows = session.scalars(
+        select(IndicatorValue).where(
+            IndicatorValue.indicator.in_(list(codes)), IndicatorValue.origin == Origin.MANUAL.value
+        )
+    )
+    for r in rows:
+        best = out[r.indicator]
+        if best is None or r.period > best.period:
+            out[r.indicator] = r
+    return out
+
+
 def compute(
-    session: Session, plan: Plan, ind: Indicator, on: date, cache: dict[tuple[str, date], Any] | None = None
+    session: Session,
+    plan: Plan,
+    ind: Indicator,
+    on: date,
+    cache: dict[tuple[str, date], Any] | None = None,
+    manual: dict[str, IndicatorValue | None] | None = None,
 ) -> Computed:
-    """The indicator's value on ``on`` (a failing query gives ``error``, not a number)."""
+    """The indicator's value on ``on`` (a failing query gives ``error``, not a number); ``manual``
+    holds the latest manual values when the caller read them for several indicators at once."""
     cache = {} if cache is None else cache
     q = QUERIES.get(ind.query) if ind.query else None
     if q is not None and q.fn is not None:
-        key = (q.name, _plan_start(plan))
+        # only a dated (rebuildable) query counts from the plan's start; the others read the state
+        key = (q.name, _plan_start(plan) if q.rebuildable else date.min)
         if key not in cache:
             try:
                 cache[key] = _run(session, q.name, on, _plan_start(plan))
@@ -159,7 +181,7 @@ def compute(
             )
         return Computed(ind, got.value, got.numerator, got.denominator, "query", drill=q.drill)
     missing = q.missing if q is not None else "no query in the platform computes this indicator"
-    row = _latest_manual(session, ind.code)
+    row = manual[ind.code] if manual is not None and ind.code in manual else _latest_manual(session, ind.code)
     if row is None:
         return Computed(ind, None, missing=missing)
     return Computed(
@@ -173,11 +195,21 @@ def compute(
     )
 
 
-def compute_all(session: Session, on: date, plan: str | None = None) -> list[Computed]:
-    """Every indicator (of one plan, or of all) on ``on``; each query runs once."""
-    cache: dict[tuple[str, date], Any] = {}
+def compute_all(
+    session: Session, on: date, plan: str | None = None, cache: dict[tuple[str, date], Any] | None = None
+) -> list[Computed]:
+    """Every indicator (of one plan, or of all) on ``on``; each query runs once (once across calls
+    sharing ``cache``, e.g. the dashboards of several plans on one page)."""
+    cache = {} if cache is None else cache
     chosen = [get_plan(plan)] if plan else list(plans())
-    return [compute(session, p, i, on, cache) for p in chosen for i in p.indicators]
+    by_hand = [
+        i.code
+        for p in chosen
+        for i in p.indicators
+        if (q := QUERIES.get(i.query or "")) is None or q.fn is None
+    ]
+    manual = _latest_manuals(session, by_hand)
+    return [compute(session, p, i, on, cache, manual) for p in chosen for i in p.indicators]
 
 
 def _store(session: Session, ind: str, period: str, res: QueryResult, origin: Origin) -> None:
@@ -354,11 +386,14 @@ def track(session: Session, code: str, on: date) -> Tracking:
     return _track(plan, cur, _rows_for(session, [code])[code], on)
 
 
-def dashboard(session: Session, plan: str, on: date) -> list[Tracking]:
-    """Every indicator of ``plan`` tracked on ``on`` (one history query, each query once)."""
+def dashboard(
+    session: Session, plan: str, on: date, cache: dict[tuple[str, date], Any] | None = None
+) -> list[Tracking]:
+    """Every indicator of ``plan`` tracked on ``on`` (one history query, each query once; ``cache``
+    shared by the dashboards of one page runs a query shared by several plans once)."""
     p = get_plan(plan)
     rows = _rows_for(session, [i.code for i in p.indicators])
-    return [_track(p, c, rows[c.indicator.code], on) for c in compute_all(session, on, plan)]
+    return [_track(p, c, rows[c.indicator.code], on) for c in compute_all(session, on, plan, cache)]
 
 
 # ---- evaluation reports -------------------------------------------------------------------------
@@ -435,8 +470,16 @@ def get_report(session: Session, principal: Principal, report_id: int) -> Indica
     return rep
 
 
-def list_reports(session: Session, principal: Principal) -> list[IndicatorReport]:
+def list_reports(session: Session, principal: Principal, brief: bool = False) -> list[IndicatorReport]:
+    """The latest 500 reports the caller may see; ``brief`` leaves the bodies and narratives unread
+    (loaded if touched) for a list that shows only the heading of each."""
     stmt = select(IndicatorReport).order_by(IndicatorReport.id.desc())
+    if brief:
+        stmt = stmt.options(
+            defer(IndicatorReport.body),
+            defer(IndicatorReport.narrative_zh),
+            defer(IndicatorReport.narrative_en),
+        )
     if not principal.is_regulator:
         stmt = stmt.where(IndicatorReport.status == ReportStatus.PUBLISHED.value)
     return list(session.scalars(stmt.limit(500)))

@@ -2,8 +2,10 @@
 
 A site belongs to an organization (the station's or the charger operator's); regulators see all.
 An analysis stores its results as JSON (residuals, series for the charts) and its flags as rows,
-so the key-supervision list can be built with one query. Raw readings are not stored: an
-analysis keeps the SHA-256 of the files it was made from, and a replayed upload is recognised.
+so the key-supervision list can be built with one query. The files a person submitted are kept
+as they were received (a submission: who, when, the SHA-256 of each file and of the whole set,
+the files compressed), so every result can be traced to its data and run again; a replayed
+upload is recognised by its digest.
 """
 
 from __future__ import annotations
@@ -11,13 +13,30 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiliang.platform.db import Base, UTCDateTime, utcnow
 from jiliang.platform.models import Audited
 
-__all__ = ["CheatAnalysis", "CheatFlag", "CheatOutcome", "CheatSite"]
+__all__ = [
+    "CheatAnalysis",
+    "CheatFlag",
+    "CheatOutcome",
+    "CheatSite",
+    "CheatSubmission",
+    "CheatSubmissionFile",
+]
 
 
 class CheatSite(Audited, Base):
@@ -32,6 +51,37 @@ class CheatSite(Audited, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class CheatSubmission(Base):
+    """The data a person submitted for a site: who, when, the digest of the files, the choices made
+    with them (approved software, accuracy class). Audited with the analysis made from it."""
+
+    __tablename__ = "cheat_submission"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("cheat_site.id"), index=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    data_digest: Mapped[str] = mapped_column(String(64), index=True)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class CheatSubmissionFile(Base):
+    """One submitted file as received: ``sha256`` and ``size`` of the bytes received, ``content``
+    compressed with zlib (checked against ``sha256`` when read back)."""
+
+    __tablename__ = "cheat_submission_file"
+    __table_args__ = (UniqueConstraint("submission_id", "name", name="uq_cheat_submission_file_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("cheat_submission.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(16))  # totalisers | tank | events | registers | sessions
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class CheatAnalysis(Base):
     """One analysis of a site's data; audited explicitly with a summary (the result JSON is large)."""
 
@@ -39,6 +89,7 @@ class CheatAnalysis(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("cheat_site.id"), index=True)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("cheat_submission.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
     data_digest: Mapped[str] = mapped_column(String(64), index=True)

@@ -21,7 +21,8 @@ Pipeline for one area (:func:`estimate_area`), one function per step (``_grid``,
    is a difference of two real register reads; a missing read merges two intervals into one
    longer period and no energy is ever interpolated.
 4. **Fit.** ``r = y0 − Σ y_i = Σ δ_i·y_i + a·m + b·y0²/m`` with ``δ_i = θ_i − 1``, ``m`` the period
-   length in intervals (fixed loss) and ``(Σy_i)²/m`` the I²R-like variable loss (the load current squared). Weighted (1/m)
+   length in intervals (fixed loss) and ``(Σy_i)²/m*`` the I²R-like variable loss (the load current
+   squared; ``m*`` takes the load's shape inside a merged period from the master's reads). Weighted (1/m)
    ridge regression with a Gaussian prior ``δ_i ~ N(0, τ²)`` (shrinkage toward θ = 1); the noise
    variance is estimated from the residuals, periods beyond ``outlier_z`` are trimmed (line-loss
    outlier rule), and the posterior covariance gives the standard uncertainty of each δ_i.
@@ -32,10 +33,11 @@ Pipeline for one area (:func:`estimate_area`), one function per step (``_grid``,
    regime and the area refitted, until none is left. A regime registering ≥ 10 % less than
    another (and ≤ 90 % of the energy) makes the meter ``suspected_theft``, with the test, its
    statistic and the window in its evidence; a smaller change (a step in a meter's error) is
-   modelled the same way and judged on its energy-weighted error. ``gls`` (off by default) then
+   modelled the same way and judged on its energy-weighted error. ``gls`` (on by default) then
    refits with the neighbour correlation of the register rounding.
 5. **Decision.** ``e_i = 1/θ_i − 1``, ``u(e_i) = u(δ_i)/θ_i²``, judged against the class limit
-   with the guard-banded rule of :mod:`jiliang.meters.decision`.
+   with the guard-banded rule of :mod:`jiliang.meters.decision` (:func:`~jiliang.meters.decision.judge`):
+   inside the guard band, ``suspect`` only when ``P(|e| > L)`` reaches ``flag_probability``.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from jiliang.meters.decision import GuardBandRule, decide
+from jiliang.meters.decision import GuardBandRule, judge
 from jiliang.meters.theft import FitView, RegimeSplit, best_split
 from jiliang.meters.types import (
     AreaSummary,
@@ -243,6 +245,7 @@ class _Balance:
     y0: NDArray[np.float64]
     Eu: NDArray[np.float64]  # user meters × periods
     m_len: NDArray[np.float64]
+    i2r_len: NDArray[np.float64]  # the length m* of the I²R regressor load²/m* (≤ m_len)
     p_start: NDArray[np.int64]
     p_end: NDArray[np.int64]
     modelled: list[tuple[int, int, int, str]]  # failure windows modelled by own columns
@@ -764,6 +767,7 @@ def _energies(
     for (_, _, row, _), inw in zip(modelled, in_window, strict=True):
         neg[row, inw] = False
     sane = ~neg.any(axis=0) & (y0 > 0) if len(p_start) else np.zeros(0, dtype=bool)
+    i2r_len = _i2r_length(grid, int(req[0]), p_start, p_end, m_len)[sane]
     m_len = m_len[sane]
     days_fitted = float(m_len.sum()) * grid.interval_h / 24.0
     return _Balance(
@@ -771,6 +775,7 @@ def _energies(
         y0=y0[sane],
         Eu=Eu[:, sane],
         m_len=m_len,
+        i2r_len=i2r_len,
         p_start=p_start[sane],
         p_end=p_end[sane],
         modelled=modelled,
@@ -779,6 +784,34 @@ def _energies(
         area_collection=0.0,
         days_fitted=days_fitted,
     )
+
+
+def _i2r_length(
+    grid: _Grid, master: int, p_start: NDArray[np.int64], p_end: NDArray[np.int64], m_len: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """The length ``m*`` that makes ``load²/m*`` the I²R loss of a period: ``(Σz)²/Σ(z²/l)`` over
+    the master's own sub-periods (energy ``z``, length ``l``, between its consecutive reads).
+
+    A period merged over a user meter's missing read spans several intervals whose loads differ;
+    the loss is the sum of their squares, not the square of their mean (Jensen): ``load²/m``
+    understates it, by an amount that varies from period to period and is unmodelled noise as large
+    as the register rounding. The master is read at every grid point of the period that it has a
+    read for, so its sub-period energies give the shape of the load inside the period; a period of
+    one interval (or without master reads inside) keeps ``m* = m``."""
+    out = m_len.copy()
+    if not len(p_start):
+        return out
+    pm = np.flatnonzero(grid.present[master])
+    z = np.diff(grid.R[master, pm])
+    ln = np.diff(pm).astype(np.float64)
+    period = np.searchsorted(p_start, pm[:-1], side="right") - 1
+    inside = (period >= 0) & (pm[1:] <= p_end[np.maximum(period, 0)]) & (z >= 0)
+    period, z, ln = period[inside], z[inside], ln[inside]
+    s1 = np.bincount(period, weights=z, minlength=len(p_start))
+    s2 = np.bincount(period, weights=z * z / ln, minlength=len(p_start))
+    ok = (s2 > 0) & (m_len > 1)
+    out[ok] = s1[ok] ** 2 / s2[ok]
+    return np.minimum(out, m_len)
 
 
 # --- 4. fit --------------------------------------------------------------------------------
@@ -842,7 +875,7 @@ def _design_matrix(
         X[:, len(est_cols) + j] = col
     X[:, -2] = m_len
     load = Eu.sum(axis=0)
-    X[:, -1] = load * load / m_len  # I²R: the square of the users' energy per interval
+    X[:, -1] = load * load / bal.i2r_len  # I²R: the square of the users' energy per interval
     return X, len(est_cols) + len(extra), n_fail, regime_cols
 
 
@@ -884,7 +917,7 @@ def _fit(area: str, bal: _Balance, light: NDArray[np.bool_], settings: Estimatio
         # share of the load still heats the lines; a runaway's constant-power column removes the
         # phantom energy from the load as well)
         load = Eu.sum(axis=0) + X[:, :n_pieces] @ beta[:n_pieces]
-        X[:, -1] = load * load / m_len
+        X[:, -1] = load * load / bal.i2r_len
         new_mask = np.abs(resid) * np.sqrt(w) <= settings.outlier_z * math.sqrt(sigma2)
         stable = np.array_equal(new_mask, mask) and np.allclose(new_prior, prior_var, rtol=1e-3)
         if np.array_equal(new_mask, mask):
@@ -1011,7 +1044,7 @@ def _gls(bal: _Balance, fit: _Fit) -> _Fit:
         beta, inv = gram.solve(sigma2 / fit.prior_var, n_est)
         sigma2 = max(float(np.sum((rw - Xw @ beta) ** 2)) / max(len(kept) - Xw.shape[1], 1), 1e-18)
         load = Eu_sum + fit.X[kept, :n_pieces] @ beta[:n_pieces]
-        Xw[:, -1] = solve_banded((1, 0), cb, load * load / m)
+        Xw[:, -1] = solve_banded((1, 0), cb, load * load / bal.i2r_len[kept])
     gram = _Gram(Xw, rw, ones, all_kept)
     beta, inv = gram.solve(sigma2 / fit.prior_var, n_est)
     X = fit.X.copy()
@@ -1047,6 +1080,13 @@ def _judge(
         if i in failed:
             status = Status(f"failed_{failed[i]['type']}")
             results.append(MeterResult(m.meter_id, area, None, None, status, limit, ev))
+        elif (
+            i in col_of
+            and light_of.get(i)
+            and (found := _light_out_of_limit(m, col_of[i], fit, settings, ev))
+        ):
+            results.append(found)
+            estimated += 1
         elif i not in col_of or light_of.get(i):
             status = Status.INSUFFICIENT_DATA
             if light_of.get(i):
@@ -1072,6 +1112,34 @@ def _judge(
             estimated += result.status in (Status.OK, Status.SUSPECT, Status.OUT_OF_LIMIT)
             results.append(result)
     return results, estimated
+
+
+def _light_out_of_limit(
+    m: MeterSpec, j: int, fit: _Fit, settings: EstimationSettings, ev: dict[str, Any]
+) -> MeterResult | None:
+    """A light-load meter is not estimable in general, but its column is fitted (``fit_light_load``):
+    when the data alone put its ``θ`` far from 1 — the posterior variance of ``δ`` under a quarter of
+    its prior variance (the data, not the prior, decide), the linearisation ``u(e) = u(δ)/θ²`` valid
+    (``u(δ) ≤ θ/10``) and the error beyond the limit by the guard band (guarded rejection) — it is
+    ``out_of_limit``: a meter registering a small part of a normal household's energy (steady theft
+    or a gross fault). Otherwise ``None`` (reported ``excluded_light_load``)."""
+    limit = _limit_or_none(settings, m)
+    delta = float(fit.beta[j])
+    var = max(float(fit.cov[j, j]), 0.0)
+    theta, u_delta = 1.0 + delta, math.sqrt(var)
+    if limit is None or theta <= 0.05 or var > 0.25 * float(fit.prior_var[j]) or u_delta > 0.1 * theta:
+        return None
+    e_pct, u_pct = 100.0 * (1.0 / theta - 1.0), 100.0 * u_delta / (theta * theta)
+    if u_pct > settings.max_u_fraction * limit or abs(e_pct) <= limit + settings.guard_k * u_pct:
+        return None
+    ev["theta"] = round(theta, 7)
+    ev["reason"] = (
+        f"mean daily energy below {settings.light_load_kwh_per_day} kWh, but the data put θ = "
+        f"{theta:.4g} ± {u_delta:.2g} far from 1"
+    )
+    ev["decision"] = f"guarded rejection: |ê| > L + {settings.guard_k}·u"
+    ev["p_out_of_limit"] = 1.0
+    return MeterResult(m.meter_id, m.area_id, e_pct, u_pct, Status.OUT_OF_LIMIT, limit, ev)
 
 
 def _regimes(
@@ -1182,8 +1250,9 @@ def _decide_meter(
     if reason is not None or limit is None:
         ev["reason"] = reason
         return MeterResult(m.meter_id, m.area_id, e_pct, u_pct, Status.INSUFFICIENT_DATA, limit, ev)
-    verdict = decide(e_pct, u_pct, limit, GuardBandRule(settings.guard_k))
+    verdict, p_out = judge(e_pct, u_pct, limit, GuardBandRule(settings.guard_k), settings.flag_probability)
     ev["decision"] = f"guard band w = {settings.guard_k}·u = {settings.guard_k * u_pct:.3g} %"
+    ev["p_out_of_limit"] = round(p_out, 4)
     return MeterResult(m.meter_id, m.area_id, e_pct, u_pct, Status(verdict.value), limit, ev)
 
 

@@ -4,6 +4,15 @@ The decision is the non-binary rule of :func:`jiliang.uncertainty.decide` (JCGM 
 with the guard band ``w = k·u``, mapped onto the meter statuses: *pass* → ``ok``, *conditional
 pass* and *conditional fail* (inside the guard band on either side of the limit) → ``suspect``,
 *fail* → ``out_of_limit``.
+
+:func:`judge` adds the decision that makes the flagged set (``suspect`` and ``out_of_limit``, the
+field-check worklist) precise: inside the guard band a meter is ``suspect`` only when the posterior
+probability that its error lies beyond the limit, ``P(|e| > L | ê, u)`` with ``e ~ N(ê, u²)`` (the
+ridge fit's posterior), is at least ``flag_probability`` (default ½: the Bayes decision for equal
+losses of a needless field check and of a missed out-of-limit meter). A *conditional pass* (an
+estimate inside the limit, within its guard band) has that probability below ½ and is ``ok``, with
+the probability in its evidence; the symmetric guard band flagged meters whose probability of being
+out of limit was as low as 2.3 %.
 """
 
 from __future__ import annotations
@@ -14,7 +23,7 @@ from enum import StrEnum
 
 from jiliang.meters.types import MeterError
 
-__all__ = ["GuardBandRule", "Verdict", "decide"]
+__all__ = ["GuardBandRule", "Verdict", "decide", "judge", "nonconformity_probability"]
 
 
 class Verdict(StrEnum):
@@ -91,3 +100,40 @@ def decide(value: float, u: float, limit: float, rule: GuardBandRule) -> Verdict
     if verdict == "fail":
         return Verdict.NONCONFORMING
     return Verdict.IN_GUARD_BAND
+
+
+def nonconformity_probability(value: float, u: float, limit: float) -> float:
+    """``P(|e| > limit)`` for ``e ~ N(value, u²)``: the probability that the true error lies beyond
+    the symmetric tolerance ``±limit`` (JCGM 106 §7: one minus the conformance probability).
+
+    >>> round(nonconformity_probability(1.75, 0.2, 1.75), 3)
+    0.5
+    >>> round(nonconformity_probability(1.35, 0.2, 1.75), 4)
+    0.0228
+    """
+    if u <= 0:
+        return 1.0 if abs(value) > limit else 0.0
+    z_hi = (limit - value) / u
+    z_lo = (-limit - value) / u
+    return 0.5 * math.erfc(z_hi / math.sqrt(2.0)) + 0.5 * math.erfc(-z_lo / math.sqrt(2.0))
+
+
+def judge(
+    value: float, u: float, limit: float, rule: GuardBandRule, flag_probability: float = 0.5
+) -> tuple[Verdict, float]:
+    """The meter's status and its probability of being out of limit: guarded acceptance and
+    guarded rejection as in :func:`decide`; inside the guard band ``suspect`` when
+    ``P(|e| > limit) ≥ flag_probability``, otherwise ``ok`` (a conditional pass).
+
+    >>> judge(1.6, 0.1, 1.75, GuardBandRule(2.0))[0].value
+    'ok'
+    >>> judge(1.9, 0.1, 1.75, GuardBandRule(2.0))[0].value
+    'suspect'
+    """
+    if not (0.0 < flag_probability < 1.0):
+        raise MeterError(f"flag_probability must be within (0, 1), got {flag_probability!r}")
+    verdict = decide(value, u, limit, rule)
+    p = nonconformity_probability(value, u, limit)
+    if verdict is Verdict.IN_GUARD_BAND and p < flag_probability:
+        return Verdict.CONFORMING, p
+    return verdict, p

@@ -119,7 +119,9 @@ class EstimationSettings:
     ``outlier_z``: standardised residual beyond which a period is trimmed (Cao et al.).
     ``max_u_fraction``: an estimate whose u exceeds this fraction of its limit cannot be decided.
     ``gls``: refit with the neighbour correlation that the register resolution puts between
-    periods (generalised least squares; ``False`` keeps the weighted least squares alone).
+    periods (generalised least squares, on by default: with the I²R loss of merged periods modelled,
+    the register rounding is the dominant noise and its stated u is honest; ``False`` keeps the
+    weighted least squares alone).
     ``fit_light_load``: light-load meters keep a column under the prior (a thief registering
     almost nothing is absorbed, not left in the residual) but get no estimate; ``False`` fixes
     their θ at 1. ``max_iterations``: of the reweighted ridge fit.
@@ -129,6 +131,9 @@ class EstimationSettings:
     test (:mod:`jiliang.meters.theft`); ``theft_max_per_area``: at most this many meters of an
     area are modelled per regime; ``theft_min_under_pct``: a regime must register at least this
     much less than another, and at most ``100 − this`` % of the energy, for ``suspected_theft``.
+    ``flag_probability``: inside the guard band a meter is ``suspect`` only when the posterior
+    probability that its error is beyond the limit reaches this (½: the Bayes decision for equal
+    losses); below it, a conditional pass is ``ok`` (:func:`jiliang.meters.decision.judge`).
     """
 
     interval_s: int | None = None
@@ -146,13 +151,14 @@ class EstimationSettings:
     max_u_fraction: float = 0.5
     min_meter_collection_for_balance: float = 0.5
     collection_required_per_meter: bool = False
-    gls: bool = False
+    gls: bool = True
     max_iterations: int = 8
     fit_light_load: bool = True
     model_stopped: bool = True
     theft_alpha: float = 1e-6
     theft_max_per_area: int = 5
     theft_min_under_pct: float = 10.0
+    flag_probability: float = 0.5
 
     def __post_init__(self) -> None:
         if not isinstance(self.limits_pct, MappingProxyType):
@@ -186,6 +192,8 @@ class EstimationSettings:
             raise MeterError(
                 "theft_alpha must be < 1, theft_max_per_area within 0..100, theft_min_under_pct < 100"
             )
+        if not (0.0 < self.flag_probability < 1.0):
+            raise MeterError(f"flag_probability must be within (0, 1), got {self.flag_probability!r}")
         if self.min_periods < 0 or self.stopped_min_intervals < 1:
             raise MeterError("min_periods must be ≥ 0 and stopped_min_intervals ≥ 1")
         if self.light_load_kwh_per_day < 0:

@@ -15,11 +15,21 @@ surrounding whitespace stripped, inner whitespace collapsed, case folded.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from typing import Any
 
-__all__ = ["FORMULA_STARTS", "formula_like", "identity_text", "safe_cell", "strip_invisible"]
+from jiliang.errors import InputError
+
+__all__ = [
+    "FORMULA_STARTS",
+    "formula_like",
+    "identity_text",
+    "number_cell",
+    "safe_cell",
+    "strip_invisible",
+]
 
 FORMULA_STARTS = frozenset("=+-@＝＋－＠")
 _RAW_STARTS = ("\t", "\r")
@@ -78,3 +88,22 @@ def identity_text(text: str) -> str:
     """
     folded = unicodedata.normalize("NFKC", strip_invisible(text))
     return _SPACES.sub(" ", folded).strip().casefold()
+
+
+def number_cell(name: str, line: int, col: str, cell: str, error: type[InputError] = InputError) -> float:
+    """The finite number in a CSV cell, or ``error`` naming the file, line and column.
+
+    >>> number_cell("lab.csv", 3, "u", "0.25")
+    0.25
+    >>> number_cell("lab.csv", 3, "u", "nan")
+    Traceback (most recent call last):
+    ...
+    jiliang.errors.InputError: lab.csv line 3: u 'nan' is not a finite number
+    """
+    try:
+        v = float(cell)
+    except ValueError:
+        raise error(f"{name} line {line}: {col} {cell!r} is not a number") from None
+    if not math.isfinite(v):
+        raise error(f"{name} line {line}: {col} {cell!r} is not a finite number")
+    return v

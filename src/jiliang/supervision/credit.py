@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jiliang.errors import ConflictError, InputError, NotFoundError
@@ -34,6 +34,7 @@ __all__ = [
     "COMMITMENT_TEMPLATES",
     "RULES_FILE",
     "class_counts",
+    "count_committed_orgs",
     "credit_of",
     "draw_ratios",
     "gather_evidence",
@@ -214,6 +215,16 @@ def review_commitment(
     row.published_on = today if accept else None
     session.flush()
     return row
+
+
+def count_committed_orgs(session: Session, on: date) -> int:
+    """Organisations with a commitment published on or before ``on`` (and not broken since): one
+    count, for the indicators."""
+    stmt = select(func.count(func.distinct(IntegrityCommitment.org_id))).where(
+        IntegrityCommitment.status == CommitmentStatus.PUBLISHED.value,
+        IntegrityCommitment.published_on <= on,
+    )
+    return int(session.scalar(stmt) or 0)
 
 
 def list_commitments(

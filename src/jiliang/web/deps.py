@@ -120,10 +120,14 @@ async def csrf_protect(request: Request) -> None:
         return  # a browser never adds a bearer token on its own: not forgeable cross-site
     token = request.headers.get(CSRF_HEADER)
     content_type = request.headers.get("content-type", "")
+    form = None
     if token is None and content_type.startswith(("application/x-www-form-urlencoded", "multipart/")):
-        value = (await request.form()).get(CSRF_FIELD)
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
         token = value if isinstance(value, str) else None
     if not csrf_valid(settings.secret_key, request.cookies.get(CSRF_COOKIE), token):
+        if form is not None:
+            await form.close()  # the uploaded files' temporary copies: nothing will read them
         raise CsrfError(
             "request refused: the form's security token is missing or out of date; "
             "reload the page and try again"

@@ -52,7 +52,7 @@ def _dashboard(
         rows=rows,
         on=on,
         computed_at=stamp,
-        reports=service.list_reports(session, principal),
+        reports=service.list_reports(session, principal, brief=True),
     )
 
 
@@ -210,8 +210,9 @@ def report_action(
 def public_index(request: Request, principal: PageCaller, session: PageSession) -> Response:
     anon = Principal(None, "", Role.PUBLIC, None)
     on = clock_of(request).today()
+    shared: dict[Any, Any] = {}  # a query shared by several plans (受检率, 建标覆盖率) runs once
     boards: list[tuple[Any, list[service.Tracking]]] = [
-        (p, service.dashboard(session, p.code, on)) for p in service.plans()
+        (p, service.dashboard(session, p.code, on, shared)) for p in service.plans()
     ]
     return page(
         request,
@@ -219,7 +220,7 @@ def public_index(request: Request, principal: PageCaller, session: PageSession) 
         principal,
         boards=boards,
         on=on,
-        reports=service.list_reports(session, anon),
+        reports=service.list_reports(session, anon, brief=True),
     )
 
 

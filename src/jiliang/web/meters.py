@@ -79,6 +79,7 @@ _NUMBERS: dict[str, tuple[str, str]] = {
     "limit_kwh_per_day": ("{:,.1f}", " kWh/d"),
     "first_drop_kwh": ("{:.3f}", " kWh"),
     "theta": ("{:.5f}", ""),
+    "p_out_of_limit": ("{:.1%}", ""),
     "days": ("{:g}", " d"),
     "periods": ("{:d}", ""),
     "duplicates": ("{:d}", ""),

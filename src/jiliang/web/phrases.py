@@ -80,6 +80,12 @@ PHRASES: list[Phrase] = [
     _p("met.few_reads", r"too few reads to be kept in the balance"),
     _p("met.no_reads", r"no reads for this area"),
     _p("met.decision", rf"guard band w = (?P<k>{_NUM})·u = (?P<w>{_NUM}) %"),
+    _p("met.decision_rejection", rf"guarded rejection: \|ê\| > L \+ (?P<k>{_NUM})·u"),
+    _p(
+        "met.light_load_decided",
+        rf"mean daily energy below (?P<kwh>{_NUM}) kWh, but the data put θ = (?P<theta>{_NUM}) ± (?P<u>{_NUM})"
+        r" far from 1",
+    ),
     _p("met.rule.backwards", r"register below the previous read" + _JJF),
     _p("met.rule.negative", r"negative register values"),
     _p(

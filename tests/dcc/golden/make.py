@@ -3,16 +3,19 @@
     PYTHONPATH=src python tests/dcc/golden/make.py --write    # writes the files below
     PYTHONPATH=src python tests/dcc/golden/make.py            # checks only; exit 1 on difference
 
-Files (DCC 3.3.0, the version the writer writes):
+Files of the writer's current revision, r2 (DCC 3.3.0, the version the writer writes):
 
-* ``dcc_3.3.0_unsigned.xml`` — ``to_xml(build_certificate(golden_record()))``; the writer must
+* ``dcc_3.3.0_r2_unsigned.xml`` — ``to_xml(build_certificate(golden_record()))``; the writer must
   reproduce it byte for byte (``tests/dcc/test_golden.py``).
-* ``dcc_3.3.0_signed_B-LT.xml`` — that file signed as XAdES B-LT (ECDSA P-256, RFC 3161 timestamp,
-  chain and CRLs embedded) at :data:`CLOCK`, with the test PKI kept in ``pki/`` (``trust.pem`` is
+* ``dcc_3.3.0_r2_signed_B-LT.xml`` — that file signed as XAdES B-LT (ECDSA P-256, RFC 3161 timestamp,
+  chain and CRLs embedded) at :data:`CLOCK`, with the test PKI kept in ``pki_r2/`` (``trust.pem`` is
   the trust bundle; keys are test keys). It must verify at the pinned time for as long as the
   verifier lives: a change that breaks it breaks every certificate already issued.
 
-A new writer version gets new files named after its schema version; the old ones stay.
+A new writer version gets new files named after its schema version and revision; the old ones
+stay (:data:`ISSUED`) and must go on verifying. Revision r1 (``dcc_3.3.0_unsigned.xml``,
+``dcc_3.3.0_signed_B-LT.xml``, ``pki/``) wrote ids nothing referred to and the release ``0.1.0``,
+which PTB's Schematron rules refuse (``tests/dcc/test_ptb_schematron.py``); r2 writes neither.
 """
 
 from __future__ import annotations
@@ -25,9 +28,11 @@ from pathlib import Path
 HERE = Path(__file__).parent
 CLOCK = datetime(2026, 3, 5, 8, 0, tzinfo=UTC)
 """The pinned time: the certificate is signed and timestamped at it."""
-UNSIGNED = HERE / "dcc_3.3.0_unsigned.xml"
-SIGNED = HERE / "dcc_3.3.0_signed_B-LT.xml"
-PKI_DIR = HERE / "pki"
+UNSIGNED = HERE / "dcc_3.3.0_r2_unsigned.xml"
+SIGNED = HERE / "dcc_3.3.0_r2_signed_B-LT.xml"
+PKI_DIR = HERE / "pki_r2"
+ISSUED = ((HERE / "dcc_3.3.0_unsigned.xml", HERE / "dcc_3.3.0_signed_B-LT.xml", HERE / "pki"),)
+"""Earlier revisions' (unsigned, signed, PKI): certificates already issued, never rewritten."""
 
 
 def golden_record():  # type: ignore[no-untyped-def]
