@@ -50,4 +50,9 @@ def test_regulator_forms_draws_and_enters_a_lot_on_a_phone(phone):
         phone.get_by_role("button", name="保存").click()
     assert "不允许替换" in phone.locator("#lot-error").inner_text()
     _fits(phone)
+    lot_page = phone.url.split("?")[0]
+    for path in ("/meters/lots?lang=en", f"{lot_page}?lang=en", "/public/meter-lots?lang=en"):
+        phone.goto(path)
+        _fits(phone)
+    phone.goto("/meters/lots?lang=zh")
     assert [e for e in errors if "favicon.ico" not in e and "422" not in e] == []
