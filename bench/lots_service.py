@@ -5,7 +5,9 @@ Run: ``PYTHONPATH=src .venv/bin/python -m bench.lots_service --meters 1000000``
 The same city as :mod:`bench.lots` (4 makers × 3 models × 12 batches × 7 years, JJF(鲁)107-2022),
 given to :func:`jiliang.meters.lotservice.form` as a meter list: validation of the rows, the pure
 forming, the lots and their 10⁶ members stored with the audit entries, in one transaction. Then
-every lot's sample is drawn (members read back, seeded permutation, recorded), one transaction.
+every lot's sample is drawn (members read back, seeded permutation, recorded), one transaction;
+then the field results of every sampled meter are recorded (simulated, 2 % nonconforming: the
+utility's field work, entered over weeks, timed apart) and every lot is decided.
 Wall and CPU time (the process's own, all threads), load average before and after.
 
 Writes ``bench/meters/results/lots_service.json``.
@@ -69,7 +71,34 @@ def run(n: int, seed: int, folder: Path) -> dict[str, Any]:
         for lot_id in ids:
             svc.draw(s, reg, lot_id, seed=seed + lot_id)
     out.update(draw_s=round(time.perf_counter() - t, 2), draw_cpu_s=round(time.process_time() - c, 2))
+    out.update(_record_and_decide(db, reg, ids, seed))
     db.dispose()
+    return out
+
+
+def _record_and_decide(db: Any, reg: Any, ids: list[int], seed: int) -> dict[str, Any]:
+    """Field results of every sampled meter (2 % nonconforming, simulated), then every decision."""
+    from jiliang.meters import lotservice as svc
+
+    rng = np.random.default_rng(seed)
+    out: dict[str, Any] = {}
+    t, c = time.perf_counter(), time.process_time()
+    with db.session(actor="bench") as s:
+        for lot_id in ids:
+            sample = svc.lot_view(s, reg, lot_id).lot.sample
+            bad = rng.random(len(sample)) < 0.02
+            entries = [
+                svc.ResultEntry(m, "nonconforming" if b else "conforming", 3.0 if b else 0.2)
+                for m, b in zip(sample, bad.tolist(), strict=True)
+            ]
+            svc.record_results(s, reg, lot_id, entries)
+    out.update(record_s=round(time.perf_counter() - t, 2), record_cpu_s=round(time.process_time() - c, 2))
+    now = datetime.now(UTC)
+    t, c = time.perf_counter(), time.process_time()
+    with db.session(actor="bench") as s:
+        decisions = [svc.decide(s, reg, lot_id, now).decision for lot_id in ids]
+    out.update(decide_s=round(time.perf_counter() - t, 2), decide_cpu_s=round(time.process_time() - c, 2))
+    out.update(extend=decisions.count("extend"), replace=decisions.count("replace"))
     return out
 
 

@@ -467,8 +467,28 @@ def _finite(x: float) -> float | None:
 # ------------------------------------------------------------------ draw, results
 
 
+_MEMBERS_OF = {
+    "qmark": "SELECT meter_no FROM meter_lot_member WHERE lot_id = ?",
+    "format": "SELECT meter_no FROM meter_lot_member WHERE lot_id = %s",
+    "pyformat": "SELECT meter_no FROM meter_lot_member WHERE lot_id = %s",
+}
+
+
 def _members(session: Session, lot: MeterLot) -> list[str]:
-    return list(session.scalars(select(MeterLotMember.meter_no).where(MeterLotMember.lot_id == lot.id)))
+    """The lot's meter numbers (read at the driver: a lot may hold tens of thousands)."""
+    conn = session.connection()
+    sql = _MEMBERS_OF.get(str(conn.dialect.paramstyle))
+    if sql is None:
+        return list(session.scalars(select(MeterLotMember.meter_no).where(MeterLotMember.lot_id == lot.id)))
+    raw = conn.connection.dbapi_connection
+    if raw is None:  # pragma: no cover - a checked-out connection always has one
+        return [str(r[0]) for r in conn.exec_driver_sql(sql, (lot.id,))]
+    cursor = raw.cursor()
+    try:
+        cursor.execute(sql, (lot.id,))
+        return [str(r[0]) for r in cursor.fetchall()]
+    finally:
+        cursor.close()
 
 
 def _plan(lot: MeterLot) -> core.SamplingPlan:
