@@ -11,6 +11,10 @@ Steps timed (the pure core, as the service runs them, without the database):
 4. *decide*: per lot the plan, a seeded draw of the sample (permutation of the members), simulated
    field results of the sampled meters from their true state, and the decision.
 
+Then, one core: the rule's plan look-up (:func:`plan_for`) and plan + decision (:func:`decide_lot`)
+per second for 200,000 random lot sizes (target ≥ 100,000 /s). Wall and CPU time (the process's
+own, all threads) are recorded with the load average before and after.
+
 Writes ``bench/meters/results/lots.json`` with the figures and library versions.
 """
 
@@ -74,7 +78,7 @@ def decide_all(
 def run_once(n: int, seed: int) -> dict[str, Any]:
     rule = load_rule("lu107-2022")
     fleet, true_err, est, u, lim = city(n, seed)
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     formed = core.form_lots(fleet, rule)
     t1 = time.perf_counter()
     p_i = np.where(np.isfinite(est), core.p_nonconforming(np.nan_to_num(est), u, lim), np.nan)
@@ -87,7 +91,7 @@ def run_once(n: int, seed: int) -> dict[str, Any]:
     ]
     t2 = time.perf_counter()
     counts = decide_all(rule, formed, fleet, np.abs(true_err) > lim, seed)
-    t3 = time.perf_counter()
+    t3, c3 = time.perf_counter(), time.process_time()
     return {
         "meters": n,
         "lots": len(formed.sizes),
@@ -96,9 +100,44 @@ def run_once(n: int, seed: int) -> dict[str, Any]:
         "estimate_s": round(t2 - t1, 3),
         "decide_s": round(t3 - t2, 3),
         "total_s": round(t3 - t0, 3),
+        "total_cpu_s": round(c3 - c0, 3),  # all threads of the process (Polars uses both cores)
         "decisions": counts,
         "mean_pass_probability": round(float(np.nanmean(pass_p)), 4),
     }
+
+
+def decision_rate(calls: int, seed: int) -> dict[str, float]:
+    """Plan look-up (:func:`plan_for`) and plan + decision (:func:`decide_lot`) per second, one core,
+    for random lot sizes within each shipped rule's limits: wall and CPU time."""
+    from jiliang.meters.lotrules import rule_codes
+
+    rng = np.random.default_rng(seed)
+    rules = [load_rule(k) for k in rule_codes()]
+    queries = [
+        (
+            r,
+            int(rng.integers(max(r.min_size, r.rows[0].n), (r.max_size or 1_000_000) + 1)),
+            float(rng.random()),
+        )
+        for r in (rules[i] for i in rng.integers(0, len(rules), calls))
+    ]
+
+    def look_up() -> None:
+        for rule, size, _ in queries:
+            core.plan_for(rule, size)
+
+    def decide() -> None:
+        for rule, size, u in queries:
+            plan = core.plan_for(rule, size)
+            core.decide_lot(rule, plan, plan.n, min(int(u * (plan.n + 1)), plan.n))
+
+    out: dict[str, float] = {}
+    for name, fn in (("plan_lookup", look_up), ("lot_decision", decide)):
+        t, c = time.perf_counter(), time.process_time()
+        fn()
+        wall, cpu = time.perf_counter() - t, time.process_time() - c
+        out[f"{name}_per_s"], out[f"{name}_per_cpu_s"] = round(calls / wall), round(calls / cpu)
+    return out
 
 
 def versions() -> dict[str, str]:
@@ -118,20 +157,30 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--out", type=Path, default=OUT)
     opts = ap.parse_args()
+    load_before = os.getloadavg()
     runs = [run_once(opts.meters, opts.seed + i) for i in range(opts.runs)]
+    rates = decision_rate(200_000, opts.seed)
     for r in runs:
         print(json.dumps(r, ensure_ascii=False), file=sys.stderr)
     result = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": versions(),
+        "command": "PYTHONPATH=src .venv/bin/python -m bench.lots " + " ".join(sys.argv[1:]),
+        "load_avg_before": load_before,
         "load_avg": os.getloadavg(),
         "runs": runs,
         "median_total_s": sorted(r["total_s"] for r in runs)[len(runs) // 2],
+        "median_total_cpu_s": sorted(r["total_cpu_s"] for r in runs)[len(runs) // 2],
+        **rates,
         "target_s": 10.0,
     }
     opts.out.parent.mkdir(parents=True, exist_ok=True)
     opts.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(json.dumps({k: result[k] for k in ("median_total_s", "target_s", "load_avg")}))
+    print(
+        json.dumps(
+            {k: result[k] for k in ("median_total_s", "median_total_cpu_s", *rates, "target_s", "load_avg")}
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -67,6 +67,7 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=200_000)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
+    load_before = os.getloadavg()
     rng = random.Random(13)
     sampling_tables()  # load once, as a server does at its first request
     queries = [
@@ -113,7 +114,14 @@ def main() -> None:
         "oc_cpu_s": round(oc_cpu, 3),
         "target_per_s": TARGET_PER_S,
         "versions": versions(),
-        "machine": {"cores": os.cpu_count(), "cpu": platform.machine(), "load": os.getloadavg()},
+        "command": "PYTHONPATH=src .venv/bin/python -m bench.sampling "
+        + f"--calls {args.calls} --runs {args.runs}",
+        "machine": {
+            "cores": os.cpu_count(),
+            "cpu": platform.machine(),
+            "load_before": load_before,
+            "load": os.getloadavg(),
+        },
         "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     text = json.dumps(out, indent=2)

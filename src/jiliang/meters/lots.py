@@ -398,11 +398,16 @@ def apply_replacements(
         raise LotError(f"meters not in the lot: {sorted(unknown)[:5]}")
     if gone and not allowed:
         raise LotError(
-            "the rule allows no replacement of sampled meters (every meter is subject to sampling)"
+            "the rule allows no replacement of sampled meters (every meter is subject to sampling)",
+            code="lot_no_replacement",
         )
     sample = tuple(m for m in draw.order if m not in gone)[: draw.n]
     if len(sample) < draw.n:
-        raise LotError(f"only {len(sample)} accessible meters left for a sample of {draw.n}")
+        raise LotError(
+            f"only {len(sample)} accessible meters left for a sample of {draw.n}",
+            code="lot_too_few_accessible",
+            details={"left": len(sample), "n": draw.n},
+        )
     outs = [m for m in draw.sample if m in gone]
     ins = [m for m in sample if m not in draw.sample]
     return sample, tuple(Replacement(o, i) for o, i in zip(outs, ins, strict=True))

@@ -50,6 +50,7 @@ __all__ = [
     "publish",
     "record_results",
     "registry_rows",
+    "utilities",
 ]
 
 TRANSITIONS: Mapping[str, tuple[str, ...]] = {
@@ -72,7 +73,9 @@ def _text(value: Any, what: str, line: int) -> str:
     s = str(value if value is not None else "").strip()
     if not _TEXT.fullmatch(s):
         raise InputError(
-            f"line {line}: {what} {s[:40]!r} must have 1–64 characters, no control characters or <>\"'`"
+            f"line {line}: {what} {s[:40]!r} must have 1–64 characters, no control characters or <>\"'`",
+            code="lot_csv_row",
+            details={"line": line},
         )
     return s
 
@@ -80,10 +83,18 @@ def _text(value: Any, what: str, line: int) -> str:
 def _row(raw: Mapping[str, Any], line: int) -> dict[str, Any]:
     row: dict[str, Any] = {k: _text(raw.get(k), k, line) for k in COLUMNS if k != "install_year"}
     if row["kind"] not in KINDS:
-        raise InputError(f"line {line}: kind {row['kind'][:20]!r} is not one of {', '.join(KINDS)}")
+        raise InputError(
+            f"line {line}: kind {row['kind'][:20]!r} is not one of {', '.join(KINDS)}",
+            code="lot_csv_row",
+            details={"line": line},
+        )
     year = str(raw.get("install_year") or "").strip()
     if not year.isdigit() or not 1900 <= int(year) <= 2200:
-        raise InputError(f"line {line}: install_year {year[:12]!r} is not a year (1900–2200)")
+        raise InputError(
+            f"line {line}: install_year {year[:12]!r} is not a year (1900–2200)",
+            code="lot_csv_row",
+            details={"line": line},
+        )
     row["install_year"] = int(year)
     return row
 
@@ -94,19 +105,29 @@ def parse_meter_csv(text: str) -> list[dict[str, Any]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = set(COLUMNS) - set(reader.fieldnames or ())
     if missing:
-        raise InputError(f"meter list: missing columns {', '.join(sorted(missing))}")
+        raise InputError(
+            f"meter list: missing columns {', '.join(sorted(missing))}",
+            code="lot_csv_columns",
+            details={"columns": ", ".join(sorted(missing))},
+        )
     rows: list[dict[str, Any]] = []
     try:
         for i, raw in enumerate(reader, start=2):
             if len(rows) >= MAX_METERS:
-                raise InputError(f"meter list: more than {MAX_METERS} meters")
+                raise InputError(
+                    f"meter list: more than {MAX_METERS} meters",
+                    code="lot_csv_too_many",
+                    details={"max": MAX_METERS},
+                )
             if None in raw:
-                raise InputError(f"line {i}: more cells than columns")
+                raise InputError(
+                    f"line {i}: more cells than columns", code="lot_csv_row", details={"line": i}
+                )
             rows.append(_row(raw, i))
     except csv.Error as exc:
-        raise InputError(f"meter list: malformed CSV ({exc})") from None
+        raise InputError(f"meter list: malformed CSV ({exc})", code="lot_csv_malformed") from None
     if not rows:
-        raise InputError("meter list: no meters")
+        raise InputError("meter list: no meters", code="lot_csv_empty")
     return rows
 
 
@@ -117,7 +138,9 @@ def _org_for(principal: Principal, org_id: int | None) -> int:
     principal.require(Role.REGULATOR, Role.ENTERPRISE)
     if principal.is_regulator:
         if org_id is None:
-            raise InputError("org_id: the regulator names the utility whose meters form the lots")
+            raise InputError(
+                "org_id: the regulator names the utility whose meters form the lots", code="lot_no_utility"
+            )
         return org_id
     if org_id not in (None, principal.org_id) or principal.org_id is None:
         raise PermissionDeniedError("a utility forms lots of its own meters only")
@@ -134,7 +157,11 @@ def _lot(session: Session, principal: Principal, lot_id: int) -> MeterLot:
 
 def _move(lot: MeterLot, to: str) -> None:
     if to not in TRANSITIONS[lot.status]:
-        raise ConflictError(f"lot {lot.label} is {lot.status}; it cannot become {to}")
+        raise ConflictError(
+            f"lot {lot.label} is {lot.status}; it cannot become {to}",
+            code="lot_state",
+            details={"label": lot.label},
+        )
     lot.status = to
 
 
@@ -178,9 +205,46 @@ def registry_rows(
     ]  # fmt: skip
     if not rows:
         raise InputError(
-            f"the register holds no in-use {kind} meters with a verification date for this utility"
+            f"the register holds no in-use {kind} meters with a verification date for this utility",
+            code="lot_no_registry_meters",
         )
     return [_row(r, i) for i, r in enumerate(rows, start=1)]
+
+
+def utilities(session: Session, principal: Principal) -> list[dict[str, Any]]:
+    """The utilities whose in-use meters (with a verification date) the registry holds, with the
+    count of each kind: all of them for the regulator, the caller's own organization otherwise."""
+    from sqlalchemy import func
+
+    from jiliang.registry.models import Instrument, InstrumentType
+
+    principal.require(Role.REGULATOR, Role.ENTERPRISE)
+    kind_of = {code: kind for kind, code in REGISTRY_TYPES.items()}
+    q = (
+        select(Instrument.owner_id, InstrumentType.code, func.count())
+        .join(InstrumentType, InstrumentType.id == Instrument.type_id)
+        .where(
+            InstrumentType.code.in_(list(kind_of)),
+            Instrument.status == "in_use",
+            Instrument.last_verified_on.is_not(None),
+            Instrument.owner_id.is_not(None),
+        )
+        .group_by(Instrument.owner_id, InstrumentType.code)
+    )
+    if not principal.is_regulator:
+        q = q.where(Instrument.owner_id == principal.org_id)
+    counts: dict[int, dict[str, int]] = {}
+    for owner, code, n in session.execute(q):
+        counts.setdefault(int(owner), {})[kind_of[code]] = int(n)
+    names = dict(
+        session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(list(counts))))
+        .tuples()
+        .all()
+    )
+    return sorted(
+        ({"org_id": o, "name": names.get(o, str(o)), "meters": c} for o, c in counts.items()),
+        key=lambda u: str(u["name"]),
+    )
 
 
 def _fleet(rows: Sequence[Mapping[str, Any]], org_id: int) -> core.MeterFleet:
@@ -206,7 +270,9 @@ def _estimates(session: Session, org_id: int, run_id: int | None) -> tuple[int |
     rid = session.scalar(q.order_by(MeterEstimationRun.id.desc()).limit(1))
     if rid is None:
         if run_id is not None:
-            raise NotFoundError(f"no estimation run {run_id} of this utility")
+            raise NotFoundError(
+                f"no estimation run {run_id} of this utility", code="lot_no_run", details={"run": run_id}
+            )
         return None, {}
     rows = session.execute(
         select(
@@ -224,23 +290,50 @@ def _estimates(session: Session, org_id: int, run_id: int | None) -> tuple[int |
     return rid, {str(r[0]): float(v) for r, v in zip(rows, p.tolist(), strict=True)}
 
 
-def _instrument_ids(session: Session, org_id: int, meter_nos: Sequence[str]) -> dict[str, int]:
+def _instrument_keys(session: Session, org_id: int) -> dict[str, int]:
+    """The utility's registered instruments by the identity form of their serial (one query for
+    the whole forming, not one per lot)."""
     import importlib.util
 
     if importlib.util.find_spec("jiliang.registry.models") is None:
         return {}
-    from jiliang.platform.cells import identity_text
     from jiliang.registry.models import Instrument
 
-    keys = {identity_text(m): m for m in meter_nos}
-    found: dict[str, int] = {}
-    items = list(keys)
-    for i in range(0, len(items), 5000):
-        q = select(Instrument.serial_key, Instrument.id).where(
-            Instrument.owner_id == org_id, Instrument.serial_key.in_(items[i : i + 5000])
-        )
-        found.update({keys[k]: int(v) for k, v in session.execute(q)})
+    q = select(Instrument.serial_key, Instrument.id).where(Instrument.owner_id == org_id)
+    return {str(k): int(v) for k, v in session.execute(q)}
+
+
+def _instrument_of(keys: Mapping[str, int], meter_no: str) -> int | None:
+    """The registered instrument of a meter number. A number equal to a stored identity form is in
+    that form already, and ASCII digits are their own form: only other numbers are folded."""
+    if not keys:
+        return None
+    found = keys.get(meter_no)
+    if found is None and not (meter_no.isascii() and meter_no.isdigit()):
+        from jiliang.platform.cells import identity_text
+
+        found = keys.get(identity_text(meter_no))
     return found
+
+
+_MEMBER_COLUMNS = ("lot_id", "meter_no", "instrument_id", "p_nc")
+_MEMBER_INSERT = {
+    "qmark": "INSERT INTO meter_lot_member (lot_id, meter_no, instrument_id, p_nc) VALUES (?, ?, ?, ?)",
+    "format": "INSERT INTO meter_lot_member (lot_id, meter_no, instrument_id, p_nc) VALUES (%s, %s, %s, %s)",
+    "pyformat": "INSERT INTO meter_lot_member (lot_id, meter_no, instrument_id, p_nc) VALUES (%s, %s, %s, %s)",
+}
+
+
+def _insert_members(session: Session, rows: list[tuple[int, str, int | None, float | None]]) -> None:
+    """Insert a lot's members in one driver-level executemany (a million rows in seconds, where the
+    ORM's bulk path spends most of its time building parameters); any other paramstyle goes
+    through SQLAlchemy. The audit entry for the rows is written by the caller."""
+    conn = session.connection()
+    sql = _MEMBER_INSERT.get(str(conn.dialect.paramstyle))
+    if sql is None:
+        session.execute(insert(MeterLotMember), [dict(zip(_MEMBER_COLUMNS, r, strict=True)) for r in rows])
+        return
+    conn.exec_driver_sql(sql, rows)
 
 
 def _label(org_id: int, rule_key: str, keys: Sequence[str], part: int) -> str:
@@ -263,42 +356,48 @@ def form(
         raise NotFoundError(f"no organization {org}")
     rule = load_rule(rule_key)
     for k in {str(r["kind"]) for r in rows} - set(rule.meter_kinds):
-        raise InputError(f"{rule.code} covers {', '.join(rule.meter_kinds)} meters, not {k}")
+        raise InputError(
+            f"{rule.code} covers {', '.join(rule.meter_kinds)} meters, not {k}",
+            code="lot_rule_kind",
+            details={"rule": rule.code},
+        )
     fleet = _fleet(rows, org)
     formed = core.form_lots(fleet, rule)
     if not len(formed.sizes):
-        raise InputError(f"no group of meters reaches the minimum lot size {rule.min_size} of {rule.code}")
+        raise InputError(
+            f"no group of meters reaches the minimum lot size {rule.min_size} of {rule.code}",
+            code="lot_none_formed",
+            details={"min": rule.min_size, "rule": rule.code},
+        )
     rid, p_by_meter = _estimates(session, org, run_id)
     members = formed.all_members(fleet)
-    return [
-        _store_lot(session, principal, rule, members[j], formed, j, org, rid, p_by_meter)
+    lots = [
+        _new_lot(principal, rule, (members[j], formed, j), org, rid, p_by_meter)
         for j in range(len(formed.sizes))
     ]
+    _store_lots(session, lots, members, p_by_meter, _instrument_keys(session, org))
+    return lots
 
 
-def _store_lot(
-    session: Session,
+def _new_lot(
     principal: Principal,
     rule: core.LotRule,
-    members: list[str],
-    formed: core.LotFormation,
-    j: int,
+    part_of: tuple[list[str], core.LotFormation, int],
     org: int,
     rid: int | None,
     p_by_meter: Mapping[str, float],
 ) -> MeterLot:
+    """One formed lot with its plan and pre-sampling estimate (not yet in the session)."""
+    members, formed, j = part_of
     keys, size, part = formed.keys[j], int(formed.sizes[j]), int(formed.part[j])
     plan = core.plan_for(rule, size)
-    label = _label(org, rule.key, keys, part)
-    if session.scalar(select(MeterLot.id).where(MeterLot.label == label)) is not None:
-        raise ConflictError(f"lot {label} ({', '.join(keys[:5])}) was formed already")
     p_i = [p_by_meter[m] for m in members if m in p_by_meter]
     est = core.fraction_estimate(p_i, size)
     pass_p = core.pass_probability(plan, est)
-    lot = MeterLot(
+    return MeterLot(
         org_id=org,
         rule_key=rule.key,
-        label=label,
+        label=_label(org, rule.key, keys, part),
         kind=keys[0],
         maker=keys[1],
         model=keys[2],
@@ -319,29 +418,46 @@ def _store_lot(
         replacements=[],
         created_by=principal.actor[:64],
     )
-    session.add(lot)
+
+
+def _refuse_formed(session: Session, lots: Sequence[MeterLot]) -> None:
+    """A lot formed already (same utility, rule, keys and part) is not formed twice."""
+    labels = [lot.label for lot in lots]
+    seen: set[str] = set()
+    for i in range(0, len(labels), 500):
+        seen.update(session.scalars(select(MeterLot.label).where(MeterLot.label.in_(labels[i : i + 500]))))
+    for lot in lots:
+        if lot.label in seen:
+            keys = (lot.kind, lot.maker, lot.model, lot.batch, str(lot.install_year))
+            raise ConflictError(
+                f"lot {lot.label} ({', '.join(keys)}) was formed already",
+                code="lot_formed_already",
+                details={"label": lot.label},
+            )
+
+
+def _store_lots(
+    session: Session,
+    lots: Sequence[MeterLot],
+    members: Sequence[list[str]],
+    p_by_meter: Mapping[str, float],
+    instruments: Mapping[str, int],
+) -> None:
+    """The lots in one flush, their members in one insert per lot, one audit entry per lot's members."""
+    _refuse_formed(session, lots)
+    session.add_all(lots)
     session.flush()
-    inst = _instrument_ids(session, org, members)
-    session.execute(
-        insert(MeterLotMember),
-        [
-            {"lot_id": lot.id, "meter_no": m, "instrument_id": inst.get(m), "p_nc": p_by_meter.get(m)}
-            for m in members
-        ],
-    )
+    for lot, ms in zip(lots, members, strict=True):
+        _insert_members(session, [(lot.id, m, _instrument_of(instruments, m), p_by_meter.get(m)) for m in ms])
     record(
         session,
         [
             AuditChange(
-                "insert",
-                "meter_lot_member",
-                str(lot.id),
-                after={"rows": len(members)},
-                note="members of the lot",
+                "insert", "meter_lot_member", str(lot.id), after={"rows": len(ms)}, note="members of the lot"
             )
+            for lot, ms in zip(lots, members, strict=True)
         ],
     )
-    return lot
 
 
 def _finite(x: float) -> float | None:
@@ -351,8 +467,28 @@ def _finite(x: float) -> float | None:
 # ------------------------------------------------------------------ draw, results
 
 
+_MEMBERS_OF = {
+    "qmark": "SELECT meter_no FROM meter_lot_member WHERE lot_id = ?",
+    "format": "SELECT meter_no FROM meter_lot_member WHERE lot_id = %s",
+    "pyformat": "SELECT meter_no FROM meter_lot_member WHERE lot_id = %s",
+}
+
+
 def _members(session: Session, lot: MeterLot) -> list[str]:
-    return list(session.scalars(select(MeterLotMember.meter_no).where(MeterLotMember.lot_id == lot.id)))
+    """The lot's meter numbers (read at the driver: a lot may hold tens of thousands)."""
+    conn = session.connection()
+    sql = _MEMBERS_OF.get(str(conn.dialect.paramstyle))
+    if sql is None:
+        return list(session.scalars(select(MeterLotMember.meter_no).where(MeterLotMember.lot_id == lot.id)))
+    raw = conn.connection.dbapi_connection
+    if raw is None:  # pragma: no cover - a checked-out connection always has one
+        return [str(r[0]) for r in conn.exec_driver_sql(sql, (lot.id,))]
+    cursor = raw.cursor()
+    try:
+        cursor.execute(sql, (lot.id,))
+        return [str(r[0]) for r in cursor.fetchall()]
+    finally:
+        cursor.close()
 
 
 def _plan(lot: MeterLot) -> core.SamplingPlan:
@@ -417,13 +553,18 @@ class ResultEntry:
 
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:
-            raise InputError(f"outcome {self.outcome[:20]!r} is not one of {', '.join(OUTCOMES)}")
+            raise InputError(
+                f"outcome {self.outcome[:20]!r} is not one of {', '.join(OUTCOMES)}", code="lot_bad_outcome"
+            )
         if self.error_pct is not None and not (math.isfinite(self.error_pct) and abs(self.error_pct) <= 100):
             raise InputError(
-                f"meter {self.meter_no[:40]!r}: error {self.error_pct!r} % must be finite, |e| ≤ 100"
+                f"meter {self.meter_no[:40]!r}: error {self.error_pct!r} % must be finite, |e| ≤ 100",
+                code="lot_bad_error",
             )
         if not _TEXT.fullmatch(self.meter_no):
-            raise InputError(f"meter number {self.meter_no[:40]!r} is not a meter number")
+            raise InputError(
+                f"meter number {self.meter_no[:40]!r} is not a meter number", code="lot_bad_meter_no"
+            )
 
 
 def record_results(
@@ -433,16 +574,28 @@ def record_results(
     inaccessible meter is replaced by the next accessible meter of the seeded permutation."""
     lot = _lot(session, principal, lot_id)
     if lot.status != "sampled":
-        raise ConflictError(f"lot {lot.label} is {lot.status}; results are recorded while it is sampled")
+        raise ConflictError(
+            f"lot {lot.label} is {lot.status}; results are recorded while it is sampled",
+            code="lot_state",
+            details={"label": lot.label},
+        )
     if not entries:
-        raise InputError("no results")
+        raise InputError("no results", code="lot_no_results")
     done = set(session.scalars(select(MeterLotResult.meter_no).where(MeterLotResult.lot_id == lot.id)))
     seen: set[str] = set()
     for e in entries:
         if e.meter_no not in lot.sample or e.meter_no in seen:
-            raise InputError(f"meter {e.meter_no!r} is not in the lot's sample (or is listed twice)")
+            raise InputError(
+                f"meter {e.meter_no!r} is not in the lot's sample (or is listed twice)",
+                code="lot_not_in_sample",
+                details={"meter": e.meter_no},
+            )
         if e.meter_no in done:
-            raise ConflictError(f"meter {e.meter_no!r}: a result is recorded already")
+            raise ConflictError(
+                f"meter {e.meter_no!r}: a result is recorded already",
+                code="lot_result_exists",
+                details={"meter": e.meter_no},
+            )
         seen.add(e.meter_no)
     orders = _close_orders(session, lot, entries)
     for e in entries:
@@ -516,7 +669,11 @@ def decide(session: Session, principal: Principal, lot_id: int, now: datetime) -
     lot = _lot(session, principal, lot_id)
     principal.require(Role.REGULATOR)
     if lot.status != "sampled":
-        raise ConflictError(f"lot {lot.label} is {lot.status}; only a sampled lot is decided")
+        raise ConflictError(
+            f"lot {lot.label} is {lot.status}; only a sampled lot is decided",
+            code="lot_state",
+            details={"label": lot.label},
+        )
     rows = session.execute(
         select(MeterLotResult.meter_no, MeterLotResult.outcome).where(MeterLotResult.lot_id == lot.id)
     ).all()
@@ -525,7 +682,9 @@ def decide(session: Session, principal: Principal, lot_id: int, now: datetime) -
     dec = core.decide_lot(load_rule(lot.rule_key), _plan(lot), len(res), d)
     if dec.decision == "pending":
         raise InputError(
-            f"sample incomplete: {len(res)} of {lot.n} meters tested, {d} nonconforming (Re = {lot.re})"
+            f"sample incomplete: {len(res)} of {lot.n} meters tested, {d} nonconforming (Re = {lot.re})",
+            code="lot_sample_incomplete",
+            details={"tested": len(res), "n": lot.n, "d": d, "re": lot.re},
         )
     _move(lot, "decided")
     lot.decision, lot.extend_years, lot.nonconforming, lot.clause = (
@@ -625,7 +784,7 @@ def lookup_meter(session: Session, meter_no: str) -> list[dict[str, Any]]:
     """Published lots holding the meter (public): lot, rule, decision, years, clause, date."""
     m = meter_no.strip()
     if not _TEXT.fullmatch(m):
-        raise InputError(f"meter number {meter_no[:40]!r} is not a meter number")
+        raise InputError(f"meter number {meter_no[:40]!r} is not a meter number", code="lot_bad_meter_no")
     q = (
         select(MeterLot, Organization.name)
         .join(MeterLotMember, MeterLotMember.lot_id == MeterLot.id)
@@ -658,27 +817,41 @@ def parse_results_csv(text: str) -> list[ResultEntry]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = {"meter_no", "outcome"} - set(reader.fieldnames or ())
     if missing:
-        raise InputError(f"results: missing columns {', '.join(sorted(missing))}")
+        raise InputError(
+            f"results: missing columns {', '.join(sorted(missing))}",
+            code="lot_csv_columns",
+            details={"columns": ", ".join(sorted(missing))},
+        )
     out: list[ResultEntry] = []
     try:
         for i, raw in enumerate(reader, start=2):
             if len(out) >= 10_000 or None in raw:
-                raise InputError(f"line {i}: more cells than columns, or more than 10000 results")
+                raise InputError(
+                    f"line {i}: more cells than columns, or more than 10000 results",
+                    code="lot_csv_row",
+                    details={"line": i},
+                )
             err = (raw.get("error_pct") or "").strip()
             try:
                 value = float(err) if err else None
             except ValueError:
-                raise InputError(f"line {i}: error_pct {err[:20]!r} is not a number") from None
+                raise InputError(
+                    f"line {i}: error_pct {err[:20]!r} is not a number",
+                    code="lot_csv_row",
+                    details={"line": i},
+                ) from None
             try:
                 out.append(
                     ResultEntry(str(raw["meter_no"] or "").strip(), str(raw["outcome"] or "").strip(), value)
                 )
             except InputError as exc:
-                raise InputError(f"line {i}: {exc.message}") from None
+                raise InputError(
+                    f"line {i}: {exc.message}", code="lot_csv_row", details={"line": i}
+                ) from None
     except csv.Error as exc:
-        raise InputError(f"results: malformed CSV ({exc})") from None
+        raise InputError(f"results: malformed CSV ({exc})", code="lot_csv_malformed") from None
     if not out:
-        raise InputError("results: no rows")
+        raise InputError("results: no rows", code="lot_csv_empty")
     return out
 
 

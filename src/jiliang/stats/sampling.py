@@ -43,7 +43,7 @@ from __future__ import annotations
 import bisect
 import json
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
@@ -121,6 +121,11 @@ class SamplingTables:
     cells: dict[tuple[str, str, int], _Cell | None] = field(repr=False)
     lot_starts: tuple[int, ...] = field(repr=False)
     aql_floats: tuple[float, ...] = field(repr=False)
+    #: ``plan_index[(severity, level, aql_index)][table_1_row]``: the plan of every cell, built once
+    #: per edition when the tables are loaded (see :func:`_plan_index`); ``None`` for no plan.
+    plan_index: dict[tuple[str, str, int], tuple[_Template | None, ...]] = field(
+        repr=False, compare=False, default_factory=dict
+    )
 
 
 #: AQL values of Tables 2-A…2-C as printed (percent nonconforming up to 10, or nonconformities
@@ -192,7 +197,7 @@ def sampling_tables() -> SamplingTables:
     for severity in SEVERITIES:
         cells.update(_resolve(raw, severity))
     code_rows = tuple((int(r[0]), r[1], tuple(r[2:])) for r in raw["table_1"]["rows"])
-    return SamplingTables(
+    tables = SamplingTables(
         edition=raw["edition"],
         effective_from=date.fromisoformat(raw["effective_from"]),
         source=raw["standard"],
@@ -204,6 +209,8 @@ def sampling_tables() -> SamplingTables:
         lot_starts=tuple(r[0] for r in code_rows),
         aql_floats=tuple(float(a) for a in raw["aql"]),
     )
+    tables.plan_index.update(_plan_index(tables))
+    return tables
 
 
 def parse_aql(aql: str | float) -> int:
@@ -338,28 +345,14 @@ def sampling_plan(
     if severity not in _TABLE_OF:
         raise InputError(f"severity {severity!r}: use normal, tightened or reduced")
     j = parse_aql(aql)
-    letter = _code_letter(tables, lot_size, level)
-    cell = tables.cells[(severity, letter, j)]
-    if cell is None:  # pragma: no cover - Table 1 letters always lead to a plan
-        raise InputError(f"no plan for code letter {letter} at AQL {tables.aqls[j]}")
-    table = _TABLE_OF[severity]
-    return SamplingPlan(
-        lot_size=lot_size,
-        aql=tables.aqls[j],
-        level=level,
-        severity=severity,
-        code_letter=letter,
-        plan_letter=cell.plan_letter,
-        n=min(cell.n, lot_size),
-        ac=cell.ac,
-        re=cell.re,
-        hundred_percent=cell.n >= lot_size,
-        arrow=cell.arrow,
-        tighter_ac=cell.tighter_ac,
-        table=table,
-        page=tables.pages[table],
-        edition=tables.edition,
-    )
+    rows = tables.plan_index.get((severity, level, j))
+    if rows is None:  # the level is not one of Table 1's: its error
+        _code_letter(tables, lot_size, level)
+        raise InputError(f"inspection level {level!r}")  # pragma: no cover - raised above
+    template = rows[max(bisect.bisect_right(tables.lot_starts, lot_size) - 1, 0)]
+    if template is None:  # pragma: no cover - Table 1 letters always lead to a plan
+        raise InputError(f"no plan at AQL {tables.aqls[j]} for a lot of {lot_size}")
+    return template.plan(lot_size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,7 +389,83 @@ def lot_acceptance(p: SamplingPlan, d: int, *, per_hundred: bool = False) -> Acc
         raise InputError(f"d = {d!r}: not a whole number")
     if d > p.n and not per_hundred:
         raise InputError(f"d = {d}: more nonconforming items than the {p.n} inspected")
-    return AcceptanceDecision(d=d, n=p.n, ac=p.ac, re=p.re, accepted=d <= p.ac)
+    if d < 0:
+        raise InputError(f"d = {d}: the number of nonconforming items cannot be negative")
+    decision = _new(AcceptanceDecision)
+    _SET_D(decision, d)
+    _SET_DN(decision, p.n)
+    _SET_AC(decision, p.ac)
+    _SET_RE(decision, p.re)
+    _SET_ACCEPTED(decision, d <= p.ac)
+    return decision
+
+
+# --------------------------------------------------------------------------------------------
+# The indexed look-up: every cell's plan prepared once per edition, set on a new object without
+# the checks of ``__init__`` (the values were checked when the index was built).
+
+_new = object.__new__
+_SETTER = Callable[[object, object], None]
+
+
+def _setter(cls: type, name: str) -> _SETTER:
+    setter: _SETTER = cls.__dict__[name].__set__  # the slot's descriptor: bypasses frozen __setattr__
+    return setter
+
+
+_PLAN_FIXED = ("aql", "level", "severity", "code_letter", "plan_letter", "ac", "re", "arrow", "tighter_ac",
+               "table", "page", "edition")  # fmt: skip
+_SET_D, _SET_DN, _SET_AC, _SET_RE, _SET_ACCEPTED = (
+    _setter(AcceptanceDecision, name) for name in ("d", "n", "ac", "re", "accepted")
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    """A cell's plan for any lot of its Table 1 row: all but the lot size, ``n`` and the 100 % flag."""
+
+    n: int
+    fixed: tuple[tuple[_SETTER, object], ...]
+
+    def plan(self, lot_size: int) -> SamplingPlan:
+        plan = _new(SamplingPlan)
+        for set_value, value in self.fixed:
+            set_value(plan, value)
+        hundred = self.n >= lot_size
+        _SET_LOT_SIZE(plan, lot_size)
+        _SET_N(plan, lot_size if hundred else self.n)
+        _SET_HUNDRED(plan, hundred)
+        return plan
+
+
+def _plan_index(tables: SamplingTables) -> dict[tuple[str, str, int], tuple[_Template | None, ...]]:
+    """For every severity, level and AQL column, the template of each Table 1 row; each template is
+    checked once by building its plan through :class:`SamplingPlan`'s own checks."""
+    out: dict[tuple[str, str, int], tuple[_Template | None, ...]] = {}
+    setters = {name: _setter(SamplingPlan, name) for name in _PLAN_FIXED}
+    for severity in SEVERITIES:
+        table = _TABLE_OF[severity]
+        for column, level in enumerate(INSPECTION_LEVELS):
+            for j, aql in enumerate(tables.aqls):
+                row_templates: list[_Template | None] = []
+                for _first, _last, letters in tables.code_rows:
+                    cell = tables.cells[(severity, letters[column], j)]
+                    if cell is None:
+                        row_templates.append(None)
+                        continue
+                    values = {"aql": aql, "level": level, "severity": severity, "code_letter": letters[column],
+                              "plan_letter": cell.plan_letter, "ac": cell.ac, "re": cell.re, "arrow": cell.arrow,
+                              "tighter_ac": cell.tighter_ac, "table": table, "page": tables.pages[table],
+                              "edition": tables.edition}  # fmt: skip
+                    SamplingPlan(lot_size=cell.n, n=cell.n, hundred_percent=True, **values)  # type: ignore[arg-type]
+                    row_templates.append(_Template(cell.n, tuple((setters[k], v) for k, v in values.items())))
+                out[(severity, level, j)] = tuple(row_templates)
+    return out
+
+
+_SET_LOT_SIZE, _SET_N, _SET_HUNDRED = (
+    _setter(SamplingPlan, name) for name in ("lot_size", "n", "hundred_percent")
+)
 
 
 # --------------------------------------------------------------------------------------------
