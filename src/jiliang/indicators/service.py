@@ -264,7 +264,8 @@ def _months(since: date, until: date) -> list[str]:
 
 
 def rebuild_history(session: Session, principal: Principal, since: date, on: date) -> int:
-    """Values of past months rebuilt from dated records, for the queries that allow it."""
+    """Values of past months rebuilt from dated records, for the queries that allow it (a month
+    whose rate has no records behind it is left empty)."""
     _regulator(principal)
     if since > on:
         raise InputError(f"from {since} is after {on}")
@@ -280,7 +281,10 @@ def rebuild_history(session: Session, principal: Principal, since: date, on: dat
                 end = min(month_end(period), on)
                 if period == f"{on.year:04d}-{on.month:02d}" and end != month_end(period):
                     continue  # the running month is a snapshot's, not a rebuild's
-                _store(session, ind.code, period, _run(session, q.name, end, _plan_start(p)), Origin.REBUILT)
+                got = _run(session, q.name, end, _plan_start(p))
+                if got.denominator == 0:
+                    continue  # a rate without records has no value that month (never 0 %)
+                _store(session, ind.code, period, got, Origin.REBUILT)
                 n += 1
     session.flush()
     return n
