@@ -63,6 +63,10 @@ def test_live_values_say_no_data_source_or_no_records(reg):
     assert got["jy.verification_rate"].value is None and "no records" in got["jy.verification_rate"].missing
     assert got["gz.platforms"].value is None and got["gz.platforms"].source == "none"
     assert "innovation platforms" in got["gz.platforms"].missing
+    with db.session() as s:
+        why = {t.current.indicator.code: t.assessment for t in service.dashboard(s, "jieyang", ON)}
+    assert (why["jy.net_content"].status, why["jy.net_content"].reason) == ("no_data", "no_records")
+    assert why["jy.certified_enterprises"].reason == "no_value"
 
 
 def test_snapshot_and_rebuilt_history(reg):
@@ -96,6 +100,8 @@ def test_a_failing_query_refuses_the_snapshot_and_stores_nothing(reg, monkeypatc
     with db.session() as s:
         got = {c.indicator.code: c for c in service.compute_all(s, ON)}
     assert got["chz.comparisons"].value is None and "comparisons_count failed" in got["chz.comparisons"].error
+    with db.session() as s:
+        assert service.track(s, "chz.comparisons", ON).assessment.reason == "query_failed"
     with pytest.raises(ConflictError) as err, db.session(actor="ind-reg") as s:
         service.take_snapshot(s, who, ON)
     assert "snapshot refused" in str(err.value) and "\n" not in err.value.message

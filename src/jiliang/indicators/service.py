@@ -374,7 +374,10 @@ def _track(plan: Plan, cur: Computed, rows: Sequence[IndicatorValue], on: date) 
         pts.append(Point(on, cur.value))
     proj = project(pts, target[0]) if target and target[0] >= on else None  # no projection into the past
     base = (date(ind.baseline.year, 12, 31), ind.baseline.value) if ind.baseline else None
-    return Tracking(plan, cur, points, target, proj, assess(cur.value, target, proj, base, on))
+    verdict = assess(cur.value, target, proj, base, on)
+    if cur.value is None and cur.source == "query":  # a data source, but no value from it
+        verdict = Assessment("no_data", "query_failed" if cur.error else "no_records")
+    return Tracking(plan, cur, points, target, proj, verdict)
 
 
 def _rows_for(session: Session, codes: Sequence[str]) -> dict[str, list[IndicatorValue]]:
