@@ -169,6 +169,8 @@ def test_cli_list_compute_report(data, tmp_path):
     assert r.returncode == 0, r.stderr
     rows = json.loads(r.stdout)
     assert [x["code"] for x in rows][:2] == ["gz.platforms", "gz.highest_standards"]
+    assert not rows[0]["data_source"] and "innovation platforms" in rows[0]["no_data_source"]
+    assert rows[1]["data_source"] and rows[1]["no_data_source"] is None
     c = run_cli(["indicators", "compute", "--plan", "jieyang", "--on", "2026-11-01", "--json"], data)
     got = {x["code"]: x for x in json.loads(c.stdout)["indicators"]}
     assert got["jy.net_content"]["value"] is not None and got["jy.net_content"]["missing"] is None
