@@ -27,6 +27,8 @@ def test_api_dashboard_indicator_and_definitions(client, auth_headers):
         net["value"] == pytest.approx(100 * net["numerator"] / net["denominator"]) and net["denominator"] >= 3
     )
     assert net["drill"] == "/netcontent" and net["no_data_source"] is None
+    # lots measured five (pass), three (fail) and one (pass) month before the demo's date, rebuilt
+    assert [round(h["value"], 1) for h in net["history"]] == [100, 100, 50, 50, 66.7, 66.7]
     assert "not recorded" in board["jy.certified_enterprises"]["no_data_source"]
     rate = board["jy.verification_rate"]
     assert rate["value"] == pytest.approx(100 * rate["numerator"] / rate["denominator"])
