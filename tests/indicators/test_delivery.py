@@ -22,10 +22,14 @@ def test_api_dashboard_indicator_and_definitions(client, auth_headers):
     plans = client.get("/api/indicators/plans", headers=h).json()
     assert [p["code"] for p in plans] == ["guangzhou", "changzhou", "jieyang", "tianjin", "chuzhou"]
     board = {r["code"]: r for r in client.get("/api/indicators/plans/jieyang", headers=h).json()}
+    net = board["jy.net_content"]  # the demo's judged net-content lots
     assert (
-        board["jy.net_content"]["value"] is None
-        and "not recorded" in board["jy.net_content"]["no_data_source"]
+        net["value"] == pytest.approx(100 * net["numerator"] / net["denominator"]) and net["denominator"] >= 3
     )
+    assert net["drill"] == "/netcontent" and net["no_data_source"] is None
+    # lots measured five (pass), three (fail) and one (pass) month before the demo's date, rebuilt
+    assert [round(h["value"], 1) for h in net["history"]] == [100, 100, 50, 50, 66.7, 66.7]
+    assert "not recorded" in board["jy.certified_enterprises"]["no_data_source"]
     rate = board["jy.verification_rate"]
     assert rate["value"] == pytest.approx(100 * rate["numerator"] / rate["denominator"])
     assert rate["drill"] == "/registry/due" and rate["status"] in ("met", "off_track")
@@ -167,9 +171,12 @@ def test_cli_list_compute_report(data, tmp_path):
     assert r.returncode == 0, r.stderr
     rows = json.loads(r.stdout)
     assert [x["code"] for x in rows][:2] == ["gz.platforms", "gz.highest_standards"]
+    assert not rows[0]["data_source"] and "innovation platforms" in rows[0]["no_data_source"]
+    assert rows[1]["data_source"] and rows[1]["no_data_source"] is None
     c = run_cli(["indicators", "compute", "--plan", "jieyang", "--on", "2026-11-01", "--json"], data)
     got = {x["code"]: x for x in json.loads(c.stdout)["indicators"]}
-    assert got["jy.net_content"]["value"] is None and got["jy.net_content"]["missing"]
+    assert got["jy.net_content"]["value"] is not None and got["jy.net_content"]["missing"] is None
+    assert got["jy.certified_enterprises"]["value"] is None and got["jy.certified_enterprises"]["missing"]
     out = tmp_path / "r.pdf"
     rep = run_cli(
         ["indicators", "report", "--plan", "changzhou", "--on", "2026-11-01", "--out", str(out), "--json"],

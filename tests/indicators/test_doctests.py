@@ -15,6 +15,7 @@ import pytest
         "jiliang.indicators.projection",
         "jiliang.indicators.chart",
         "jiliang.indicators.service",
+        "jiliang.indicators.queries",
     ],
 )
 def test_docstring_examples(name):

@@ -58,9 +58,15 @@ def test_live_values_say_no_data_source_or_no_records(reg):
     with db.session() as s:
         got = {c.indicator.code: c for c in service.compute_all(s, ON)}
     assert got["tj.integrity_commitments"].value == 5  # published by ON
-    assert got["jy.net_content"].value is None and "not recorded" in got["jy.net_content"].missing
+    assert got["jy.net_content"].value is None and "no records" in got["jy.net_content"].missing
+    assert got["jy.net_content"].source == "query" and got["jy.net_content"].drill == "/netcontent"
     assert got["jy.verification_rate"].value is None and "no records" in got["jy.verification_rate"].missing
     assert got["gz.platforms"].value is None and got["gz.platforms"].source == "none"
+    assert "innovation platforms" in got["gz.platforms"].missing
+    with db.session() as s:
+        why = {t.current.indicator.code: t.assessment for t in service.dashboard(s, "jieyang", ON)}
+    assert (why["jy.net_content"].status, why["jy.net_content"].reason) == ("no_data", "no_records")
+    assert why["jy.certified_enterprises"].reason == "no_value"
 
 
 def test_snapshot_and_rebuilt_history(reg):
@@ -94,6 +100,8 @@ def test_a_failing_query_refuses_the_snapshot_and_stores_nothing(reg, monkeypatc
     with db.session() as s:
         got = {c.indicator.code: c for c in service.compute_all(s, ON)}
     assert got["chz.comparisons"].value is None and "comparisons_count failed" in got["chz.comparisons"].error
+    with db.session() as s:
+        assert service.track(s, "chz.comparisons", ON).assessment.reason == "query_failed"
     with pytest.raises(ConflictError) as err, db.session(actor="ind-reg") as s:
         service.take_snapshot(s, who, ON)
     assert "snapshot refused" in str(err.value) and "\n" not in err.value.message
@@ -242,3 +250,55 @@ def test_counts_match_the_definitions_row_by_row(reg):
         assert rounds.value == 2  # the first day and the last day count, the days outside do not
         orgs = QUERIES["integrity_units_count"].fn(s, date(2024, 3, 10), date(2021, 1, 1))  # type: ignore[misc]
         assert orgs.value == 3  # published on 10 January, February and March
+
+
+def _lot(s, reg, org, day, passes, kind="inspection"):
+    """A judged net-content lot measured on ``day``: every item at nominal (pass) or 3 T short (fail)."""
+    from jiliang.supervision import netcontent as nc
+
+    at = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
+    row = nc.create(
+        s, reg, kind=kind, org_id=org, product="大米", nominal="5", unit="kg", lot_size=100, now=at
+    )
+    nc.draw(s, reg, row.id, at, seed="ab" * 16)
+    t = float(nc.verdict_tolerance(row))
+    nc.record(s, reg, row.id, [5.0 if passes else 5.0 - 3 * t] * row.sample_size, day)
+    assert row.decision == ("pass" if passes else "fail")
+    return row
+
+
+def test_net_content_pass_rate_from_the_verdicts(reg):
+    """净含量抽检合格率 from the regulator's judged lots of the twelve months to the day: lots drawn
+    but not measured, a packer's self-check and lots outside the twelve months do not count."""
+    from jiliang.supervision import netcontent as nc
+
+    db, who, ent = reg
+    with db.session(actor="ind-reg") as s:
+        org = ent.org_id
+        _lot(s, who, org, date(2023, 6, 15), True)  # twelve months and a day before ON: out
+        a = _lot(s, who, org, date(2024, 1, 10), True)
+        nc.publish(s, who, a.id, date(2024, 1, 11))  # published or not, a verdict counts
+        _lot(s, who, org, date(2024, 3, 5), False)
+        _lot(s, who, org, date(2024, 5, 20), True)
+        _lot(s, who, org, date(2024, 6, 16), False)  # after ON: out
+        _lot(s, ent, org, date(2024, 2, 1), False, kind="self_check")  # the packer's own: out
+        drawn = nc.create(s, who, kind="inspection", org_id=org, product="面粉", nominal="10", unit="kg",
+                          lot_size=60, now=NOW)  # fmt: skip
+        nc.draw(s, who, drawn.id, NOW)
+    with db.session() as s:
+        got = {c.indicator.code: c for c in service.compute_all(s, ON, plan="jieyang")}["jy.net_content"]
+        assert (got.numerator, got.denominator, got.source) == (2, 3, "query")
+        assert got.value == pytest.approx(200 / 3) and got.drill == "/netcontent"
+        assert nc.pass_counts(s, date(2024, 1, 10), date(2024, 3, 5)) == (1, 2)  # both ends count
+    with db.session(actor="ind-reg") as s:
+        assert service.take_snapshot(s, who, ON) > 0
+        service.rebuild_history(s, who, date(2023, 1, 1), ON)
+    with db.session() as s:
+        tr = service.track(s, "jy.net_content", ON)
+    by = {r.period: (round(r.value, 2), r.origin) for r in tr.points}
+    assert "2023-05" not in by  # no lot judged yet: no value, never 0 %
+    assert by["2023-06"] == (100, "rebuilt") and by["2024-01"] == (100, "rebuilt")
+    assert by["2024-03"] == (66.67, "rebuilt") and by["2024-05"] == (75, "rebuilt")
+    assert by["2024-06"] == (66.67, "computed")
+    with pytest.raises(ConflictError, match="takes no manual value"), db.session(actor="ind-reg") as s:
+        service.enter_manual(s, who, "jy.net_content", "2024-05", 90, "doc 1", ON)

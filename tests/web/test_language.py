@@ -273,8 +273,8 @@ def _ids(session: Any) -> dict[str, list[str]]:
         "nc_id": [
             str(i) for i in session.scalars(select(NetContentInspection.id).order_by(NetContentInspection.id))
         ],
-        # a computed, a manual and a source-less indicator; the demo's drafted report
-        "code": ["chz.coverage", "gz.platforms", "jy.net_content"],
+        # computed, manual and source-less indicators, and a rate from net-content verdicts; the demo's drafted report
+        "code": ["chz.coverage", "gz.platforms", "chz.traceability_demand", "jy.net_content"],
         "report_id": [
             str(r) for r in session.scalars(select(IndicatorReport.id).order_by(IndicatorReport.id))
         ],

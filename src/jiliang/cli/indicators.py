@@ -43,6 +43,7 @@ def list_cmd(
             "targets": [{"year": t.year, "value": t.value, "comparison": t.comparison} for t in i.targets],
             "query": i.query,
             "data_source": bool(i.query and QUERIES[i.query].fn),
+            "no_data_source": QUERIES[i.query].missing if i.query else "no query computes it",
             "article": i.source.article,
             "seed": p.seed,
             "offset": i.source.offset,

@@ -1,7 +1,7 @@
 """The named queries that compute indicators from the platform's own records.
 
 Each query is a small function over capability services (registry metrics and lists, comparison
-rounds, integrity commitments) registered by name in :data:`QUERIES`, each one aggregate statement
+rounds, integrity commitments, net-content verdicts) registered by name in :data:`QUERIES`, each one aggregate statement
 over its source (a count, never the rows); an indicator names its query in ``data/plans.json``. A
 query whose source capability is not in the platform is registered with the reason (``missing``):
 its indicator says "no data source" and takes manually entered values.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.orm import Session
@@ -157,9 +157,65 @@ def integrity_units_count(session: Session, on: date, since: date) -> QueryResul
     return QueryResult(float(count_committed_orgs(session, on)))
 
 
-QUERIES["net_content_pass_rate"] = Query(
-    "net_content_pass_rate",
-    None,
-    "/inspections",
-    missing="net-content verdicts (定量包装商品净含量) are not recorded in the platform yet",
+def _year_to(on: date) -> date:
+    """The first day of the twelve months ending on ``on``.
+
+    >>> _year_to(date(2024, 6, 15)), _year_to(date(2024, 2, 29))
+    (datetime.date(2023, 6, 16), datetime.date(2023, 3, 1))
+    """
+    try:
+        return on.replace(year=on.year - 1) + timedelta(days=1)
+    except ValueError:  # 29 February
+        return date(on.year - 1, 3, 1)
+
+
+@_register("net_content_pass_rate", "/netcontent", rebuildable=True)
+def net_content_pass_rate(session: Session, on: date, since: date) -> QueryResult:
+    """净含量抽检合格率 (%) = lots that passed / lots judged, over the regulator's net-content
+    inspections (定量包装商品净含量, JJF 1070) measured in the twelve months to ``on`` and not before
+    ``since``; packers' self-checks do not count."""
+    from jiliang.supervision.netcontent import pass_counts
+
+    passed, judged = pass_counts(session, max(since, _year_to(on)), on)
+    if not judged:
+        return QueryResult(0.0, 0, 0)
+    return QueryResult(100.0 * passed / judged, passed, judged)
+
+
+def _no_source(name: str, reason: str) -> None:
+    """Register ``name`` as a query without a data source in the platform, with the reason."""
+    QUERIES[name] = Query(name, None, "", missing=reason)
+
+
+_no_source(
+    "innovation_platforms",
+    "the metrology institutes' innovation platforms (科技创新平台) are not recorded in the platform",
+)
+_no_source(
+    "industry_test_centres",
+    "industrial metrology test centres (产业计量测试中心) are not recorded: no organisation kind or "
+    "designation says which organisation is one",
+)
+_no_source(
+    "new_public_standards",
+    "the registry keeps each standard's current state, not the date it was built or upgraded",
+)
+_no_source(
+    "traceability_demand_met",
+    "the demand for value transfer and traceability is not recorded; 建标覆盖率 covers the "
+    "compulsory items only",
+)
+_no_source(
+    "measurement_officers_rate",
+    "the enterprises above designated size (规模以上工业企业) and their measurement officers "
+    "(企业计量执行官) are not recorded",
+)
+_no_source(
+    "new_reference_materials",
+    "the registry keeps reference materials without the date each was approved or developed",
+)
+_no_source(
+    "certified_enterprises_count",
+    "measurement management system certifications (测量管理体系认证) and 计量保证体系 "
+    "confirmations are not recorded",
 )

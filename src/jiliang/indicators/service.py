@@ -264,7 +264,8 @@ def _months(since: date, until: date) -> list[str]:
 
 
 def rebuild_history(session: Session, principal: Principal, since: date, on: date) -> int:
-    """Values of past months rebuilt from dated records, for the queries that allow it."""
+    """Values of past months rebuilt from dated records, for the queries that allow it (a month
+    whose rate has no records behind it is left empty)."""
     _regulator(principal)
     if since > on:
         raise InputError(f"from {since} is after {on}")
@@ -280,7 +281,10 @@ def rebuild_history(session: Session, principal: Principal, since: date, on: dat
                 end = min(month_end(period), on)
                 if period == f"{on.year:04d}-{on.month:02d}" and end != month_end(period):
                     continue  # the running month is a snapshot's, not a rebuild's
-                _store(session, ind.code, period, _run(session, q.name, end, _plan_start(p)), Origin.REBUILT)
+                got = _run(session, q.name, end, _plan_start(p))
+                if got.denominator == 0:
+                    continue  # a rate without records has no value that month (never 0 %)
+                _store(session, ind.code, period, got, Origin.REBUILT)
                 n += 1
     session.flush()
     return n
@@ -370,7 +374,10 @@ def _track(plan: Plan, cur: Computed, rows: Sequence[IndicatorValue], on: date) 
         pts.append(Point(on, cur.value))
     proj = project(pts, target[0]) if target and target[0] >= on else None  # no projection into the past
     base = (date(ind.baseline.year, 12, 31), ind.baseline.value) if ind.baseline else None
-    return Tracking(plan, cur, points, target, proj, assess(cur.value, target, proj, base, on))
+    verdict = assess(cur.value, target, proj, base, on)
+    if cur.value is None and cur.source == "query":  # a data source, but no value from it
+        verdict = Assessment("no_data", "query_failed" if cur.error else "no_records")
+    return Tracking(plan, cur, points, target, proj, verdict)
 
 
 def _rows_for(session: Session, codes: Sequence[str]) -> dict[str, list[IndicatorValue]]:

@@ -45,6 +45,8 @@ REASONS = {
     "behind_path": ("当前值明显低于均衡进度", "the value is well behind the even path from baseline"),
     "monitoring_only": ("规划未设定量化目标，仅作监测", "the plan sets no quantified target; monitored only"),
     "no_value": ("平台尚无数据来源，也未录入数值", "no data source in the platform and no value entered"),
+    "no_records": ("平台中尚无可计算该比率的记录", "no records in the platform to compute the rate from yet"),
+    "query_failed": ("查询失败，未得到数值", "the query failed and gave no value"),
 }
 LABELS = {
     "midterm": ("中期评估报告", "Mid-term evaluation report"),

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jiliang.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
@@ -43,6 +43,7 @@ __all__ = [
     "list_published",
     "packer_name",
     "packers",
+    "pass_counts",
     "publish",
     "record",
     "record_csv",
@@ -172,6 +173,21 @@ def list_published(session: Session, limit: int = 500) -> list[tuple[NetContentI
         .limit(limit)
     )
     return [(a, b) for a, b in session.execute(stmt).tuples()]
+
+
+def pass_counts(session: Session, since: date, on: date) -> tuple[int, int]:
+    """The regulator's inspections judged (measured, verdict given) from ``since`` to ``on``, both
+    included: ``(passed, judged)`` in one count, for the indicators. Self-checks do not count; a
+    verdict counts from the day of the measurements whether published or not (it is not re-judged)."""
+    nc = NetContentInspection
+    stmt = select(func.count(nc.id).filter(nc.decision == "pass"), func.count(nc.id)).where(
+        nc.kind == "inspection",
+        nc.decision.is_not(None),
+        nc.inspected_on >= since,
+        nc.inspected_on <= on,
+    )
+    passed, judged = session.execute(stmt).one()
+    return int(passed or 0), int(judged or 0)
 
 
 def draw(

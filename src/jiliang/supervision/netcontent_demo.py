@@ -7,7 +7,7 @@ Deterministic for a given ``random.Random``: seeds and fill weights are derived 
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
@@ -38,6 +38,16 @@ def _values(rng: random.Random, qn: float, t: float, offset: float, sd: float, n
     return [round(max(0.0, rng.gauss(qn + offset * t, sd * t)), 4) for _ in range(n)]
 
 
+def _months_before(day: date, k: int) -> datetime:
+    """9:00 UTC on the 8th of the month ``k`` months before ``day``'s.
+
+    >>> _months_before(date(2026, 2, 1), 3)
+    datetime.datetime(2025, 11, 8, 9, 0, tzinfo=datetime.timezone.utc)
+    """
+    y, m = divmod(day.year * 12 + day.month - 1 - k, 12)
+    return datetime.combine(date(y, m + 1, 8), time(9), UTC)
+
+
 def seed(session: Session, city: Any, rng: random.Random) -> dict[str, int]:
     factories = city.orgs_by_kind.get(OrgKind.FACTORY, [])
     reg_user = session.scalar(select(User).where(User.username == "regulator"))
@@ -48,12 +58,15 @@ def seed(session: Session, city: Any, rng: random.Random) -> dict[str, int]:
         session, PACKER_USER, DEMO_PASSWORD, Role.ENTERPRISE, display_name="包装厂 质检员", org_id=packer_org
     )
     reg, ent = _principal(reg_user), _principal(packer_user)
-    at = datetime.combine(city.as_of.replace(month=4, day=8), time(9), UTC)
     n = 0
     for k, (product, qn, unit, lot, offset, sd, publish) in enumerate(LOTS):
+        # measured five, three and one month before the demo's date (the pass-rate indicator's
+        # history), the last lot drawn this month
+        back = 5 - 2 * k
+        at = _months_before(city.as_of, back) if back > 0 else datetime.combine(city.as_of, time(9), UTC)
         org = factories[k % len(factories)]
         row = nc.create(session, reg, kind="inspection", org_id=org, product=product, nominal=qn, unit=unit,
-                        lot_size=lot, batch=f"{city.as_of.year}04{k + 1:02d}", now=at)  # fmt: skip
+                        lot_size=lot, batch=f"{at:%Y%m}{k + 1:02d}", now=at)  # fmt: skip
         nc.draw(session, reg, row.id, at, seed=f"{rng.getrandbits(128):032x}")
         n += 1
         if sd == 0:
@@ -63,7 +76,7 @@ def seed(session: Session, city: Any, rng: random.Random) -> dict[str, int]:
         if publish:
             nc.publish(session, reg, row.id, at.date())
     check = nc.create(session, ent, kind="self_check", org_id=None, product="大米", nominal="5", unit="kg",
-                      lot_size=400, batch=f"{city.as_of.year}0402", now=at)  # fmt: skip
+                      lot_size=400, batch=f"{at:%Y%m}02", now=at)  # fmt: skip
     nc.draw(session, ent, check.id, at, seed=f"{rng.getrandbits(128):032x}")
     nc.record(session, ent, check.id, _values(rng, 5.0, 0.075, 0.5, 0.4, check.sample_size), at.date())
     session.flush()
