@@ -41,7 +41,7 @@ class IngestConfig:
     session_expiry: int = 86_400
     max_inflight: int = 100
     topic_prefix: str = "jiliang/readings"
-    index_entries: int = 1_000_000
+    index_entries: int = 4_000_000
 
 
 def broker_address(url: str) -> tuple[str, int]:

@@ -121,7 +121,7 @@ class _Fresh:
 class Store:
     """The readings store with its write-ahead commit protocol and a bounded (meter_id, ts) index."""
 
-    def __init__(self, root: Path, index_entries: int = 1_000_000) -> None:
+    def __init__(self, root: Path, index_entries: int = 4_000_000) -> None:
         self.root = Path(root)
         self.meta = self.root / "_ingest"
         self.staging = self.meta / "staging"
@@ -412,7 +412,7 @@ def _write_staged(job: tuple[Path, pa.Table | bytes]) -> None:
 
 def _load(index: PartitionIndex, path: Path) -> int:
     """A stored file's keys into the index; how many were added."""
-    t = pq.read_table(path, columns=["meter_id", "ts", "register_kwh", "current_a"])
+    t = pq.ParquetFile(path).read(columns=["meter_id", "ts", "register_kwh", "current_a"])
     names = t["meter_id"].cast(pa.string()).combine_chunks().dictionary_encode()
     ts = np.asarray(t["ts"].cast(pa.int64()).to_numpy(), dtype=np.int64)
     keys = index.keys_of(names.dictionary.to_pylist(), names.indices.to_numpy(), ts)

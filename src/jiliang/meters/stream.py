@@ -53,6 +53,7 @@ FUTURE_TOLERANCE_S = 300  # clock skew allowed for a reading stamped ahead of th
 _US = 1_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_DAY = date(1970, 1, 1)
+_HUGE = 1e300  # a register or current beyond it is left to parse_reading (inf, ints beyond floats)
 _MAX_EPOCH_S = 10**12  # far beyond any clock; keeps ts × 10⁶ inside int64
 
 
@@ -277,9 +278,9 @@ def _fast(item: object, latest: float) -> Reading | None:
     mid, ts, reg, cur = item.get("meter_id"), item.get("ts"), item.get("register_kwh"), item.get("current_a")
     if type(mid) is not str or not 0 < len(mid) <= MAX_METER_ID or mid.isspace():
         return None
-    if (type(reg) is not float and type(reg) is not int) or not 0 <= reg < math.inf:
+    if (type(reg) is not float and type(reg) is not int) or not 0 <= reg < _HUGE:
         return None
-    if cur is not None and ((type(cur) is not float and type(cur) is not int) or not 0 <= cur < math.inf):
+    if cur is not None and ((type(cur) is not float and type(cur) is not int) or not 0 <= cur < _HUGE):
         return None
     if type(ts) is int:
         us: int | None = ts * _US if ts >= 0 else None
@@ -328,7 +329,10 @@ def parse_reading(item: object, now_s: float) -> Reading | tuple[str, str]:
 def _number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    x = float(value)
+    try:
+        x = float(value)
+    except OverflowError:  # an integer beyond any float
+        return None
     return x if math.isfinite(x) else None
 
 
@@ -338,7 +342,8 @@ def _ts_us(value: object) -> int | None:
     if isinstance(value, int):
         return value * _US if value >= 0 else None
     if isinstance(value, float):
-        return round(value * _US) if math.isfinite(value) and value >= 0 else None
+        us = value * _US
+        return round(us) if math.isfinite(us) and us >= 0 else None
     if not isinstance(value, str) or not 10 <= len(value) <= 40:
         return None
     try:
