@@ -4,7 +4,9 @@ Messages are parsed as they arrive (:func:`jiliang.meters.stream.parse_message`)
 batches to a writer thread, which makes each batch durable in the store
 (:class:`jiliang.meters.ingeststore.Store`, whose module doc gives the layout and the commit
 protocol) and only then acknowledges the batch's messages to the broker (group commit). A batch
-closes at ``batch`` readings, half the receive maximum in messages, or ``flush_seconds``.
+closes at ``batch`` readings, half the receive maximum in messages, or ``flush_seconds``. At most
+``max_inflight`` received messages wait to be parsed; beyond that the socket is not read, so a
+backlog stays in the broker and the ingestor's memory does not depend on it.
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ def run_ingest(
         raise MeterError("--batch and --max-inflight must be ≥ 1, --flush-seconds > 0")
     store = Store(config.store, config.index_entries)
     store.open()
-    inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    inbox: queue.Queue[Any] = queue.Queue(maxsize=config.max_inflight)
     subscribed = threading.Event()
     stop = threading.Event()
     topic = f"$share/{config.shared_group}/{config.topic}" if config.shared_group else config.topic
@@ -115,7 +117,7 @@ def run_ingest(
 
     client.on_connect = on_connect
     client.on_subscribe = on_subscribe
-    client.on_message = lambda _c, _u, msg: inbox.put(msg)
+    client.on_message = lambda _c, _u, msg: _receive(inbox, msg, stop)
     props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
     props.SessionExpiryInterval = config.session_expiry
     props.ReceiveMaximum = config.max_inflight
@@ -129,6 +131,7 @@ def run_ingest(
     try:
         return _consume(config, store, client, inbox, stop, log, clock)
     finally:
+        stop.set()  # frees paho's thread if it waits for room in the inbox
         client.disconnect()
         client.loop_stop()
         store.close()
@@ -137,11 +140,24 @@ def run_ingest(
 _Batch = list[tuple[Any, tuple[str, bytes, Parsed]]]
 
 
+def _receive(inbox: queue.Queue[Any], msg: Any, stop: threading.Event) -> None:
+    """paho's network thread: queue a message, waiting while ``max_inflight`` are queued (the
+    socket is then not read, so the broker holds the rest — Mosquitto 2.0 was seen sending far
+    beyond the receive maximum once acknowledgements flow). Once stopping, the message is left
+    unacknowledged: the broker delivers it again."""
+    while not stop.is_set():
+        try:
+            inbox.put(msg, timeout=0.1)
+            return
+        except queue.Full:
+            continue
+
+
 def _consume(
     config: IngestConfig,
     store: Store,
     client: Any,
-    inbox: queue.SimpleQueue[Any],
+    inbox: queue.Queue[Any],
     stop: threading.Event,
     log: Callable[[str], None],
     clock: Callable[[], float],
@@ -202,7 +218,7 @@ def _write_batches(
 
 def _parse_into_batches(
     config: IngestConfig,
-    inbox: queue.SimpleQueue[Any],
+    inbox: queue.Queue[Any],
     stop: threading.Event,
     clock: Callable[[], float],
     batches: queue.Queue[_Batch | None],
