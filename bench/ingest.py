@@ -413,7 +413,7 @@ def save(results: dict[str, Any]) -> None:
 
     doc = {
         "bench": "ingest",
-        "command": "python -m bench.ingest " + " ".join(sys.argv[1:]),
+        "command": " ".join(["python -m bench.ingest", *sys.argv[1:]]),
         "ran_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": machine(),
         "versions": versions(),
