@@ -423,3 +423,31 @@ def _without_duplicates(result: Path) -> list[dict[str, Any]]:
         evidence.pop("duplicates", None)
         r["evidence"] = evidence
     return rows
+
+
+def test_a_batch_staged_by_an_earlier_version_in_a_folder_is_finished(tmp_path: Path) -> None:
+    now = float(T0 + 86400)
+    payload = json.dumps({"readings": [{"meter_id": "M1", "ts": T0, "register_kwh": 1.0}]}).encode()
+    msg = (
+        "jiliang/readings/A1",
+        payload,
+        parse_message("jiliang/readings/A1", payload, now, 1 << 20, "jiliang/readings"),
+    )
+    first = Store(tmp_path / "first")
+    first.open()
+    first.commit([msg], now)
+    first.close()
+    part = next((tmp_path / "first").glob("area_id=A1/date=*/part-*.parquet"))
+    store = tmp_path / "store"
+    staged = store / "_ingest" / "staging" / "B1"  # staging/<batch>/<i>: the earlier layout
+    staged.mkdir(parents=True)
+    (staged / "0").write_bytes(part.read_bytes())
+    (staged.parent / "B2").mkdir()  # a batch without a commit record
+    (staged.parent / "B2" / "0").write_bytes(part.read_bytes())
+    rel = f"area_id=A1/{part.parent.name}/part-B1.parquet"
+    (store / "_ingest" / "manifest.jsonl").write_text(json.dumps({"batch": "B1", "files": [rel]}) + "\n")
+    again = Store(store)
+    again.open()
+    assert (store / rel).exists() and not list((store / "_ingest" / "staging").iterdir())
+    assert again.commit([msg], now).duplicates == 1
+    again.close()

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jiliang.meters import stream
 from jiliang.meters.stream import Reading, classify, parse_message, utc_day
 
 NOW = 1_796_000_000.0  # 2026-11-30
@@ -84,3 +88,31 @@ def test_classify_is_order_free_for_identical_readings() -> None:
     backward = classify(list(reversed(rs + rs)), {})
     assert set(forward.new) == set(backward.new) == set(rs)
     assert forward.duplicates == backward.duplicates == 5
+
+
+_values = st.one_of(
+    st.integers(-5, 1_900_000_000),
+    st.sampled_from([1793491200.5, "2026-11-01T00:00:00Z", "2026-11-01T08:00:00+08:00", "2026-11-01", "7"]),
+    st.sampled_from([None, True, 1e308, -0.0, 2.5, "x", 10**30, 10**400]),
+)
+_items = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "meter_id": st.sampled_from(["M1", " ", "", "M" * 65, "电表1"]),
+            "ts": _values,
+            "register_kwh": _values,
+        },
+        optional={"current_a": _values},
+    ),
+    st.sampled_from(["text", 3, None, {}]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_items, max_size=8))
+def test_the_columnar_path_accepts_and_refuses_as_the_reading_by_reading_path(items: list[object]) -> None:
+    payload = json.dumps({"readings": items}).encode()
+    fast = parse_message("jiliang/readings/A1", payload, NOW, 1 << 20, P)
+    slow = stream._one_by_one("A1", payload, NOW)
+    assert fast.readings == slow.readings
+    assert [(r.index, r.reason) for r in fast.rejected] == [(r.index, r.reason) for r in slow.rejected]

@@ -284,7 +284,9 @@ def ingest_cmd(
         None, "--until-idle", help="Stop after SECONDS without a message."
     ),
     index_entries: int = typer.Option(
-        1_000_000, "--index-entries", help="(meter_id, ts) keys kept in memory for de-duplication."
+        4_000_000,
+        "--index-entries",
+        help="(meter_id, ts) keys kept in memory for de-duplication (24 bytes each).",
     ),
     json_out: bool = typer.Option(False, "--json", help="Print the totals as JSON at the end."),
 ) -> None:
