@@ -13,7 +13,10 @@ In process, on either store:
 2. the regulator's dashboard page ``/indicators?plan=…`` and an indicator page: p50/p95 of the
    request time over ``--repeat`` requests each after one warm-up request (TestClient, in process),
    without the dashboards' figures cache (every request recomputes) and with it;
-3. a mid-term report drafted (``draft_report``, rolled back) and rendered as PDF and Word.
+3. a mid-term report drafted (``draft_report``, rolled back) and rendered as PDF and Word;
+4. the history of ``--rebuild-months`` months (24) rebuilt from the records (``rebuild_history``,
+   rolled back: 受检率 from the verification records, one statement a month, and the dated
+   counts), and 受检率 of one month end rebuilt alone.
 
 Each figure is given as wall time and as this process's CPU time (``time.process_time``; on
 PostgreSQL the server's CPU is not in it), with the load average of the shared machine.
@@ -308,7 +311,29 @@ def _report(db: Any, runs: int) -> dict[str, Any]:
     return {"report_s": round(min(walls), 3), "report_cpu_s": round(min(cpus), 3), "report_bytes": sizes}
 
 
-def _figures(settings: Callable[..., Any], repeat: int, runs: int) -> dict[str, Any]:
+def _rebuild(db: Any, months: int) -> dict[str, Any]:
+    from jiliang.indicators import service
+    from jiliang.indicators.queries import QUERIES
+    from jiliang.platform.auth import Principal
+    from jiliang.platform.models import Role
+
+    who = Principal(user_id=None, username="bench", role=Role.REGULATOR, org_id=None)
+    y, m = divmod(AS_OF.year * 12 + AS_OF.month - 1 - months, 12)
+    since = date(y, m + 1, 1)
+    with db.sessionmaker() as s:
+        wall, cpu, n = _timed(lambda s=s: service.rebuild_history(s, who, since, AS_OF))  # type: ignore[misc]
+        s.rollback()
+    past = QUERIES["verification_rate"].past
+    assert past is not None
+    end = date(AS_OF.year - 1, 12, 31)
+    with db.session(write=False) as s:
+        one, one_cpu, got = _timed(lambda s=s: past(s, end, end))  # type: ignore[misc]
+    return {"rebuild_months": months, "rebuild_values": n, "rebuild_s": round(wall, 3),
+            "rebuild_cpu_s": round(cpu, 3), "rate_month_s": round(one, 3), "rate_month_cpu_s": round(one_cpu, 3),
+            "rate_month": {"on": end.isoformat(), "on_time": got.numerator, "counted": got.denominator}}  # fmt: skip
+
+
+def _figures(settings: Callable[..., Any], repeat: int, runs: int, months: int = 24) -> dict[str, Any]:
     from sqlalchemy import func, select
 
     from jiliang.app import create_app
@@ -328,6 +353,7 @@ def _figures(settings: Callable[..., Any], repeat: int, runs: int) -> dict[str, 
         out[f"dashboard_p95_ms_{label}"] = max(p["p95_ms"] for u, p in got.items() if u in PAGES)
         page_app.state.db.dispose()
     out.update(_report(db, runs))
+    out.update(_rebuild(db, months))
     out["load_after"] = _load()
     db.dispose()
     return out
@@ -351,6 +377,10 @@ def _summary(out: dict[str, Any], store: str) -> list[dict[str, Any]]:
          "unit": "ms"},
         {"metric": "mid-term report drafted + PDF + Word", "value": out["report_s"], "unit": "s",
          "note": met(out["report_s"], TARGETS["report_s"])},
+        {"metric": f"history of {out['rebuild_months']} months rebuilt ({out['rebuild_values']} values)",
+         "value": out["rebuild_s"], "unit": "s", "note": f"CPU of this process {out['rebuild_cpu_s']} s"},
+        {"metric": "受检率 of one month end rebuilt from the verification records", "value": out["rate_month_s"],
+         "unit": "s", "note": f"{out['rate_month']}"},
         {"metric": "load average before / after", "value": f"{out['load_before']} / {out['load_after']}", "unit": ""},
     ]  # fmt: skip
 
@@ -365,6 +395,7 @@ def main() -> None:
     ap.add_argument("--instruments", type=int, default=1_000_000, help="bulk-loaded on PostgreSQL")
     ap.add_argument("--server", default=os.environ.get("JILIANG_TEST_PG", PG_SERVER))
     ap.add_argument("--keep", action="store_true", help="keep the PostgreSQL database (and reuse it)")
+    ap.add_argument("--rebuild-months", type=int, default=24, help="months of history rebuilt")
     args = ap.parse_args()
     from jiliang.platform.settings import Settings
 
@@ -389,7 +420,7 @@ def main() -> None:
             return Settings(data_dir=data, secret_key=SECRET, **kw)
 
     try:
-        out = _figures(settings, args.repeat, args.runs)
+        out = _figures(settings, args.repeat, args.runs, args.rebuild_months)
     finally:
         if args.postgres and not args.keep:
             _pg_database(args.server, drop=True)

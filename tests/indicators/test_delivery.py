@@ -21,6 +21,10 @@ def test_api_dashboard_indicator_and_definitions(client, auth_headers):
     h = auth_headers("regulator")
     plans = client.get("/api/indicators/plans", headers=h).json()
     assert [p["code"] for p in plans] == ["guangzhou", "changzhou", "jieyang", "tianjin", "chuzhou"]
+    defs = {i["code"]: i for p in plans for i in p["indicators"]}
+    assert "not recorded" in defs["jy.certified_enterprises"]["no_data_source"]
+    assert defs["jy.net_content"]["no_data_source"] is None and defs["jy.net_content"]["history_rebuilt"]
+    assert defs["jy.verification_rate"]["history_rebuilt"] and not defs["chz.coverage"]["history_rebuilt"]
     board = {r["code"]: r for r in client.get("/api/indicators/plans/jieyang", headers=h).json()}
     net = board["jy.net_content"]  # the demo's judged net-content lots
     assert (

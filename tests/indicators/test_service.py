@@ -302,3 +302,78 @@ def test_net_content_pass_rate_from_the_verdicts(reg):
     assert by["2024-06"] == (66.67, "computed")
     with pytest.raises(ConflictError, match="takes no manual value"), db.session(actor="ind-reg") as s:
         service.enter_manual(s, who, "jy.net_content", "2024-05", 90, "doc 1", ON)
+
+
+def _scale_type(s):
+    from jiliang.registry.models import InstrumentType
+
+    t = InstrumentType(code="T-RB", name="秤", name_en="Scale", category="质量", uses=["trade"],
+                       period_months=12, quantity="mass", aliases=[], edition="city",
+                       effective_from=date(2020, 1, 1))  # fmt: skip
+    s.add(t)
+    s.flush()
+    return t
+
+
+def test_verification_rate_rebuilt_from_the_verification_records(reg):
+    """受检率 of past month ends from the verification records (in service then; the latest record
+    on or before the month's end passed and was due no earlier), equal to the live figure today."""
+    from jiliang.registry import metrics
+    from jiliang.registry import service as registry
+    from jiliang.registry.models import Instrument, MeasurementStandard
+
+    db, who, _ = reg
+    created = datetime(2023, 1, 5, tzinfo=UTC)
+    plan = {  # serial: verifications (day, result); due 12 months after a pass
+        "A": [(date(2023, 1, 10), "pass"), (date(2024, 1, 8), "pass")],  # on time every month
+        "B": [(date(2023, 2, 20), "pass")],  # due 2024-02-20: on time to January, late from February
+        "C": [(date(2023, 3, 1), "pass"), (date(2024, 3, 15), "fail")],  # late from March (failed)
+        "D": [],  # registered in January 2023, never verified: counted, never on time
+        "E": [(date(2023, 11, 30), "pass")],  # registered in 2024 but verified in Nov 2023: counted from then
+        "R": [(date(2023, 1, 10), "pass")],  # retired since: not counted in any month
+    }
+    with db.session(actor="ind-reg") as s:
+        org = s.scalar(select(Organization.id).limit(1))
+        t = _scale_type(s)
+        std = MeasurementStandard(
+            code="STD-RB", name="砝码", level="public", quantity="mass", covers=["T-RB"]
+        )
+        s.add(std)
+        s.flush()
+        ids = {}
+        for serial, records in plan.items():
+            at = datetime(2024, 5, 1, tzinfo=UTC) if serial == "E" else created
+            inst = Instrument(type_id=t.id, owner_id=org, serial=serial, use="trade", created_at=at)
+            s.add(inst)
+            s.flush()
+            ids[serial] = inst.id
+            for day, result in records:
+                registry.record_verification(s, who, inst.id, verified_on=day, today=ON, result=result,
+                                             certificate_no=f"C{serial}{day}" if result == "pass" else None,
+                                             standard_ids=[std.id])  # fmt: skip
+        s.get(Instrument, ids["R"]).status = "retired"
+    with db.session() as s:
+        assert metrics.rate_from_records(s, date(2022, 12, 31)) == (0, 0)  # nothing in service yet
+        assert metrics.rate_from_records(s, date(2023, 1, 31)) == (1, 4)  # A on time; B C D not yet
+        assert metrics.rate_from_records(s, date(2023, 11, 30)) == (4, 5)  # A B C E; D never
+        assert metrics.rate_from_records(s, date(2024, 1, 31)) == (4, 5)
+        assert metrics.rate_from_records(s, date(2024, 2, 29)) == (3, 5)  # B due 20 February
+        assert metrics.rate_from_records(s, date(2024, 3, 31)) == (2, 5)  # C failed on 15 March
+        live = QUERIES["verification_rate"].fn(s, ON, date(2021, 1, 1))  # type: ignore[misc]
+        past = QUERIES["verification_rate"].past(s, ON, date(2021, 1, 1))  # type: ignore[misc]
+        assert (live.numerator, live.denominator) == (past.numerator, past.denominator) == (2, 5)
+        assert live.value == past.value == metrics.overall_rate(s, ON).rate * 100  # type: ignore[operator]
+    with db.session(actor="ind-reg") as s:
+        service.take_snapshot(s, who, ON)
+        service.rebuild_history(s, who, date(2022, 12, 1), ON)
+    with db.session() as s:
+        tr = service.track(s, "jy.verification_rate", ON)
+        rows = s.scalars(select(IndicatorValue).where(IndicatorValue.indicator == "cz.verification_rate"))
+        assert {r.period for r in rows if r.origin == "rebuilt"} == {
+            r.period for r in tr.points if r.origin == "rebuilt"
+        }
+    by = {r.period: (round(r.value, 2), r.origin) for r in tr.points}
+    assert "2022-12" not in by  # no instrument in service: no value, never 0 %
+    assert by["2023-01"] == (25, "rebuilt") and by["2024-01"] == (80, "rebuilt")
+    assert by["2024-02"] == (60, "rebuilt") and by["2024-05"] == (40, "rebuilt")
+    assert by["2024-06"] == (40, "computed")

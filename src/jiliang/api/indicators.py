@@ -94,6 +94,8 @@ def _report(r: Any) -> dict[str, Any]:
 
 @router.get("/plans", name="plans", summary="The plans and their indicator definitions")
 def plans(caller: Caller) -> list[dict[str, Any]]:
+    """Each indicator with ``no_data_source`` (why no query computes it, or null) and
+    ``history_rebuilt`` (its past months rebuilt from the records, or kept from the first snapshot)."""
     return [
         {
             "code": p.code,
@@ -106,6 +108,8 @@ def plans(caller: Caller) -> list[dict[str, Any]]:
                 {
                     "code": i.code,
                     "name": i.name,
+                    "no_data_source": service.no_data_source(i)[0],
+                    "history_rebuilt": service.no_data_source(i)[1],
                     "name_en": i.name_en,
                     "unit": i.unit,
                     "type": i.type,

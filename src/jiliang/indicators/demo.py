@@ -3,7 +3,8 @@ drafted mid-term report.
 
 The registry's figures read its current state, so their earlier months are demo values
 (``origin = demo``, shown as such) drifting towards the computed value; the dated ones
-(comparisons, published commitments) are rebuilt from the records; this month is computed.
+(comparisons, published commitments, net-content verdicts) and 受检率 (from the verification
+records) are rebuilt from the records; this month is computed.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def seed(session: Session, city: Any, rng: random.Random) -> dict[str, int]:
     demo = 0
     for c in service.compute_all(session, on):
         q = QUERIES.get(c.indicator.query or "")
-        if q is None or q.fn is None or q.rebuildable or c.value is None:
+        if q is None or q.fn is None or q.history is not None or c.value is None:
             continue
         for k in range(1, MONTHS):
             drift = 1 - 0.012 * k + rng.uniform(-0.004, 0.004)

@@ -7,8 +7,9 @@ query whose source capability is not in the platform is registered with the reas
 its indicator says "no data source" and takes manually entered values.
 
 ``rebuildable`` queries can be evaluated on a past date from dated records (history rebuilt from
-the records); the others read the registry's current state and start their history at the first
-monthly snapshot.
+the records); a query that reads the registry's current state may name a second function
+(``past``) that rebuilds the same figure from dated records (受检率 from the verification
+records); the others start their history at the first monthly snapshot.
 """
 
 from __future__ import annotations
@@ -46,13 +47,20 @@ Fn = Callable[[Session, date, date], QueryResult]
 @dataclass(frozen=True, slots=True)
 class Query:
     """A registered query: ``fn(session, on, since)``, the page listing the records behind it,
-    whether it can be evaluated on a past date, or why it has no data source."""
+    whether it can be evaluated on a past date (or ``past``, the function that rebuilds it on a
+    past date from dated records), or why it has no data source."""
 
     name: str
     fn: Fn | None
     drill: str
     rebuildable: bool = False
     missing: str | None = None
+    past: Fn | None = None
+
+    @property
+    def history(self) -> Fn | None:
+        """The function that gives the value on a past month's end, if the records allow it."""
+        return self.past or (self.fn if self.rebuildable else None)
 
 
 QUERIES: dict[str, Query] = {}
@@ -97,6 +105,23 @@ def verification_rate(session: Session, on: date, since: date) -> QueryResult:
         return QueryResult(0.0, 0, 0)
     on_time = int(total) - int(not_on_time)
     return QueryResult(100.0 * on_time / total, on_time, int(total))
+
+
+def verification_rate_past(session: Session, on: date, since: date) -> QueryResult:
+    """受检率 (%) on a past day rebuilt from the verification records, in one statement through
+    :func:`jiliang.registry.metrics.rate_from_records` (in service then; the latest verification
+    on or before the day passed and was due no earlier)."""
+    from jiliang.registry import metrics
+
+    on_time, total = metrics.rate_from_records(session, on)
+    if not total:
+        return QueryResult(0.0, 0, 0)
+    return QueryResult(100.0 * on_time / total, on_time, total)
+
+
+QUERIES["verification_rate"] = Query(
+    "verification_rate", verification_rate, "/registry/due", past=verification_rate_past
+)
 
 
 @_register("compulsory_coverage_rate", "/registry/coverage")

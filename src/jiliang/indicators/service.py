@@ -41,6 +41,7 @@ __all__ = [
     "get_report",
     "list_reports",
     "month_end",
+    "no_data_source",
     "plans",
     "publish_report",
     "rebuild_history",
@@ -82,6 +83,15 @@ def find(code: str) -> tuple[Plan, Indicator]:
     raise NotFoundError(f"no indicator {code!r}")
 
 
+def no_data_source(ind: Indicator) -> tuple[str | None, bool]:
+    """Why ``ind`` has no data source (None when a query computes it), and whether its past months
+    are rebuilt from the records (else its history starts at the first snapshot)."""
+    q = QUERIES.get(ind.query or "")
+    if q is None:
+        return "no query in the platform computes this indicator", False
+    return (q.missing if q.fn is None else None), q.history is not None
+
+
 def month_end(period: str) -> date:
     """The last day of ``period`` (YYYY-MM).
 
@@ -119,11 +129,13 @@ def _plan_start(plan: Plan) -> date:
     return date(plan.start_year, 1, 1)
 
 
-def _run(session: Session, name: str, on: date, since: date) -> QueryResult:
+def _run(session: Session, name: str, on: date, since: date, past: bool = False) -> QueryResult:
+    """The query's value on ``on`` (``past``: rebuilt from dated records); a failure is one line."""
     q = QUERIES[name]
-    assert q.fn is not None
+    fn = q.history if past else q.fn
+    assert fn is not None
     try:
-        return q.fn(session, on, since)
+        return fn(session, on, since)
     except Exception as exc:
         raise ConflictError(f"query {name} failed: {type(exc).__name__}: {exc}".splitlines()[0]) from None
 
@@ -265,23 +277,28 @@ def _months(since: date, until: date) -> list[str]:
 
 def rebuild_history(session: Session, principal: Principal, since: date, on: date) -> int:
     """Values of past months rebuilt from dated records, for the queries that allow it (a month
-    whose rate has no records behind it is left empty)."""
+    whose rate has no records behind it is left empty). A query shared by several plans' indicators
+    runs once a month (a dated one once per plan start)."""
     _regulator(principal)
     if since > on:
         raise InputError(f"from {since} is after {on}")
     if (on - since).days > 366 * 20:
         raise InputError("rebuild at most 20 years at a time")
     n = 0
+    done: dict[tuple[str, str, date], QueryResult] = {}
     for p in plans():
         for ind in p.indicators:
             q = QUERIES.get(ind.query or "")
-            if q is None or q.fn is None or not q.rebuildable:
+            if q is None or q.history is None:
                 continue
             for period in _months(since, on):
                 end = min(month_end(period), on)
                 if period == f"{on.year:04d}-{on.month:02d}" and end != month_end(period):
                     continue  # the running month is a snapshot's, not a rebuild's
-                got = _run(session, q.name, end, _plan_start(p))
+                key = (q.name, period, _plan_start(p) if q.rebuildable else date.min)
+                if key not in done:
+                    done[key] = _run(session, q.name, end, _plan_start(p), past=True)
+                got = done[key]
                 if got.denominator == 0:
                     continue  # a rate without records has no value that month (never 0 %)
                 _store(session, ind.code, period, got, Origin.REBUILT)
