@@ -42,12 +42,14 @@ Pipeline for one area (:func:`estimate_area`), one function per step (``_grid``,
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from threadpoolctl import ThreadpoolController
 
 from jiliang.meters.decision import GuardBandRule, judge
 from jiliang.meters.theft import FitView, RegimeSplit, best_split
@@ -281,12 +283,25 @@ class _Fit:
     unsplit: _Fit | None = None  # the fit before any regime split (the tracker's design)
 
 
+@functools.cache
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
 def estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaEstimate:
     """Estimate the error of every user meter of one area; see the module docstring.
 
     Never raises on bad *data* (that becomes a status and evidence); raises :class:`MeterError`
-    only when the input arrays themselves are inconsistent or too large.
+    only when the input arrays themselves are inconsistent or too large. BLAS runs on one thread
+    here: a threaded BLAS sums in an order that depends on the thread count, and the GLS refit
+    carries that into the 9th digit, so the same reads gave other errors on a Spark worker (one
+    thread) than in the local engine. The engines run areas in parallel instead.
     """
+    with _blas().limit(limits=1, user_api="blas"):
+        return _estimate_area(readings, settings)
+
+
+def _estimate_area(readings: AreaReadings, settings: EstimationSettings) -> AreaEstimate:
     meters = readings.meters
     masters = [i for i, m in enumerate(meters) if m.role is Role.MASTER]
     users = [i for i, m in enumerate(meters) if m.role is Role.USER]
