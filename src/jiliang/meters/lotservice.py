@@ -29,6 +29,7 @@ from jiliang.meters.lotmodels import MeterLot, MeterLotMember, MeterLotResult
 from jiliang.meters.lotrules import load_rule, rule_data
 from jiliang.platform.audit import AuditChange, record
 from jiliang.platform.auth import Principal
+from jiliang.platform.db import sqlite_page_cache
 from jiliang.platform.models import Organization, Role
 
 __all__ = [
@@ -316,7 +317,9 @@ def _instrument_of(keys: Mapping[str, int], meter_no: str) -> int | None:
     return found
 
 
+_CACHE_MIB = 64  # SQLite page cache while members are stored: the meter-number index of 10⁶ members fits
 _MEMBER_COLUMNS = ("lot_id", "meter_no", "instrument_id", "p_nc")
+_MEMBER_COPY = "COPY meter_lot_member (lot_id, meter_no, instrument_id, p_nc) FROM STDIN"
 _MEMBER_INSERT = {
     "qmark": "INSERT INTO meter_lot_member (lot_id, meter_no, instrument_id, p_nc) VALUES (?, ?, ?, ?)",
     "format": "INSERT INTO meter_lot_member (lot_id, meter_no, instrument_id, p_nc) VALUES (%s, %s, %s, %s)",
@@ -327,13 +330,29 @@ _MEMBER_INSERT = {
 def _insert_members(session: Session, rows: list[tuple[int, str, int | None, float | None]]) -> None:
     """Insert a lot's members in one driver-level executemany (a million rows in seconds, where the
     ORM's bulk path spends most of its time building parameters); any other paramstyle goes
-    through SQLAlchemy. The audit entry for the rows is written by the caller."""
+    through SQLAlchemy; on PostgreSQL with psycopg a ``COPY`` (a third of the client's time of an
+    ``executemany``). The audit entry for the rows is written by the caller."""
     conn = session.connection()
+    raw: Any = conn.connection.dbapi_connection
+    if conn.dialect.driver == "psycopg" and raw is not None:
+        with raw.cursor() as cursor, cursor.copy(_MEMBER_COPY) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
     sql = _MEMBER_INSERT.get(str(conn.dialect.paramstyle))
     if sql is None:
         session.execute(insert(MeterLotMember), [dict(zip(_MEMBER_COLUMNS, r, strict=True)) for r in rows])
         return
     conn.exec_driver_sql(sql, rows)
+
+
+def _member_rows(
+    lot_id: int, meters: Sequence[str], p_by_meter: Mapping[str, float], instruments: Mapping[str, int]
+) -> list[tuple[int, str, int | None, float | None]]:
+    """A lot's member rows; without estimates or registered instruments no per-meter look-up."""
+    if not p_by_meter and not instruments:
+        return [(lot_id, m, None, None) for m in meters]
+    return [(lot_id, m, _instrument_of(instruments, m), p_by_meter.get(m)) for m in meters]
 
 
 def _label(org_id: int, rule_key: str, keys: Sequence[str], part: int) -> str:
@@ -443,12 +462,14 @@ def _store_lots(
     p_by_meter: Mapping[str, float],
     instruments: Mapping[str, int],
 ) -> None:
-    """The lots in one flush, their members in one insert per lot, one audit entry per lot's members."""
+    """The lots in one flush, their members in one insert per lot (with a page cache to match on
+    SQLite), one audit entry per lot's members."""
     _refuse_formed(session, lots)
     session.add_all(lots)
     session.flush()
-    for lot, ms in zip(lots, members, strict=True):
-        _insert_members(session, [(lot.id, m, _instrument_of(instruments, m), p_by_meter.get(m)) for m in ms])
+    with sqlite_page_cache(session.connection(), _CACHE_MIB):
+        for lot, ms in zip(lots, members, strict=True):
+            _insert_members(session, _member_rows(lot.id, ms, p_by_meter, instruments))
     record(
         session,
         [
