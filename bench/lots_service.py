@@ -75,6 +75,8 @@ def run(n: int, seed: int, url: str) -> dict[str, Any]:
     out.update(draw_s=round(time.perf_counter() - t, 2), draw_cpu_s=round(time.process_time() - c, 2))
     out.update(_record_and_decide(db, reg, ids, seed))
     db.dispose()
+    out["form_draw_decide_s"] = round(out["form_s"] + out["draw_s"] + out["decide_s"], 2)
+    out["form_draw_decide_cpu_s"] = round(out["form_cpu_s"] + out["draw_cpu_s"] + out["decide_cpu_s"], 2)
     return out
 
 

@@ -489,27 +489,31 @@ def _finite(x: float) -> float | None:
 
 
 _MEMBERS_OF = {
-    "qmark": "SELECT meter_no FROM meter_lot_member WHERE lot_id = ?",
-    "format": "SELECT meter_no FROM meter_lot_member WHERE lot_id = %s",
-    "pyformat": "SELECT meter_no FROM meter_lot_member WHERE lot_id = %s",
+    "qmark": "SELECT meter_no, instrument_id FROM meter_lot_member WHERE lot_id = ?",
+    "format": "SELECT meter_no, instrument_id FROM meter_lot_member WHERE lot_id = %s",
+    "pyformat": "SELECT meter_no, instrument_id FROM meter_lot_member WHERE lot_id = %s",
 }
 
 
-def _members(session: Session, lot: MeterLot) -> list[str]:
-    """The lot's meter numbers (read at the driver: a lot may hold tens of thousands)."""
+def _members(session: Session, lot: MeterLot) -> tuple[list[str], dict[str, int]]:
+    """The lot's meter numbers, and the registered instrument of those that have one (read at the
+    driver: a lot may hold tens of thousands)."""
     conn = session.connection()
     sql = _MEMBERS_OF.get(str(conn.dialect.paramstyle))
-    if sql is None:
-        return list(session.scalars(select(MeterLotMember.meter_no).where(MeterLotMember.lot_id == lot.id)))
     raw = conn.connection.dbapi_connection
-    if raw is None:  # pragma: no cover - a checked-out connection always has one
-        return [str(r[0]) for r in conn.exec_driver_sql(sql, (lot.id,))]
-    cursor = raw.cursor()
-    try:
-        cursor.execute(sql, (lot.id,))
-        return [str(r[0]) for r in cursor.fetchall()]
-    finally:
-        cursor.close()
+    if sql is None or raw is None:
+        q = select(MeterLotMember.meter_no, MeterLotMember.instrument_id).where(
+            MeterLotMember.lot_id == lot.id
+        )
+        rows: list[Any] = list(session.execute(q).tuples())
+    else:
+        cursor = raw.cursor()
+        try:
+            cursor.execute(sql, (lot.id,))
+            rows = list(cursor.fetchall())
+        finally:
+            cursor.close()
+    return [str(r[0]) for r in rows], {str(r[0]): int(r[1]) for r in rows if r[1] is not None}
 
 
 def _plan(lot: MeterLot) -> core.SamplingPlan:
@@ -530,26 +534,22 @@ def draw(session: Session, principal: Principal, lot_id: int, seed: int | None =
     principal.require(Role.REGULATOR)
     _move(lot, "sampled")
     seed = secrets.randbits(62) if seed is None else seed
-    d = core.draw_sample(_members(session, lot), _plan(lot), seed)
+    members, instruments = _members(session, lot)
+    d = core.draw_sample(members, _plan(lot), seed)
     lot.seed, lot.members_sha256, lot.sample, lot.replacements = (
         str(seed),
         d.members_sha256,
         list(d.sample),
         [],
     )
-    _orders(session, lot, d.sample)
+    _orders(session, lot, d.sample, instruments)
     session.flush()
     return lot
 
 
-def _orders(session: Session, lot: MeterLot, meters: Sequence[str]) -> None:
-    rows = session.execute(
-        select(MeterLotMember.meter_no, MeterLotMember.instrument_id).where(
-            MeterLotMember.lot_id == lot.id,
-            MeterLotMember.meter_no.in_(list(meters)),
-            MeterLotMember.instrument_id.is_not(None),
-        )
-    ).all()
+def _orders(session: Session, lot: MeterLot, meters: Sequence[str], instruments: Mapping[str, int]) -> None:
+    """A field-check work order for each of ``meters`` that is a registered instrument."""
+    rows = sorted((m, instruments[m]) for m in set(meters) if m in instruments)
     if not rows:
         return
     from jiliang.registry.service import add_work_order
@@ -557,7 +557,7 @@ def _orders(session: Session, lot: MeterLot, meters: Sequence[str]) -> None:
     for meter_no, inst in rows:
         add_work_order(
             session,
-            int(inst),
+            inst,
             "field_check",
             note=f"lot sample: {meter_no} ({lot.label})",
             source=_source(lot),
@@ -646,12 +646,13 @@ def _replace(session: Session, lot: MeterLot, new_gone: Sequence[str]) -> None:
             )
         )
     )
-    d = core.draw_sample(_members(session, lot), _plan(lot), int(lot.seed or 0))
+    members, instruments = _members(session, lot)
+    d = core.draw_sample(members, _plan(lot), int(lot.seed or 0))
     sample, reps = core.apply_replacements(d, sorted(set(gone) | set(new_gone)), rule.replacement_allowed)
     added = [m for m in sample if m not in lot.sample]
     lot.sample = list(sample)
     lot.replacements = [{"out": r.out, "in": r.into, "clause": rule.clauses["replacement"]} for r in reps]
-    _orders(session, lot, added)
+    _orders(session, lot, added, instruments)
 
 
 def _close_orders(session: Session, lot: MeterLot, entries: Sequence[ResultEntry]) -> dict[str, str]:
