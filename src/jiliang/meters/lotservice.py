@@ -330,7 +330,7 @@ _MEMBER_INSERT = {
 def _insert_members(session: Session, rows: list[tuple[int, str, int | None, float | None]]) -> None:
     """Insert a lot's members in one driver-level executemany (a million rows in seconds, where the
     ORM's bulk path spends most of its time building parameters); any other paramstyle goes
-    through SQLAlchemy; on PostgreSQL with psycopg a ``COPY`` (a third of the client's time of an
+    through SQLAlchemy; on PostgreSQL with psycopg a ``COPY`` (a quarter of the client's time of an
     ``executemany``). The audit entry for the rows is written by the caller."""
     conn = session.connection()
     raw: Any = conn.connection.dbapi_connection
