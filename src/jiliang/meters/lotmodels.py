@@ -58,6 +58,9 @@ class MeterLot(Audited, Base):
 
 
 class MeterLotMember(Base):
+    """A meter of a lot. The unique index on ``(lot_id, meter_no)`` serves the look-ups by lot (no
+    index on ``lot_id`` alone: a third index per member slowed storing a million of them)."""
+
     __tablename__ = "meter_lot_member"
     __table_args__ = (
         UniqueConstraint("lot_id", "meter_no", name="uq_meter_lot_member"),
@@ -65,7 +68,7 @@ class MeterLotMember(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    lot_id: Mapped[int] = mapped_column(ForeignKey("meter_lot.id", ondelete="CASCADE"), index=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("meter_lot.id", ondelete="CASCADE"))
     meter_no: Mapped[str] = mapped_column(String(64))
     instrument_id: Mapped[int | None] = mapped_column(Integer)
     p_nc: Mapped[float | None] = mapped_column(Float)

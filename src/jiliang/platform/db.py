@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event, text
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -25,6 +25,7 @@ __all__ = [
     "Database",
     "DatabaseUnavailableError",
     "UTCDateTime",
+    "sqlite_page_cache",
     "utcnow",
 ]
 
@@ -87,6 +88,31 @@ def _sqlite_pragmas(busy_timeout_ms: int):  # type: ignore[no-untyped-def]
         cur.close()
 
     return on_connect
+
+
+@contextmanager
+def sqlite_page_cache(conn: Connection, mib: int) -> Iterator[None]:
+    """A SQLite page cache of ``mib`` MiB on this connection while a bulk write runs, then the
+    connection's own size again (nothing on other databases).
+
+    SQLite's default cache (2 MB per connection) is far smaller than the indexes a write of a
+    million rows touches in random order: pages are evicted and read again, dirty ones spilled to
+    the log before the commit. The larger cache is taken for the one write only, not set on every
+    pooled connection: a cache fills as pages are read, and a pool of connections each holding
+    tens of megabytes of the same pages would cost memory for nothing on ordinary requests.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    conn.exec_driver_sql(f"PRAGMA cache_size={-1024 * int(mib)}")
+    try:
+        yield
+    finally:
+        try:
+            conn.exec_driver_sql(f"PRAGMA cache_size={before}")
+        except SQLAlchemyError:  # pragma: no cover - a broken connection is discarded by the pool
+            pass
 
 
 WRITE_OPTION = "jiliang_write"
