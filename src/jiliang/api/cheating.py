@@ -16,28 +16,15 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from jiliang.api.deps import Caller, ClockDep, DbId, Regulator, SessionDep, settings_of
-from jiliang.errors import InputError, TooLargeError
+from jiliang.errors import InputError
 from jiliang.meters import cheating as service
+from jiliang.meters.cheatio import read_upload
 
 router = APIRouter(prefix="/cheating", tags=["cheating"])
 
 
 async def _read(upload: UploadFile | None, name: str, max_bytes: int) -> bytes | None:
-    if upload is None:
-        return None
-    chunks, size = [], 0
-    while chunk := await upload.read(1 << 20):
-        size += len(chunk)
-        if size > max_bytes:
-            raise TooLargeError(
-                f"{name}: file larger than {max_bytes} bytes",
-                code="cheat_file_too_large",
-                details={"file": name, "limit_mb": round(max_bytes / 1048576, 1)},
-            )
-        chunks.append(chunk)
-    if size == 0:
-        raise InputError(f"{name}: the file is empty", code="cheat_empty", details={"file": name})
-    return b"".join(chunks)
+    return None if upload is None else await read_upload(upload, name, max_bytes)
 
 
 def _site_out(v: service.SiteView) -> dict[str, Any]:

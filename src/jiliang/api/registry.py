@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from jiliang.api.deps import Caller, ClockDep, DbId, PageDep, Regulator, SessionDep, settings_of
 from jiliang.errors import NotFoundError, TooLargeError
 from jiliang.platform.models import Role
+from jiliang.platform.uploads import read_limited
 
 router = APIRouter(prefix="/registry", tags=["registry"])
 
@@ -333,17 +334,10 @@ def _importer_scope(caller: Any) -> int | None:
 
 
 async def _read_upload(upload: UploadFile, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        chunk = await upload.read(1 << 20)
-        if not chunk:
-            break
-        size += len(chunk)
-        if size > limit:
-            raise TooLargeError(f"the file is larger than the import limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+
+    return await read_limited(
+        upload, limit, lambda: TooLargeError(f"the file is larger than the import limit of {limit} bytes")
+    )
 
 
 @router.post(

@@ -35,6 +35,7 @@ import numpy as np
 from jiliang.errors import InputError, TooLargeError
 from jiliang.meters.chargers import ChargerSite, Session
 from jiliang.meters.dispensers import EVENT_KINDS, DispenserEvent, NozzleSeries, StationData, TankSeries
+from jiliang.platform.uploads import AsyncReadable, read_limited
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -49,6 +50,7 @@ __all__ = [
     "parse_station",
     "parse_ts",
     "read_csv",
+    "read_upload",
     "station_csv",
 ]
 
@@ -61,6 +63,22 @@ MAX_BYTES = 32 * 1024 * 1024
 MAX_ROWS = 500_000
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")
 _EPOCH_RANGE = (946_684_800.0, 4_102_444_800.0)  # 2000 … 2100
+
+
+async def read_upload(upload: AsyncReadable, name: str, limit: int) -> bytes:
+    """The bytes of the uploaded file ``name``: refused past ``limit`` bytes or when empty, with codes."""
+
+    def too_large() -> TooLargeError:
+        return TooLargeError(
+            f"{name}: file larger than {limit} bytes",
+            code="cheat_file_too_large",
+            details={"file": name, "limit_mb": round(limit / 1048576, 1)},
+        )
+
+    data = await read_limited(upload, limit, too_large)
+    if not data:
+        raise InputError(f"{name}: the file is empty", code="cheat_empty", details={"file": name})
+    return data
 
 
 def _bad(what: str, line: int | None, code: str, message: str, **details: object) -> InputError:

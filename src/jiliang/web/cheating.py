@@ -12,10 +12,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from jiliang.errors import InputError, JiliangError, NotFoundError, TooLargeError
+from jiliang.errors import InputError, JiliangError, NotFoundError
 from jiliang.meters import cheating as service
 from jiliang.meters.cheatdata import FILE_NAMES
-from jiliang.meters.cheatio import MAX_BYTES
+from jiliang.meters.cheatio import MAX_BYTES, read_upload
 from jiliang.platform.auth import Principal
 from jiliang.platform.models import Role
 from jiliang.web.deps import LoggedIn, PageSession, clock_of
@@ -52,19 +52,7 @@ async def _file(value: object, name: str, limit: int) -> bytes | None:
     """A posted file's bytes (None if no file was chosen), refused beyond ``limit`` bytes."""
     if not isinstance(value, UploadFile) or not value.filename:
         return None
-    chunks, size = [], 0
-    while chunk := await value.read(1 << 20):
-        size += len(chunk)
-        if size > limit:
-            raise TooLargeError(
-                f"{name}: file larger than {limit} bytes",
-                code="cheat_file_too_large",
-                details={"file": name, "limit_mb": round(limit / 1048576, 1)},
-            )
-        chunks.append(chunk)
-    if size == 0:
-        raise InputError(f"{name} file is empty", code="cheat_empty", details={"file": name})
-    return b"".join(chunks)
+    return await read_upload(value, name, limit)
 
 
 async def _texts(request: Request) -> dict[str, str]:

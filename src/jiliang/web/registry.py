@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from jiliang.errors import JiliangError, NotFoundError
 from jiliang.platform import orgs
 from jiliang.platform.models import Role
+from jiliang.platform.uploads import read_limited
 from jiliang.registry.service import list_types
 from jiliang.web.cache import memo
 from jiliang.web.deps import LoggedIn, PageCaller, PageSession, clock_of
@@ -457,14 +458,9 @@ def due_action(
 async def _read_upload(upload: UploadFile, limit: int) -> bytes:
     from jiliang.errors import TooLargeError
 
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := await upload.read(1 << 20):
-        size += len(chunk)
-        if size > limit:
-            raise TooLargeError(f"the file is larger than the import limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await read_limited(
+        upload, limit, lambda: TooLargeError(f"the file is larger than the import limit of {limit} bytes")
+    )
 
 
 def _import_page(
