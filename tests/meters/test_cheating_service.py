@@ -30,8 +30,24 @@ def _upload(session, who, code, files, org_id=None):
     )  # fmt: skip
 
 
-def test_service_contract(db):
+def _inspection_task(session, org_id, target_key, target_name, status, inspected_on=None):
+    """A drawn random-inspection plan with one task for ``target_key`` (its outcome ``status``)."""
     from jiliang.supervision.models import DrawRow, InspectionPlan, InspectionTask
+
+    plan = InspectionPlan(
+        title="t", scope="fuel", year=2026, status="drawn", policy={}, targets_csv="", inspectors_csv=""
+    )
+    session.add(plan)
+    session.flush()
+    draw = DrawRow(plan_id=plan.id, record_json="{}")
+    session.add(draw)
+    session.flush()
+    session.add(InspectionTask(plan_id=plan.id, draw_id=draw.id, org_id=org_id, target_key=target_key,
+                               target_name=target_name, inspectors=["i1"], status=status, findings=[],
+                               inspected_on=inspected_on))  # fmt: skip
+
+
+def test_service_contract(db):
 
     with db.session(actor="test") as s:
         a, b = Organization(name="甲站", kind="fuel_station"), Organization(name="乙站", kind="fuel_station")
@@ -69,16 +85,7 @@ def test_service_contract(db):
         cheating.record_outcome(
             s, reg, site_a, checked_on=date(2026, 11, 1), source="field_check", confirmed=True
         )
-        plan = InspectionPlan(
-            title="t", scope="fuel", year=2026, status="drawn", policy={}, targets_csv="", inspectors_csv=""
-        )
-        s.add(plan)
-        s.flush()
-        draw = DrawRow(plan_id=plan.id, record_json="{}")
-        s.add(draw)
-        s.flush()
-        s.add(InspectionTask(plan_id=plan.id, draw_id=draw.id, org_id=ids[1], target_key=str(ids[1]), target_name="乙站",
-                             inspectors=["i1"], status="passed", findings=[]))  # fmt: skip
+        _inspection_task(s, ids[1], str(ids[1]), "乙站", "passed")
     with db.session(actor="reg", write=False) as s:
         h, counted = cheating.detector_hit_rate(s, reg)
         assert (
@@ -95,7 +102,6 @@ def test_service_contract(db):
 
 
 def test_the_latest_outcome_in_time_counts_whichever_way_it_was_recorded(db):
-    from jiliang.supervision.models import DrawRow, InspectionPlan, InspectionTask
 
     with db.session(actor="test") as s:
         org = Organization(name="丙站", kind="fuel_station")
@@ -109,17 +115,7 @@ def test_the_latest_outcome_in_time_counts_whichever_way_it_was_recorded(db):
         cheating.record_outcome(
             s, reg, site, checked_on=date(2026, 10, 1), source="field_check", confirmed=False
         )
-        plan = InspectionPlan(
-            title="t", scope="fuel", year=2026, status="drawn", policy={}, targets_csv="", inspectors_csv=""
-        )
-        s.add(plan)
-        s.flush()
-        draw = DrawRow(plan_id=plan.id, record_json="{}")
-        s.add(draw)
-        s.flush()
-        s.add(InspectionTask(plan_id=plan.id, draw_id=draw.id, org_id=org_id, target_key=f"CS{site}",
-                             target_name="丙站", inspectors=["i1"], status="failed", findings=[],
-                             inspected_on=date(2026, 12, 1)))  # fmt: skip
+        _inspection_task(s, org_id, f"CS{site}", "丙站", "failed", date(2026, 12, 1))
     with db.session(actor="reg", write=False) as s:
         h, counted = cheating.detector_hit_rate(s, reg)
         assert (h.flagged_checked, h.flagged_confirmed, counted) == (1, 1, 2)
@@ -170,7 +166,6 @@ def test_submissions_are_kept_audited_and_run_again(db):
 
 
 def test_an_inspection_before_the_site_was_flagged_is_not_a_hit_of_the_detector(db):
-    from jiliang.supervision.models import DrawRow, InspectionPlan, InspectionTask
 
     with db.session(actor="test") as s:
         org = Organization(name="戊站", kind="fuel_station")
@@ -180,17 +175,7 @@ def test_an_inspection_before_the_site_was_flagged_is_not_a_hit_of_the_detector(
     reg = Principal(1, "reg", Role.REGULATOR, None)
     with db.session(actor="reg") as s:
         site = _upload(s, reg, "E1", _files(True, 1), org_id=org_id)[0].site_id  # flagged on NOW
-        plan = InspectionPlan(
-            title="t", scope="fuel", year=2026, status="drawn", policy={}, targets_csv="", inspectors_csv=""
-        )
-        s.add(plan)
-        s.flush()
-        draw = DrawRow(plan_id=plan.id, record_json="{}")
-        s.add(draw)
-        s.flush()
-        s.add(InspectionTask(plan_id=plan.id, draw_id=draw.id, org_id=org_id, target_key=f"CS{site}",
-                             target_name="戊站", inspectors=["i1"], status="failed", findings=[],
-                             inspected_on=date(2026, 11, 2)))  # fmt: skip
+        _inspection_task(s, org_id, f"CS{site}", "戊站", "failed", date(2026, 11, 2))
     with db.session(actor="reg", write=False) as s:
         h, counted = cheating.detector_hit_rate(s, reg)
         assert (h.flagged_checked, h.unflagged_checked, h.unflagged_confirmed, counted) == (0, 1, 1, 1)
