@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -40,6 +40,7 @@ __all__ = [
     "compile_array",
     "compile_scalar",
     "derivative",
+    "distinct_nodes",
     "inline",
     "parse",
     "substitute",
@@ -424,10 +425,11 @@ def solve_node(g: Node, unknown: str, lo: Node, hi: Node) -> Node:
     return _node("solve", (g, lo, hi), name=unknown)
 
 
-@lru_cache(maxsize=1024)
-def unknowns(node: Node) -> frozenset[str]:
-    """The names bound by the ``solve`` nodes in ``node``."""
-    out: set[str] = set()
+def distinct_nodes(node: Node, children: Callable[[Node], Iterable[Node]] | None = None) -> Iterator[Node]:
+    """Every node below ``node`` (itself included) once, a shared subexpression once, depth first.
+
+    ``children`` gives a node's children (its ``args`` unless told otherwise, e.g. :func:`operands`).
+    """
     seen: set[int] = set()
     stack = [node]
     while stack:
@@ -435,10 +437,14 @@ def unknowns(node: Node) -> frozenset[str]:
         if id(n) in seen:
             continue
         seen.add(id(n))
-        if n.op == "solve":
-            out.add(n.name)
-        stack.extend(n.args)
-    return frozenset(out)
+        yield n
+        stack.extend(n.args if children is None else children(n))
+
+
+@lru_cache(maxsize=1024)
+def unknowns(node: Node) -> frozenset[str]:
+    """The names bound by the ``solve`` nodes in ``node``."""
+    return frozenset(n.name for n in distinct_nodes(node) if n.op == "solve")
 
 
 def operands(node: Node) -> tuple[Node, ...]:

@@ -331,20 +331,13 @@ def _kink_arguments(node: expr.Node) -> list[tuple[str, expr.Node]]:
     """The kinks of ``node``: the argument of each abs, the difference of the arguments of each
     min/max, the difference of the two sides of each where() condition."""
     kinks: list[tuple[str, expr.Node]] = []
-    seen: set[int] = set()
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if id(n) in seen:
-            continue
-        seen.add(id(n))
+    for n in expr.distinct_nodes(node, expr.operands):
         if n.op == "abs":
             kinks.append(("abs", n.args[0]))
         elif n.op in ("min", "max"):
             kinks.append((n.op, expr.Node("sub", n.args)))
         elif n.op == "where" and n.args[0].op in ("le", "lt"):
             kinks.append(("where", expr.Node("sub", n.args[0].args)))
-        stack.extend(expr.operands(n))
     return kinks
 
 
