@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from jiliang.dcc.trust import DEMO_CA_DIR
 
@@ -43,6 +44,9 @@ def _free_port() -> int:
 # Every browser step waits for a condition (an element, a navigation), never for a fixed time; this is
 # only the ceiling after which a wait is a failure. Generous, so a loaded CI machine is not a failure.
 WAIT_MS = int(os.environ.get("E2E_WAIT_MS", "90000"))
+# An assertion on what a click brings retries until it holds (expect), with the same ceiling: a
+# plain count() or is_visible() right after a click reads the page the click is leaving.
+expect.set_options(timeout=WAIT_MS)
 
 
 @pytest.fixture(scope="session")

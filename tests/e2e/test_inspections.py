@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import login_as, shot
 
@@ -12,7 +13,7 @@ pytestmark = pytest.mark.browser
 def test_public_plan_fits_a_phone_and_the_inspector_records_a_result(phone):
     phone.goto("/public/inspections")
     phone.locator("main ul li a").first.click()
-    assert phone.get_by_text("自己验证这次抽取").is_visible()
+    expect(phone.get_by_text("自己验证这次抽取")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     shot(phone, "inspections-public-plan")
     login_as(phone, "regulator")

@@ -4,6 +4,7 @@ the verdict, and the packer's pages; no overflow at 390 px, no console or CSP er
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import login_as, shot
 
@@ -28,7 +29,7 @@ def test_inspector_enters_a_drawn_lot_on_a_phone(phone):
     _fits(phone)
     phone.get_by_role("link", name="面粉").click()  # the demo's lot drawn but not yet weighed
     fields = phone.locator("input[name=value]")
-    assert fields.count() == 13
+    expect(fields).to_have_count(13)
     _fits(phone)
     shot(phone, "netcontent-entry")
     for i in range(fields.count()):

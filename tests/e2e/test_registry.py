@@ -4,6 +4,7 @@ the due list at phone width, and what an enterprise may not see."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.registry.conftest import row, to_csv
 
@@ -17,10 +18,10 @@ def test_search_and_trace_view(page):
     page.goto("/registry")
     page.select_option("#f-status", "blocked")
     page.click("form.filters button[type=submit]")
-    assert "status=blocked" in page.url
+    page.wait_for_url("**status=blocked**")
     shot(page, "registry-search")
     page.click("table.data tbody a >> nth=0")
-    assert page.locator("figure.trace svg").count() == 1
+    expect(page.locator("figure.trace svg")).to_have_count(1)
     shot(page, "registry-instrument")
     page.goto("/registry/standards?level=public")
     links = page.locator("table.data tbody a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
@@ -41,7 +42,7 @@ def test_import_with_a_bad_row_then_isolation(page, browser, live_server, tmp_pa
     page.goto("/registry/import")
     page.set_input_files("#i-file", str(register))
     page.click("form.card button[type=submit]")
-    assert "unknown use" in page.locator("table.data").inner_text()
+    expect(page.locator("table.data")).to_contain_text("unknown use")
     shot(page, "registry-import-preview")
     page.click("form[action='/registry/import/commit'] button")
     assert "已导入" in page.content()

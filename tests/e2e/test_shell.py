@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import login_as, shot
 
@@ -15,7 +16,7 @@ def test_home_in_chinese_then_english(page):
     assert page.get_by_role("heading", level=1).inner_text() == "城市计量总览"
     shot(page, "home-zh-anonymous")
     page.get_by_role("link", name="English").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "City metrology overview"
+    expect(page.get_by_role("heading", level=1)).to_have_text("City metrology overview")
     page.goto("/")  # the choice is remembered
     assert page.locator("html").get_attribute("lang") == "en"
 
@@ -32,7 +33,7 @@ def test_login_with_the_keyboard_and_logout(page):
     assert page.url.endswith("/")
     shot(page, "home-zh-regulator")
     page.get_by_role("button", name="退出", exact=True).click()
-    assert "王处长" not in page.locator("header").inner_text()
+    expect(page.locator("header")).not_to_contain_text("王处长")
 
 
 def test_wrong_password_is_said_plainly(page):
@@ -40,7 +41,7 @@ def test_wrong_password_is_said_plainly(page):
     page.get_by_label("用户名").fill("regulator")
     page.get_by_label("密码").fill("wrong-password")
     page.get_by_role("button", name="登录").click()
-    assert page.get_by_role("alert").inner_text() == "用户名或密码错误。"
+    expect(page.get_by_role("alert")).to_have_text("用户名或密码错误。")
 
 
 def test_phone_width_has_no_horizontal_scroll(phone):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import login_as, shot
 
@@ -20,8 +21,8 @@ def test_run_the_mass_calibration_and_save_it(page):
     shot(page, "uncertainty-result-zh")
     page.get_by_label("预算名称").fill("100 g 砝码校准")
     page.get_by_role("button", name="保存").click()
-    assert page.get_by_role("status").inner_text() == "已保存。"
-    assert page.get_by_role("link", name="100 g 砝码校准").is_visible()
+    expect(page.get_by_role("status")).to_have_text("已保存。")
+    expect(page.get_by_role("link", name="100 g 砝码校准")).to_be_visible()
 
 
 KINK = """name: kink

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import login_as, shot
 
@@ -44,7 +45,7 @@ def _accept_and_record(page, booking: str) -> str:  # type: ignore[no-untyped-de
     page.goto("/verification")
     page.locator(f"a[href='{booking}']").click()
     page.get_by_role("button", name="受理", exact=True).click()
-    assert "受理回执" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("受理回执")
     _fits(page)
     page.get_by_role("link", name="录入检定结果").click()
     _fits(page)
