@@ -111,6 +111,22 @@ def test_access(env):
         assert svc.list_lots(s, ot) == []
 
 
+def test_only_a_utility_forms_lots(env):
+    """A factory (or a fuel station) has no meter lots: it is not offered the form, its own list is
+    refused, and the regulator cannot form lots in its name either."""
+    db, reg, pw, ot, ids = env
+    with db.session(actor="t") as s:
+        assert svc.may_form_lots(s, reg) and svc.may_form_lots(s, pw) and not svc.may_form_lots(s, ot)
+    with pytest.raises(PermissionDeniedError, match="not a utility"), db.session(actor="other") as s:
+        svc.form(s, ot, rule_key="hu57-2018", rows=_rows(600))
+    with pytest.raises(PermissionDeniedError, match="not a utility"), db.session(actor="reg") as s:
+        svc.form(s, reg, rule_key="hu57-2018", rows=_rows(600), org_id=ids[1])
+    with pytest.raises(NotFoundError), db.session(actor="reg") as s:
+        svc.form(s, reg, rule_key="hu57-2018", rows=_rows(600), org_id=999_999)
+    with db.session(actor="t") as s:
+        assert _count(s, MeterLot) == 0
+
+
 @pytest.mark.parametrize(
     "rows, rule, match",
     [

@@ -25,9 +25,9 @@ def test_demo_lots_listed_and_public_lookup(client, auth_headers):
     meter = re.search(r'<span translate="no">(\d{6,})</span>', page).group(1)
     assert "样本名单" in page and "随机种子" in page
     assert client.get(f"/meters/lots/{lot}", headers=_h(auth_headers, "fuel")).status_code == 404
-    assert not re.search(
-        r'href="/meters/lots/\d', client.get("/meters/lots", headers=_h(auth_headers, "fuel")).text
-    )
+    fuel = client.get("/meters/lots", headers=_h(auth_headers, "fuel")).text
+    assert not re.search(r'href="/meters/lots/\d', fuel)
+    assert 'action="/meters/lots' not in fuel  # a fuel station has no meter lots to form
     anon = client.get("/meters/lots", headers=HTML, follow_redirects=False)
     assert anon.status_code == 303
     public = client.get("/public/meter-lots", params={"meter_no": meter}, headers=HTML)
@@ -185,6 +185,9 @@ def test_utility_forms_its_own_lots_and_a_meter_list(client, auth_headers):
     r = client.post("/meters/lots/import", headers=h, data={"rule": "hu57-2018"},
                     files={"file": ("m.csv", CSV.encode(), "text/csv")}, follow_redirects=False)  # fmt: skip
     assert r.status_code == 303 and r.headers["location"] == "/meters/lots?formed=1"
+    r = client.post("/meters/lots/import", headers=_h(auth_headers, "fuel"), data={"rule": "hu57-2018"},
+                    files={"file": ("m.csv", CSV.encode(), "text/csv")}, follow_redirects=False)  # fmt: skip
+    assert r.status_code == 403 and "该单位不是供电、供水或燃气企业" in ALERT.search(r.text).group(1)
 
 
 def test_whole_cycle_in_the_console_with_csrf(client, auth_headers, app, monkeypatch):

@@ -30,7 +30,7 @@ from jiliang.meters.lotrules import load_rule, rule_data
 from jiliang.platform.audit import AuditChange, record
 from jiliang.platform.auth import Principal
 from jiliang.platform.db import sqlite_page_cache
-from jiliang.platform.models import Organization, Role
+from jiliang.platform.models import Organization, OrgKind, Role
 
 __all__ = [
     "KINDS",
@@ -46,6 +46,7 @@ __all__ = [
     "lookup_meter",
     "lot_dict",
     "lot_view",
+    "may_form_lots",
     "parse_meter_csv",
     "parse_results_csv",
     "publish",
@@ -135,17 +136,37 @@ def parse_meter_csv(text: str) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------ access
 
 
-def _org_for(principal: Principal, org_id: int | None) -> int:
+def may_form_lots(session: Session, principal: Principal) -> bool:
+    """Whether the caller forms meter lots: the regulator, or a utility for its own meters."""
+    if principal.is_regulator:
+        return True
+    if principal.role is not Role.ENTERPRISE or principal.org_id is None:
+        return False
+    org = session.get(Organization, principal.org_id)
+    return org is not None and org.kind == OrgKind.UTILITY.value
+
+
+def _org_for(session: Session, principal: Principal, org_id: int | None) -> int:
+    """The utility whose meters form lots: named by the regulator, the caller's own otherwise."""
     principal.require(Role.REGULATOR, Role.ENTERPRISE)
     if principal.is_regulator:
         if org_id is None:
             raise InputError(
                 "org_id: the regulator names the utility whose meters form the lots", code="lot_no_utility"
             )
-        return org_id
-    if org_id not in (None, principal.org_id) or principal.org_id is None:
+    elif org_id not in (None, principal.org_id) or principal.org_id is None:
         raise PermissionDeniedError("a utility forms lots of its own meters only")
-    return principal.org_id
+    else:
+        org_id = principal.org_id
+    org = session.get(Organization, org_id)
+    if org is None:
+        raise NotFoundError(f"no organization {org_id}")
+    if org.kind != OrgKind.UTILITY.value:
+        raise PermissionDeniedError(
+            f"organization {org_id} is not a utility: lots are formed of a utility's meters",
+            code="lot_not_utility",
+        )
+    return org.id
 
 
 def _lot(session: Session, principal: Principal, lot_id: int) -> MeterLot:
@@ -186,7 +207,7 @@ def registry_rows(
     """
     from jiliang.registry.models import Instrument, InstrumentType
 
-    org = _org_for(principal, org_id)
+    org = _org_for(session, principal, org_id)
     if kind not in REGISTRY_TYPES:
         raise InputError(f"kind {kind[:20]!r} is not one of {', '.join(REGISTRY_TYPES)}")
     q = (
@@ -238,12 +259,16 @@ def utilities(session: Session, principal: Principal) -> list[dict[str, Any]]:
     for owner, code, n in session.execute(q):
         counts.setdefault(int(owner), {})[kind_of[code]] = int(n)
     names = dict(
-        session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(list(counts))))
+        session.execute(
+            select(Organization.id, Organization.name).where(
+                Organization.id.in_(list(counts)), Organization.kind == OrgKind.UTILITY.value
+            )
+        )
         .tuples()
         .all()
     )
     return sorted(
-        ({"org_id": o, "name": names.get(o, str(o)), "meters": c} for o, c in counts.items()),
+        ({"org_id": o, "name": names[o], "meters": c} for o, c in counts.items() if o in names),
         key=lambda u: str(u["name"]),
     )
 
@@ -370,9 +395,7 @@ def form(
     run_id: int | None = None,
 ) -> list[MeterLot]:
     """Form the rule's lots from a meter list, with the pre-sampling estimate of each lot."""
-    org = _org_for(principal, org_id)
-    if session.get(Organization, org) is None:
-        raise NotFoundError(f"no organization {org}")
+    org = _org_for(session, principal, org_id)
     rule = load_rule(rule_key)
     for k in {str(r["kind"]) for r in rows} - set(rule.meter_kinds):
         raise InputError(

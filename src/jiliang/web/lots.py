@@ -20,7 +20,6 @@ from jiliang.errors import InputError, JiliangError, TooLargeError
 from jiliang.meters import lotservice as svc
 from jiliang.meters.lotrules import rule_codes
 from jiliang.platform.auth import Principal
-from jiliang.platform.models import Role
 from jiliang.web.deps import LoggedIn, PageCaller, PageSession, clock_of
 from jiliang.web.errors import ErrorView, error_from
 from jiliang.web.render import language_of, page
@@ -36,10 +35,6 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{100 * x:.1f} %"
 
 
-def _may_form(principal: Principal) -> bool:
-    return principal.role in (Role.REGULATOR, Role.ENTERPRISE)
-
-
 def _index(
     request: Request,
     principal: Principal,
@@ -52,7 +47,7 @@ def _index(
         {"lot": lot, "p": _pct(lot.p_est), "u": _pct(lot.u_p_est), "pass": _pct(lot.pass_prob)}
         for lot in svc.list_lots(session, principal)
     ]
-    may_form = _may_form(principal)
+    may_form = svc.may_form_lots(session, principal)
     return page(
         request,
         "lots/index.html",
