@@ -73,3 +73,84 @@ def test_keysites_and_hit_rate_on_an_empty_database(tmp_path):
     assert (tmp_path / "t.csv").read_text().startswith("id,name,credit_class")
     p = run_cli(["cheating", "hit-rate", "--json"], tmp_path)
     assert p.returncode == 0 and json.loads(p.stdout)["rate"] is None
+
+
+def _org(data, kind: str) -> int:
+    import sqlite3
+
+    with sqlite3.connect(data / "jiliang.sqlite3") as db:
+        return int(db.execute("SELECT min(id) FROM organization WHERE kind = ?", (kind,)).fetchone()[0])
+
+
+def _audited(data, table: str) -> list[str]:
+    """Who made each audit entry on ``table`` after the demo city's own."""
+    import sqlite3
+
+    with sqlite3.connect(data / "jiliang.sqlite3") as db:
+        q = "SELECT actor FROM audit_entry WHERE entity = ? AND actor != 'demo' ORDER BY seq"
+        return [r[0] for r in db.execute(q, (table,))]
+
+
+def test_submit_keep_rerun_and_download_as_the_command_line(_seeded_template, tmp_path):
+    """What the console's upload keeps, the command line keeps too: the files with their digests,
+    the analysis pointing at them, a rerun beside it, each audited as ``cli``."""
+    import hashlib
+    import shutil
+
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(_seeded_template[0], data / "jiliang.sqlite3")
+    st = tmp_path / "st"
+    assert (
+        run_cli(
+            ["cheating", "synth-station", "--out", str(st), "--seed", "4", "--days", "15"], tmp_path
+        ).returncode
+        == 0
+    )
+    org = str(_org(data, "fuel_station"))
+    args = ["cheating", "submit-station", "--org", org, "--code", "CLI-ST", "--name", "命令行加油站",
+            str(st / "totalisers.csv"), str(st / "tank.csv"), "--events", str(st / "events.csv"), "--json"]  # fmt: skip
+    first = run_cli(args, data)
+    assert first.returncode == 0, first.stderr
+    made = json.loads(first.stdout)
+    assert made["already_received"] is False and made["submission_id"] and made["result"]["nozzles"]
+    again = json.loads(run_cli(args, data).stdout)
+    assert (again["id"], again["already_received"]) == (made["id"], True)
+
+    site = json.loads(run_cli(["cheating", "site", str(made["site_id"]), "--json"], data).stdout)
+    assert site["analysis"]["id"] == made["id"] and site["site"]["code"] == "CLI-ST"
+    files = {f["name"]: f for f in site["submission"]["files"]}
+    assert set(files) == {"totalisers", "tank", "events"}
+    out = tmp_path / "back.csv"
+    p = run_cli(["cheating", "file", str(files["tank"]["id"]), "--out", str(out)], data)
+    assert p.returncode == 0, p.stderr
+    assert out.read_bytes() == (st / "tank.csv").read_bytes()
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == files["tank"]["sha256"]
+
+    p = run_cli(["cheating", "rerun", str(made["id"]), "--json"], data)
+    assert p.returncode == 0, p.stderr
+    rerun = json.loads(p.stdout)
+    assert rerun["id"] != made["id"] and rerun["submission_id"] == made["submission_id"]
+    assert rerun["result"] == made["result"]
+    assert _audited(data, "cheat_analysis") == ["cli", "cli"]
+
+
+def test_submit_refusals_store_nothing(_seeded_template, tmp_path):
+    import shutil
+
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(_seeded_template[0], data / "jiliang.sqlite3")
+    reg = tmp_path / "reg.csv"
+    reg.write_text("ts,device_id,role,register_kwh\n1767225600,P1,charger,1e999\n")
+    charging = str(_org(data, "charging"))
+    fuel = str(_org(data, "fuel_station"))
+    base = ["cheating", "submit-charging", "--code", "X", "--name", "X", str(reg)]
+    assert "finite" in one_line_error(run_cli([*base, "--org", charging], data))
+    assert "is not a" in one_line_error(run_cli([*base, "--org", fuel], data))
+    assert "no organization" in one_line_error(run_cli([*base, "--org", "999999"], data))
+    assert "no analysis" in one_line_error(run_cli(["cheating", "rerun", "999999"], data))
+    assert "no submitted file" in one_line_error(
+        run_cli(["cheating", "file", "999999", "--out", str(tmp_path / "x")], data)
+    )
+    assert _audited(data, "cheat_analysis") == []

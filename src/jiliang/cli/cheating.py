@@ -1,5 +1,6 @@
-"""``jiliang cheating``: fuel-dispenser and charger checks on files, synthetic data, and the
-key-supervision list from the database (as the command line's regulator)."""
+"""``jiliang cheating``: fuel-dispenser and charger checks on files, synthetic data, and, in the
+database as the command line's regulator: submissions kept with their analysis, analyses run again,
+submitted files as received, the key-supervision list and the detector's hit rate."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 import typer
 
-from jiliang.cli.common import console, emit_json, fail, open_db
+from jiliang.cli.common import clock, console, emit_json, fail, open_db, system_principal
 
 app = typer.Typer(
     name="cheating",
@@ -32,13 +33,6 @@ def _bytes(path: Path | None, what: str) -> bytes | None:
         fail(f"{what} file {path} not found")
     except IsADirectoryError:
         fail(f"{what} file {path} is a folder")
-
-
-def _regulator() -> Any:
-    from jiliang.platform.auth import Principal
-    from jiliang.platform.models import Role
-
-    return Principal(user_id=0, username="cli", role=Role.REGULATOR, org_id=None, display_name="command line")
 
 
 @app.command("station")
@@ -121,6 +115,130 @@ def charging_cmd(
         console.print(f"{c.charger_id}: balance {e}; vehicle {v}; {c.sessions} sessions; {c.status}")
 
 
+def _stored(an: Any, replay: bool, json_out: bool) -> None:
+    doc = {"id": an.id, "site_id": an.site_id, "flagged": an.flagged, "already_received": replay,
+           "submission_id": an.submission_id, "result": an.result}  # fmt: skip
+    if json_out:
+        emit_json(doc)
+        return
+    again = " (these files were received before: their first analysis)" if replay else ""
+    console.print(f"analysis {an.id} of site {an.site_id} from submission {an.submission_id}{again}: "
+                  f"{'flagged' if an.flagged else 'nothing flagged'}")  # fmt: skip
+
+
+@app.command("submit-station")
+def submit_station_cmd(
+    org_id: int = typer.Option(
+        ..., "--org", help="Organization (fuel station operator) the site belongs to."
+    ),
+    code: str = typer.Option(..., "--code", help="Site code, unique within the organization."),
+    name: str = typer.Option(..., "--name", help="Site name."),
+    totalisers: Path = typer.Argument(..., help="Totalisers CSV (as for `station`)."),
+    tank: Path = typer.Argument(..., help="Tank-gauge CSV (as for `station`)."),
+    events: Path | None = typer.Option(None, "--events", help="Event-log CSV."),
+    approved: str = typer.Option(
+        "", "--approved-software", help="Approved software identifications, comma-separated."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Keep a station's files and their analysis in the database, as an upload in the console does
+    (one transaction, audited as ``cli``); the same files again return their first analysis."""
+    from jiliang.meters import cheating
+
+    tot, tnk = _bytes(totalisers, "totalisers"), _bytes(tank, "tank")
+    assert tot is not None and tnk is not None
+    with open_db().session(actor="cli") as session:
+        an, replay = cheating.analyse_fuel_upload(
+            session, system_principal(), org_id=org_id, code=code, name=name, totalisers=tot, tank=tnk,
+            events=_bytes(events, "events"), now=clock().now(), approved_software=approved,
+        )  # fmt: skip
+        _stored(an, replay, json_out)
+
+
+@app.command("submit-charging")
+def submit_charging_cmd(
+    org_id: int = typer.Option(..., "--org", help="Organization (charging operator) the site belongs to."),
+    code: str = typer.Option(..., "--code", help="Site code, unique within the organization."),
+    name: str = typer.Option(..., "--name", help="Site name."),
+    registers: Path = typer.Argument(..., help="Registers CSV (as for `charging`)."),
+    sessions: Path | None = typer.Option(None, "--sessions", help="Sessions CSV."),
+    accuracy_class: str = typer.Option("2", "--class", help="Chargers' accuracy class (1 or 2)."),
+    json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Keep a charging site's files and their analysis in the database, as an upload in the console does."""
+    from jiliang.meters import cheating
+
+    reg = _bytes(registers, "registers")
+    assert reg is not None
+    with open_db().session(actor="cli") as session:
+        an, replay = cheating.analyse_charger_upload(
+            session, system_principal(), org_id=org_id, code=code, name=name, registers=reg,
+            sessions=_bytes(sessions, "sessions"), accuracy_class=accuracy_class, now=clock().now(),
+        )  # fmt: skip
+        _stored(an, replay, json_out)
+
+
+@app.command("rerun")
+def rerun_cmd(
+    analysis_id: int = typer.Argument(..., help="Analysis id."),
+    json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Run an analysis again on the data it was made from, with the limits in force now (a new
+    analysis is kept beside the earlier one)."""
+    from jiliang.meters import cheating
+
+    with open_db().session(actor="cli") as session:
+        an = cheating.rerun(session, system_principal(), analysis_id, clock().now())
+        _stored(an, False, json_out)
+
+
+@app.command("site")
+def site_cmd(
+    site_id: int = typer.Argument(..., help="Site id."),
+    analysis_id: int | None = typer.Option(None, "--analysis", help="An earlier analysis (default: latest)."),
+    json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """A site's analysis with its flags, the submission behind it (files with SHA-256) and every
+    analysis of the site."""
+    from jiliang.meters import cheating
+
+    with open_db().session(actor="cli", write=False) as session:
+        view, result, flags = cheating.site_detail(session, system_principal(), site_id, analysis_id)
+        trace = cheating.provenance(session, system_principal(), site_id, analysis_id)
+    if json_out:
+        emit_json({"site": asdict(view), "result": result, "flags": flags,
+                   "analysis": asdict(trace.analysis) if trace else None,
+                   "submission": asdict(trace.submission) if trace and trace.submission else None,
+                   "history": [asdict(a) for a in trace.history] if trace else []})  # fmt: skip
+        return
+    console.print(f"{view.id} {view.name} [{view.kind}]")
+    if trace is None:
+        console.print("no analysis yet")
+        return
+    for f in flags:
+        console.print(f"  {f['device_id']}: {f['reason']}: {f['detail']}")
+    if trace.submission is not None:
+        for fv in trace.submission.files:
+            console.print(f"  file {fv.id}: {fv.name} {fv.size} bytes sha256 {fv.sha256}")
+    for a in trace.history:
+        console.print(f"  analysis {a.id} {a.created_at:%Y-%m-%d %H:%M} by {a.created_by}"
+                      f"{' flagged' if a.flagged else ''} (submission {a.submission_id})")  # fmt: skip
+
+
+@app.command("file")
+def file_cmd(
+    file_id: int = typer.Argument(..., help="Submitted file id (listed by `jiliang cheating site`)."),
+    out: Path = typer.Option(..., "--out", help="Where to write the file as received."),
+) -> None:
+    """Write a submitted file as received, after checking it against its SHA-256."""
+    from jiliang.meters import cheating
+
+    with open_db().session(actor="cli", write=False) as session:
+        filename, data = cheating.submitted_file(session, system_principal(), file_id)
+    out.write_bytes(data)
+    console.print(f"wrote {out} ({filename}, {len(data)} bytes)")
+
+
 @app.command("synth-station")
 def synth_station_cmd(
     out: Path = typer.Option(
@@ -181,7 +299,7 @@ def keysites_cmd(
 
     db = open_db()
     with db.session(actor="cli", write=False) as session:
-        ranked = [r for r in cheating.keysites(session, _regulator()) if r.key or not key_only]
+        ranked = [r for r in cheating.keysites(session, system_principal()) if r.key or not key_only]
     db.dispose()
     if targets_csv is not None:
         targets_csv.write_text(to_csv(ranked), encoding="utf-8")
@@ -203,7 +321,7 @@ def hit_rate_cmd(json_out: bool = typer.Option(False, "--json", help="Machine-re
 
     db = open_db()
     with db.session(actor="cli", write=False) as session:
-        h, counted = cheating.detector_hit_rate(session, _regulator())
+        h, counted = cheating.detector_hit_rate(session, system_principal())
     db.dispose()
     if json_out:
         emit_json({**asdict(h), "outcomes": counted})
