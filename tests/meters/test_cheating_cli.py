@@ -1,6 +1,11 @@
 """The `jiliang cheating` commands, run as a user would (subprocess), including bad input."""
 
+import hashlib
 import json
+import shutil
+import sqlite3
+
+import pytest
 
 from tests.cli_helpers import one_line_error, run_cli
 
@@ -76,30 +81,29 @@ def test_keysites_and_hit_rate_on_an_empty_database(tmp_path):
 
 
 def _org(data, kind: str) -> int:
-    import sqlite3
-
     with sqlite3.connect(data / "jiliang.sqlite3") as db:
         return int(db.execute("SELECT min(id) FROM organization WHERE kind = ?", (kind,)).fetchone()[0])
 
 
 def _audited(data, table: str) -> list[str]:
     """Who made each audit entry on ``table`` after the demo city's own."""
-    import sqlite3
-
     with sqlite3.connect(data / "jiliang.sqlite3") as db:
         q = "SELECT actor FROM audit_entry WHERE entity = ? AND actor != 'demo' ORDER BY seq"
         return [r[0] for r in db.execute(q, (table,))]
 
 
-def test_submit_keep_rerun_and_download_as_the_command_line(_seeded_template, tmp_path):
+@pytest.fixture
+def data(_seeded_template, tmp_path):
+    """A copy of the demo city's database."""
+    d = tmp_path / "data"
+    d.mkdir()
+    shutil.copy(_seeded_template[0], d / "jiliang.sqlite3")
+    return d
+
+
+def test_submit_keep_rerun_and_download_as_the_command_line(data, tmp_path):
     """What the console's upload keeps, the command line keeps too: the files with their digests,
     the analysis pointing at them, a rerun beside it, each audited as ``cli``."""
-    import hashlib
-    import shutil
-
-    data = tmp_path / "data"
-    data.mkdir()
-    shutil.copy(_seeded_template[0], data / "jiliang.sqlite3")
     st = tmp_path / "st"
     assert (
         run_cli(
@@ -135,12 +139,7 @@ def test_submit_keep_rerun_and_download_as_the_command_line(_seeded_template, tm
     assert _audited(data, "cheat_analysis") == ["cli", "cli"]
 
 
-def test_submit_refusals_store_nothing(_seeded_template, tmp_path):
-    import shutil
-
-    data = tmp_path / "data"
-    data.mkdir()
-    shutil.copy(_seeded_template[0], data / "jiliang.sqlite3")
+def test_submit_refusals_store_nothing(data, tmp_path):
     reg = tmp_path / "reg.csv"
     reg.write_text("ts,device_id,role,register_kwh\n1767225600,P1,charger,1e999\n")
     charging = str(_org(data, "charging"))
