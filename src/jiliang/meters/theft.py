@@ -125,29 +125,42 @@ def _change_point(
     if n_days < 4:
         return None
     candidates = [int(np.searchsorted(day, d)) for d in range(1, n_days)]
-    idx = _scan(fv, x, candidates)
+    sums = _suffix_sums(fv, x)
+    idx = _scan(sums, fv.inv, candidates)
     best = candidates[idx]
     lo = candidates[idx - 1] if idx > 0 else 1
     hi = candidates[idx + 1] if idx + 1 < len(candidates) else len(day) - 1
     fine = list(range(max(lo, 1), max(hi, lo + 1)))
-    best = fine[_scan(fv, x, fine)] if fine else best
+    best = fine[_scan(sums, fv.inv, fine)] if fine else best
     after = (np.arange(len(day)) >= best).astype(np.float64)[None, :]
     stat, _, _, _ = _score(fv, x, after)
     n_tests = len(candidates) + len(fine)
     return stat, _chi2_log10_sf(stat, 1) + float(np.log10(n_tests)), 1, _chi2_isf(alpha / n_tests, 1), best
 
 
-def _scan(fv: FitView, x: NDArray[np.float64], starts: list[int]) -> int:
-    """Index of the start whose one-column split ``x·1[t ≥ start]`` scores highest (periods in
-    time order; suffix sums make every candidate cost O(parameters))."""
+def _suffix_sums(
+    fv: FitView, x: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """For every period ``s`` (in time order) the sums over ``t ≥ s`` that score the one-column
+    split ``x·1[t ≥ s]``: ``Σ xw·X`` (a row of parameters), ``Σ xw·e`` and ``Σ xw·x``."""
     xw = np.where(fv.mask, fv.w * x, 0.0)
-    rows = fv.X * xw[:, None]
-    suffix = np.cumsum(rows[::-1], axis=0)[::-1]
+    suffix = np.cumsum((fv.X * xw[:, None])[::-1], axis=0)[::-1]
     g_suf = np.cumsum((xw * fv.resid)[::-1])[::-1]
     zz_suf = np.cumsum((xw * x)[::-1])[::-1]
+    return suffix, g_suf, zz_suf
+
+
+def _scan(
+    sums: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+    inv: NDArray[np.float64],
+    starts: list[int],
+) -> int:
+    """Index of the start whose one-column split scores highest (every candidate costs
+    O(parameters²) from the suffix sums)."""
+    suffix, g_suf, zz_suf = sums
     s = np.asarray(starts)
     G = suffix[s]
-    v = zz_suf[s] - np.einsum("ij,jk,ik->i", G, fv.inv, G)
+    v = zz_suf[s] - np.sum((G @ inv) * G, axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = np.where(v > 0, g_suf[s] ** 2 / v, 0.0)
     return int(np.argmax(stat))
