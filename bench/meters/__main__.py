@@ -146,6 +146,14 @@ def scale(args: argparse.Namespace) -> None:
         report["max_abs_diff_error_pct"] = d
         report["status_equal"] = bool((a["status"] == b["status"]).all())
     print(json.dumps(report, indent=2, default=str))
+    summary = [{"metric": f"{k} wall", "value": v["seconds"], "unit": "s"} for k, v in report.items()
+               if isinstance(v, dict) and "seconds" in v]  # fmt: skip
+    summary += [{"metric": f"{k} peak memory", "value": round(v["peak_gb"], 2), "unit": "GB"}
+                for k, v in report.items() if isinstance(v, dict) and "peak_gb" in v]  # fmt: skip
+    summary += [{"metric": k, "value": report[k], "unit": ""} for k in ("meters_total", "spark_over_local",
+                "max_abs_diff_error_pct", "status_equal") if k in report]  # fmt: skip
+    cmd = f"python -m bench.meters scale --areas {args.areas} --days {args.days} --workers {args.workers}"
+    _save("meters-scale", cmd + (" --no-spark" if args.no_spark else ""), report, summary)
 
 
 def sweep(args: argparse.Namespace) -> None:
@@ -202,6 +210,30 @@ def sweep(args: argparse.Namespace) -> None:
         }
         out.append(rec)
         print(json.dumps(rec), flush=True)
+    _save("meters-sweep", f"python -m bench.meters sweep --areas {args.areas} --seed {args.seed}",
+          {"areas": args.areas, "seed": args.seed, "cases": out}, [_sweep_row(r) for r in out])  # fmt: skip
+
+
+def _f(x: object) -> str:
+    return "–" if not isinstance(x, int | float) or x != x else f"{x:.2f}"
+
+
+def _sweep_row(r: dict[str, object]) -> dict[str, object]:
+    value = (f"RMSE {_f(r['rmse_pp'])} pp, P95 {_f(r['p95_abs_pp'])} pp; flagged set P {_f(r['precision_with_suspect'])}"
+             f" / R {_f(r['recall_with_suspect'])}; out_of_limit P {_f(r['precision'])} / R {_f(r['recall'])}; "
+             f"failures {r['failures_found']}/{r['failures']}, vacant flagged {r['vacant_flagged']}/{r['vacant']}")  # fmt: skip
+    return {"metric": r["case"], "value": value, "unit": ""}
+
+
+def _save(name: str, command: str, results: dict[str, object], summary: list[dict[str, object]]) -> None:
+    from datetime import UTC, datetime
+
+    from bench.record import save
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%MZ")
+    print(
+        save(f"{name}-{stamp}", command, results, ["numpy", "scipy", "polars", "pyarrow", "pyspark"], summary)
+    )
 
 
 def main() -> None:
