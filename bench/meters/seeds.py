@@ -5,7 +5,9 @@ days, 100 meters per area, 0.01 % master noise, failed meters) on ``--areas`` ar
 ``--seeds`` seeds; per seed the RMSE and the precision and recall of guarded rejection
 (``out_of_limit``), of the wide flagged set (``suspect`` or ``out_of_limit``) and of simple
 acceptance. ``--seeds`` picks the seeds (default: the test's ten; ``100-109`` are ten the decision
-rule was not tuned on). ``--no-gls`` turns off the generalised-least-squares refinement (on by default). Writes
+rule was not tuned on). ``--no-gls`` turns off the generalised-least-squares refinement (on by default). ``--skew`` gives
+every meter's clock an offset of that standard deviation (s; default 0, no skew);
+``--no-clock-offsets`` turns off their estimation (``EstimationSettings.clock_offsets``). Writes
 ``bench/meters/results/seeds-<UTC stamp>.json`` with the library versions, the load average and
 the CPU time.
 """
@@ -36,6 +38,8 @@ def main() -> None:
     ap.add_argument("--areas", type=int, default=5)
     ap.add_argument("--no-gls", dest="gls", action="store_false", help="weighted least squares alone")
     ap.add_argument("--seeds", default=None, help="comma-separated seeds or a range a-b")
+    ap.add_argument("--skew", type=float, default=0.0, help="clock offset standard deviation, s")
+    ap.add_argument("--no-clock-offsets", dest="clock_offsets", action="store_false")
     args = ap.parse_args()
     seeds = _seeds(args.seeds) if args.seeds else SEEDS
     load_before = os.getloadavg()
@@ -44,12 +48,12 @@ def main() -> None:
         areas=args.areas,
         meters_per_area=100,
         days=30,
-        skew_sd_s=0.0,
+        skew_sd_s=args.skew,
         runaway_fraction=0.002,
         backwards_fraction=0.002,
         stopped_fraction=0.002,
     )
-    settings = EstimationSettings(gls=args.gls)
+    settings = EstimationSettings(gls=args.gls, clock_offsets=args.clock_offsets)
     per_seed = {}
     for seed in seeds:
         rows: list[dict[str, Any]] = []
@@ -78,6 +82,8 @@ def main() -> None:
         "versions": versions,
         "areas": args.areas,
         "gls": args.gls,
+        "skew_sd_s": args.skew,
+        "clock_offsets": args.clock_offsets,
         "load_average": [round(x, 2) for x in (*load_before, *os.getloadavg())],
         "cpu_s": round(time.process_time() - cpu0, 1),
         "wall_s": round(time.perf_counter() - wall0, 1),

@@ -65,3 +65,21 @@ def test_evidence_names_the_test_and_the_window(run):
 def test_honest_neighbours_of_a_thief_are_estimated_as_well_as_elsewhere(run):
     scores = evaluate(*run)
     assert scores.rmse_theft_areas_pp <= max(1.5 * scores.rmse_other_areas_pp, 0.5)
+
+
+def test_change_of_date_is_not_sought_in_the_first_or_last_days():
+    """A regime of one day out of a year is not a credible change of θ: the scan leaves 5 % of
+    the days at either end (a one-period regime let a steady thief look like a change)."""
+    from jiliang.meters.theft import FitView, _change_point
+
+    rng = np.random.default_rng(1)
+    days, per_day = 40, 4
+    day = np.repeat(np.arange(days), per_day)
+    x = rng.uniform(1.0, 2.0, size=len(day))
+    resid = rng.normal(0.0, 0.01, size=len(day))
+    resid[day == 0] += 0.5 * x[day == 0]  # what a change after the first day would leave
+    X = x[:, None]
+    fv = FitView(X, resid, np.ones(len(day)), np.ones(len(day), dtype=bool), np.linalg.inv(X.T @ X), 1e-4)
+    found = _change_point(fv, x, day, 1e-6)
+    assert found is not None
+    assert 2 * per_day <= found[4] <= (days - 2) * per_day  # ceil(5 % of 40 days) = 2 days

@@ -134,6 +134,11 @@ class EstimationSettings:
     ``flag_probability``: inside the guard band a meter is ``suspect`` only when the posterior
     probability that its error is beyond the limit reaches this (½: the Bayes decision for equal
     losses); below it, a conditional pass is ``ok`` (:func:`jiliang.meters.decision.judge`).
+    ``clock_offsets``: estimate each estimable meter's clock offset from the master's (one more
+    unknown per meter, regressor from its own reads, :mod:`jiliang.meters.skew`) and, when the
+    offsets improve the balance with an F test at ``clock_offset_alpha``, move the meters'
+    energies to the master's clock before the fit (offsets go to the evidence); otherwise, and
+    with ``False``, the energies are used as read.
     """
 
     interval_s: int | None = None
@@ -159,6 +164,8 @@ class EstimationSettings:
     theft_max_per_area: int = 5
     theft_min_under_pct: float = 10.0
     flag_probability: float = 0.5
+    clock_offsets: bool = True
+    clock_offset_alpha: float = 1e-6
 
     def __post_init__(self) -> None:
         if not isinstance(self.limits_pct, MappingProxyType):
@@ -175,6 +182,7 @@ class EstimationSettings:
             "stopped_current_a",
             "theft_alpha",
             "theft_min_under_pct",
+            "clock_offset_alpha",
         )
         for name in positive:
             value = getattr(self, name)
