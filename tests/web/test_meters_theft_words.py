@@ -60,3 +60,23 @@ def test_worklist_action_and_load_reason_translated():
     )
     action = "field check: suspected theft (registered share changes with time of day, load or date)"
     assert phrase_text("zh", action).startswith("现场核查：疑似窃电")
+
+
+def test_clock_offsets_in_words_and_units():
+    """The clock-offset evidence (jiliang.meters.skew) on the area page: labelled, in seconds, the
+    p-values written out, no English in Chinese."""
+    ev = {
+        "clock_offset_s": -4.317,
+        "clock_offset_u_s": 0.52,
+        "clock_offset_test": {"f": 3.91, "dof": [98, 2600], "log10_p": -31.42, "log10_p_common": -400.0,
+                              "spread_s": 5.1},
+    }  # fmt: skip
+    zh = dict(evidence_view(ev, "zh")["facts"])
+    assert zh["时钟偏差（相对台区总表）"] == "-4.32 s (u = 0.52 s)"
+    assert zh["时钟偏差检验"] == "F = 3.91 (98, 2600), p = 3.8 × 10⁻³²"
+    assert zh["偏差绝对值共同项检验"] == "p < 10⁻³⁰⁰" and zh["各表时钟偏差的离散度"] == "τ = 5.1 s"
+    assert not any(ENGLISH.search(w) for w in _words(evidence_view(ev, "zh")))
+    en = dict(evidence_view(ev, "en")["facts"])
+    assert en["Clock offset (from the area master's clock)"] == "-4.32 s (u = 0.52 s)"
+    master = dict(evidence_view({"clock_offset_s": 2.0}, "zh")["facts"])  # the master: no u of its own
+    assert master["时钟偏差（相对台区总表）"] == "+2.00 s"

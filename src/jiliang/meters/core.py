@@ -864,10 +864,13 @@ def _clock_offsets(
     bal.y0 -= shift[0]
     bal.Eu[rows] -= shift[1:]
     f_c, q, dof = test.f_offsets
-    note = (
-        f"offsets: F = {f_c:.4g} on ({q}, {dof}), log10 p = {test.log10_p_offsets:.3g}; common |offset| "
-        f"term: log10 p = {test.log10_p_kappa:.3g}; spread τ = {cl.tau * grid.interval:.3g} s"
-    )
+    note = {
+        "f": round(float(f_c), 4),
+        "dof": [int(q), int(dof)],
+        "log10_p": round(float(test.log10_p_offsets), 3),
+        "log10_p_common": round(float(test.log10_p_kappa), 3),
+        "spread_s": round(float(cl.tau) * grid.interval, 2),
+    }
     u = np.concatenate(([0.0], test.u_offsets))
     for j, i in enumerate(ids.tolist()):
         ev = evidence[int(i)]

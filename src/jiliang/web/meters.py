@@ -4,6 +4,7 @@ with the evidence chart (estimated error ± U against the limits), the replaceme
 from __future__ import annotations
 
 import json
+import math
 import time
 from typing import Any
 
@@ -85,6 +86,8 @@ _NUMBERS: dict[str, tuple[str, str]] = {
     "duplicates": ("{:d}", ""),
     "events": ("{:d}", ""),
     "intervals": ("{:d}", ""),
+    "clock_offset_s": ("{:+.2f}", " s"),
+    "clock_offset_u_s": ("{:.2f}", " s"),
 }
 
 
@@ -133,6 +136,33 @@ def _regime_facts(test: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     return facts
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _p_text(log10_p: Any) -> str:
+    """A p-value from its log₁₀ in scientific notation, e.g. ``p = 3.2 × 10⁻⁹``."""
+    if not isinstance(log10_p, int | float):
+        return "—"
+    if log10_p <= -300:
+        return "p < 10⁻³⁰⁰"
+    exp = math.floor(log10_p)
+    return f"p = {10 ** (log10_p - exp):.1f} × 10{str(exp).translate(_SUPERSCRIPT)}"
+
+
+def _clock_facts(test: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    """The area's clock-offset test (jiliang.meters.skew) as labelled facts."""
+    t = translator(lang)
+    dof = test.get("dof") or ["?", "?"]
+    return [
+        (
+            t("met.ev.clock_offset_test"),
+            f"F = {test.get('f')} ({dof[0]}, {dof[1]}), {_p_text(test.get('log10_p'))}",
+        ),
+        (t("met.ev.clock_common_term"), _p_text(test.get("log10_p_common"))),
+        (t("met.ev.clock_spread"), f"τ = {test.get('spread_s')} s"),
+    ]
+
+
 def evidence_view(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
     """A meter's evidence in words with units: the main sentence and the labelled facts."""
     t = translator(lang)
@@ -143,6 +173,15 @@ def evidence_view(evidence: dict[str, Any], lang: str) -> dict[str, Any]:
             continue
         if key == "regime_test" and isinstance(value, dict):
             facts += _regime_facts(value, lang)
+            continue
+        if key == "clock_offset_test" and isinstance(value, dict):
+            facts += _clock_facts(value, lang)
+            continue
+        if key == "clock_offset_u_s":  # shown with the offset
+            continue
+        if key == "clock_offset_s" and evidence.get("clock_offset_u_s") is not None:
+            u = _value("clock_offset_u_s", evidence["clock_offset_u_s"], lang)
+            facts.append((t("met.ev.clock_offset_s"), f"{_value(key, value, lang)} (u = {u})"))
             continue
         facts.append((t(f"met.ev.{key}"), _value(key, value, lang)))
     if failure:
