@@ -124,6 +124,16 @@ DEMO_AS_OF = (2026, 11, 1)
 DEMO_SEED = 7
 
 
+def data_folder(parent: Path, database: Path) -> Path:
+    """``parent/data``, holding a copy of ``database`` as the platform's SQLite file."""
+    import shutil
+
+    data = parent / "data"
+    data.mkdir()
+    shutil.copy(database, data / "jiliang.sqlite3")
+    return data
+
+
 @pytest.fixture(scope="session")
 def _seeded_template(_migrated_template: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """A copy of the migrated template holding the small demo city (seeded once per run)."""
@@ -150,17 +160,14 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path, _migrated_template:
 
     When the test also asks for ``seeded``, the database already holds the small demo city.
     """
-    import shutil
-
     from jiliang.platform.settings import Settings
 
-    data = tmp_path / "data"
-    data.mkdir()
     source = _migrated_template
     if "seeded" in request.fixturenames or "auth_headers" in request.fixturenames:
         source = request.getfixturevalue("_seeded_template")[0]
-    shutil.copy(source, data / "jiliang.sqlite3")
-    return Settings(data_dir=data, secret_key="test-secret-key-0123456789", login_attempts=5)
+    return Settings(
+        data_dir=data_folder(tmp_path, source), secret_key="test-secret-key-0123456789", login_attempts=5
+    )
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,6 @@ every time and takes well under three minutes.
 from __future__ import annotations
 
 import itertools
-import shutil
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.conftest import data_folder
+
 ROLES = ("regulator", "lab", "power")  # regulator, lab, enterprise
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 MAX_EXAMPLES = 6
@@ -34,9 +35,7 @@ def fuzz_app(_seeded_template, tmp_path_factory):  # type: ignore[no-untyped-def
     from jiliang.app import create_app
     from jiliang.platform.settings import Settings
 
-    data = tmp_path_factory.mktemp("fuzz") / "data"
-    data.mkdir()
-    shutil.copy(_seeded_template[0], data / "jiliang.sqlite3")
+    data = data_folder(tmp_path_factory.mktemp("fuzz"), _seeded_template[0])
     # a generous login limit: generated logins must not lock the demo users out of the run
     cfg = Settings(data_dir=Path(data), secret_key="test-secret-key-0123456789", login_attempts=10_000)
     app = create_app(cfg)

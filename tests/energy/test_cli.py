@@ -4,19 +4,16 @@ JSON output, and bad input as a one-line reason with nothing stored."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
 from tests.cli_helpers import one_line_error, run_cli
+from tests.conftest import data_folder
 
 
 @pytest.fixture
 def data(_seeded_template, tmp_path):
-    d = tmp_path / "data"
-    d.mkdir()
-    shutil.copy(_seeded_template[0], d / "jiliang.sqlite3")
-    return d
+    return data_folder(tmp_path, _seeded_template[0])
 
 
 def test_units_rates_review_and_carbon(data, tmp_path):

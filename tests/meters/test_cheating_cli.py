@@ -2,12 +2,12 @@
 
 import hashlib
 import json
-import shutil
 import sqlite3
 
 import pytest
 
 from tests.cli_helpers import one_line_error, run_cli
+from tests.conftest import data_folder
 
 
 def test_synth_and_analyse_a_station_and_a_charging_site(tmp_path):
@@ -95,10 +95,7 @@ def _audited(data, table: str) -> list[str]:
 @pytest.fixture
 def data(_seeded_template, tmp_path):
     """A copy of the demo city's database."""
-    d = tmp_path / "data"
-    d.mkdir()
-    shutil.copy(_seeded_template[0], d / "jiliang.sqlite3")
-    return d
+    return data_folder(tmp_path, _seeded_template[0])
 
 
 def test_submit_keep_rerun_and_download_as_the_command_line(data, tmp_path):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_helpers import one_line_error, run_cli
+from tests.conftest import data_folder
 
 from .conftest import row, to_csv, to_xlsx
 
@@ -22,10 +22,7 @@ def run(args: list[str], data: Path):
 
 @pytest.fixture
 def data(tmp_path, _seeded_template) -> Path:
-    folder = tmp_path / "data"
-    folder.mkdir()
-    shutil.copy(_seeded_template[0], folder / "jiliang.sqlite3")
-    return folder
+    return data_folder(tmp_path, _seeded_template[0])
 
 
 def test_import_writes_the_report_and_is_idempotent(data, tmp_path):

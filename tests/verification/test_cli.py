@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.cli_helpers import one_line_error, run_cli
+from tests.conftest import data_folder
 
 
 @pytest.fixture
 def data(tmp_path, _seeded_template) -> Path:  # type: ignore[no-untyped-def]
-    folder = tmp_path / "data"
-    folder.mkdir()
-    shutil.copy(_seeded_template[0], folder / "jiliang.sqlite3")
-    return folder
+    return data_folder(tmp_path, _seeded_template[0])
 
 
 def test_bookings_and_flow_as_json(data):

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import data_folder
 
 ROLES = ("anonymous", "regulator", "institute", "lab", "power", "fuel", "market")
 
@@ -211,9 +212,7 @@ def walk(
     from jiliang.app import create_app
     from jiliang.platform.settings import Settings
 
-    data = tmp_path_factory.mktemp("language") / "data"
-    data.mkdir()
-    shutil.copy(_seeded_template[0], data / "jiliang.sqlite3")
+    data = data_folder(tmp_path_factory.mktemp("language"), _seeded_template[0])
     app = create_app(Settings(data_dir=data, secret_key="test-secret-key-0123456789", login_attempts=50))
     with TestClient(app, raise_server_exceptions=False) as client:
         tokens = {"anonymous": {}}
