@@ -243,34 +243,25 @@ def utilities(session: Session, principal: Principal) -> list[dict[str, Any]]:
     principal.require(Role.REGULATOR, Role.ENTERPRISE)
     kind_of = {code: kind for kind, code in REGISTRY_TYPES.items()}
     q = (
-        select(Instrument.owner_id, InstrumentType.code, func.count())
+        select(Organization.id, Organization.name, InstrumentType.code, func.count())
+        .select_from(Instrument)
         .join(InstrumentType, InstrumentType.id == Instrument.type_id)
+        .join(Organization, Organization.id == Instrument.owner_id)
         .where(
             InstrumentType.code.in_(list(kind_of)),
             Instrument.status == "in_use",
             Instrument.last_verified_on.is_not(None),
-            Instrument.owner_id.is_not(None),
+            Organization.kind == OrgKind.UTILITY.value,
         )
-        .group_by(Instrument.owner_id, InstrumentType.code)
+        .group_by(Organization.id, Organization.name, InstrumentType.code)
     )
     if not principal.is_regulator:
         q = q.where(Instrument.owner_id == principal.org_id)
-    counts: dict[int, dict[str, int]] = {}
-    for owner, code, n in session.execute(q):
-        counts.setdefault(int(owner), {})[kind_of[code]] = int(n)
-    names = dict(
-        session.execute(
-            select(Organization.id, Organization.name).where(
-                Organization.id.in_(list(counts)), Organization.kind == OrgKind.UTILITY.value
-            )
-        )
-        .tuples()
-        .all()
-    )
-    return sorted(
-        ({"org_id": o, "name": names[o], "meters": c} for o, c in counts.items() if o in names),
-        key=lambda u: str(u["name"]),
-    )
+    found: dict[int, dict[str, Any]] = {}
+    for org_id, name, code, n in session.execute(q):
+        utility = found.setdefault(int(org_id), {"org_id": int(org_id), "name": name, "meters": {}})
+        utility["meters"][kind_of[code]] = int(n)
+    return sorted(found.values(), key=lambda u: str(u["name"]))
 
 
 def _fleet(rows: Sequence[Mapping[str, Any]], org_id: int) -> core.MeterFleet:
