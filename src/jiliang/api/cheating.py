@@ -33,18 +33,6 @@ def _site_out(v: service.SiteView) -> dict[str, Any]:
     return out
 
 
-def _analysis_out(an: Any, replay: bool) -> dict[str, Any]:
-    return {
-        "id": an.id,
-        "site_id": an.site_id,
-        "flagged": an.flagged,
-        "already_received": replay,
-        "submission_id": an.submission_id,
-        "created_at": an.created_at.isoformat() if an.created_at else None,
-        "result": an.result,
-    }
-
-
 @router.get("/sites", name="sites", summary="Fuel stations and charging sites with their latest flags")
 def sites(
     caller: Caller, session: SessionDep, kind: Literal["fuel_station", "charging_site"] | None = None
@@ -108,7 +96,7 @@ def submitted_file(file_id: DbId, caller: Caller, session: SessionDep) -> Respon
 )
 def rerun(analysis_id: DbId, clock: ClockDep, caller: Caller, session: SessionDep) -> dict[str, Any]:
     an = service.rerun(session, caller, analysis_id, clock.now())
-    return _analysis_out(an, False)
+    return service.analysis_dict(an, False)
 
 
 @router.post(
@@ -154,7 +142,7 @@ async def analyse_station(
     )
     if replay:
         response.status_code = 200
-    return _analysis_out(an, replay)
+    return service.analysis_dict(an, replay)
 
 
 @router.post(
@@ -190,7 +178,7 @@ async def analyse_charging_site(
     )  # fmt: skip
     if replay:
         response.status_code = 200
-    return _analysis_out(an, replay)
+    return service.analysis_dict(an, replay)
 
 
 def _ranked_out(r: Any) -> dict[str, Any]:

@@ -116,10 +116,10 @@ def charging_cmd(
 
 
 def _stored(an: Any, replay: bool, json_out: bool) -> None:
-    doc = {"id": an.id, "site_id": an.site_id, "flagged": an.flagged, "already_received": replay,
-           "submission_id": an.submission_id, "result": an.result}  # fmt: skip
     if json_out:
-        emit_json(doc)
+        from jiliang.meters.cheating import analysis_dict
+
+        emit_json(analysis_dict(an, replay))
         return
     again = " (these files were received before: their first analysis)" if replay else ""
     console.print(f"analysis {an.id} of site {an.site_id} from submission {an.submission_id}{again}: "

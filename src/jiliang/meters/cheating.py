@@ -50,6 +50,7 @@ __all__ = [
     "SiteView",
     "analyse_charger_upload",
     "analyse_fuel_upload",
+    "analysis_dict",
     "detector_hit_rate",
     "keysites",
     "keysites_csv",
@@ -385,6 +386,20 @@ def analyse_charger_upload(
     done = _compute_charging(code, files, accuracy_class)
     sub = store_submission(session, site.id, principal.actor, now, files, {"accuracy_class": accuracy_class})
     return _store(session, principal, site, done, now, sub.id), False
+
+
+def analysis_dict(an: CheatAnalysis, replay: bool) -> dict[str, Any]:
+    """An analysis as the API and the command line return it; ``already_received``: the same files
+    and settings had been analysed before and this is that first analysis."""
+    return {
+        "id": an.id,
+        "site_id": an.site_id,
+        "flagged": an.flagged,
+        "already_received": replay,
+        "submission_id": an.submission_id,
+        "created_at": an.created_at.isoformat() if an.created_at else None,
+        "result": an.result,
+    }
 
 
 def rerun(
